@@ -1,0 +1,120 @@
+import type { TrainConfig } from './config';
+import type { SkippedFile } from './corpus';
+
+/** Everything the trainer reports. Each event is also one line of the run's metrics.jsonl. */
+export type TrainEvent =
+  | StartEvent
+  | StepEvent
+  | TimestepGradientsEvent
+  | EvalEvent
+  | SampleEvent
+  | CheckpointEvent
+  | DoneEvent
+  | ErrorEvent
+  | LogEvent;
+
+interface Base {
+  /** Wall-clock milliseconds since the epoch. */
+  time: number;
+}
+
+export interface CorpusReport {
+  folder: string;
+  files: number;
+  trainFiles: number;
+  valFiles: number;
+  trainChars: number;
+  valChars: number;
+  trainTokens: number;
+  valTokens: number;
+  skipped: SkippedFile[];
+  /** Pieces mapped to `<unk>` (fine-tuning with an existing tokenizer on new text). */
+  unknownTokens: number;
+}
+
+export interface StartEvent extends Base {
+  type: 'start';
+  runId: string;
+  runDir: string;
+  config: TrainConfig;
+  vocabSize: number;
+  parameters: number;
+  backend: string;
+  corpus: CorpusReport;
+  resumedFromStep: number;
+  batch: number;
+}
+
+export interface StepEvent extends Base {
+  type: 'step';
+  step: number;
+  epoch: number;
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Per parameter group (embedding, layer_0…, output), before clipping. */
+  layerGradNorms: Record<string, number>;
+  clipped: boolean;
+  lr: number;
+  tokensPerSec: number;
+  tokensSeen: number;
+  elapsedSeconds: number;
+}
+
+export interface TimestepGradientsEvent extends Base {
+  type: 'timestepGradients';
+  step: number;
+  /** norms[layer][t] = ‖∂L/∂h_t‖ for t = 1..T (index 0 is t = 1). */
+  norms: number[][];
+}
+
+export interface EvalEvent extends Base {
+  type: 'eval';
+  step: number;
+  valLoss: number;
+  perplexity: number;
+  bpc: number;
+  tokensSeen: number;
+}
+
+export interface SampleEvent extends Base {
+  type: 'sample';
+  step: number;
+  prime: string;
+  text: string;
+}
+
+export interface CheckpointEvent extends Base {
+  type: 'checkpoint';
+  step: number;
+  name: string;
+  path: string;
+  valLoss: number | null;
+  best: boolean;
+  reason: 'eval' | 'best' | 'final' | 'stopped';
+}
+
+export type StopReason = 'steps' | 'epochs' | 'time' | 'stopped';
+
+export interface DoneEvent extends Base {
+  type: 'done';
+  step: number;
+  reason: StopReason;
+  valLoss: number | null;
+  bpc: number | null;
+  checkpoint: string | null;
+  elapsedSeconds: number;
+}
+
+export interface ErrorEvent extends Base {
+  type: 'error';
+  message: string;
+  code?: string;
+}
+
+export interface LogEvent extends Base {
+  type: 'log';
+  message: string;
+}
+
+export type TrainEventListener = (e: TrainEvent) => void;

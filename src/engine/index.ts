@@ -1,0 +1,13 @@
+/** The engine's public surface: no `vscode` anywhere below this folder. */
+export * from './backend';
+export * from './checkpoint';
+export * from './config';
+export * from './corpus';
+export * from './errors';
+export * from './events';
+export * from './infer';
+export * from './runs';
+export * from './sample';
+export * from './trainer';
+export { LanguageModel, initWeights, paramShapes } from './model/model';
+export * from './tokenizers';

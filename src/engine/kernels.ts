@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The stock wasm Slice kernel reads the *whole* input out of the wasm heap on every call
+ * (`readSync` copies it), so taking one timestep of a [T·B, 4H] tensor costs milliseconds
+ * (../shared/PERF-NOTES.md). This replacement copies only the requested region, straight from a
+ * heap view. Strings and ranks above 3 go to the original kernel.
+ */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+let installed = false;
+
+export function installWasmKernelFixes(): void {
+  if (installed) return;
+  const original = tf.getKernel('Slice', 'wasm');
+  if (!original) return;
+  const fallback = original.kernelFunc;
+  tf.unregisterKernel('Slice', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Slice',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      const rank = x.shape.length;
+      if (x.dtype === 'string' || rank > 3) return fallback(args);
+      const attrs = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+      const backend = args.backend as unknown as WasmHeapBackend;
+      const out = backend.makeOutput(size, x.dtype);
+      const n = size.reduce((a, b) => a * b, 1);
+      if (n === 0) return out;
+      // Views are taken after makeOutput: allocating may grow (and so detach) the heap.
+      const src = backend.typedArrayFromHeap(x);
+      const dst = backend.typedArrayFromHeap(out);
+      copyRegion(src, x.shape, dst, begin, size);
+      return out;
+    },
+  });
+  installed = true;
+}
+
+function copyRegion(
+  src: Float32Array | Int32Array | Uint8Array,
+  shape: number[],
+  dst: Float32Array | Int32Array | Uint8Array,
+  begin: number[],
+  size: number[],
+): void {
+  const rank = shape.length;
+  if (rank === 1) {
+    dst.set(src.subarray(begin[0], begin[0] + size[0]));
+    return;
+  }
+  if (rank === 2) {
+    const stride = shape[1];
+    if (size[1] === stride) {
+      dst.set(src.subarray(begin[0] * stride, (begin[0] + size[0]) * stride));
+      return;
+    }
+    let o = 0;
+    for (let i = 0; i < size[0]; i++) {
+      const off = (begin[0] + i) * stride + begin[1];
+      dst.set(src.subarray(off, off + size[1]), o);
+      o += size[1];
+    }
+    return;
+  }
+  const s1 = shape[1] * shape[2];
+  const s2 = shape[2];
+  let o = 0;
+  for (let i = 0; i < size[0]; i++) {
+    for (let j = 0; j < size[1]; j++) {
+      const off = (begin[0] + i) * s1 + (begin[1] + j) * s2 + begin[2];
+      dst.set(src.subarray(off, off + size[2]), o);
+      o += size[2];
+    }
+  }
+}

@@ -1,0 +1,252 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Activation, CellKind } from '../config';
+
+/** Number of gate blocks stacked in the kernels: LSTM i,f,c,o; GRU z,r,h; RNN one. */
+export function gateCount(cell: CellKind): number {
+  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+}
+
+/**
+ * Collects ‖∂L/∂h_t‖ per timestep during a backward pass. The backward pass pushes scalar
+ * tensors; the trainer reads them once per step, so recording costs no extra syncs.
+ */
+export class TimestepGradRecorder {
+  readonly norms: tf.Scalar[][] = [];
+
+  add(layer: number, t: number, norm: tf.Scalar): void {
+    (this.norms[layer] ??= [])[t] = tf.keep(norm);
+  }
+
+  /** [layer][t] as numbers; disposes the tensors. */
+  read(): number[][] {
+    const out = this.norms.map((row) => {
+      const stacked = tf.stack(row);
+      const v = Array.from(stacked.dataSync());
+      stacked.dispose();
+      return v;
+    });
+    this.norms.forEach((row) => tf.dispose(row));
+    this.norms.length = 0;
+    return out;
+  }
+}
+
+export interface LayerState {
+  h: tf.Tensor2D;
+  /** LSTM cell state; absent for GRU and RNN. */
+  c?: tf.Tensor2D;
+}
+
+export interface RecurrentLayerArgs {
+  cell: CellKind;
+  activation: Activation;
+  /** Timesteps and batch: inputs and outputs are time-major, flattened to [T·B, D]. */
+  T: number;
+  B: number;
+  H: number;
+  initial: LayerState;
+  /** Receives the final state (kept tensors) for carrying into the next window. */
+  onFinalState?: (s: LayerState) => void;
+  recorder?: TimestepGradRecorder;
+  layerIndex?: number;
+}
+
+type Grad = tf.GradSaveFunc;
+type CustomFn = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * One recurrent layer over a whole window, with its backward pass written by hand: the
+ * ∂L/∂h_t recurrence runs back through time one step at a time, and the weight gradients are then
+ * three large matmuls over all timesteps. Wrapped in tf.customGrad so TF.js autodiff composes it
+ * with the rest of the model without taping the hundreds of per-step ops.
+ *
+ * x: [T·B, In]; kernel: [In, G·H]; recurrent: [H, G·H]; bias: [G·H] (GRU: [2, 3H]). Returns [T·B, H].
+ */
+export function recurrentLayer(args: RecurrentLayerArgs): (x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D {
+  const fn = tf.customGrad(((x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor, save: Grad) => {
+    switch (args.cell) {
+      case 'lstm':
+        return lstmForward(args, x, kernel, rec, bias as tf.Tensor1D, save);
+      case 'gru':
+        return gruForward(args, x, kernel, rec, bias as tf.Tensor2D, save);
+      case 'rnn':
+        return rnnForward(args, x, kernel, rec, bias as tf.Tensor1D, save);
+    }
+  }) as unknown as CustomFn);
+  return fn as unknown as (x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D;
+}
+
+function rowsAt(m: tf.Tensor2D, t: number, B: number): tf.Tensor2D {
+  return tf.slice(m, [t * B, 0], [B, m.shape[1]]);
+}
+
+function cols(m: tf.Tensor2D, start: number, n: number): tf.Tensor2D {
+  return tf.slice(m, [0, start], [m.shape[0], n]);
+}
+
+/** Shared tail of every backward pass: weight and input gradients as whole-window matmuls. */
+function weightGrads(x: tf.Tensor2D, kernel: tf.Tensor2D, hPrev: tf.Tensor2D, dPre: tf.Tensor2D, dRecPre: tf.Tensor2D) {
+  // Explicit transposes: wasm's matMul with a transposed operand takes a ~1 GFLOP/s scalar path.
+  const dKernel = tf.matMul(tf.transpose(x), dPre);
+  const dRec = tf.matMul(tf.transpose(hPrev), dRecPre);
+  const dx = tf.matMul(dPre, tf.transpose(kernel));
+  return { dKernel, dRec, dx };
+}
+
+function recordNorm(args: RecurrentLayerArgs, t: number, dh: tf.Tensor): void {
+  if (args.recorder) args.recorder.add(args.layerIndex ?? 0, t, tf.sqrt(tf.sum(tf.square(dh))) as tf.Scalar);
+}
+
+function lstmForward(a: RecurrentLayerArgs, x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor1D, save: Grad) {
+  const { T, B, H } = a;
+  const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
+  let h: tf.Tensor = a.initial.h;
+  let c: tf.Tensor = a.initial.c!;
+  const hs: tf.Tensor[] = [];
+  const keep: tf.Tensor[] = [];
+  for (let t = 0; t < T; t++) {
+    const z = tf.add(rowsAt(xw, t, B), tf.matMul(h as tf.Tensor2D, rec)) as tf.Tensor2D;
+    const s = tf.sigmoid(z);
+    const i = cols(s, 0, H);
+    const f = cols(s, H, H);
+    const o = cols(s, 3 * H, H);
+    const g = tf.tanh(cols(z, 2 * H, H));
+    const cPrev = c;
+    c = tf.add(tf.mul(f, cPrev), tf.mul(i, g));
+    const tc = tf.tanh(c);
+    h = tf.mul(o, tc);
+    hs.push(h);
+    keep.push(i, f, g, o, cPrev, tc);
+  }
+  const out = tf.concat(hs, 0) as tf.Tensor2D;
+  a.onFinalState?.({ h: tf.keep(h) as tf.Tensor2D, c: tf.keep(c) as tf.Tensor2D });
+  const hPrev = tf.concat([a.initial.h, ...hs.slice(0, T - 1)], 0) as tf.Tensor2D;
+  save([x, kernel, rec, hPrev, ...keep]);
+  return {
+    value: out,
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [sx, sk, sr, shPrev] = saved as tf.Tensor2D[];
+      const recT = tf.transpose(sr);
+      let dhNext: tf.Tensor | undefined;
+      let dcNext: tf.Tensor | undefined;
+      const dzs: tf.Tensor[] = new Array(T);
+      for (let t = T - 1; t >= 0; t--) {
+        const [i, f, g, o, cPrev, tc] = saved.slice(4 + 6 * t, 10 + 6 * t) as tf.Tensor2D[];
+        let dh: tf.Tensor = rowsAt(dy, t, B);
+        if (dhNext) dh = tf.add(dh, dhNext);
+        recordNorm(a, t, dh);
+        let dc: tf.Tensor = tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tc)));
+        if (dcNext) dc = tf.add(dc, dcNext);
+        const dzi = tf.mul(tf.mul(dc, g), tf.mul(i, tf.sub(1, i)));
+        const dzf = tf.mul(tf.mul(dc, cPrev), tf.mul(f, tf.sub(1, f)));
+        const dzg = tf.mul(tf.mul(dc, i), tf.sub(1, tf.square(g)));
+        const dzo = tf.mul(tf.mul(dh, tc), tf.mul(o, tf.sub(1, o)));
+        const dz = tf.concat([dzi, dzf, dzg, dzo], 1);
+        dzs[t] = dz;
+        dhNext = tf.matMul(dz as tf.Tensor2D, recT);
+        dcNext = tf.mul(dc, f);
+      }
+      const dZ = tf.concat(dzs, 0) as tf.Tensor2D;
+      const { dKernel, dRec, dx } = weightGrads(sx, sk, shPrev, dZ, dZ);
+      return [dx, dKernel, dRec, tf.sum(dZ, 0)];
+    },
+  };
+}
+
+/**
+ * GRU as Keras' reset_after=True (the cuDNN/PyTorch form), gate order z, r, h:
+ *   z = σ(x W_z + b_z + h U_z + c_z), r = σ(x W_r + b_r + h U_r + c_r)
+ *   n = tanh(x W_h + b_h + r ⊙ (h U_h + c_h)),  h' = z ⊙ h + (1 − z) ⊙ n
+ * bias is [2, 3H]: row 0 the input bias b, row 1 the recurrent bias c.
+ */
+function gruForward(a: RecurrentLayerArgs, x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor2D, save: Grad) {
+  const { T, B, H } = a;
+  const [bIn, bRec] = tf.unstack(bias) as tf.Tensor1D[];
+  const xw = tf.add(tf.matMul(x, kernel), bIn) as tf.Tensor2D;
+  let h: tf.Tensor = a.initial.h;
+  const hs: tf.Tensor[] = [];
+  const keep: tf.Tensor[] = [];
+  for (let t = 0; t < T; t++) {
+    const xt = rowsAt(xw, t, B);
+    const hu = tf.add(tf.matMul(h as tf.Tensor2D, rec), bRec) as tf.Tensor2D;
+    const zr = tf.sigmoid(tf.add(cols(xt, 0, 2 * H), cols(hu, 0, 2 * H))) as tf.Tensor2D;
+    const z = cols(zr, 0, H);
+    const r = cols(zr, H, H);
+    const huh = cols(hu, 2 * H, H);
+    const n = tf.tanh(tf.add(cols(xt, 2 * H, H), tf.mul(r, huh)));
+    const hPrev = h;
+    h = tf.add(n, tf.mul(z, tf.sub(hPrev, n)));
+    hs.push(h);
+    keep.push(z, r, n, huh, hPrev);
+  }
+  const out = tf.concat(hs, 0) as tf.Tensor2D;
+  a.onFinalState?.({ h: tf.keep(h) as tf.Tensor2D });
+  const hPrevAll = tf.concat([a.initial.h, ...hs.slice(0, T - 1)], 0) as tf.Tensor2D;
+  save([x, kernel, rec, hPrevAll, ...keep]);
+  return {
+    value: out,
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [sx, sk, sr, shPrev] = saved as tf.Tensor2D[];
+      const recT = tf.transpose(sr);
+      let dhNext: tf.Tensor | undefined;
+      const dxs: tf.Tensor[] = new Array(T);
+      const dhs: tf.Tensor[] = new Array(T);
+      for (let t = T - 1; t >= 0; t--) {
+        const [z, r, n, huh, hPrev] = saved.slice(4 + 5 * t, 9 + 5 * t) as tf.Tensor2D[];
+        let dh: tf.Tensor = rowsAt(dy, t, B);
+        if (dhNext) dh = tf.add(dh, dhNext);
+        recordNorm(a, t, dh);
+        const dan = tf.mul(tf.mul(dh, tf.sub(1, z)), tf.sub(1, tf.square(n)));
+        const daz = tf.mul(tf.mul(dh, tf.sub(hPrev, n)), tf.mul(z, tf.sub(1, z)));
+        const dar = tf.mul(tf.mul(dan, huh), tf.mul(r, tf.sub(1, r)));
+        dxs[t] = tf.concat([daz, dar, dan], 1);
+        const dhu = tf.concat([daz, dar, tf.mul(dan, r)], 1);
+        dhs[t] = dhu;
+        dhNext = tf.add(tf.mul(dh, z), tf.matMul(dhu as tf.Tensor2D, recT));
+      }
+      const dXW = tf.concat(dxs, 0) as tf.Tensor2D;
+      const dHU = tf.concat(dhs, 0) as tf.Tensor2D;
+      const { dKernel, dRec, dx } = weightGrads(sx, sk, shPrev, dXW, dHU);
+      return [dx, dKernel, dRec, tf.stack([tf.sum(dXW, 0), tf.sum(dHU, 0)])];
+    },
+  };
+}
+
+function rnnForward(a: RecurrentLayerArgs, x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor1D, save: Grad) {
+  const { T, B } = a;
+  const relu = a.activation === 'relu';
+  const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
+  let h: tf.Tensor = a.initial.h;
+  const hs: tf.Tensor[] = [];
+  for (let t = 0; t < T; t++) {
+    const pre = tf.add(rowsAt(xw, t, B), tf.matMul(h as tf.Tensor2D, rec));
+    h = relu ? tf.relu(pre) : tf.tanh(pre);
+    hs.push(h);
+  }
+  const out = tf.concat(hs, 0) as tf.Tensor2D;
+  a.onFinalState?.({ h: tf.keep(h) as tf.Tensor2D });
+  const hPrev = tf.concat([a.initial.h, ...hs.slice(0, T - 1)], 0) as tf.Tensor2D;
+  save([x, kernel, rec, hPrev, out]);
+  return {
+    value: out,
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [sx, sk, sr, shPrev, sOut] = saved as tf.Tensor2D[];
+      const recT = tf.transpose(sr);
+      // f'(a) from the output: tanh' = 1 − h², relu' = [h > 0].
+      const deriv = relu ? tf.cast(tf.greater(sOut, 0), 'float32') : tf.sub(1, tf.square(sOut));
+      let dhNext: tf.Tensor | undefined;
+      const das: tf.Tensor[] = new Array(T);
+      for (let t = T - 1; t >= 0; t--) {
+        let dh: tf.Tensor = rowsAt(dy, t, B);
+        if (dhNext) dh = tf.add(dh, dhNext);
+        recordNorm(a, t, dh);
+        const da = tf.mul(dh, rowsAt(deriv as tf.Tensor2D, t, B)) as tf.Tensor2D;
+        das[t] = da;
+        dhNext = tf.matMul(da, recT);
+      }
+      const dA = tf.concat(das, 0) as tf.Tensor2D;
+      const { dKernel, dRec, dx } = weightGrads(sx, sk, shPrev, dA, dA);
+      return [dx, dKernel, dRec, tf.sum(dA, 0)];
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from '../config';
+import { hash32, Rng } from '../rng';
+import { embeddingLookup, softmaxCrossEntropy } from './heads';
+import { glorotUniform, orthogonal, uniform } from './init';
+import { gateCount, LayerState, recurrentLayer, TimestepGradRecorder } from './layers';
+
+export type Weights = Map<string, { shape: number[]; data: Float32Array }>;
+
+/** Parameter names and shapes, in a fixed order: the checkpoint and the fast path rely on it. */
+export function paramShapes(c: ModelConfig): [string, number[]][] {
+  const G = gateCount(c.cell);
+  const out: [string, number[]][] = [['embedding', [c.vocabSize, c.embedding]]];
+  for (let l = 0; l < c.layers; l++) {
+    const inDim = l === 0 ? c.embedding : c.hidden;
+    out.push([`layer_${l}/kernel`, [inDim, G * c.hidden]]);
+    out.push([`layer_${l}/recurrent_kernel`, [c.hidden, G * c.hidden]]);
+    out.push([`layer_${l}/bias`, c.cell === 'gru' ? [2, G * c.hidden] : [G * c.hidden]]);
+  }
+  out.push(['output/kernel', [c.hidden, c.vocabSize]]);
+  out.push(['output/bias', [c.vocabSize]]);
+  return out;
+}
+
+/** Which group a parameter's gradient norm is reported under: embedding, layer_0…, output. */
+export function paramGroup(name: string): string {
+  return name.split('/')[0];
+}
+
+export function initLayerWeights(c: ModelConfig, l: number, rng: Rng): Weights {
+  const w: Weights = new Map();
+  const G = gateCount(c.cell);
+  const H = c.hidden;
+  const inDim = l === 0 ? c.embedding : H;
+  w.set(`layer_${l}/kernel`, { shape: [inDim, G * H], data: glorotUniform(rng, inDim, G * H) });
+  w.set(`layer_${l}/recurrent_kernel`, { shape: [H, G * H], data: orthogonal(rng, H, G * H) });
+  const bias = new Float32Array(c.cell === 'gru' ? 2 * G * H : G * H);
+  // LSTM forget gate starts open (bias 1), so early gradients flow through the cell state.
+  if (c.cell === 'lstm') bias.fill(1, H, 2 * H);
+  w.set(`layer_${l}/bias`, { shape: c.cell === 'gru' ? [2, G * H] : [G * H], data: bias });
+  return w;
+}
+
+/** Glorot kernels, orthogonal recurrent kernels, zero biases (LSTM forget bias 1), U(±0.05) embedding. */
+export function initWeights(c: ModelConfig, seed: number): Weights {
+  const rng = new Rng(seed);
+  const w: Weights = new Map();
+  w.set('embedding', { shape: [c.vocabSize, c.embedding], data: uniform(rng, c.vocabSize * c.embedding, 0.05) });
+  for (let l = 0; l < c.layers; l++) for (const [k, v] of initLayerWeights(c, l, rng)) w.set(k, v);
+  w.set('output/kernel', { shape: [c.hidden, c.vocabSize], data: glorotUniform(rng, c.hidden, c.vocabSize) });
+  w.set('output/bias', { shape: [c.vocabSize], data: new Float32Array(c.vocabSize) });
+  return w;
+}
+
+export interface ForwardOptions {
+  /** Dropout is applied only when training. */
+  training: boolean;
+  /** Seeds this window's dropout masks. */
+  dropoutSeed?: number;
+  recorder?: TimestepGradRecorder;
+}
+
+/**
+ * embedding → N stacked recurrent layers (dropout between them) → dense softmax.
+ * Tensors are time-major and flattened: row t·B + b is stream b at time t.
+ */
+export class LanguageModel {
+  readonly params = new Map<string, tf.Variable>();
+
+  constructor(
+    readonly config: ModelConfig,
+    weights: Weights,
+  ) {
+    for (const [name, shape] of paramShapes(config)) {
+      const w = weights.get(name);
+      if (!w) throw new Error(`missing weight ${name}`);
+      if (w.shape.join(',') !== shape.join(',')) throw new Error(`weight ${name} has shape [${w.shape}], expected [${shape}]`);
+      this.params.set(name, tf.variable(tf.tensor(w.data, shape), true, `${name}_${nextId++}`));
+    }
+  }
+
+  param(name: string): tf.Variable {
+    const p = this.params.get(name);
+    if (!p) throw new Error(`no parameter ${name}`);
+    return p;
+  }
+
+  zeroState(B: number): LayerState[] {
+    const H = this.config.hidden;
+    return Array.from({ length: this.config.layers }, () => ({
+      h: tf.keep(tf.zeros([B, H])) as tf.Tensor2D,
+      c: this.config.cell === 'lstm' ? (tf.keep(tf.zeros([B, H])) as tf.Tensor2D) : undefined,
+    }));
+  }
+
+  /** Top-layer hidden states [T·B, H] for a window; `final` receives each layer's last state. */
+  hidden(ids: Int32Array, T: number, B: number, state: LayerState[], opts: ForwardOptions, final: LayerState[]): tf.Tensor2D {
+    const c = this.config;
+    let x = embeddingLookup(ids, c.vocabSize)(this.param('embedding') as tf.Tensor2D);
+    for (let l = 0; l < c.layers; l++) {
+      if (l > 0 && opts.training && c.dropout > 0) x = tf.dropout(x, c.dropout, undefined, hash32(opts.dropoutSeed ?? 0, l)) as tf.Tensor2D;
+      const layer = recurrentLayer({
+        cell: c.cell,
+        activation: c.activation,
+        T,
+        B,
+        H: c.hidden,
+        initial: state[l],
+        onFinalState: (s) => (final[l] = s),
+        recorder: opts.recorder,
+        layerIndex: l,
+      });
+      x = layer(x, this.param(`layer_${l}/kernel`) as tf.Tensor2D, this.param(`layer_${l}/recurrent_kernel`) as tf.Tensor2D, this.param(`layer_${l}/bias`));
+    }
+    return x;
+  }
+
+  /** Mean cross-entropy (nats) of predicting `targets` from `ids` over a window. */
+  loss(ids: Int32Array, targets: Int32Array, T: number, B: number, state: LayerState[], opts: ForwardOptions, final: LayerState[]): tf.Scalar {
+    const h = this.hidden(ids, T, B, state, opts, final);
+    return softmaxCrossEntropy(targets, this.config.vocabSize)(h, this.param('output/kernel') as tf.Tensor2D, this.param('output/bias') as tf.Tensor1D);
+  }
+
+  /** Logits [T·B, V] (no dropout); used by tests and evaluation tools. */
+  logits(ids: Int32Array, T: number, B: number, state: LayerState[], final: LayerState[]): tf.Tensor2D {
+    return tf.tidy(() => {
+      const h = this.hidden(ids, T, B, state, { training: false }, final);
+      return tf.add(tf.matMul(h, this.param('output/kernel')), this.param('output/bias')) as tf.Tensor2D;
+    });
+  }
+
+  exportWeights(): Weights {
+    const w: Weights = new Map();
+    for (const [name, v] of this.params) w.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+    return w;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+  }
+}
+
+let nextId = 0;
+
+export function disposeState(s: LayerState[]): void {
+  for (const l of s) {
+    l.h?.dispose();
+    l.c?.dispose();
+  }
+}

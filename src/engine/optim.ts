@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import type { OptimizerKind, ScheduleKind } from './config';
+
+export interface OptimizerOptions {
+  kind: OptimizerKind;
+  momentum: number;
+  /** Decoupled weight decay (AdamW-style), applied to kernels only, never to biases. */
+  weightDecay: number;
+}
+
+/**
+ * Adam, SGD with momentum and RMSprop written out in TF.js ops, with PyTorch's conventions
+ * (Adam ε = 1e-8 outside the square root, bias-corrected; RMSprop α = 0.99), so that runs can
+ * be compared with a PyTorch script. The state is plain named tensors, which the checkpoint
+ * saves and restores exactly.
+ */
+export class Optimizer {
+  step = 0;
+  readonly slots = new Map<string, tf.Variable>();
+
+  constructor(readonly opts: OptimizerOptions) {}
+
+  private slot(name: string, like: tf.Tensor): tf.Variable {
+    let v = this.slots.get(name);
+    if (!v) {
+      v = tf.variable(tf.zerosLike(like), false);
+      this.slots.set(name, v);
+    }
+    return v;
+  }
+
+  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number): void {
+    this.step++;
+    const t = this.step;
+    const { kind, momentum, weightDecay } = this.opts;
+    tf.tidy(() => {
+      for (const [name, g] of grads) {
+        const p = params.get(name)!;
+        let update: tf.Tensor;
+        if (kind === 'adam') {
+          const b1 = 0.9;
+          const b2 = 0.999;
+          const m = this.slot(`${name}/m`, p);
+          const v = this.slot(`${name}/v`, p);
+          m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
+          v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
+          const stepSize = lr / (1 - Math.pow(b1, t));
+          const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(1 - Math.pow(b2, t))), 1e-8);
+          update = tf.mul(tf.div(m, denom), stepSize);
+        } else if (kind === 'rmsprop') {
+          const sq = this.slot(`${name}/sq`, p);
+          sq.assign(tf.add(tf.mul(sq, 0.99), tf.mul(tf.square(g), 0.01)));
+          update = tf.mul(tf.div(g, tf.add(tf.sqrt(sq), 1e-8)), lr);
+        } else if (momentum > 0) {
+          const buf = this.slot(`${name}/momentum`, p);
+          buf.assign(t === 1 ? g : tf.add(tf.mul(buf, momentum), g));
+          update = tf.mul(buf, lr);
+        } else {
+          update = tf.mul(g, lr);
+        }
+        let next = tf.sub(p, update);
+        if (weightDecay > 0 && !name.endsWith('/bias')) next = tf.sub(next, tf.mul(p, lr * weightDecay));
+        p.assign(next);
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const v of this.slots.values()) v.dispose();
+    this.slots.clear();
+  }
+}
+
+export interface ScheduleOptions {
+  kind: ScheduleKind;
+  lr: number;
+  warmupSteps: number;
+  /** Total steps, for cosine; 0 when training is bounded only by time (then cosine holds at lr after warmup). */
+  totalSteps: number;
+  decaySteps: number;
+  decayRate: number;
+}
+
+/** Learning rate for 1-based step `step`. */
+export function learningRate(s: ScheduleOptions, step: number): number {
+  if (s.warmupSteps > 0 && step <= s.warmupSteps) return (s.lr * step) / s.warmupSteps;
+  switch (s.kind) {
+    case 'constant':
+      return s.lr;
+    case 'step':
+      return s.lr * Math.pow(s.decayRate, Math.floor(step / Math.max(1, s.decaySteps)));
+    case 'cosine': {
+      if (s.totalSteps <= s.warmupSteps) return s.lr;
+      const p = Math.min(1, (step - s.warmupSteps) / (s.totalSteps - s.warmupSteps));
+      return s.lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)));
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { BpeTokenizer } from './bpe';
+import { CharTokenizer } from './char';
+import { Tokenizer, TokenizerJSON } from './types';
+import { WordTokenizer } from './word';
+
+export type TokenizerKind = TokenizerJSON['kind'];
+export { BpeTokenizer, CharTokenizer, WordTokenizer };
+export type { Tokenizer, TokenizerJSON };
+
+export function trainTokenizer(kind: TokenizerKind, texts: string[], vocabSize: number): Tokenizer {
+  switch (kind) {
+    case 'char':
+      return CharTokenizer.train(texts, vocabSize);
+    case 'word':
+      return WordTokenizer.train(texts, vocabSize || 10000);
+    case 'bpe':
+      return BpeTokenizer.train(texts, vocabSize || 1024);
+  }
+}
+
+export function tokenizerFromJSON(json: TokenizerJSON): Tokenizer {
+  switch (json?.kind) {
+    case 'char':
+      return new CharTokenizer(json.vocab);
+    case 'word':
+      return new WordTokenizer(json.vocab);
+    case 'bpe':
+      return new BpeTokenizer(json.merges);
+    default:
+      throw new Error(`unknown tokenizer kind ${JSON.stringify((json as { kind?: unknown })?.kind)}`);
+  }
+}
