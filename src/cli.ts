@@ -34,7 +34,11 @@ const num = (name: string) => (v: string) => {
   if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
   return n;
 };
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 interface TrainFlags {
   preset?: PresetName;
@@ -69,7 +73,14 @@ interface TrainFlags {
 
 function overridesFrom(f: TrainFlags): TrainOverrides {
   return {
-    model: { cell: f.cell, activation: f.activation, hidden: f.hidden, layers: f.layers, embedding: f.embedding, dropout: f.dropout },
+    model: {
+      cell: f.cell,
+      activation: f.activation,
+      hidden: f.hidden,
+      layers: f.layers,
+      embedding: f.embedding,
+      dropout: f.dropout,
+    },
     tokenizer: f.tokenizer,
     vocabSize: f.vocabSize,
     seqLen: f.seqLen,
@@ -94,7 +105,9 @@ function overridesFrom(f: TrainFlags): TrainOverrides {
 
 /** Flags shared by train and finetune. */
 function trainFlags(cmd: Command, withModel: boolean): Command {
-  cmd.addOption(new Option('--preset <name>', 'tiny | small | medium | keras-seed').choices(Object.keys(PRESETS)));
+  cmd.addOption(
+    new Option('--preset <name>', 'tiny | small | medium | keras-seed').choices(Object.keys(PRESETS)),
+  );
   if (withModel) {
     cmd
       .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['rnn', 'lstm', 'gru']))
@@ -114,7 +127,9 @@ function trainFlags(cmd: Command, withModel: boolean): Command {
     .option('--momentum <x>', 'SGD momentum', num('--momentum'))
     .option('--weight-decay <x>', 'decoupled weight decay', num('--weight-decay'))
     .option('--clip <x>', 'clip gradients to this global norm (0 = off)', num('--clip'))
-    .addOption(new Option('--schedule <name>', 'learning-rate schedule').choices(['constant', 'cosine', 'step']))
+    .addOption(
+      new Option('--schedule <name>', 'learning-rate schedule').choices(['constant', 'cosine', 'step']),
+    )
     .option('--warmup <n>', 'warmup steps', int('--warmup'))
     .option('--steps <n>', 'stop after this many steps', int('--steps'))
     .option('--epochs <n>', 'stop after this many epochs', int('--epochs'))
@@ -152,15 +167,24 @@ function reporter(json: boolean, total: () => number) {
       case 'start': {
         const c = e.corpus;
         console.log(`run ${e.runId}  →  ${e.runDir}`);
-        console.log(`corpus: ${c.files} files (${c.trainFiles} train, ${c.valFiles} val), ${c.trainChars + c.valChars} chars, ${c.trainTokens + c.valTokens} tokens, ${c.skipped.length} skipped`);
+        console.log(
+          `corpus: ${c.files} files (${c.trainFiles} train, ${c.valFiles} val), ${c.trainChars + c.valChars} chars, ${c.trainTokens + c.valTokens} tokens, ${c.skipped.length} skipped`,
+        );
         for (const s of c.skipped.slice(0, 10)) console.log(`  skipped ${s.path}: ${s.reason}`);
         if (c.skipped.length > 10) console.log(`  … and ${c.skipped.length - 10} more`);
-        if (c.unknownTokens) console.log(`  ${c.unknownTokens} tokens mapped to <unk> (not in the checkpoint's vocabulary)`);
+        if (c.unknownTokens)
+          console.log(`  ${c.unknownTokens} tokens mapped to <unk> (not in the checkpoint's vocabulary)`);
         const m = e.config.model;
-        console.log(`model: ${m.layers}×${m.cell} ${m.hidden}, embedding ${m.embedding}, vocab ${e.vocabSize} (${e.config.tokenizer}), ${e.parameters.toLocaleString()} parameters, backend ${e.backend}, batch ${e.batch}×${e.config.seqLen}`);
+        console.log(
+          `model: ${m.layers}×${m.cell} ${m.hidden}, embedding ${m.embedding}, vocab ${e.vocabSize} (${e.config.tokenizer}), ${e.parameters.toLocaleString()} parameters, backend ${e.backend}, batch ${e.batch}×${e.config.seqLen}`,
+        );
         if (e.resumedFromStep) console.log(`resuming from step ${e.resumedFromStep}`);
         if (tty && total() > 0) {
-          bar = new SingleBar({ format: 'train [{bar}] {value}/{total} | loss {loss} | {tps} tok/s | eta {eta_formatted}', hideCursor: true, stream: process.stderr });
+          bar = new SingleBar({
+            format: 'train [{bar}] {value}/{total} | loss {loss} | {tps} tok/s | eta {eta_formatted}',
+            hideCursor: true,
+            stream: process.stderr,
+          });
           bar.start(total(), e.resumedFromStep, { loss: '-', tps: '-' });
         }
         break;
@@ -169,11 +193,15 @@ function reporter(json: boolean, total: () => number) {
         if (bar) bar.update(e.step, { loss: e.loss.toFixed(3), tps: Math.round(e.tokensPerSec) });
         else if (Date.now() - lastLine > 2000 || e.step === 1) {
           lastLine = Date.now();
-          console.log(`step ${e.step}  loss ${e.loss.toFixed(4)}  grad-norm ${e.gradNorm.toFixed(2)}${e.clipped ? ' (clipped)' : ''}  lr ${e.lr.toExponential(2)}  ${Math.round(e.tokensPerSec)} tok/s`);
+          console.log(
+            `step ${e.step}  loss ${e.loss.toFixed(4)}  grad-norm ${e.gradNorm.toFixed(2)}${e.clipped ? ' (clipped)' : ''}  lr ${e.lr.toExponential(2)}  ${Math.round(e.tokensPerSec)} tok/s`,
+          );
         }
         break;
       case 'eval':
-        say(`eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  perplexity ${e.perplexity.toFixed(2)}  bpc ${e.bpc.toFixed(3)}`);
+        say(
+          `eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  perplexity ${e.perplexity.toFixed(2)}  bpc ${e.bpc.toFixed(3)}`,
+        );
         break;
       case 'sample':
         say(`sample @${e.step}: ${JSON.stringify(e.prime + e.text).slice(0, 300)}`);
@@ -188,7 +216,10 @@ function reporter(json: boolean, total: () => number) {
         bar?.stop();
         bar = undefined;
         console.log(`done (${e.reason}) after ${e.step} steps in ${e.elapsedSeconds.toFixed(1)} s`);
-        if (e.valLoss !== null) console.log(`final validation loss ${e.valLoss.toFixed(4)}, bits per character ${e.bpc!.toFixed(3)}`);
+        if (e.valLoss !== null)
+          console.log(
+            `final validation loss ${e.valLoss.toFixed(4)}, bits per character ${e.bpc!.toFixed(3)}`,
+          );
         if (e.checkpoint) console.log(`checkpoint: ${e.checkpoint}`);
         break;
       case 'error':
@@ -212,13 +243,27 @@ function stopOnSigint(): () => boolean {
   return () => stop;
 }
 
-async function runTraining(opts: Omit<TrainOptions, 'onEvent' | 'shouldStop'>, json: boolean, sampleAfter: boolean): Promise<void> {
+async function runTraining(
+  opts: Omit<TrainOptions, 'onEvent' | 'shouldStop'>,
+  json: boolean,
+  sampleAfter: boolean,
+): Promise<void> {
   const total = () => opts.config.steps;
-  const result = await train({ ...opts, onEvent: reporter(json, total), shouldStop: stopOnSigint(), log: (l) => console.error(l) });
+  const result = await train({
+    ...opts,
+    onEvent: reporter(json, total),
+    shouldStop: stopOnSigint(),
+    log: (l) => console.error(l),
+  });
   if (sampleAfter && result.checkpoint && !json) {
     const data = loadCheckpoint(result.checkpoint);
     const tok = tokenizerFromJSON(data.manifest.tokenizer);
-    const text = generate(new InferenceModel(data.manifest.model, data.weights), tok, { prime: '', maxLength: 300, temperature: 0.7, seed: 7 });
+    const text = generate(new InferenceModel(data.manifest.model, data.weights), tok, {
+      prime: '',
+      maxLength: 300,
+      temperature: 0.7,
+      seed: 7,
+    });
     console.log('--- sample (temperature 0.7) ---');
     console.log(text);
     console.log('---');
@@ -226,7 +271,11 @@ async function runTraining(opts: Omit<TrainOptions, 'onEvent' | 'shouldStop'>, j
 }
 
 function configFrom(flags: TrainFlags) {
-  return mergeConfig(DEFAULT_TRAIN_CONFIG, flags.preset ? PRESETS[flags.preset] : undefined, overridesFrom(flags));
+  return mergeConfig(
+    DEFAULT_TRAIN_CONFIG,
+    flags.preset ? PRESETS[flags.preset] : undefined,
+    overridesFrom(flags),
+  );
 }
 
 export function buildProgram(): Command {
@@ -235,7 +284,10 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  trainFlags(program.command('train <folder>').description('train a new model on a folder (or file)'), true).action(async (folder: string, flags: TrainFlags) => {
+  trainFlags(
+    program.command('train <folder>').description('train a new model on a folder (or file)'),
+    true,
+  ).action(async (folder: string, flags: TrainFlags) => {
     await runTraining({ folder, config: configFrom(flags), out: flags.out }, !!flags.json, true);
   });
 
@@ -246,22 +298,59 @@ export function buildProgram(): Command {
     .option('--time <s>', 'time budget for this session', num('--time'))
     .option('--json', 'print events as JSON lines')
     .action(async (run: string, flags: { steps?: number; time?: number; json?: boolean }) => {
-      await runTraining({ folder: '', resume: run, config: mergeConfig(DEFAULT_TRAIN_CONFIG, { steps: flags.steps ?? 0, timeSeconds: flags.time ?? 0 }) }, !!flags.json, false);
+      await runTraining(
+        {
+          folder: '',
+          resume: run,
+          config: mergeConfig(DEFAULT_TRAIN_CONFIG, {
+            steps: flags.steps ?? 0,
+            timeSeconds: flags.time ?? 0,
+          }),
+        },
+        !!flags.json,
+        false,
+      );
     });
 
-  trainFlags(program.command('finetune <checkpoint> <folder>').description("fine-tune a checkpoint on another folder, keeping its tokenizer"), false)
+  trainFlags(
+    program
+      .command('finetune <checkpoint> <folder>')
+      .description('fine-tune a checkpoint on another folder, keeping its tokenizer'),
+    false,
+  )
     .option('--freeze-embedding', 'do not train the embedding')
     .option('--freeze-layers <n>', 'do not train the lowest n recurrent layers', int('--freeze-layers'))
     .option('--add-layer', 'add a recurrent layer on top')
-    .action(async (checkpoint: string, folder: string, flags: TrainFlags & { freezeEmbedding?: boolean; freezeLayers?: number; addLayer?: boolean }) => {
-      const base = readManifest(checkpoint).train;
-      const config = mergeConfig(base, { steps: 0, timeSeconds: 0, epochs: 0 }, flags.preset ? PRESETS[flags.preset] : undefined, overridesFrom(flags));
-      await runTraining(
-        { folder, config, out: flags.out, finetune: { checkpoint, freezeEmbedding: flags.freezeEmbedding, freezeLayers: flags.freezeLayers, addLayer: flags.addLayer } },
-        !!flags.json,
-        true,
-      );
-    });
+    .action(
+      async (
+        checkpoint: string,
+        folder: string,
+        flags: TrainFlags & { freezeEmbedding?: boolean; freezeLayers?: number; addLayer?: boolean },
+      ) => {
+        const base = readManifest(checkpoint).train;
+        const config = mergeConfig(
+          base,
+          { steps: 0, timeSeconds: 0, epochs: 0 },
+          flags.preset ? PRESETS[flags.preset] : undefined,
+          overridesFrom(flags),
+        );
+        await runTraining(
+          {
+            folder,
+            config,
+            out: flags.out,
+            finetune: {
+              checkpoint,
+              freezeEmbedding: flags.freezeEmbedding,
+              freezeLayers: flags.freezeLayers,
+              addLayer: flags.addLayer,
+            },
+          },
+          !!flags.json,
+          true,
+        );
+      },
+    );
 
   program
     .command('sample <checkpoint>')
@@ -272,12 +361,24 @@ export function buildProgram(): Command {
     .option('--top-k <k>', 'sample among the k most likely', int('--top-k'), 0)
     .option('--top-p <p>', 'nucleus sampling', num('--top-p'), 0)
     .option('--seed <n>', 'random seed', int('--seed'), 1)
-    .action((checkpoint: string, f: { prime: string; length: number; temperature: number; topK: number; topP: number; seed: number }) => {
-      const data = loadCheckpoint(checkpoint);
-      const tok = tokenizerFromJSON(data.manifest.tokenizer);
-      const text = generate(new InferenceModel(data.manifest.model, data.weights), tok, { prime: f.prime, maxLength: f.length, temperature: f.temperature, topK: f.topK, topP: f.topP, seed: f.seed });
-      process.stdout.write(f.prime + text + '\n');
-    });
+    .action(
+      (
+        checkpoint: string,
+        f: { prime: string; length: number; temperature: number; topK: number; topP: number; seed: number },
+      ) => {
+        const data = loadCheckpoint(checkpoint);
+        const tok = tokenizerFromJSON(data.manifest.tokenizer);
+        const text = generate(new InferenceModel(data.manifest.model, data.weights), tok, {
+          prime: f.prime,
+          maxLength: f.length,
+          temperature: f.temperature,
+          topK: f.topK,
+          topP: f.topP,
+          seed: f.seed,
+        });
+        process.stdout.write(f.prime + text + '\n');
+      },
+    );
 
   program
     .command('eval <checkpoint> <folder>')
@@ -285,21 +386,50 @@ export function buildProgram(): Command {
     .option('--include <globs>', 'comma-separated include globs', list)
     .addOption(new Option('--backend <name>').choices(['wasm', 'cpu']).default('wasm'))
     .option('--json', 'print JSON')
-    .action(async (checkpoint: string, folder: string, f: { include?: string[]; backend: 'wasm' | 'cpu'; json?: boolean }) => {
-      const data = loadCheckpoint(checkpoint);
-      await initBackend(f.backend, (l) => console.error(l));
-      const tok = tokenizerFromJSON(data.manifest.tokenizer);
-      const corpus = readCorpus(folder, { include: f.include, valFraction: 0 });
-      const text = corpus.train.join('');
-      const enc = tok.encodeCounting(text);
-      const model = new LanguageModel(data.manifest.model, data.weights);
-      const r = evaluate(model, enc.ids, countChars(text), data.manifest.train.seqLen, data.manifest.train.batch);
-      model.dispose();
-      if (!r) throw new SeqLabError('E_NO_TEXT', `Not enough text in ${folder} to evaluate`, folder, 'Use a folder with more text.');
-      const out = { checkpoint: path.resolve(checkpoint), folder: path.resolve(folder), loss: r.loss, perplexity: r.perplexity, bpc: r.bpc, tokens: r.tokens, unknownTokens: enc.unknown };
-      if (f.json) console.log(JSON.stringify(out));
-      else console.log(`loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}  bits per character ${r.bpc.toFixed(3)}  (${r.tokens} tokens${enc.unknown ? `, ${enc.unknown} unknown` : ''})`);
-    });
+    .action(
+      async (
+        checkpoint: string,
+        folder: string,
+        f: { include?: string[]; backend: 'wasm' | 'cpu'; json?: boolean },
+      ) => {
+        const data = loadCheckpoint(checkpoint);
+        await initBackend(f.backend, (l) => console.error(l));
+        const tok = tokenizerFromJSON(data.manifest.tokenizer);
+        const corpus = readCorpus(folder, { include: f.include, valFraction: 0 });
+        const text = corpus.train.join('');
+        const enc = tok.encodeCounting(text);
+        const model = new LanguageModel(data.manifest.model, data.weights);
+        const r = evaluate(
+          model,
+          enc.ids,
+          countChars(text),
+          data.manifest.train.seqLen,
+          data.manifest.train.batch,
+        );
+        model.dispose();
+        if (!r)
+          throw new SeqLabError(
+            'E_NO_TEXT',
+            `Not enough text in ${folder} to evaluate`,
+            folder,
+            'Use a folder with more text.',
+          );
+        const out = {
+          checkpoint: path.resolve(checkpoint),
+          folder: path.resolve(folder),
+          loss: r.loss,
+          perplexity: r.perplexity,
+          bpc: r.bpc,
+          tokens: r.tokens,
+          unknownTokens: enc.unknown,
+        };
+        if (f.json) console.log(JSON.stringify(out));
+        else
+          console.log(
+            `loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}  bits per character ${r.bpc.toFixed(3)}  (${r.tokens} tokens${enc.unknown ? `, ${enc.unknown} unknown` : ''})`,
+          );
+      },
+    );
 
   program
     .command('info <checkpoint>')
@@ -307,7 +437,13 @@ export function buildProgram(): Command {
     .action((checkpoint: string) => {
       const m = readManifest(checkpoint);
       const { tokenizer, sha256: _sha, ...rest } = m;
-      console.log(JSON.stringify({ ...rest, tokenizer: { kind: tokenizer.kind, vocabSize: m.model.vocabSize } }, null, 2));
+      console.log(
+        JSON.stringify(
+          { ...rest, tokenizer: { kind: tokenizer.kind, vocabSize: m.model.vocabSize } },
+          null,
+          2,
+        ),
+      );
     });
 
   return program;

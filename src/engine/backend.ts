@@ -34,7 +34,10 @@ let current: BackendInfo | undefined;
  * Starts TF.js on wasm (default) or cpu. If wasm fails to initialise we fall back to cpu and say
  * why, rather than failing the run: cpu is 40–50× slower but correct.
  */
-export async function initBackend(wanted: BackendName = 'wasm', log?: (line: string) => void): Promise<BackendInfo> {
+export async function initBackend(
+  wanted: BackendName = 'wasm',
+  log?: (line: string) => void,
+): Promise<BackendInfo> {
   if (current && current.name === wanted) return current;
   if (wanted === 'wasm') {
     try {

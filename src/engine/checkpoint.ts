@@ -74,7 +74,10 @@ function writeGroup(dir: string, base: string, entries: TensorEntry[]): string {
     off += e.data.byteLength;
   }
   const manifest: WeightsManifestGroup[] = [
-    { paths: [`${base}.bin`], weights: entries.map((e) => ({ name: e.name, shape: e.shape, dtype: 'float32' })) },
+    {
+      paths: [`${base}.bin`],
+      weights: entries.map((e) => ({ name: e.name, shape: e.shape, dtype: 'float32' })),
+    },
   ];
   writeFileSynced(path.join(dir, `${base}.json`), JSON.stringify(manifest));
   writeFileSynced(path.join(dir, `${base}.bin`), buf);
@@ -105,7 +108,10 @@ export function writeJsonAtomic(file: string, value: unknown): void {
 export function saveCheckpoint(dir: string, data: CheckpointData): string {
   const parent = path.dirname(dir);
   fs.mkdirSync(parent, { recursive: true });
-  const tmp = path.join(parent, `.tmp-${path.basename(dir)}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  const tmp = path.join(
+    parent,
+    `.tmp-${path.basename(dir)}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`,
+  );
   fs.mkdirSync(tmp);
   try {
     const sha256: Record<string, string> = {};
@@ -113,7 +119,12 @@ export function saveCheckpoint(dir: string, data: CheckpointData): string {
     sha256['weights.bin'] = writeGroup(tmp, 'weights', weights);
     sha256['optimizer.bin'] = writeGroup(tmp, 'optimizer', data.optimizer);
     sha256['carry.bin'] = writeGroup(tmp, 'carry', data.carry);
-    const manifest: CheckpointManifest = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...data.manifest, sha256 };
+    const manifest: CheckpointManifest = {
+      format: CHECKPOINT_FORMAT,
+      version: CHECKPOINT_VERSION,
+      ...data.manifest,
+      sha256,
+    };
     writeFileSynced(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
     let old: string | undefined;
     if (fs.existsSync(dir)) {
@@ -137,7 +148,12 @@ export function saveCheckpoint(dir: string, data: CheckpointData): string {
 }
 
 function corrupt(file: string, what: string): never {
-  throw new SeqLabError('E_CHECKPOINT', `Checkpoint file ${file} ${what}`, file, 'Use another checkpoint, or delete this one.');
+  throw new SeqLabError(
+    'E_CHECKPOINT',
+    `Checkpoint file ${file} ${what}`,
+    file,
+    'Use another checkpoint, or delete this one.',
+  );
 }
 
 export function readManifest(dir: string): CheckpointManifest {
@@ -146,7 +162,13 @@ export function readManifest(dir: string): CheckpointManifest {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    if (!fs.existsSync(dir)) throw new SeqLabError('E_CHECKPOINT', `Checkpoint not found: ${dir}`, dir, 'Check the path; it may have been deleted.');
+    if (!fs.existsSync(dir))
+      throw new SeqLabError(
+        'E_CHECKPOINT',
+        `Checkpoint not found: ${dir}`,
+        dir,
+        'Check the path; it may have been deleted.',
+      );
     corrupt(file, 'is missing');
   }
   let m: CheckpointManifest;
@@ -157,8 +179,14 @@ export function readManifest(dir: string): CheckpointManifest {
   }
   if (m?.format !== CHECKPOINT_FORMAT) corrupt(file, 'is not a SeqLab checkpoint manifest');
   if (m.version !== CHECKPOINT_VERSION)
-    throw new SeqLabError('E_CHECKPOINT_VERSION', `Checkpoint ${dir} has format version ${m.version}; this SeqLab reads version ${CHECKPOINT_VERSION}`, file, 'Upgrade SeqLab, or retrain.');
-  for (const k of ['model', 'tokenizer', 'train', 'trainer'] as const) if (!m[k] || typeof m[k] !== 'object') corrupt(file, `has no "${k}"`);
+    throw new SeqLabError(
+      'E_CHECKPOINT_VERSION',
+      `Checkpoint ${dir} has format version ${m.version}; this SeqLab reads version ${CHECKPOINT_VERSION}`,
+      file,
+      'Upgrade SeqLab, or retrain.',
+    );
+  for (const k of ['model', 'tokenizer', 'train', 'trainer'] as const)
+    if (!m[k] || typeof m[k] !== 'object') corrupt(file, `has no "${k}"`);
   return m;
 }
 
@@ -171,7 +199,8 @@ function readGroup(dir: string, base: string, expectedSha?: string): TensorEntry
   } catch (err) {
     corrupt(jsonFile, `cannot be read (${(err as Error).message})`);
   }
-  if (!Array.isArray(groups) || groups.length !== 1 || !Array.isArray(groups[0].weights)) corrupt(jsonFile, 'is not a weights manifest');
+  if (!Array.isArray(groups) || groups.length !== 1 || !Array.isArray(groups[0].weights))
+    corrupt(jsonFile, 'is not a weights manifest');
   let buf: Buffer;
   try {
     buf = fs.readFileSync(binFile);
@@ -179,8 +208,13 @@ function readGroup(dir: string, base: string, expectedSha?: string): TensorEntry
     corrupt(binFile, 'is missing');
   }
   const need = groups[0].weights.reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1) * 4, 0);
-  if (buf.length !== need) corrupt(binFile, `is ${buf.length < need ? 'truncated' : 'too long'} (${buf.length} bytes, expected ${need})`);
-  if (expectedSha && crypto.createHash('sha256').update(buf).digest('hex') !== expectedSha) corrupt(binFile, 'is corrupt (checksum mismatch)');
+  if (buf.length !== need)
+    corrupt(
+      binFile,
+      `is ${buf.length < need ? 'truncated' : 'too long'} (${buf.length} bytes, expected ${need})`,
+    );
+  if (expectedSha && crypto.createHash('sha256').update(buf).digest('hex') !== expectedSha)
+    corrupt(binFile, 'is corrupt (checksum mismatch)');
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
   let off = 0;
   return groups[0].weights.map((w) => {
@@ -200,7 +234,10 @@ export function loadCheckpoint(dir: string): CheckpointData & { manifest: Checkp
     const w = weights.get(name);
     if (!w) corrupt(path.join(dir, 'weights.json'), `has no tensor "${name}"`);
     if (w.shape.join(',') !== shape.join(','))
-      corrupt(path.join(dir, 'weights.json'), `gives "${name}" shape [${w.shape}] but the model config needs [${shape}]`);
+      corrupt(
+        path.join(dir, 'weights.json'),
+        `gives "${name}" shape [${w.shape}] but the model config needs [${shape}]`,
+      );
   }
   const optimizer = readGroup(dir, 'optimizer', manifest.sha256?.['optimizer.bin']);
   const carry = readGroup(dir, 'carry', manifest.sha256?.['carry.bin']);

@@ -90,9 +90,27 @@ export type PresetName = 'tiny' | 'small' | 'medium' | 'keras-seed';
 export type TrainOverrides = Partial<Omit<TrainConfig, 'model'>> & { model?: Partial<TrainConfig['model']> };
 
 export const PRESETS: Record<PresetName, TrainOverrides> = {
-  tiny: { model: { cell: 'lstm', embedding: 16, hidden: 64, layers: 1 }, seqLen: 32, batch: 16, steps: 300, evalEvery: 100 },
-  small: { model: { cell: 'lstm', embedding: 64, hidden: 128, layers: 2 }, seqLen: 64, batch: 32, steps: 2000, evalEvery: 200 },
-  medium: { model: { cell: 'lstm', embedding: 64, hidden: 256, layers: 2, dropout: 0.1 }, seqLen: 64, batch: 32, steps: 10000, evalEvery: 500 },
+  tiny: {
+    model: { cell: 'lstm', embedding: 16, hidden: 64, layers: 1 },
+    seqLen: 32,
+    batch: 16,
+    steps: 300,
+    evalEvery: 100,
+  },
+  small: {
+    model: { cell: 'lstm', embedding: 64, hidden: 128, layers: 2 },
+    seqLen: 64,
+    batch: 32,
+    steps: 2000,
+    evalEvery: 200,
+  },
+  medium: {
+    model: { cell: 'lstm', embedding: 64, hidden: 256, layers: 2, dropout: 0.1 },
+    seqLen: 64,
+    batch: 32,
+    steps: 10000,
+    evalEvery: 500,
+  },
   'keras-seed': {
     model: { cell: 'lstm', embedding: 128, hidden: 256, layers: 2 },
     tokenizer: 'word',
@@ -125,8 +143,10 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 /** Checks every field; the `where` of the error is the config key, which the CLI maps to its flag. */
 export function validateConfig(c: TrainConfig): TrainConfig {
   const m = c.model;
-  if (!['rnn', 'lstm', 'gru'].includes(m.cell)) bad('cell', `${JSON.stringify(m.cell)}`, 'Use rnn, lstm or gru.');
-  if (!['tanh', 'relu'].includes(m.activation)) bad('activation', `${JSON.stringify(m.activation)}`, 'Use tanh or relu.');
+  if (!['rnn', 'lstm', 'gru'].includes(m.cell))
+    bad('cell', `${JSON.stringify(m.cell)}`, 'Use rnn, lstm or gru.');
+  if (!['tanh', 'relu'].includes(m.activation))
+    bad('activation', `${JSON.stringify(m.activation)}`, 'Use tanh or relu.');
   for (const [k, v, lo, hi] of [
     ['hidden', m.hidden, 1, 8192],
     ['layers', m.layers, 1, 16],
@@ -141,7 +161,8 @@ export function validateConfig(c: TrainConfig): TrainConfig {
     ['vocabSize', c.vocabSize, 0, 65536],
     ['seed', c.seed, 0, 2 ** 31],
   ] as const) {
-    if (!isInt(v) || v < lo || v > hi) bad(k, `${JSON.stringify(v)} (expected a whole number from ${lo} to ${hi})`, `Set ${k} within range.`);
+    if (!isInt(v) || v < lo || v > hi)
+      bad(k, `${JSON.stringify(v)} (expected a whole number from ${lo} to ${hi})`, `Set ${k} within range.`);
   }
   for (const [k, v, lo, hi] of [
     ['dropout', m.dropout, 0, 0.95],
@@ -152,12 +173,17 @@ export function validateConfig(c: TrainConfig): TrainConfig {
     ['timeSeconds', c.timeSeconds, 0, 1e9],
     ['valFraction', c.valFraction, 0, 0.9],
   ] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) bad(k, `${JSON.stringify(v)} (expected a number from ${lo} to ${hi})`, `Set ${k} within range.`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
+      bad(k, `${JSON.stringify(v)} (expected a number from ${lo} to ${hi})`, `Set ${k} within range.`);
   }
-  if (!['char', 'word', 'bpe'].includes(c.tokenizer)) bad('tokenizer', JSON.stringify(c.tokenizer), 'Use char, word or bpe.');
-  if (c.tokenizer === 'bpe' && c.vocabSize !== 0 && c.vocabSize < 257) bad('vocabSize', `${c.vocabSize} is too small for bpe`, 'BPE needs at least 257 (256 bytes + merges).');
-  if (!['adam', 'sgd', 'rmsprop'].includes(c.optimizer)) bad('optimizer', JSON.stringify(c.optimizer), 'Use adam, sgd or rmsprop.');
-  if (!['constant', 'cosine', 'step'].includes(c.schedule)) bad('schedule', JSON.stringify(c.schedule), 'Use constant, cosine or step.');
+  if (!['char', 'word', 'bpe'].includes(c.tokenizer))
+    bad('tokenizer', JSON.stringify(c.tokenizer), 'Use char, word or bpe.');
+  if (c.tokenizer === 'bpe' && c.vocabSize !== 0 && c.vocabSize < 257)
+    bad('vocabSize', `${c.vocabSize} is too small for bpe`, 'BPE needs at least 257 (256 bytes + merges).');
+  if (!['adam', 'sgd', 'rmsprop'].includes(c.optimizer))
+    bad('optimizer', JSON.stringify(c.optimizer), 'Use adam, sgd or rmsprop.');
+  if (!['constant', 'cosine', 'step'].includes(c.schedule))
+    bad('schedule', JSON.stringify(c.schedule), 'Use constant, cosine or step.');
   if (!['wasm', 'cpu'].includes(c.backend)) bad('backend', JSON.stringify(c.backend), 'Use wasm or cpu.');
   return c;
 }

@@ -11,7 +11,14 @@ export const DEFAULT_INCLUDE = [
   '**/*.{html,css,scss,less,vue,svelte,json,yaml,yml,toml,ini,cfg,xml}',
   '**/{README,LICENSE,COPYING,Makefile,Dockerfile}',
 ];
-export const DEFAULT_EXCLUDE = ['**/.git/**', '**/node_modules/**', '**/dist/**', '**/out/**', '**/build/**', '**/.seqlab/**'];
+export const DEFAULT_EXCLUDE = [
+  '**/.git/**',
+  '**/node_modules/**',
+  '**/dist/**',
+  '**/out/**',
+  '**/build/**',
+  '**/.seqlab/**',
+];
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 
 export interface CorpusOptions {
@@ -55,7 +62,12 @@ export function countChars(s: string): number {
 }
 
 function gitignoreFor(folder: string, exclude: string[]): (rel: string) => boolean {
-  const files = fg.sync('**/.gitignore', { cwd: folder, dot: true, ignore: exclude, followSymbolicLinks: false });
+  const files = fg.sync('**/.gitignore', {
+    cwd: folder,
+    dot: true,
+    ignore: exclude,
+    followSymbolicLinks: false,
+  });
   const rules: { dir: string; ig: Ignore }[] = files.map((f) => ({
     dir: path.posix.dirname(f) === '.' ? '' : path.posix.dirname(f) + '/',
     ig: ignore().add(fs.readFileSync(path.join(folder, f), 'utf8')),
@@ -83,7 +95,13 @@ export function readCorpus(folder: string, opts: CorpusOptions = {}): Corpus {
   const root = single ? path.dirname(folder) : folder;
   let rels = single
     ? [path.basename(folder)]
-    : fg.sync(include, { cwd: root, dot: true, ignore: exclude, onlyFiles: true, followSymbolicLinks: false });
+    : fg.sync(include, {
+        cwd: root,
+        dot: true,
+        ignore: exclude,
+        onlyFiles: true,
+        followSymbolicLinks: false,
+      });
   if (!single && opts.respectGitignore !== false) {
     const ignored = gitignoreFor(root, exclude);
     rels = rels.filter((r) => !ignored(r));
@@ -97,7 +115,10 @@ export function readCorpus(folder: string, opts: CorpusOptions = {}): Corpus {
     const abs = path.join(root, rel);
     const size = fs.statSync(abs).size;
     if (size > maxBytes) {
-      skipped.push({ path: rel, reason: `larger than ${(maxBytes / 1048576).toFixed(1)} MB (${(size / 1048576).toFixed(1)} MB)` });
+      skipped.push({
+        path: rel,
+        reason: `larger than ${(maxBytes / 1048576).toFixed(1)} MB (${(size / 1048576).toFixed(1)} MB)`,
+      });
       continue;
     }
     const buf = fs.readFileSync(abs);
@@ -120,7 +141,9 @@ export function readCorpus(folder: string, opts: CorpusOptions = {}): Corpus {
     texts.push({ rel, text });
   }
   if (texts.length === 0) {
-    const why = skipped.length ? `; ${skipped.length} file(s) skipped (e.g. ${skipped[0].path}: ${skipped[0].reason})` : '';
+    const why = skipped.length
+      ? `; ${skipped.length} file(s) skipped (e.g. ${skipped[0].path}: ${skipped[0].reason})`
+      : '';
     throw new SeqLabError(
       'E_NO_TEXT',
       `No usable text in ${folder} (include: ${include.join(', ')}; exclude: ${exclude.join(', ')})${why}`,

@@ -10,7 +10,14 @@ import { StreamBatcher } from './data';
 import { SeqLabError, describeError } from './errors';
 import { CorpusReport, StopReason, TrainEvent, TrainEventListener } from './events';
 import { InferenceModel } from './infer';
-import { disposeState, initLayerWeights, initWeights, LanguageModel, paramGroup, Weights } from './model/model';
+import {
+  disposeState,
+  initLayerWeights,
+  initWeights,
+  LanguageModel,
+  paramGroup,
+  Weights,
+} from './model/model';
 import { LayerState, TimestepGradRecorder } from './model/layers';
 import { learningRate, Optimizer } from './optim';
 import { hash32, Rng } from './rng';
@@ -65,12 +72,22 @@ export interface EvalResult {
  * Mean validation cross-entropy over up to `maxTokens` tokens, read as parallel streams with the
  * state carried, like training but without dropout. bpc uses the split's characters per token.
  */
-export function evaluate(model: LanguageModel, tokens: Int32Array, chars: number, T: number, B: number, maxTokens = 0): EvalResult | null {
+export function evaluate(
+  model: LanguageModel,
+  tokens: Int32Array,
+  chars: number,
+  T: number,
+  B: number,
+  maxTokens = 0,
+): EvalResult | null {
   if (tokens.length < 2) return null;
   const Te = Math.min(T, tokens.length - 1);
   const Be = StreamBatcher.fitBatch(tokens.length, B, Te);
   const batcher = new StreamBatcher(tokens, Be, Te);
-  const nWin = maxTokens > 0 ? Math.max(1, Math.min(batcher.windows, Math.floor(maxTokens / (Be * Te)))) : batcher.windows;
+  const nWin =
+    maxTokens > 0
+      ? Math.max(1, Math.min(batcher.windows, Math.floor(maxTokens / (Be * Te))))
+      : batcher.windows;
   let state = model.zeroState(Be);
   let sum = 0;
   for (let w = 0; w < nWin; w++) {
@@ -102,7 +119,9 @@ export function checkpointName(step: number): string {
 export function latestCheckpoint(runDir: string): string | undefined {
   const dir = path.join(runDir, 'checkpoints');
   if (!fs.existsSync(dir)) return undefined;
-  const names = fs.readdirSync(dir).filter((n) => /^step-\d+$/.test(n) && fs.existsSync(path.join(dir, n, 'manifest.json')));
+  const names = fs
+    .readdirSync(dir)
+    .filter((n) => /^step-\d+$/.test(n) && fs.existsSync(path.join(dir, n, 'manifest.json')));
   names.sort();
   return names.length ? path.join(dir, names[names.length - 1]) : undefined;
 }
@@ -154,12 +173,23 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (opts.resume) {
       runDir = path.resolve(opts.resume);
       const ck = latestCheckpoint(runDir);
-      if (!ck) throw new SeqLabError('E_RESUME', `Run ${runDir} has no checkpoint to resume from`, runDir, 'Start a new run instead.');
+      if (!ck)
+        throw new SeqLabError(
+          'E_RESUME',
+          `Run ${runDir} has no checkpoint to resume from`,
+          runDir,
+          'Start a new run instead.',
+        );
       const data = loadCheckpoint(ck);
       const runCfg = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8'));
       folder = runCfg.folder;
       // Limits given now (steps, time) extend the run; everything that shapes the math stays.
-      config = validateConfig({ ...data.manifest.train, steps: opts.config.steps || data.manifest.train.steps, timeSeconds: opts.config.timeSeconds, epochs: opts.config.epochs || data.manifest.train.epochs });
+      config = validateConfig({
+        ...data.manifest.train,
+        steps: opts.config.steps || data.manifest.train.steps,
+        timeSeconds: opts.config.timeSeconds,
+        epochs: opts.config.epochs || data.manifest.train.epochs,
+      });
       modelConfig = data.manifest.model;
       tokenizer = tokenizerFromJSON(data.manifest.tokenizer);
       weights = data.weights;
@@ -177,20 +207,37 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const data = loadCheckpoint(src);
       tokenizer = tokenizerFromJSON(data.manifest.tokenizer);
       const base = data.manifest.model;
-      modelConfig = { ...base, dropout: config.model.dropout, layers: base.layers + (opts.finetune.addLayer ? 1 : 0) };
+      modelConfig = {
+        ...base,
+        dropout: config.model.dropout,
+        layers: base.layers + (opts.finetune.addLayer ? 1 : 0),
+      };
       weights = new Map(data.weights);
       if (opts.finetune.addLayer) {
-        const extra = initLayerWeights({ ...base, layers: base.layers + 1 }, base.layers, new Rng(config.seed + 1));
+        const extra = initLayerWeights(
+          { ...base, layers: base.layers + 1 },
+          base.layers,
+          new Rng(config.seed + 1),
+        );
         for (const [k, v] of extra) weights.set(k, v);
       }
       config = { ...config, tokenizer: tokenizer.kind, model: { ...modelConfig } };
-      parent = { checkpoint: src, run: path.basename(path.dirname(path.dirname(src))), step: data.manifest.step };
+      parent = {
+        checkpoint: src,
+        run: path.basename(path.dirname(path.dirname(src))),
+        step: data.manifest.step,
+      };
     }
 
     const backend = await initBackend(config.backend, opts.log);
 
     // ---- data ----
-    const corpus = readCorpus(folder, { include: config.include, exclude: config.exclude, maxFileBytes: config.maxFileBytes, valFraction: config.valFraction });
+    const corpus = readCorpus(folder, {
+      include: config.include,
+      exclude: config.exclude,
+      maxFileBytes: config.maxFileBytes,
+      valFraction: config.valFraction,
+    });
     if (!tokenizer) tokenizer = trainTokenizer(config.tokenizer, corpus.train, config.vocabSize);
     let unknown = 0;
     const encodeAll = (texts: string[]) => {
@@ -216,14 +263,23 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
     // ---- run folder ----
     if (!opts.resume) {
-      const root = opts.out ? path.resolve(opts.out) : fs.statSync(folder).isFile() ? path.dirname(path.resolve(folder)) : path.resolve(folder);
+      const root = opts.out
+        ? path.resolve(opts.out)
+        : fs.statSync(folder).isFile()
+          ? path.dirname(path.resolve(folder))
+          : path.resolve(folder);
       const runId = opts.runId ?? newRunId(fullModelConfig.cell);
       runDir = path.join(runsDir(root), runId);
       try {
         fs.mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        throw new SeqLabError('E_OUTPUT', `Cannot create the run folder ${runDir}: ${e.message}`, runDir, 'Choose a writable output folder (--out, or the seqlab.outputFolder setting).');
+        throw new SeqLabError(
+          'E_OUTPUT',
+          `Cannot create the run folder ${runDir}: ${e.message}`,
+          runDir,
+          'Choose a writable output folder (--out, or the seqlab.outputFolder setting).',
+        );
       }
       writeJsonAtomic(path.join(runDir, 'config.json'), {
         runId,
@@ -240,7 +296,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
     // ---- model and optimizer ----
     model = new LanguageModel(fullModelConfig, weights ?? initWeights(fullModelConfig, config.seed));
-    optimizer = new Optimizer({ kind: config.optimizer, momentum: config.momentum, weightDecay: config.weightDecay });
+    optimizer = new Optimizer({
+      kind: config.optimizer,
+      momentum: config.momentum,
+      weightDecay: config.weightDecay,
+    });
     optimizer.step = startStep;
     for (const e of optState) optimizer.slots.set(e.name, tf.variable(tf.tensor(e.data, e.shape), false));
     const frozen = new Set<string>();
@@ -251,11 +311,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const parameters = [...model.params.values()].reduce((a, v) => a + v.size, 0);
 
     let state: LayerState[] = model.zeroState(B);
-    if (carry.length === fullModelConfig.layers * (fullModelConfig.cell === 'lstm' ? 2 : 1) && carry.every((c) => c.shape[0] === B)) {
+    if (
+      carry.length === fullModelConfig.layers * (fullModelConfig.cell === 'lstm' ? 2 : 1) &&
+      carry.every((c) => c.shape[0] === B)
+    ) {
       disposeState(state);
       state = Array.from({ length: fullModelConfig.layers }, (_, l) => ({
         h: tf.keep(tf.tensor2d(carry.find((c) => c.name === `h_${l}`)!.data, [B, fullModelConfig.hidden])),
-        c: fullModelConfig.cell === 'lstm' ? tf.keep(tf.tensor2d(carry.find((c) => c.name === `c_${l}`)!.data, [B, fullModelConfig.hidden])) : undefined,
+        c:
+          fullModelConfig.cell === 'lstm'
+            ? tf.keep(tf.tensor2d(carry.find((c) => c.name === `c_${l}`)!.data, [B, fullModelConfig.hidden]))
+            : undefined,
       }));
     }
 
@@ -271,9 +337,31 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       skipped: corpus.skipped,
       unknownTokens: unknown,
     };
-    emit({ type: 'start', time: now(), runId: path.basename(runDir), runDir, config: { ...config, model: modelConfig }, vocabSize: tokenizer.vocabSize, parameters, backend: backend.name, corpus: report, resumedFromStep: startStep, batch: B });
-    if (backend.fallbackReason) emit({ type: 'log', time: now(), message: `wasm backend unavailable (${backend.fallbackReason}); using cpu` });
-    if (B < config.batch) emit({ type: 'log', time: now(), message: `batch reduced from ${config.batch} to ${B} so that each stream holds at least one window of ${T} tokens` });
+    emit({
+      type: 'start',
+      time: now(),
+      runId: path.basename(runDir),
+      runDir,
+      config: { ...config, model: modelConfig },
+      vocabSize: tokenizer.vocabSize,
+      parameters,
+      backend: backend.name,
+      corpus: report,
+      resumedFromStep: startStep,
+      batch: B,
+    });
+    if (backend.fallbackReason)
+      emit({
+        type: 'log',
+        time: now(),
+        message: `wasm backend unavailable (${backend.fallbackReason}); using cpu`,
+      });
+    if (B < config.batch)
+      emit({
+        type: 'log',
+        time: now(),
+        message: `batch reduced from ${config.batch} to ${B} so that each stream holds at least one window of ${T} tokens`,
+      });
 
     // ---- helpers ----
     const primeText = (corpus.val[0] ?? corpus.train[0]).slice(0, 40).split('\n')[0].slice(0, 24);
@@ -288,7 +376,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const carryOut: TensorEntry[] = [];
       state.forEach((s, l) => {
         carryOut.push({ name: `h_${l}`, shape: s.h.shape.slice(), data: s.h.dataSync() as Float32Array });
-        if (s.c) carryOut.push({ name: `c_${l}`, shape: s.c.shape.slice(), data: s.c.dataSync() as Float32Array });
+        if (s.c)
+          carryOut.push({ name: `c_${l}`, shape: s.c.shape.slice(), data: s.c.dataSync() as Float32Array });
       });
       saveCheckpoint(dir, {
         manifest: {
@@ -302,37 +391,84 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           valBpc: lastEval?.bpc ?? null,
           createdAt: new Date().toISOString(),
           parent,
-          trainer: { epoch, window, rngState: hash32(config.seed, step), optimizerStep: optimizer!.step, bestValLoss: bestVal, elapsedSeconds: elapsed() },
+          trainer: {
+            epoch,
+            window,
+            rngState: hash32(config.seed, step),
+            optimizerStep: optimizer!.step,
+            bestValLoss: bestVal,
+            elapsedSeconds: elapsed(),
+          },
         },
         weights: model!.exportWeights(),
-        optimizer: [...optimizer!.slots].map(([name, v]) => ({ name, shape: v.shape.slice(), data: v.dataSync() as Float32Array })),
+        optimizer: [...optimizer!.slots].map(([name, v]) => ({
+          name,
+          shape: v.shape.slice(),
+          data: v.dataSync() as Float32Array,
+        })),
         carry: carryOut,
       });
       lastCheckpoint = dir;
       const st: Partial<RunStatus> = { step, latest: name };
       if (isBest) st.best = name;
       setStatus(st);
-      emit({ type: 'checkpoint', time: now(), step, name, path: dir, valLoss: lastEval?.loss ?? null, best: isBest, reason });
+      emit({
+        type: 'checkpoint',
+        time: now(),
+        step,
+        name,
+        path: dir,
+        valLoss: lastEval?.loss ?? null,
+        best: isBest,
+        reason,
+      });
       pruneCheckpoints(runDir, config.keepCheckpoints);
       return dir;
     };
 
     const evalAndSample = (step: number) => {
-      const r = evaluate(model!, valTokens, corpus.valChars || countChars(corpus.train.join('')), T, config.batch, config.evalTokens);
+      const r = evaluate(
+        model!,
+        valTokens,
+        corpus.valChars || countChars(corpus.train.join('')),
+        T,
+        config.batch,
+        config.evalTokens,
+      );
       if (r) {
         lastEval = { loss: r.loss, bpc: r.bpc };
-        emit({ type: 'eval', time: now(), step, valLoss: r.loss, perplexity: r.perplexity, bpc: r.bpc, tokensSeen });
+        emit({
+          type: 'eval',
+          time: now(),
+          step,
+          valLoss: r.loss,
+          perplexity: r.perplexity,
+          bpc: r.bpc,
+          tokensSeen,
+        });
       }
       if (config.sampleLength > 0) {
         const inf = new InferenceModel(fullModelConfig, model!.exportWeights());
-        const text = generate(inf, tokenizer!, { prime: primeText, maxLength: config.sampleLength, temperature: 0.8, seed: hash32(config.seed, step) });
+        const text = generate(inf, tokenizer!, {
+          prime: primeText,
+          maxLength: config.sampleLength,
+          temperature: 0.8,
+          seed: hash32(config.seed, step),
+        });
         emit({ type: 'sample', time: now(), step, prime: primeText, text });
       }
       return r;
     };
 
     // ---- the loop ----
-    const sched = { kind: config.schedule, lr: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps, decaySteps: config.decaySteps, decayRate: config.decayRate };
+    const sched = {
+      kind: config.schedule,
+      lr: config.lr,
+      warmupSteps: config.warmupSteps,
+      totalSteps: config.steps,
+      decaySteps: config.decaySteps,
+      decayRate: config.decayRate,
+    };
     const losses: number[] = [];
     let step = startStep;
     let reason: StopReason = 'steps';
@@ -363,17 +499,34 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const ts = now();
       step++;
       const { inputs, targets } = batcher.window(window);
-      const recorder = config.gradEvery > 0 && step % config.gradEvery === 0 ? new TimestepGradRecorder() : undefined;
+      const recorder =
+        config.gradEvery > 0 && step % config.gradEvery === 0 ? new TimestepGradRecorder() : undefined;
       const final: LayerState[] = [];
       const { value, grads } = tf.variableGrads(
-        () => model!.loss(inputs, targets, T, B, state, { training: true, dropoutSeed: hash32(config.seed, step), recorder }, final),
+        () =>
+          model!.loss(
+            inputs,
+            targets,
+            T,
+            B,
+            state,
+            { training: true, dropoutSeed: hash32(config.seed, step), recorder },
+            final,
+          ),
         trainable.map(([, v]) => v),
       );
       const names = Object.keys(grads);
-      const stats = tf.tidy(() => tf.stack([value, ...names.map((n) => tf.sum(tf.square(grads[n])))]).dataSync());
+      const stats = tf.tidy(() =>
+        tf.stack([value, ...names.map((n) => tf.sum(tf.square(grads[n])))]).dataSync(),
+      );
       const loss = stats[0];
       if (!Number.isFinite(loss)) {
-        throw new SeqLabError('E_DIVERGED', `Training diverged at step ${step} (loss ${loss})`, 'lr', 'Lower the learning rate (--lr) or the clip threshold (--clip).');
+        throw new SeqLabError(
+          'E_DIVERGED',
+          `Training diverged at step ${step} (loss ${loss})`,
+          'lr',
+          'Lower the learning rate (--lr) or the clip threshold (--clip).',
+        );
       }
       const groupSq: Record<string, number> = {};
       let total = 0;
@@ -387,7 +540,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const scale = clipped ? config.clip / gradNorm : 1;
       const lr = learningRate(sched, step);
       const gradMap = new Map<string, tf.Tensor>();
-      for (const n of names) gradMap.set(varToParam.get(n)!, scale === 1 ? grads[n] : tf.mul(grads[n], scale));
+      for (const n of names)
+        gradMap.set(varToParam.get(n)!, scale === 1 ? grads[n] : tf.mul(grads[n], scale));
       optimizer.apply(model.params, gradMap, lr);
       tf.dispose([value, ...Object.values(grads), ...[...gradMap.values()]]);
       disposeState(state);
@@ -411,6 +565,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         elapsedSeconds: elapsed(),
       });
       if (recorder) emit({ type: 'timestepGradients', time: now(), step, norms: recorder.read() });
+      // Each step is synchronous TF.js work: yield so that a stop request (SIGINT, a message to
+      // the worker) is seen between steps.
+      await new Promise((r) => setImmediate(r));
       if (step % config.evalEvery === 0) {
         const r = evalAndSample(step);
         const isBest = !!r && (bestVal === null || r.loss < bestVal);
@@ -430,19 +587,47 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
     const finalEval = lastEval as { loss: number; bpc: number } | null;
     setStatus({ status: reason === 'stopped' ? 'stopped' : 'finished', step });
-    emit({ type: 'done', time: now(), step, reason, valLoss: finalEval?.loss ?? null, bpc: finalEval?.bpc ?? null, checkpoint: lastCheckpoint, elapsedSeconds: elapsed() });
+    emit({
+      type: 'done',
+      time: now(),
+      step,
+      reason,
+      valLoss: finalEval?.loss ?? null,
+      bpc: finalEval?.bpc ?? null,
+      checkpoint: lastCheckpoint,
+      elapsedSeconds: elapsed(),
+    });
     disposeState(state);
-    return { runDir, step, reason, valLoss: finalEval?.loss ?? null, bpc: finalEval?.bpc ?? null, checkpoint: lastCheckpoint, losses };
+    return {
+      runDir,
+      step,
+      reason,
+      valLoss: finalEval?.loss ?? null,
+      bpc: finalEval?.bpc ?? null,
+      checkpoint: lastCheckpoint,
+      losses,
+    };
   } catch (err) {
     const message = describeError(err);
     if (runDir && statusFile) {
       try {
         setStatus({ status: 'failed', error: message });
-        emit({ type: 'error', time: Date.now(), message, code: err instanceof SeqLabError ? err.code : undefined });
+        emit({
+          type: 'error',
+          time: Date.now(),
+          message,
+          code: err instanceof SeqLabError ? err.code : undefined,
+        });
       } catch {
         // The disk itself may be what failed; the caller still gets the original error.
       }
-    } else opts.onEvent?.({ type: 'error', time: Date.now(), message, code: err instanceof SeqLabError ? err.code : undefined });
+    } else
+      opts.onEvent?.({
+        type: 'error',
+        time: Date.now(),
+        message,
+        code: err instanceof SeqLabError ? err.code : undefined,
+      });
     throw err;
   } finally {
     model?.dispose();
@@ -459,6 +644,10 @@ function pruneCheckpoints(runDir: string, keep: number): void {
   } catch {
     best = undefined;
   }
-  const names = fs.readdirSync(dir).filter((n) => /^step-\d+$/.test(n)).sort();
-  for (const n of names.slice(0, Math.max(0, names.length - keep))) if (n !== best) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+  const names = fs
+    .readdirSync(dir)
+    .filter((n) => /^step-\d+$/.test(n))
+    .sort();
+  for (const n of names.slice(0, Math.max(0, names.length - keep)))
+    if (n !== best) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
 }

@@ -36,9 +36,18 @@ export function referenceLayer(
       const bRec = bias.slice([1, 0], [1, 3 * H]).reshape([3 * H]);
       const xw = xt.matMul(kernel).add(bIn) as tf.Tensor2D;
       const hu = h.matMul(rec).add(bRec) as tf.Tensor2D;
-      const z = xw.slice([0, 0], [B, H]).add(hu.slice([0, 0], [B, H])).sigmoid();
-      const r = xw.slice([0, H], [B, H]).add(hu.slice([0, H], [B, H])).sigmoid();
-      const n = xw.slice([0, 2 * H], [B, H]).add(r.mul(hu.slice([0, 2 * H], [B, H]))).tanh();
+      const z = xw
+        .slice([0, 0], [B, H])
+        .add(hu.slice([0, 0], [B, H]))
+        .sigmoid();
+      const r = xw
+        .slice([0, H], [B, H])
+        .add(hu.slice([0, H], [B, H]))
+        .sigmoid();
+      const n = xw
+        .slice([0, 2 * H], [B, H])
+        .add(r.mul(hu.slice([0, 2 * H], [B, H])))
+        .tanh();
       h = z.mul(h).add(tf.scalar(1).sub(z).mul(n)) as tf.Tensor2D;
     } else {
       const a = xt.matMul(kernel).add(h.matMul(rec)).add(bias);

@@ -19,7 +19,29 @@ export function fixture(files: Record<string, string | Buffer>): string {
 
 /** A small English-like text with real structure (repeated phrases), deterministic. */
 export function sampleText(chars: number, seed = 1): string {
-  const words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'to', 'big', 'red', 'house', 'with', 'small', 'green', 'door', 'it', 'was', 'very', 'happy'];
+  const words = [
+    'the',
+    'cat',
+    'sat',
+    'on',
+    'a',
+    'mat',
+    'and',
+    'dog',
+    'ran',
+    'to',
+    'big',
+    'red',
+    'house',
+    'with',
+    'small',
+    'green',
+    'door',
+    'it',
+    'was',
+    'very',
+    'happy',
+  ];
   let s = seed;
   const rnd = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff), s / 0x7fffffff);
   let out = '';

@@ -22,7 +22,10 @@ before(async () => {
 
 for (const [cell, act] of CELLS) {
   test(`${cell}/${act}: hand-written BPTT equals TF.js autodiff of the same forward pass`, () => {
-    const T = 6, B = 3, H = 5, In = 4;
+    const T = 6,
+      B = 3,
+      H = 5,
+      In = 4;
     const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
     const x = tf.randomNormal([T * B, In], 0, 1, 'float32', 1) as tf.Tensor2D;
     const k = tf.randomNormal([In, G * H], 0, 0.5, 'float32', 2) as tf.Tensor2D;
@@ -32,10 +35,22 @@ for (const [cell, act] of CELLS) {
     const c0 = tf.randomNormal([B, H], 0, 0.5, 'float32', 6) as tf.Tensor2D;
     const R = tf.randomNormal([T * B, H], 0, 1, 'float32', 7);
     const ours = (a: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor, d: tf.Tensor) =>
-      recurrentLayer({ cell, activation: act, T, B, H, initial: { h: h0, c: c0 } })(a as tf.Tensor2D, bb as tf.Tensor2D, cc as tf.Tensor2D, d).mul(R).sum();
+      recurrentLayer({ cell, activation: act, T, B, H, initial: { h: h0, c: c0 } })(
+        a as tf.Tensor2D,
+        bb as tf.Tensor2D,
+        cc as tf.Tensor2D,
+        d,
+      )
+        .mul(R)
+        .sum();
     const ref = (a: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor, d: tf.Tensor) =>
-      referenceLayer(cell, act, T, B, H, a as tf.Tensor2D, bb as tf.Tensor2D, cc as tf.Tensor2D, d, h0, c0).mul(R).sum();
-    assert.ok(Math.abs(ours(x, k, r, b).dataSync()[0] - ref(x, k, r, b).dataSync()[0]) < 1e-4, 'forward passes agree');
+      referenceLayer(cell, act, T, B, H, a as tf.Tensor2D, bb as tf.Tensor2D, cc as tf.Tensor2D, d, h0, c0)
+        .mul(R)
+        .sum();
+    assert.ok(
+      Math.abs(ours(x, k, r, b).dataSync()[0] - ref(x, k, r, b).dataSync()[0]) < 1e-4,
+      'forward passes agree',
+    );
     const g1 = tf.grads(ours)([x, k, r, b]);
     const g2 = tf.grads(ref)([x, k, r, b]);
     ['x', 'kernel', 'recurrent_kernel', 'bias'].forEach((name, i) => {
@@ -47,14 +62,23 @@ for (const [cell, act] of CELLS) {
   });
 
   test(`${cell}/${act}: whole-model gradients (embedding, layers, softmax) match finite differences`, () => {
-    const config: ModelConfig = { cell, activation: act, vocabSize: 7, embedding: 3, hidden: 5, layers: 2, dropout: 0 };
+    const config: ModelConfig = {
+      cell,
+      activation: act,
+      vocabSize: 7,
+      embedding: 3,
+      hidden: 5,
+      layers: 2,
+      dropout: 0,
+    };
     const weights = initWeights(config, 3);
     // Embeddings of ±1 rather than ±0.05: with tiny activations every gate sits in its linear
     // range, and a wrong derivative (1 − tanh vs 1 − tanh²) would hide below the tolerance.
     const emb = weights.get('embedding')!;
     emb.data = emb.data.map((v) => v * 20);
     const model = new LanguageModel(config, weights);
-    const T = 4, B = 2;
+    const T = 4,
+      B = 2;
     const ids = Int32Array.from([1, 2, 3, 4, 5, 6, 0, 1]);
     const targets = Int32Array.from([2, 3, 4, 5, 6, 0, 1, 2]);
     const state = model.zeroState(B);
@@ -68,14 +92,19 @@ for (const [cell, act] of CELLS) {
       });
     const vars = [...model.params.values()];
     const final: LayerState[] = [];
-    const { grads } = tf.variableGrads(() => model.loss(ids, targets, T, B, state, { training: false }, final), vars);
+    const { grads } = tf.variableGrads(
+      () => model.loss(ids, targets, T, B, state, { training: false }, final),
+      vars,
+    );
     const eps = 3e-3;
     let checked = 0;
     const center = lossAt();
     for (const [name, v] of model.params) {
       const g = grads[v.name].dataSync();
       // The largest entries of each gradient: where a wrong formula would show most.
-      const order = Array.from(g.keys()).sort((a, b) => Math.abs(g[b]) - Math.abs(g[a])).slice(0, 4);
+      const order = Array.from(g.keys())
+        .sort((a, b) => Math.abs(g[b]) - Math.abs(g[a]))
+        .slice(0, 4);
       for (const idx of order) {
         const base = v.dataSync().slice();
         const set = (delta: number) => {
@@ -94,7 +123,10 @@ for (const [cell, act] of CELLS) {
         const fwd = (up - center) / eps;
         const bwd = (center - down) / eps;
         if (Math.abs(fwd - bwd) > 5e-4 + 0.05 * Math.max(Math.abs(fwd), Math.abs(bwd))) continue;
-        assert.ok(Math.abs(numeric - g[idx]) <= 2e-4 + 0.02 * Math.abs(numeric), `${name}[${idx}]: analytic ${g[idx]} vs numeric ${numeric}`);
+        assert.ok(
+          Math.abs(numeric - g[idx]) <= 2e-4 + 0.02 * Math.abs(numeric),
+          `${name}[${idx}]: analytic ${g[idx]} vs numeric ${numeric}`,
+        );
         checked++;
       }
     }

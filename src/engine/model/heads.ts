@@ -34,7 +34,10 @@ export function embeddingLookup(ids: Int32Array, vocab: number): (table: tf.Tens
  * backward pass is the closed form (softmax − onehot)/N with explicit-transpose matmuls.
  * Returns the scalar mean loss in nats.
  */
-export function softmaxCrossEntropy(labels: Int32Array, vocab: number): (h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Scalar {
+export function softmaxCrossEntropy(
+  labels: Int32Array,
+  vocab: number,
+): (h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Scalar {
   const fn = tf.customGrad(((h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const N = h.shape[0];
     const logits = tf.add(tf.matMul(h, w), b) as tf.Tensor2D;
@@ -47,7 +50,11 @@ export function softmaxCrossEntropy(labels: Int32Array, vocab: number): (h: tf.T
       gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
         const [sh, sw, p, oh] = saved as tf.Tensor2D[];
         const dLogits = tf.mul(tf.sub(p, oh), tf.div(dy, N)) as tf.Tensor2D;
-        return [tf.matMul(dLogits, tf.transpose(sw)), tf.matMul(tf.transpose(sh), dLogits), tf.sum(dLogits, 0)];
+        return [
+          tf.matMul(dLogits, tf.transpose(sw)),
+          tf.matMul(tf.transpose(sh), dLogits),
+          tf.sum(dLogits, 0),
+        ];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

@@ -62,8 +62,16 @@ type CustomFn = Parameters<typeof tf.customGrad>[0];
  *
  * x: [T·B, In]; kernel: [In, G·H]; recurrent: [H, G·H]; bias: [G·H] (GRU: [2, 3H]). Returns [T·B, H].
  */
-export function recurrentLayer(args: RecurrentLayerArgs): (x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D {
-  const fn = tf.customGrad(((x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor, save: Grad) => {
+export function recurrentLayer(
+  args: RecurrentLayerArgs,
+): (x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D {
+  const fn = tf.customGrad(((
+    x: tf.Tensor2D,
+    kernel: tf.Tensor2D,
+    rec: tf.Tensor2D,
+    bias: tf.Tensor,
+    save: Grad,
+  ) => {
     switch (args.cell) {
       case 'lstm':
         return lstmForward(args, x, kernel, rec, bias as tf.Tensor1D, save);
@@ -73,7 +81,12 @@ export function recurrentLayer(args: RecurrentLayerArgs): (x: tf.Tensor2D, kerne
         return rnnForward(args, x, kernel, rec, bias as tf.Tensor1D, save);
     }
   }) as unknown as CustomFn);
-  return fn as unknown as (x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D;
+  return fn as unknown as (
+    x: tf.Tensor2D,
+    kernel: tf.Tensor2D,
+    rec: tf.Tensor2D,
+    bias: tf.Tensor,
+  ) => tf.Tensor2D;
 }
 
 function rowsAt(m: tf.Tensor2D, t: number, B: number): tf.Tensor2D {
@@ -85,7 +98,13 @@ function cols(m: tf.Tensor2D, start: number, n: number): tf.Tensor2D {
 }
 
 /** Shared tail of every backward pass: weight and input gradients as whole-window matmuls. */
-function weightGrads(x: tf.Tensor2D, kernel: tf.Tensor2D, hPrev: tf.Tensor2D, dPre: tf.Tensor2D, dRecPre: tf.Tensor2D) {
+function weightGrads(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  hPrev: tf.Tensor2D,
+  dPre: tf.Tensor2D,
+  dRecPre: tf.Tensor2D,
+) {
   // Explicit transposes: wasm's matMul with a transposed operand takes a ~1 GFLOP/s scalar path.
   const dKernel = tf.matMul(tf.transpose(x), dPre);
   const dRec = tf.matMul(tf.transpose(hPrev), dRecPre);
@@ -97,7 +116,14 @@ function recordNorm(args: RecurrentLayerArgs, t: number, dh: tf.Tensor): void {
   if (args.recorder) args.recorder.add(args.layerIndex ?? 0, t, tf.sqrt(tf.sum(tf.square(dh))) as tf.Scalar);
 }
 
-function lstmForward(a: RecurrentLayerArgs, x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor1D, save: Grad) {
+function lstmForward(
+  a: RecurrentLayerArgs,
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  rec: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  save: Grad,
+) {
   const { T, B, H } = a;
   const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
   let h: tf.Tensor = a.initial.h;
@@ -159,7 +185,14 @@ function lstmForward(a: RecurrentLayerArgs, x: tf.Tensor2D, kernel: tf.Tensor2D,
  *   n = tanh(x W_h + b_h + r ⊙ (h U_h + c_h)),  h' = z ⊙ h + (1 − z) ⊙ n
  * bias is [2, 3H]: row 0 the input bias b, row 1 the recurrent bias c.
  */
-function gruForward(a: RecurrentLayerArgs, x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor2D, save: Grad) {
+function gruForward(
+  a: RecurrentLayerArgs,
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  rec: tf.Tensor2D,
+  bias: tf.Tensor2D,
+  save: Grad,
+) {
   const { T, B, H } = a;
   const [bIn, bRec] = tf.unstack(bias) as tf.Tensor1D[];
   const xw = tf.add(tf.matMul(x, kernel), bIn) as tf.Tensor2D;
@@ -212,7 +245,14 @@ function gruForward(a: RecurrentLayerArgs, x: tf.Tensor2D, kernel: tf.Tensor2D, 
   };
 }
 
-function rnnForward(a: RecurrentLayerArgs, x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor1D, save: Grad) {
+function rnnForward(
+  a: RecurrentLayerArgs,
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  rec: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  save: Grad,
+) {
   const { T, B } = a;
   const relu = a.activation === 'relu';
   const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;

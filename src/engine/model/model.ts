@@ -45,7 +45,10 @@ export function initLayerWeights(c: ModelConfig, l: number, rng: Rng): Weights {
 export function initWeights(c: ModelConfig, seed: number): Weights {
   const rng = new Rng(seed);
   const w: Weights = new Map();
-  w.set('embedding', { shape: [c.vocabSize, c.embedding], data: uniform(rng, c.vocabSize * c.embedding, 0.05) });
+  w.set('embedding', {
+    shape: [c.vocabSize, c.embedding],
+    data: uniform(rng, c.vocabSize * c.embedding, 0.05),
+  });
   for (let l = 0; l < c.layers; l++) for (const [k, v] of initLayerWeights(c, l, rng)) w.set(k, v);
   w.set('output/kernel', { shape: [c.hidden, c.vocabSize], data: glorotUniform(rng, c.hidden, c.vocabSize) });
   w.set('output/bias', { shape: [c.vocabSize], data: new Float32Array(c.vocabSize) });
@@ -74,7 +77,8 @@ export class LanguageModel {
     for (const [name, shape] of paramShapes(config)) {
       const w = weights.get(name);
       if (!w) throw new Error(`missing weight ${name}`);
-      if (w.shape.join(',') !== shape.join(',')) throw new Error(`weight ${name} has shape [${w.shape}], expected [${shape}]`);
+      if (w.shape.join(',') !== shape.join(','))
+        throw new Error(`weight ${name} has shape [${w.shape}], expected [${shape}]`);
       this.params.set(name, tf.variable(tf.tensor(w.data, shape), true, `${name}_${nextId++}`));
     }
   }
@@ -94,11 +98,19 @@ export class LanguageModel {
   }
 
   /** Top-layer hidden states [T·B, H] for a window; `final` receives each layer's last state. */
-  hidden(ids: Int32Array, T: number, B: number, state: LayerState[], opts: ForwardOptions, final: LayerState[]): tf.Tensor2D {
+  hidden(
+    ids: Int32Array,
+    T: number,
+    B: number,
+    state: LayerState[],
+    opts: ForwardOptions,
+    final: LayerState[],
+  ): tf.Tensor2D {
     const c = this.config;
     let x = embeddingLookup(ids, c.vocabSize)(this.param('embedding') as tf.Tensor2D);
     for (let l = 0; l < c.layers; l++) {
-      if (l > 0 && opts.training && c.dropout > 0) x = tf.dropout(x, c.dropout, undefined, hash32(opts.dropoutSeed ?? 0, l)) as tf.Tensor2D;
+      if (l > 0 && opts.training && c.dropout > 0)
+        x = tf.dropout(x, c.dropout, undefined, hash32(opts.dropoutSeed ?? 0, l)) as tf.Tensor2D;
       const layer = recurrentLayer({
         cell: c.cell,
         activation: c.activation,
@@ -110,15 +122,32 @@ export class LanguageModel {
         recorder: opts.recorder,
         layerIndex: l,
       });
-      x = layer(x, this.param(`layer_${l}/kernel`) as tf.Tensor2D, this.param(`layer_${l}/recurrent_kernel`) as tf.Tensor2D, this.param(`layer_${l}/bias`));
+      x = layer(
+        x,
+        this.param(`layer_${l}/kernel`) as tf.Tensor2D,
+        this.param(`layer_${l}/recurrent_kernel`) as tf.Tensor2D,
+        this.param(`layer_${l}/bias`),
+      );
     }
     return x;
   }
 
   /** Mean cross-entropy (nats) of predicting `targets` from `ids` over a window. */
-  loss(ids: Int32Array, targets: Int32Array, T: number, B: number, state: LayerState[], opts: ForwardOptions, final: LayerState[]): tf.Scalar {
+  loss(
+    ids: Int32Array,
+    targets: Int32Array,
+    T: number,
+    B: number,
+    state: LayerState[],
+    opts: ForwardOptions,
+    final: LayerState[],
+  ): tf.Scalar {
     const h = this.hidden(ids, T, B, state, opts, final);
-    return softmaxCrossEntropy(targets, this.config.vocabSize)(h, this.param('output/kernel') as tf.Tensor2D, this.param('output/bias') as tf.Tensor1D);
+    return softmaxCrossEntropy(targets, this.config.vocabSize)(
+      h,
+      this.param('output/kernel') as tf.Tensor2D,
+      this.param('output/bias') as tf.Tensor1D,
+    );
   }
 
   /** Logits [T·B, V] (no dropout); used by tests and evaluation tools. */
@@ -131,7 +160,8 @@ export class LanguageModel {
 
   exportWeights(): Weights {
     const w: Weights = new Map();
-    for (const [name, v] of this.params) w.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+    for (const [name, v] of this.params)
+      w.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
     return w;
   }
 

@@ -59,7 +59,8 @@ export class BpeTokenizer implements Tokenizer {
   static train(texts: Iterable<string>, vocabSize = 1024): BpeTokenizer {
     if (vocabSize < 256 || vocabSize > 65536) throw new Error('bpe vocab size must be between 256 and 65536');
     const chunkCounts = new Map<string, number>();
-    for (const text of texts) for (const c of BpeTokenizer.chunks(text)) chunkCounts.set(c, (chunkCounts.get(c) ?? 0) + 1);
+    for (const text of texts)
+      for (const c of BpeTokenizer.chunks(text)) chunkCounts.set(c, (chunkCounts.get(c) ?? 0) + 1);
     const words: number[][] = [];
     const freq: number[] = [];
     for (const [c, n] of chunkCounts) {

@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: training throughput of SeqLab's engine against the equivalent tf.layers model
+ * on the same backend, side by side and interleaved (the machine is noisy), reporting medians.
+ * Reference config: character LM, vocab 96, embedding 64, 2 layers of 256, T 64, batch 32, Adam.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { initBackend } from '../src/engine/backend';
+import { DEFAULT_TRAIN_CONFIG, mergeConfig, CellKind } from '../src/engine/config';
+import { train } from '../src/engine/trainer';
+import { tmpDir } from '../test/helpers/util';
+import { benchTfLayers } from './tflayers';
+
+const V = 96,
+  E = 64,
+  H = 256,
+  L = 2,
+  T = 64,
+  B = 32;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ENGINE_STEPS = Number(process.env.BENCH_ENGINE_STEPS ?? 8);
+const LAYERS_STEPS = Number(process.env.BENCH_LAYERS_STEPS ?? 2);
+const CELLS = (process.env.BENCH_CELLS ?? 'lstm,gru,rnn').split(',') as CellKind[];
+
+/** A corpus with exactly V distinct characters, long enough for the steps. */
+function makeCorpus(): string {
+  const dir = tmpDir('seqlab-bench-');
+  const chars = Array.from({ length: V - 1 }, (_, i) => String.fromCharCode(32 + i)).join('');
+  let s = 1;
+  let text = chars;
+  while (text.length < (ENGINE_STEPS + 2) * B * T + 2 * B * T) {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    text += chars[s % chars.length];
+  }
+  fs.writeFileSync(path.join(dir, 'corpus.txt'), text);
+  return dir;
+}
+
+async function benchEngine(folder: string, cell: CellKind): Promise<number> {
+  const tps: number[] = [];
+  await train({
+    folder,
+    out: tmpDir('seqlab-bench-out-'),
+    config: mergeConfig(DEFAULT_TRAIN_CONFIG, {
+      model: { cell, embedding: E, hidden: H, layers: L, dropout: 0 },
+      seqLen: T,
+      batch: B,
+      steps: ENGINE_STEPS + 1,
+      evalEvery: 1e6,
+      sampleLength: 0,
+      gradEvery: 0,
+      valFraction: 0,
+    }),
+    onEvent: (e) => {
+      if (e.type === 'step' && e.step > 1) tps.push(e.tokensPerSec);
+    },
+  });
+  // Steady state: the harmonic mean of per-step rates is total tokens over total time.
+  return tps.length / tps.reduce((a, r) => a + 1 / r, 0);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function main(): Promise<void> {
+  const backend = await initBackend('wasm');
+  const folder = makeCorpus();
+  console.log(
+    `SeqLab bench — backend ${backend.name}, vocab ${V}, embedding ${E}, ${L}×${H}, T ${T}, batch ${B}; ${ROUNDS} interleaved rounds, medians`,
+  );
+  const engine: Record<string, number[]> = {};
+  const layers: Record<string, number[]> = {};
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const cell of CELLS) {
+      (engine[cell] ??= []).push(await benchEngine(folder, cell));
+      (layers[cell] ??= []).push(await benchTfLayers(cell, V, E, H, L, T, B, LAYERS_STEPS));
+      console.log(
+        `  round ${r + 1} ${cell}: engine ${Math.round(engine[cell][r])} tok/s, tf.layers ${Math.round(layers[cell][r])} tok/s`,
+      );
+    }
+  }
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    backend: backend.name,
+    config: { vocab: V, embedding: E, hidden: H, layers: L, seqLen: T, batch: B, optimizer: 'adam' },
+    rounds: ROUNDS,
+    engine_tokens_per_s: {} as Record<string, number>,
+    tflayers_tokens_per_s: {} as Record<string, number>,
+    engine_over_tflayers: {} as Record<string, number>,
+  };
+  console.log('\ncell   engine tok/s   tf.layers tok/s   engine/tf.layers');
+  for (const cell of CELLS) {
+    const a = median(engine[cell]);
+    const b = median(layers[cell]);
+    (results.engine_tokens_per_s as Record<string, number>)[cell] = Math.round(a);
+    (results.tflayers_tokens_per_s as Record<string, number>)[cell] = Math.round(b);
+    (results.engine_over_tflayers as Record<string, number>)[cell] = +(a / b).toFixed(2);
+    console.log(
+      `${cell.padEnd(6)} ${String(Math.round(a)).padStart(12)} ${String(Math.round(b)).padStart(17)} ${(a / b).toFixed(1).padStart(17)}×`,
+    );
+  }
+  const file = path.resolve(__dirname, '../../bench/results.json');
+  let previous: Record<string, unknown> = {};
+  try {
+    previous = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    previous = {};
+  }
+  fs.writeFileSync(file, JSON.stringify({ ...previous, ...results }, null, 2) + '\n');
+  console.log(`\nwrote ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

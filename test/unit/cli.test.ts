@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { fixture, sampleText, tmpDir } from '../helpers/util';
+
+const CLI = path.resolve(__dirname, '../../../bin/seqlab.js');
+
+function seqlab(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Bad input: non-zero exit and a single line that says what is wrong. */
+function expectOneLineError(args: string[], pattern: RegExp) {
+  const r = seqlab(...args);
+  assert.notEqual(r.code, 0, `exit status for ${args.join(' ')}`);
+  const lines = r.err
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('(run with --help'));
+  assert.equal(lines.length, 1, `one line of error, got:\n${r.err}`);
+  assert.match(lines[0], pattern);
+}
+
+test('invalid flags give a one-line error and a non-zero exit', () => {
+  const dir = fixture({ 'a.txt': sampleText(2000) });
+  expectOneLineError(['train', dir, '--hidden', 'abc'], /--hidden must be a whole number/);
+  expectOneLineError(['train', dir, '--cell', 'transformer'], /transformer.*(rnn|lstm|gru)|Allowed choices/);
+  expectOneLineError(['train', dir, '--dropout', '1.5', '--steps', '1'], /Invalid dropout/);
+  expectOneLineError(['train', dir, '--no-such-flag'], /unknown option/);
+  expectOneLineError(['frobnicate'], /unknown command/);
+});
+
+test('an empty folder and a missing checkpoint give their documented errors', () => {
+  expectOneLineError(['train', tmpDir(), '--steps', '1'], /No usable text in .*include:/);
+  expectOneLineError(['sample', path.join(tmpDir(), 'nope')], /Checkpoint not found/);
+  const bad = tmpDir();
+  fs.writeFileSync(path.join(bad, 'manifest.json'), '{');
+  expectOneLineError(['info', bad], /manifest\.json is not valid JSON/);
+});
+
+test('train, sample, eval and info work end to end', () => {
+  const dir = fixture({ 'a.txt': sampleText(6000), 'b.txt': sampleText(2000, 9) });
+  const out = tmpDir();
+  const r = seqlab('train', dir, '--preset', 'tiny', '--steps', '20', '--eval-every', '10', '--out', out);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /final validation loss \d+\.\d+, bits per character \d+\.\d+/);
+  const ck = /checkpoint: (.*)/.exec(r.out)![1].trim();
+  assert.ok(fs.existsSync(path.join(ck, 'manifest.json')));
+  assert.match(r.out, /--- sample/);
+  const s = seqlab('sample', ck, '--prime', 'the ', '--length', '30', '--temperature', '0');
+  assert.equal(s.code, 0, s.err);
+  assert.ok(s.out.startsWith('the ') && s.out.length > 10);
+  assert.equal(
+    seqlab('sample', ck, '--prime', 'the ', '--length', '30', '--temperature', '0').out,
+    s.out,
+    'greedy is deterministic',
+  );
+  const e = seqlab('eval', ck, dir, '--json');
+  assert.equal(e.code, 0, e.err);
+  const m = JSON.parse(e.out);
+  assert.ok(m.loss > 0 && Math.abs(m.perplexity - Math.exp(m.loss)) < 1e-6 && m.bpc > 0);
+  const i = seqlab('info', ck);
+  assert.equal(JSON.parse(i.out).step, 20);
+  const j = seqlab('train', dir, '--preset', 'tiny', '--steps', '3', '--json', '--out', out);
+  const types = new Set(
+    j.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).type),
+  );
+  for (const t of ['start', 'step', 'done', 'checkpoint']) assert.ok(types.has(t), t);
+});
