@@ -12,8 +12,14 @@ mkdirSync('dist', { recursive: true });
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: !production, minify: production, logLevel: 'warning' };
 const entries = [
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
+  // The extension must not pull in TF.js: activation stays fast, the engine loads in the worker.
+  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], metafile: true },
+  { entryPoints: ['src/training/worker.ts'], outfile: 'dist/worker.js' },
 ];
-await Promise.all(entries.map((e) => build({ ...common, ...e })));
+const results = await Promise.all(entries.map((e) => build({ ...common, ...e })));
+const extInputs = Object.keys(results[1].metafile.inputs);
+const leaked = extInputs.filter((f) => f.includes('@tensorflow'));
+if (leaked.length) throw new Error(`dist/extension.js would bundle TF.js (${leaked[0]}…): keep the engine's TF.js modules out of the extension's imports`);
 
 const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join('dist', f));

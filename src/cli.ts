@@ -1,28 +1,22 @@
-import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import {
   describeError,
   DEFAULT_TRAIN_CONFIG,
-  evaluate,
   generate,
   InferenceModel,
-  initBackend,
-  LanguageModel,
   loadCheckpoint,
   mergeConfig,
   PRESETS,
   PresetName,
-  readCorpus,
   readManifest,
-  SeqLabError,
   tokenizerFromJSON,
   train,
   TrainEvent,
   TrainOverrides,
   TrainOptions,
 } from './engine';
-import { countChars } from './engine/corpus';
+import { evaluateCheckpointOnFolder } from './engine/evaluateFolder';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -392,41 +386,15 @@ export function buildProgram(): Command {
         folder: string,
         f: { include?: string[]; backend: 'wasm' | 'cpu'; json?: boolean },
       ) => {
-        const data = loadCheckpoint(checkpoint);
-        await initBackend(f.backend, (l) => console.error(l));
-        const tok = tokenizerFromJSON(data.manifest.tokenizer);
-        const corpus = readCorpus(folder, { include: f.include, valFraction: 0 });
-        const text = corpus.train.join('');
-        const enc = tok.encodeCounting(text);
-        const model = new LanguageModel(data.manifest.model, data.weights);
-        const r = evaluate(
-          model,
-          enc.ids,
-          countChars(text),
-          data.manifest.train.seqLen,
-          data.manifest.train.batch,
-        );
-        model.dispose();
-        if (!r)
-          throw new SeqLabError(
-            'E_NO_TEXT',
-            `Not enough text in ${folder} to evaluate`,
-            folder,
-            'Use a folder with more text.',
-          );
-        const out = {
-          checkpoint: path.resolve(checkpoint),
-          folder: path.resolve(folder),
-          loss: r.loss,
-          perplexity: r.perplexity,
-          bpc: r.bpc,
-          tokens: r.tokens,
-          unknownTokens: enc.unknown,
-        };
-        if (f.json) console.log(JSON.stringify(out));
+        const r = await evaluateCheckpointOnFolder(checkpoint, folder, {
+          include: f.include,
+          backend: f.backend,
+          log: (l) => console.error(l),
+        });
+        if (f.json) console.log(JSON.stringify(r));
         else
           console.log(
-            `loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}  bits per character ${r.bpc.toFixed(3)}  (${r.tokens} tokens${enc.unknown ? `, ${enc.unknown} unknown` : ''})`,
+            `loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}  bits per character ${r.bpc.toFixed(3)}  (${r.tokens} tokens${r.unknownTokens ? `, ${r.unknownTokens} unknown` : ''})`,
           );
       },
     );

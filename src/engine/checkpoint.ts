@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { ModelConfig, TrainConfig } from './config';
 import { SeqLabError } from './errors';
-import { paramShapes, Weights } from './model/model';
+import { paramShapes, Weights } from './model/shapes';
 import type { TokenizerJSON } from './tokenizers';
 
 export const CHECKPOINT_FORMAT = 'seqlab-checkpoint';
@@ -107,13 +107,13 @@ export function writeJsonAtomic(file: string, value: unknown): void {
  */
 export function saveCheckpoint(dir: string, data: CheckpointData): string {
   const parent = path.dirname(dir);
-  fs.mkdirSync(parent, { recursive: true });
   const tmp = path.join(
     parent,
     `.tmp-${path.basename(dir)}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`,
   );
-  fs.mkdirSync(tmp);
   try {
+    fs.mkdirSync(parent, { recursive: true });
+    fs.mkdirSync(tmp);
     const sha256: Record<string, string> = {};
     const weights = [...data.weights].map(([name, w]) => ({ name, shape: w.shape, data: w.data }));
     sha256['weights.bin'] = writeGroup(tmp, 'weights', weights);
@@ -135,7 +135,11 @@ export function saveCheckpoint(dir: string, data: CheckpointData): string {
     if (old) fs.rmSync(old, { recursive: true, force: true });
     return dir;
   } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    try {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    } catch {
+      // Nothing to clean up, or the folder itself is what failed.
+    }
     const e = err as NodeJS.ErrnoException;
     const hint =
       e.code === 'ENOSPC'

@@ -1,5 +1,5 @@
 import type { ModelConfig } from './config';
-import type { Weights } from './model/model';
+import type { Weights } from './model/shapes';
 import { Rng } from './rng';
 
 /** Recurrent state of one sequence: h (and c for LSTM) per layer. */

@@ -635,19 +635,23 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 }
 
-/** Keeps the newest `keep` step checkpoints and the best one. */
+/** Keeps the newest `keep` step checkpoints and the best one. Best effort: never fails a run. */
 function pruneCheckpoints(runDir: string, keep: number): void {
-  const dir = path.join(runDir, 'checkpoints');
-  let best: string | undefined;
   try {
-    best = JSON.parse(fs.readFileSync(path.join(runDir, 'status.json'), 'utf8')).best;
+    const dir = path.join(runDir, 'checkpoints');
+    let best: string | undefined;
+    try {
+      best = JSON.parse(fs.readFileSync(path.join(runDir, 'status.json'), 'utf8')).best;
+    } catch {
+      best = undefined;
+    }
+    const names = fs
+      .readdirSync(dir)
+      .filter((n) => /^step-\d+$/.test(n))
+      .sort();
+    for (const n of names.slice(0, Math.max(0, names.length - keep)))
+      if (n !== best) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
   } catch {
-    best = undefined;
+    // A folder that cannot be listed now will fail the next save with a proper message.
   }
-  const names = fs
-    .readdirSync(dir)
-    .filter((n) => /^step-\d+$/.test(n))
-    .sort();
-  for (const n of names.slice(0, Math.max(0, names.length - keep)))
-    if (n !== best) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
 }

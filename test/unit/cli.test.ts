@@ -73,3 +73,43 @@ test('train, sample, eval and info work end to end', () => {
   );
   for (const t of ['start', 'step', 'done', 'checkpoint']) assert.ok(types.has(t), t);
 });
+
+test('Ctrl-C (SIGINT) saves a checkpoint, then stops', async () => {
+  const { spawn } = await import('child_process');
+  const dir = fixture({ 'a.txt': sampleText(20000) });
+  const out = tmpDir();
+  const child = spawn(process.execPath, [
+    CLI,
+    'train',
+    dir,
+    '--preset',
+    'tiny',
+    '--steps',
+    '100000',
+    '--json',
+    '--out',
+    out,
+  ]);
+  let text = '';
+  child.stdout.on('data', (d) => (text += d));
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if ((text.match(/"type":"step"/g) ?? []).length >= 3) {
+        clearInterval(poll);
+        child.kill('SIGINT');
+        resolve();
+      }
+    }, 50);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0);
+  const events = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const done = events.find((e) => e.type === 'done');
+  assert.equal(done.reason, 'stopped');
+  const ck = events.find((e) => e.type === 'checkpoint');
+  assert.equal(ck.reason, 'stopped');
+  assert.ok(fs.existsSync(path.join(ck.path, 'manifest.json')));
+});

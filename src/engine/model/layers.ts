@@ -1,10 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, CellKind } from '../config';
-
-/** Number of gate blocks stacked in the kernels: LSTM i,f,c,o; GRU z,r,h; RNN one. */
-export function gateCount(cell: CellKind): number {
-  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
-}
+export { gateCount } from './shapes';
 
 /**
  * Collects ‖∂L/∂h_t‖ per timestep during a backward pass. The backward pass pushes scalar

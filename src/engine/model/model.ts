@@ -3,29 +3,11 @@ import type { ModelConfig } from '../config';
 import { hash32, Rng } from '../rng';
 import { embeddingLookup, softmaxCrossEntropy } from './heads';
 import { glorotUniform, orthogonal, uniform } from './init';
-import { gateCount, LayerState, recurrentLayer, TimestepGradRecorder } from './layers';
+import { LayerState, recurrentLayer, TimestepGradRecorder } from './layers';
+import { gateCount, paramShapes, Weights } from './shapes';
 
-export type Weights = Map<string, { shape: number[]; data: Float32Array }>;
-
-/** Parameter names and shapes, in a fixed order: the checkpoint and the fast path rely on it. */
-export function paramShapes(c: ModelConfig): [string, number[]][] {
-  const G = gateCount(c.cell);
-  const out: [string, number[]][] = [['embedding', [c.vocabSize, c.embedding]]];
-  for (let l = 0; l < c.layers; l++) {
-    const inDim = l === 0 ? c.embedding : c.hidden;
-    out.push([`layer_${l}/kernel`, [inDim, G * c.hidden]]);
-    out.push([`layer_${l}/recurrent_kernel`, [c.hidden, G * c.hidden]]);
-    out.push([`layer_${l}/bias`, c.cell === 'gru' ? [2, G * c.hidden] : [G * c.hidden]]);
-  }
-  out.push(['output/kernel', [c.hidden, c.vocabSize]]);
-  out.push(['output/bias', [c.vocabSize]]);
-  return out;
-}
-
-/** Which group a parameter's gradient norm is reported under: embedding, layer_0…, output. */
-export function paramGroup(name: string): string {
-  return name.split('/')[0];
-}
+export { paramGroup, paramShapes } from './shapes';
+export type { Weights } from './shapes';
 
 export function initLayerWeights(c: ModelConfig, l: number, rng: Rng): Weights {
   const w: Weights = new Map();

@@ -1,0 +1,111 @@
+import * as vscode from 'vscode';
+import { PRESETS, PresetName, TrainOverrides } from '../engine/config';
+
+export async function pickFolder(title: string): Promise<vscode.Uri | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 1) {
+    const here = await vscode.window.showQuickPick(
+      [
+        {
+          label: `$(folder) ${folders[0].name}`,
+          description: 'the whole workspace folder',
+          uri: folders[0].uri,
+        },
+        { label: '$(folder-opened) Choose another folder…', uri: undefined },
+      ],
+      { title },
+    );
+    if (!here) return undefined;
+    if (here.uri) return here.uri;
+  }
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    defaultUri: folders[0]?.uri,
+    openLabel: 'Use this folder',
+    title,
+  });
+  return picked?.[0];
+}
+
+const PRESET_TEXT: Record<PresetName, string> = {
+  tiny: '1×LSTM 64, 300 steps — seconds; to try things out',
+  small: '2×LSTM 128, 2,000 steps — a few minutes',
+  medium: '2×LSTM 256, dropout 0.1, 10,000 steps — tens of minutes',
+  'keras-seed': 'word-level, vocab 10k, embedding 128, 2×LSTM 256 — the classic Keras example',
+};
+
+/** A preset, or the few values that matter most. */
+export async function pickConfig(): Promise<{ preset?: PresetName; overrides: TrainOverrides } | undefined> {
+  const items = [
+    ...(Object.keys(PRESETS) as PresetName[]).map((p) => ({
+      label: p,
+      description: PRESET_TEXT[p],
+      preset: p as PresetName | undefined,
+    })),
+    {
+      label: 'Custom…',
+      description: 'cell, hidden size, layers, tokenizer and time budget',
+      preset: undefined,
+    },
+  ];
+  const choice = await vscode.window.showQuickPick(items, {
+    title: 'SeqLab: model size',
+    placeHolder: 'Pick a preset (settings under seqlab.training.* give the defaults)',
+  });
+  if (!choice) return undefined;
+  if (choice.preset) return { preset: choice.preset, overrides: {} };
+  const cell = await vscode.window.showQuickPick(
+    [
+      { label: 'lstm', description: 'Long short-term memory: the usual choice' },
+      { label: 'gru', description: 'Gated recurrent unit: fewer parameters, similar quality' },
+      { label: 'rnn', description: 'Vanilla tanh RNN: watch its gradients vanish' },
+    ],
+    { title: 'SeqLab: cell' },
+  );
+  if (!cell) return undefined;
+  const hidden = await askInt('Hidden units per layer', 256, 1, 4096);
+  if (hidden === undefined) return undefined;
+  const layers = await askInt('Recurrent layers', 2, 1, 8);
+  if (layers === undefined) return undefined;
+  const tok = await vscode.window.showQuickPick(['char', 'word', 'bpe'], { title: 'SeqLab: tokenizer' });
+  if (!tok) return undefined;
+  const minutes = await askNumber('Time budget in minutes (0 = until the step limit)', 5, 0, 10000);
+  if (minutes === undefined) return undefined;
+  return {
+    overrides: {
+      model: { cell: cell.label as 'lstm' | 'gru' | 'rnn', hidden, layers },
+      tokenizer: tok as 'char' | 'word' | 'bpe',
+      timeSeconds: Math.round(minutes * 60),
+      steps: minutes > 0 ? 0 : undefined,
+    },
+  };
+}
+
+export async function askNumber(
+  prompt: string,
+  value: number,
+  min: number,
+  max: number,
+): Promise<number | undefined> {
+  const v = await vscode.window.showInputBox({
+    prompt,
+    value: String(value),
+    validateInput: (s) => {
+      const n = Number(s);
+      return Number.isFinite(n) && n >= min && n <= max ? undefined : `Enter a number from ${min} to ${max}`;
+    },
+  });
+  return v === undefined ? undefined : Number(v);
+}
+
+export async function askInt(
+  prompt: string,
+  value: number,
+  min: number,
+  max: number,
+): Promise<number | undefined> {
+  const v = await askNumber(prompt, value, min, max);
+  return v === undefined ? undefined : Math.round(v);
+}

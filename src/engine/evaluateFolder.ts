@@ -1,0 +1,60 @@
+import * as path from 'path';
+import { BackendName, initBackend } from './backend';
+import { loadCheckpoint } from './checkpoint';
+import { countChars, readCorpus } from './corpus';
+import { SeqLabError } from './errors';
+import { LanguageModel } from './model/model';
+import { tokenizerFromJSON } from './tokenizers';
+import { evaluate } from './trainer';
+
+export interface FolderEvaluation {
+  checkpoint: string;
+  folder: string;
+  loss: number;
+  perplexity: number;
+  bpc: number;
+  tokens: number;
+  unknownTokens: number;
+}
+
+/** Loss, perplexity and bits per character of a checkpoint over all text in a folder. */
+export async function evaluateCheckpointOnFolder(
+  checkpoint: string,
+  folder: string,
+  opts: { include?: string[]; exclude?: string[]; backend?: BackendName; log?: (l: string) => void } = {},
+): Promise<FolderEvaluation> {
+  const data = loadCheckpoint(checkpoint);
+  await initBackend(opts.backend ?? 'wasm', opts.log);
+  const tok = tokenizerFromJSON(data.manifest.tokenizer);
+  const corpus = readCorpus(folder, { include: opts.include, exclude: opts.exclude, valFraction: 0 });
+  const text = corpus.train.join('');
+  const enc = tok.encodeCounting(text);
+  const model = new LanguageModel(data.manifest.model, data.weights);
+  try {
+    const r = evaluate(
+      model,
+      enc.ids,
+      countChars(text),
+      data.manifest.train.seqLen,
+      data.manifest.train.batch,
+    );
+    if (!r)
+      throw new SeqLabError(
+        'E_NO_TEXT',
+        `Not enough text in ${folder} to evaluate`,
+        folder,
+        'Use a folder with more text.',
+      );
+    return {
+      checkpoint: path.resolve(checkpoint),
+      folder: path.resolve(folder),
+      loss: r.loss,
+      perplexity: r.perplexity,
+      bpc: r.bpc,
+      tokens: r.tokens,
+      unknownTokens: enc.unknown,
+    };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,82 @@
+import * as vscode from 'vscode';
+import { describeError } from './engine/errors';
+import {
+  deleteCommand,
+  evaluateCommand,
+  generateCommand,
+  revealCommand,
+  useForCompletionCommand,
+} from './commands/checkpoints';
+import { CommandContext, COMPLETION_KEY } from './commands/context';
+import { finetuneCommand, resumeCommand, stopCommand, trainCommand } from './commands/training';
+import { SessionManager } from './training/sessionManager';
+import { CheckpointTreeProvider } from './views/checkpointTree';
+import { DashboardPanel } from './views/dashboardPanel';
+import { TrainingStatusBar } from './views/statusBar';
+
+/** What activate returns: used by the integration tests and open to other extensions. */
+export interface SeqLabApi {
+  sessions: SessionManager;
+  tree: CheckpointTreeProvider;
+  activationMs: number;
+}
+
+let sessions: SessionManager | undefined;
+
+export function activate(context: vscode.ExtensionContext): SeqLabApi {
+  const t0 = performance.now();
+  const log = vscode.window.createOutputChannel('SeqLab', { log: true });
+  sessions = new SessionManager(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath);
+  sessions.on('log', (l: string) => log.warn(l));
+  const tree = new CheckpointTreeProvider(sessions, () => context.workspaceState.get<string>(COMPLETION_KEY));
+  const dashboard = new DashboardPanel(context.extensionUri, sessions);
+  const ctx: CommandContext = { extension: context, sessions, tree, dashboard, log };
+  const view = vscode.window.createTreeView('seqlab.checkpoints', {
+    treeDataProvider: tree,
+    showCollapseAll: true,
+  });
+
+  // Every failure reaches the user as one message naming what, where and what to do.
+  const register = (id: string, fn: (...args: never[]) => unknown) =>
+    vscode.commands.registerCommand(id, async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        const msg = describeError(err);
+        log.error(`${id}: ${msg}`);
+        void vscode.window.showErrorMessage(`SeqLab: ${msg}`);
+        return undefined;
+      }
+    });
+
+  context.subscriptions.push(
+    log,
+    view,
+    tree,
+    dashboard,
+    new TrainingStatusBar(sessions),
+    register('seqlab.train', (a?: Parameters<typeof trainCommand>[1]) => trainCommand(ctx, a)),
+    register('seqlab.finetune', (a?: Parameters<typeof finetuneCommand>[1]) => finetuneCommand(ctx, a)),
+    register('seqlab.resume', (a?: Parameters<typeof resumeCommand>[1]) => resumeCommand(ctx, a)),
+    register('seqlab.stop', (a?: Parameters<typeof stopCommand>[1]) => stopCommand(ctx, a)),
+    register('seqlab.generate', (a?: Parameters<typeof generateCommand>[1]) => generateCommand(ctx, a)),
+    register('seqlab.evaluate', (a?: Parameters<typeof evaluateCommand>[1]) => evaluateCommand(ctx, a)),
+    register('seqlab.openDashboard', (a?: { runDir?: string }) => dashboard.open(a?.runDir)),
+    register('seqlab.useForCompletion', (a?: Parameters<typeof useForCompletionCommand>[1]) =>
+      useForCompletionCommand(ctx, a),
+    ),
+    register('seqlab.revealCheckpoint', (a?: Parameters<typeof revealCommand>[1]) => revealCommand(ctx, a)),
+    register('seqlab.deleteCheckpoint', (a?: Parameters<typeof deleteCommand>[1]) => deleteCommand(ctx, a)),
+    register('seqlab.refresh', () => tree.refresh()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
+  );
+  tree.refresh();
+  const activationMs = performance.now() - t0;
+  log.info(`activated in ${activationMs.toFixed(1)} ms`);
+  return { sessions, tree, activationMs };
+}
+
+export async function deactivate(): Promise<void> {
+  // Stop saves a checkpoint first; after a grace period the workers are ended.
+  await sessions?.dispose(4000);
+}

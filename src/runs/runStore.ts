@@ -1,0 +1,150 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { CheckpointManifest, ParentRef, readManifest } from '../engine/checkpoint';
+import type { ModelConfig, TrainConfig } from '../engine/config';
+import { describeError } from '../engine/errors';
+import { RunStatus, runsDir } from '../engine/runs';
+
+export interface RunConfigFile {
+  runId: string;
+  folder: string;
+  createdAt: string;
+  train: TrainConfig;
+  model: ModelConfig;
+  parent: ParentRef | null;
+}
+
+export interface CheckpointInfo {
+  name: string;
+  dir: string;
+  step: number;
+  manifest?: CheckpointManifest;
+  /** Why the checkpoint cannot be used; the tree shows it as broken. */
+  error?: string;
+  /** A temporary folder: the checkpoint is being written right now. */
+  inProgress: boolean;
+  isBest: boolean;
+  isLatest: boolean;
+}
+
+export type RunState = 'running' | 'finished' | 'stopped' | 'failed' | 'interrupted' | 'unknown';
+
+export interface RunInfo {
+  id: string;
+  dir: string;
+  config?: RunConfigFile;
+  status?: RunStatus;
+  state: RunState;
+  checkpoints: CheckpointInfo[];
+  error?: string;
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Cheap structural check for the tree: manifest, and .bin sizes against their manifests. */
+function inspectCheckpoint(dir: string): { manifest?: CheckpointManifest; error?: string } {
+  try {
+    const manifest = readManifest(dir);
+    for (const base of ['weights', 'optimizer', 'carry']) {
+      const groups = readJson<{ weights: { shape: number[] }[] }[]>(path.join(dir, `${base}.json`));
+      if (!groups?.[0]?.weights) return { manifest, error: `${base}.json is missing or unreadable` };
+      const need = groups[0].weights.reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1) * 4, 0);
+      let size = -1;
+      try {
+        size = fs.statSync(path.join(dir, `${base}.bin`)).size;
+      } catch {
+        return { manifest, error: `${base}.bin is missing` };
+      }
+      if (size !== need)
+        return {
+          manifest,
+          error: `${base}.bin is ${size < need ? 'truncated' : 'too long'} (${size} of ${need} bytes)`,
+        };
+    }
+    return { manifest };
+  } catch (err) {
+    return { error: describeError(err) };
+  }
+}
+
+/**
+ * Reads the runs under `<root>/.seqlab/runs`. `isActive(runDir)` says whether this window is
+ * training that run; a run marked running that nobody is training was cut off (reload, crash)
+ * and shows as interrupted.
+ */
+export function listRuns(root: string, isActive: (runDir: string) => boolean = () => false): RunInfo[] {
+  const base = runsDir(root);
+  let ids: string[];
+  try {
+    ids = fs
+      .readdirSync(base, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  } catch {
+    return [];
+  }
+  return ids
+    .sort()
+    .reverse()
+    .map((id) => readRun(path.join(base, id), isActive));
+}
+
+export function readRun(dir: string, isActive: (runDir: string) => boolean = () => false): RunInfo {
+  const id = path.basename(dir);
+  const config = readJson<RunConfigFile>(path.join(dir, 'config.json'));
+  const status = readJson<RunStatus>(path.join(dir, 'status.json'));
+  let state: RunState = status?.status ?? 'unknown';
+  if (state === 'running' && !isActive(dir) && (status!.pid === process.pid || !pidAlive(status!.pid)))
+    state = 'interrupted';
+  const ckDir = path.join(dir, 'checkpoints');
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(ckDir);
+  } catch {
+    names = [];
+  }
+  const checkpoints: CheckpointInfo[] = [];
+  for (const name of names) {
+    const m = /^(?:\.tmp-)?step-(\d+)/.exec(name);
+    if (!m || name.endsWith('-old')) continue;
+    const inProgress = name.startsWith('.tmp-');
+    const full = path.join(ckDir, name);
+    const info = inProgress ? {} : inspectCheckpoint(full);
+    checkpoints.push({
+      name: inProgress ? `step-${m[1]}` : name,
+      dir: full,
+      step: Number(m[1]),
+      ...info,
+      inProgress,
+      isBest: name === status?.best,
+      isLatest: false,
+    });
+  }
+  checkpoints.sort((a, b) => b.step - a.step);
+  const latest = checkpoints.find((c) => !c.inProgress && !c.error);
+  if (latest) latest.isLatest = true;
+  return {
+    id,
+    dir,
+    config,
+    status,
+    state,
+    checkpoints,
+    error: config ? status?.error : 'config.json is missing or unreadable',
+  };
+}

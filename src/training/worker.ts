@@ -1,0 +1,67 @@
+/**
+ * Entry point of the training worker (dist/worker.js): runs one job from workerData with the
+ * TF.js engine, off the extension host's main thread, and reports back by message.
+ */
+import { parentPort, workerData } from 'worker_threads';
+import { loadCheckpoint } from '../engine/checkpoint';
+import { describeError, SeqLabError } from '../engine/errors';
+import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
+import { InferenceModel } from '../engine/infer';
+import { generate } from '../engine/sample';
+import { tokenizerFromJSON } from '../engine/tokenizers';
+import { train } from '../engine/trainer';
+import type { HostToWorker, Job, WorkerToHost } from './workerProtocol';
+
+const port = parentPort!;
+const post = (m: WorkerToHost) => port.postMessage(m);
+let stopRequested = false;
+port.on('message', (m: HostToWorker) => {
+  if (m?.type === 'stop') stopRequested = true;
+});
+
+async function run(job: Job): Promise<void> {
+  switch (job.kind) {
+    case 'train':
+      await train({
+        folder: job.folder,
+        config: job.config,
+        out: job.out,
+        runId: job.runId,
+        finetune: job.finetune,
+        resume: job.resume,
+        shouldStop: () => stopRequested,
+        onEvent: (event) => post({ type: 'event', event }),
+        log: (message) => post({ type: 'event', event: { type: 'log', time: Date.now(), message } }),
+      });
+      return;
+    case 'eval':
+      post({ type: 'evalResult', result: await evaluateCheckpointOnFolder(job.checkpoint, job.folder, job) });
+      return;
+    case 'sample': {
+      const data = loadCheckpoint(job.checkpoint);
+      const tok = tokenizerFromJSON(data.manifest.tokenizer);
+      const text = generate(new InferenceModel(data.manifest.model, data.weights), tok, {
+        prime: job.prime,
+        maxLength: job.length,
+        temperature: job.temperature,
+        seed: job.seed,
+      });
+      post({ type: 'sampleResult', text });
+      return;
+    }
+  }
+}
+
+// The wasm backend keeps the thread's event loop alive, so the thread ends itself once its last
+// message is queued (messages posted before exit are still delivered).
+run(workerData as Job)
+  .then(
+    () => post({ type: 'finished' }),
+    (err) =>
+      post({
+        type: 'failed',
+        message: describeError(err),
+        code: err instanceof SeqLabError ? err.code : undefined,
+      }),
+  )
+  .finally(() => setImmediate(() => process.exit(0)));

@@ -1,0 +1,55 @@
+import type { FinetuneOptions } from '../engine/trainer';
+import type { TrainConfig } from '../engine/config';
+import type { TrainEvent } from '../engine/events';
+import type { FolderEvaluation } from '../engine/evaluateFolder';
+
+/** What a worker is asked to do. Plain data: it crosses a worker_threads boundary. */
+export type Job =
+  | {
+      kind: 'train';
+      folder: string;
+      config: TrainConfig;
+      out?: string;
+      runId?: string;
+      finetune?: FinetuneOptions;
+      resume?: string;
+    }
+  | {
+      kind: 'eval';
+      checkpoint: string;
+      folder: string;
+      include?: string[];
+      exclude?: string[];
+      backend: 'wasm' | 'cpu';
+    }
+  | { kind: 'sample'; checkpoint: string; prime: string; length: number; temperature: number; seed: number };
+
+export type HostToWorker = { type: 'stop' };
+
+export type WorkerToHost =
+  | { type: 'event'; event: TrainEvent }
+  | { type: 'evalResult'; result: FolderEvaluation }
+  | { type: 'sampleResult'; text: string }
+  | { type: 'failed'; message: string; code?: string }
+  | { type: 'finished' };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** Messages from a worker are checked before use: a crashed or confused worker must not crash the host. */
+export function isWorkerToHost(v: unknown): v is WorkerToHost {
+  if (!isObj(v) || typeof v.type !== 'string') return false;
+  switch (v.type) {
+    case 'event':
+      return isObj(v.event) && typeof v.event.type === 'string';
+    case 'evalResult':
+      return isObj(v.result) && typeof v.result.loss === 'number';
+    case 'sampleResult':
+      return typeof v.text === 'string';
+    case 'failed':
+      return typeof v.message === 'string';
+    case 'finished':
+      return true;
+    default:
+      return false;
+  }
+}

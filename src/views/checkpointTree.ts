@@ -1,0 +1,221 @@
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { CheckpointInfo, listRuns, RunInfo } from '../runs/runStore';
+import type { SessionManager } from '../training/sessionManager';
+
+export class RunItem extends vscode.TreeItem {
+  constructor(
+    readonly run: RunInfo,
+    root: string,
+  ) {
+    const cfg = run.config;
+    super(
+      cfg
+        ? `${cfg.model.layers}×${cfg.model.cell.toUpperCase()} ${cfg.model.hidden} · ${path.basename(cfg.folder)}`
+        : run.id,
+      vscode.TreeItemCollapsibleState.Collapsed,
+    );
+    this.id = `run:${run.dir}`;
+    const step = run.status?.step ?? 0;
+    const states: Record<string, string> = {
+      running: `training · step ${step}`,
+      finished: `finished · step ${step}`,
+      stopped: `stopped · step ${step}`,
+      failed: 'failed',
+      interrupted: `interrupted · step ${step}`,
+      unknown: '',
+    };
+    this.description = states[run.state];
+    this.contextValue = `seqlab.run.${run.state}`;
+    this.iconPath = new vscode.ThemeIcon(
+      run.state === 'running'
+        ? 'sync~spin'
+        : run.state === 'failed'
+          ? 'error'
+          : run.state === 'interrupted'
+            ? 'debug-pause'
+            : 'pulse',
+      run.state === 'failed' ? new vscode.ThemeColor('errorForeground') : undefined,
+    );
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**Run** \`${run.id}\`\n\n`);
+    if (cfg) {
+      const t = cfg.train;
+      md.appendMarkdown(`Folder: \`${path.relative(root, cfg.folder) || '.'}\`\n\n`);
+      md.appendMarkdown(
+        `${cfg.model.layers}×${cfg.model.cell} ${cfg.model.hidden}, embedding ${cfg.model.embedding}, dropout ${cfg.model.dropout}, ${t.tokenizer} vocab ${cfg.model.vocabSize}\n\n`,
+      );
+      md.appendMarkdown(`T ${t.seqLen}, batch ${t.batch}, ${t.optimizer} lr ${t.lr}, clip ${t.clip}\n\n`);
+      if (cfg.parent)
+        md.appendMarkdown(
+          `Fine-tuned from \`${cfg.parent.run ?? ''}/${path.basename(cfg.parent.checkpoint)}\`\n\n`,
+        );
+    }
+    if (run.state === 'interrupted')
+      md.appendMarkdown('Cut off by a reload or crash: right-click → **Resume Run**.\n\n');
+    if (run.error) md.appendMarkdown(`Error: ${run.error}`);
+    this.tooltip = md;
+  }
+}
+
+export class CheckpointItem extends vscode.TreeItem {
+  constructor(
+    readonly checkpoint: CheckpointInfo,
+    readonly run: RunInfo,
+    isCompletionModel: boolean,
+  ) {
+    super(`step ${checkpoint.step.toLocaleString('en-US')}`, vscode.TreeItemCollapsibleState.None);
+    this.id = `ckpt:${checkpoint.dir}`;
+    const m = checkpoint.manifest;
+    if (checkpoint.inProgress) {
+      this.description = 'saving…';
+      this.iconPath = new vscode.ThemeIcon('loading~spin');
+      this.contextValue = 'seqlab.checkpoint.inProgress';
+      return;
+    }
+    if (checkpoint.error) {
+      this.description = 'broken';
+      this.iconPath = new vscode.ThemeIcon(
+        'warning',
+        new vscode.ThemeColor('problemsWarningIcon.foreground'),
+      );
+      this.tooltip = `Broken checkpoint: ${checkpoint.error}`;
+      this.contextValue = 'seqlab.checkpoint.broken';
+      return;
+    }
+    const parts: string[] = [];
+    if (m?.valLoss != null) parts.push(`val ${m.valLoss.toFixed(3)}`);
+    if (m?.valBpc != null) parts.push(`${m.valBpc.toFixed(2)} bpc`);
+    const tags = [
+      checkpoint.isBest ? 'best' : '',
+      checkpoint.isLatest ? 'latest' : '',
+      isCompletionModel ? 'completion' : '',
+    ].filter(Boolean);
+    if (tags.length) parts.push(tags.join(', '));
+    this.description = parts.join(' · ');
+    this.iconPath = new vscode.ThemeIcon(
+      isCompletionModel
+        ? 'sparkle'
+        : checkpoint.isBest
+          ? 'star-full'
+          : checkpoint.isLatest
+            ? 'circle-filled'
+            : 'circle-outline',
+      checkpoint.isBest ? new vscode.ThemeColor('charts.yellow') : undefined,
+    );
+    this.contextValue = `seqlab.checkpoint${checkpoint.isBest ? '.best' : ''}`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${checkpoint.name}** of \`${run.id}\`\n\n`);
+    if (m) {
+      md.appendMarkdown(
+        `${m.model.layers}×${m.model.cell} ${m.model.hidden}, embedding ${m.model.embedding}, ${m.tokenizer.kind} vocab ${m.model.vocabSize}\n\n`,
+      );
+      md.appendMarkdown(
+        `Tokens seen ${m.tokensSeen.toLocaleString('en-US')}; saved ${new Date(m.createdAt).toLocaleString()}\n\n`,
+      );
+      if (m.valLoss != null)
+        md.appendMarkdown(
+          `Validation loss ${m.valLoss.toFixed(4)}, perplexity ${Math.exp(m.valLoss).toFixed(2)}, ${m.valBpc?.toFixed(3)} bits/char\n\n`,
+        );
+      if (m.parent) md.appendMarkdown(`Parent: \`${m.parent.checkpoint}\``);
+    }
+    this.tooltip = md;
+  }
+}
+
+/** Shown under a fine-tuned run: where it came from. */
+export class ParentItem extends vscode.TreeItem {
+  constructor(
+    readonly parentCheckpoint: string,
+    run?: string,
+  ) {
+    super(`from ${run ?? ''}/${path.basename(parentCheckpoint)}`, vscode.TreeItemCollapsibleState.None);
+    this.iconPath = new vscode.ThemeIcon('git-merge');
+    this.tooltip = `Fine-tuned from ${parentCheckpoint}`;
+    this.contextValue = 'seqlab.parent';
+  }
+}
+
+export type TreeNode = RunItem | CheckpointItem | ParentItem;
+
+/**
+ * Runs → checkpoints of every workspace folder's `.seqlab/runs`. Kept current by a file-system
+ * watcher (debounced) and by the session manager; unreadable runs or checkpoints show as broken
+ * rather than breaking the tree.
+ */
+export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private runsCache: { root: string; runs: RunInfo[] }[] | undefined;
+
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly completionCheckpoint: () => string | undefined,
+  ) {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/.seqlab/runs/**');
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate(() => this.refreshSoon()),
+      watcher.onDidChange(() => this.refreshSoon()),
+      watcher.onDidDelete(() => this.refreshSoon()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
+    );
+    sessions.on('change', () => this.refreshSoon());
+    sessions.on('event', (_s: unknown, e: { type: string }) => {
+      if (e.type === 'checkpoint' || e.type === 'start') this.refreshSoon();
+    });
+  }
+
+  refresh(): void {
+    this.runsCache = undefined;
+    this.changed.fire(undefined);
+    void vscode.commands.executeCommand('setContext', 'seqlab.hasRuns', this.allRuns().length > 0);
+  }
+
+  private refreshSoon(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.refresh(), 300);
+  }
+
+  roots(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  }
+
+  /** Every run in the workspace, newest first, read fresh after each refresh. */
+  allRuns(): { root: string; runs: RunInfo[] }[] {
+    this.runsCache ??= this.roots().map((root) => ({
+      root,
+      runs: listRuns(root, (dir) => !!this.sessions.findByRun(dir)),
+    }));
+    return this.runsCache;
+  }
+
+  getTreeItem(e: TreeNode): vscode.TreeItem {
+    return e;
+  }
+
+  getChildren(e?: TreeNode): TreeNode[] {
+    if (!e) return this.allRuns().flatMap(({ root, runs }) => runs.map((r) => new RunItem(r, root)));
+    if (e instanceof RunItem) {
+      const active = this.completionCheckpoint();
+      const out: TreeNode[] = [];
+      if (e.run.config?.parent)
+        out.push(new ParentItem(e.run.config.parent.checkpoint, e.run.config.parent.run));
+      for (const c of e.run.checkpoints) out.push(new CheckpointItem(c, e.run, active === c.dir));
+      return out;
+    }
+    return [];
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.disposables.forEach((d) => d.dispose());
+    this.changed.dispose();
+  }
+}
