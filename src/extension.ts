@@ -19,6 +19,8 @@ export interface SeqLabApi {
   sessions: SessionManager;
   tree: CheckpointTreeProvider;
   activationMs: number;
+  /** The last error messages shown to the user (newest last), for tests and diagnostics. */
+  lastErrors: string[];
 }
 
 let sessions: SessionManager | undefined;
@@ -30,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   sessions.on('log', (l: string) => log.warn(l));
   const tree = new CheckpointTreeProvider(sessions, () => context.workspaceState.get<string>(COMPLETION_KEY));
   const dashboard = new DashboardPanel(context.extensionUri, sessions);
+  const lastErrors: string[] = [];
   const ctx: CommandContext = { extension: context, sessions, tree, dashboard, log };
   const view = vscode.window.createTreeView('seqlab.checkpoints', {
     treeDataProvider: tree,
@@ -44,6 +47,8 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
       } catch (err) {
         const msg = describeError(err);
         log.error(`${id}: ${msg}`);
+        lastErrors.push(msg);
+        if (lastErrors.length > 20) lastErrors.shift();
         void vscode.window.showErrorMessage(`SeqLab: ${msg}`);
         return undefined;
       }
@@ -73,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   tree.refresh();
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { sessions, tree, activationMs };
+  return { sessions, tree, activationMs, lastErrors };
 }
 
 export async function deactivate(): Promise<void> {

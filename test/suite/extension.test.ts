@@ -1,0 +1,182 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { loadCheckpoint } from '../../src/engine/checkpoint';
+import type { TrainEvent } from '../../src/engine/events';
+import type { SeqLabApi } from '../../src/extension';
+import type { LaunchResult } from '../../src/commands/training';
+import type { TrainingSession } from '../../src/training/sessionManager';
+import type { CheckpointItem, ParentItem, RunItem, TreeNode } from '../../src/views/checkpointTree';
+
+const log = (...a: unknown[]) => console.log('[itest]', ...a);
+
+// The extension runs from its esbuild bundle, so its classes are not the ones this compiled test
+// imports: tell tree items apart by shape, not instanceof.
+const isCheckpoint = (n: TreeNode): n is CheckpointItem => 'checkpoint' in n;
+const isParent = (n: TreeNode): n is ParentItem => 'parentCheckpoint' in n;
+
+async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+suite('SeqLab in a real VS Code extension host', () => {
+  let api: SeqLabApi;
+  let ws: string;
+  let corpus: string;
+  let firstCheckpoint: string;
+
+  const runs = (): RunItem[] => {
+    api.tree.refresh();
+    return api.tree.getChildren() as RunItem[];
+  };
+  const children = (r: RunItem): TreeNode[] => api.tree.getChildren(r);
+
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension('seqlab.seqlab');
+    assert.ok(ext, 'extension is installed');
+    api = (await ext.activate()) as SeqLabApi;
+    ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    corpus = path.join(ws, 'corpus');
+    log(`activated in ${api.activationMs.toFixed(1)} ms; workspace ${ws}`);
+  });
+
+  test('every command is registered, and TF.js is not loaded on the extension host', async () => {
+    const all = await vscode.commands.getCommands(true);
+    for (const id of ['train', 'finetune', 'resume', 'stop', 'generate', 'evaluate', 'openDashboard', 'useForCompletion', 'revealCheckpoint', 'deleteCheckpoint'])
+      assert.ok(all.includes(`seqlab.${id}`), `seqlab.${id}`);
+    const tfLoaded = Object.keys(require.cache).some((k) => k.includes('@tensorflow'));
+    assert.strictEqual(tfLoaded, false, 'TF.js stays in the worker');
+  });
+
+  test('training a tiny model through the command produces a checkpoint the tree lists', async () => {
+    const r = (await vscode.commands.executeCommand('seqlab.train', {
+      folder: corpus,
+      preset: 'tiny',
+      overrides: { steps: 30, evalEvery: 15 },
+      wait: true,
+    })) as LaunchResult;
+    assert.ok(r?.outcome, 'command returned an outcome');
+    assert.strictEqual(r.outcome.status, 'finished', r.outcome.error);
+    assert.ok(r.outcome.runDir!.startsWith(path.join(ws, '.seqlab', 'runs')), 'runs live at the workspace root');
+    const run = await until('run in tree', () => runs().find((x) => x.run.dir === r.outcome!.runDir));
+    assert.strictEqual(run.run.state, 'finished');
+    const cks = children(run).filter(isCheckpoint);
+    assert.deepStrictEqual(cks.map((c) => c.checkpoint.step), [30, 15]);
+    assert.ok(cks[0].checkpoint.isLatest);
+    assert.match(String(cks[0].description), /val \d+\.\d+ · \d+\.\d+ bpc/);
+    firstCheckpoint = cks[0].checkpoint.dir;
+  });
+
+  test('fine-tuning from it gives a run whose parent is that checkpoint', async () => {
+    const r = (await vscode.commands.executeCommand('seqlab.finetune', { checkpoint: firstCheckpoint, folder: path.join(corpus, 'notes'), steps: 6, wait: true })) as LaunchResult;
+    assert.strictEqual(r.outcome?.status, 'finished', r.outcome?.error);
+    const run = await until('fine-tuned run', () => runs().find((x) => x.run.dir === r.outcome!.runDir));
+    assert.strictEqual(run.run.config?.parent?.checkpoint, firstCheckpoint);
+    const parentItem = children(run).find(isParent);
+    assert.ok(parentItem, 'tree shows the parent');
+    assert.strictEqual(parentItem.parentCheckpoint, firstCheckpoint);
+    assert.strictEqual(loadCheckpoint(r.outcome!.done!.checkpoint!).manifest.parent?.checkpoint, firstCheckpoint);
+  });
+
+  test('generate returns text (and opens it in an editor)', async () => {
+    const text = (await vscode.commands.executeCommand('seqlab.generate', { checkpoint: firstCheckpoint, prime: 'The ', length: 40, temperature: 0.5 })) as string;
+    assert.ok(text.startsWith('The ') && text.length > 10, JSON.stringify(text));
+    const doc = await until('untitled editor', () => vscode.window.activeTextEditor?.document);
+    assert.strictEqual(doc.getText(), text);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  test('evaluate reports loss, perplexity and bits per character', async () => {
+    const r = (await vscode.commands.executeCommand('seqlab.evaluate', { checkpoint: firstCheckpoint, folder: corpus, quiet: true })) as { loss: number; perplexity: number; bpc: number };
+    assert.ok(r.loss > 0 && Math.abs(r.perplexity - Math.exp(r.loss)) < 1e-6 && r.bpc > 0);
+  });
+
+  test('stopping mid-run leaves a loadable checkpoint', async () => {
+    const r = (await vscode.commands.executeCommand('seqlab.train', { folder: corpus, preset: 'tiny', overrides: { steps: 100000, evalEvery: 100000 } })) as LaunchResult;
+    const session = await until('session', () => api.sessions.sessions.find((s: TrainingSession) => s.id === r.sessionId));
+    await until('a few steps', () => (session.lastStep?.step ?? 0) >= 3);
+    assert.strictEqual(await vscode.commands.executeCommand('seqlab.stop'), 1);
+    const o = await session.outcome;
+    assert.strictEqual(o.status, 'stopped');
+    const ck = o.done!.checkpoint!;
+    const loaded = loadCheckpoint(ck);
+    assert.ok(loaded.manifest.step >= 3);
+  });
+
+  test('a corrupt checkpoint shows as broken without breaking the tree', async () => {
+    const src = path.dirname(path.dirname(firstCheckpoint));
+    const copy = path.join(ws, '.seqlab', 'runs', `${path.basename(src)}-copy`);
+    fs.cpSync(src, copy, { recursive: true });
+    const victim = path.join(copy, 'checkpoints', path.basename(firstCheckpoint));
+    const bin = path.join(victim, 'weights.bin');
+    fs.writeFileSync(bin, fs.readFileSync(bin).subarray(0, 64));
+    const run = await until('copied run', () => runs().find((x) => x.run.dir === copy));
+    const items = children(run).filter(isCheckpoint);
+    const broken = items.find((c) => c.checkpoint.dir === victim)!;
+    assert.strictEqual(broken.contextValue, 'seqlab.checkpoint.broken');
+    assert.match(String(broken.tooltip), /weights\.bin is truncated/);
+    assert.ok(items.some((c) => c.contextValue !== 'seqlab.checkpoint.broken'), 'other checkpoints still listed');
+    assert.ok(runs().length >= 3, 'the rest of the tree is intact');
+  });
+
+  test('a corrupt seqlab.json gives a message naming the file, and nothing starts', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-badjson-'));
+    fs.cpSync(corpus, dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'seqlab.json'), '{"preset": "tiny",');
+    const before = api.sessions.sessions.length;
+    const r = await vscode.commands.executeCommand('seqlab.train', { folder: dir, wait: true });
+    assert.strictEqual(r, undefined);
+    assert.strictEqual(api.sessions.sessions.length, before);
+    assert.match(api.lastErrors.at(-1) ?? '', /seqlab\.json is not valid JSON/);
+  });
+
+  test('a seqlab.json in the folder supplies the config', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-json-'));
+    fs.cpSync(corpus, dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'seqlab.json'), JSON.stringify({ preset: 'tiny', cell: 'gru', hidden: 24, steps: 4 }));
+    const r = (await vscode.commands.executeCommand('seqlab.train', { folder: dir, wait: true })) as LaunchResult;
+    assert.strictEqual(r.outcome?.status, 'finished', r.outcome?.error);
+    const m = loadCheckpoint(r.outcome!.done!.checkpoint!).manifest;
+    assert.strictEqual(m.model.cell, 'gru');
+    assert.strictEqual(m.model.hidden, 24);
+    assert.strictEqual(m.step, 4);
+  });
+
+  test('a checkpoint deleted while in use gives a message, not an exception', async () => {
+    const dir = path.dirname(firstCheckpoint);
+    const victim = fs.readdirSync(dir).map((n) => path.join(dir, n)).find((d) => d !== firstCheckpoint)!;
+    await vscode.commands.executeCommand('seqlab.deleteCheckpoint', { checkpoint: victim, confirm: false });
+    assert.strictEqual(fs.existsSync(victim), false);
+    const r = await vscode.commands.executeCommand('seqlab.generate', { checkpoint: victim, open: false });
+    assert.strictEqual(r, undefined);
+    assert.match(api.lastErrors.at(-1) ?? '', /no longer exists/);
+  });
+
+  test('an interrupted run shows as interrupted and resumes from its checkpoint', async () => {
+    const src = path.dirname(path.dirname(firstCheckpoint));
+    const copy = path.join(ws, '.seqlab', 'runs', `${path.basename(src)}-interrupted`);
+    fs.cpSync(src, copy, { recursive: true });
+    const statusFile = path.join(copy, 'status.json');
+    fs.writeFileSync(statusFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(statusFile, 'utf8')), status: 'running', pid: 999999 }));
+    const run = await until('interrupted run', () => runs().find((x) => x.run.dir === copy));
+    assert.strictEqual(run.run.state, 'interrupted');
+    assert.strictEqual(run.contextValue, 'seqlab.run.interrupted');
+    const events: TrainEvent[] = [];
+    const onEvent = (_s: unknown, e: TrainEvent) => events.push(e);
+    api.sessions.on('event', onEvent);
+    const r = (await vscode.commands.executeCommand('seqlab.resume', { runDir: copy, steps: 34, wait: true })) as LaunchResult;
+    api.sessions.off('event', onEvent);
+    assert.strictEqual(r.outcome?.status, 'finished', r.outcome?.error);
+    const start = events.find((e) => e.type === 'start');
+    assert.strictEqual(start?.type === 'start' && start.resumedFromStep, 30);
+    assert.strictEqual(r.outcome?.done?.step, 34);
+  });
+});
