@@ -1,12 +1,13 @@
 // Bundles the extension, the CLI and (later) the worker and webview with esbuild, and copies the
 // TF.js wasm binaries next to the bundles, where src/engine/backend.ts looks for them.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync } from 'fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'fs';
 import { dirname, join } from 'path';
 import { createRequire } from 'module';
 
 const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
+rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: !production, minify: production, logLevel: 'warning' };

@@ -23,7 +23,7 @@ import { learningRate, Optimizer } from './optim';
 import { hash32, Rng } from './rng';
 import { generate } from './sample';
 import { Tokenizer, tokenizerFromJSON, trainTokenizer } from './tokenizers';
-import { RunStatus, runsDir } from './runs';
+import { ensureRunsDir, RunStatus, runsDir } from './runs';
 
 export interface FinetuneOptions {
   checkpoint: string;
@@ -271,6 +271,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const runId = opts.runId ?? newRunId(fullModelConfig.cell);
       runDir = path.join(runsDir(root), runId);
       try {
+        ensureRunsDir(root);
         fs.mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
@@ -278,7 +279,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           'E_OUTPUT',
           `Cannot create the run folder ${runDir}: ${e.message}`,
           runDir,
-          'Choose a writable output folder (--out, or the seqlab.outputFolder setting).',
+          'Choose a writable output folder: --out on the command line; in VS Code, train in a writable workspace folder.',
         );
       }
       writeJsonAtomic(path.join(runDir, 'config.json'), {

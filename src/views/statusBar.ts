@@ -27,6 +27,7 @@ export class TrainingStatusBar implements vscode.Disposable {
   private paint(): void {
     this.lastPaint = Date.now();
     const active = this.sessions.active();
+    void vscode.commands.executeCommand('setContext', 'seqlab.isTraining', active.length > 0);
     if (active.length === 0) {
       this.item.hide();
       return;

@@ -50,7 +50,18 @@ suite('SeqLab in a real VS Code extension host', () => {
 
   test('every command is registered, and TF.js is not loaded on the extension host', async () => {
     const all = await vscode.commands.getCommands(true);
-    for (const id of ['train', 'finetune', 'resume', 'stop', 'generate', 'evaluate', 'openDashboard', 'useForCompletion', 'revealCheckpoint', 'deleteCheckpoint'])
+    for (const id of [
+      'train',
+      'finetune',
+      'resume',
+      'stop',
+      'generate',
+      'evaluate',
+      'openDashboard',
+      'useForCompletion',
+      'revealCheckpoint',
+      'deleteCheckpoint',
+    ])
       assert.ok(all.includes(`seqlab.${id}`), `seqlab.${id}`);
     const tfLoaded = Object.keys(require.cache).some((k) => k.includes('@tensorflow'));
     assert.strictEqual(tfLoaded, false, 'TF.js stays in the worker');
@@ -65,29 +76,48 @@ suite('SeqLab in a real VS Code extension host', () => {
     })) as LaunchResult;
     assert.ok(r?.outcome, 'command returned an outcome');
     assert.strictEqual(r.outcome.status, 'finished', r.outcome.error);
-    assert.ok(r.outcome.runDir!.startsWith(path.join(ws, '.seqlab', 'runs')), 'runs live at the workspace root');
+    assert.ok(
+      r.outcome.runDir!.startsWith(path.join(ws, '.seqlab', 'runs')),
+      'runs live at the workspace root',
+    );
     const run = await until('run in tree', () => runs().find((x) => x.run.dir === r.outcome!.runDir));
     assert.strictEqual(run.run.state, 'finished');
     const cks = children(run).filter(isCheckpoint);
-    assert.deepStrictEqual(cks.map((c) => c.checkpoint.step), [30, 15]);
+    assert.deepStrictEqual(
+      cks.map((c) => c.checkpoint.step),
+      [30, 15],
+    );
     assert.ok(cks[0].checkpoint.isLatest);
     assert.match(String(cks[0].description), /val \d+\.\d+ · \d+\.\d+ bpc/);
     firstCheckpoint = cks[0].checkpoint.dir;
   });
 
   test('fine-tuning from it gives a run whose parent is that checkpoint', async () => {
-    const r = (await vscode.commands.executeCommand('seqlab.finetune', { checkpoint: firstCheckpoint, folder: path.join(corpus, 'notes'), steps: 6, wait: true })) as LaunchResult;
+    const r = (await vscode.commands.executeCommand('seqlab.finetune', {
+      checkpoint: firstCheckpoint,
+      folder: path.join(corpus, 'notes'),
+      steps: 6,
+      wait: true,
+    })) as LaunchResult;
     assert.strictEqual(r.outcome?.status, 'finished', r.outcome?.error);
     const run = await until('fine-tuned run', () => runs().find((x) => x.run.dir === r.outcome!.runDir));
     assert.strictEqual(run.run.config?.parent?.checkpoint, firstCheckpoint);
     const parentItem = children(run).find(isParent);
     assert.ok(parentItem, 'tree shows the parent');
     assert.strictEqual(parentItem.parentCheckpoint, firstCheckpoint);
-    assert.strictEqual(loadCheckpoint(r.outcome!.done!.checkpoint!).manifest.parent?.checkpoint, firstCheckpoint);
+    assert.strictEqual(
+      loadCheckpoint(r.outcome!.done!.checkpoint!).manifest.parent?.checkpoint,
+      firstCheckpoint,
+    );
   });
 
   test('generate returns text (and opens it in an editor)', async () => {
-    const text = (await vscode.commands.executeCommand('seqlab.generate', { checkpoint: firstCheckpoint, prime: 'The ', length: 40, temperature: 0.5 })) as string;
+    const text = (await vscode.commands.executeCommand('seqlab.generate', {
+      checkpoint: firstCheckpoint,
+      prime: 'The ',
+      length: 40,
+      temperature: 0.5,
+    })) as string;
     assert.ok(text.startsWith('The ') && text.length > 10, JSON.stringify(text));
     const doc = await until('untitled editor', () => vscode.window.activeTextEditor?.document);
     assert.strictEqual(doc.getText(), text);
@@ -95,13 +125,23 @@ suite('SeqLab in a real VS Code extension host', () => {
   });
 
   test('evaluate reports loss, perplexity and bits per character', async () => {
-    const r = (await vscode.commands.executeCommand('seqlab.evaluate', { checkpoint: firstCheckpoint, folder: corpus, quiet: true })) as { loss: number; perplexity: number; bpc: number };
+    const r = (await vscode.commands.executeCommand('seqlab.evaluate', {
+      checkpoint: firstCheckpoint,
+      folder: corpus,
+      quiet: true,
+    })) as { loss: number; perplexity: number; bpc: number };
     assert.ok(r.loss > 0 && Math.abs(r.perplexity - Math.exp(r.loss)) < 1e-6 && r.bpc > 0);
   });
 
   test('stopping mid-run leaves a loadable checkpoint', async () => {
-    const r = (await vscode.commands.executeCommand('seqlab.train', { folder: corpus, preset: 'tiny', overrides: { steps: 100000, evalEvery: 100000 } })) as LaunchResult;
-    const session = await until('session', () => api.sessions.sessions.find((s: TrainingSession) => s.id === r.sessionId));
+    const r = (await vscode.commands.executeCommand('seqlab.train', {
+      folder: corpus,
+      preset: 'tiny',
+      overrides: { steps: 100000, evalEvery: 100000 },
+    })) as LaunchResult;
+    const session = await until('session', () =>
+      api.sessions.sessions.find((s: TrainingSession) => s.id === r.sessionId),
+    );
     await until('a few steps', () => (session.lastStep?.step ?? 0) >= 3);
     assert.strictEqual(await vscode.commands.executeCommand('seqlab.stop'), 1);
     const o = await session.outcome;
@@ -123,7 +163,10 @@ suite('SeqLab in a real VS Code extension host', () => {
     const broken = items.find((c) => c.checkpoint.dir === victim)!;
     assert.strictEqual(broken.contextValue, 'seqlab.checkpoint.broken');
     assert.match(String(broken.tooltip), /weights\.bin is truncated/);
-    assert.ok(items.some((c) => c.contextValue !== 'seqlab.checkpoint.broken'), 'other checkpoints still listed');
+    assert.ok(
+      items.some((c) => c.contextValue !== 'seqlab.checkpoint.broken'),
+      'other checkpoints still listed',
+    );
     assert.ok(runs().length >= 3, 'the rest of the tree is intact');
   });
 
@@ -141,8 +184,14 @@ suite('SeqLab in a real VS Code extension host', () => {
   test('a seqlab.json in the folder supplies the config', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-json-'));
     fs.cpSync(corpus, dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'seqlab.json'), JSON.stringify({ preset: 'tiny', cell: 'gru', hidden: 24, steps: 4 }));
-    const r = (await vscode.commands.executeCommand('seqlab.train', { folder: dir, wait: true })) as LaunchResult;
+    fs.writeFileSync(
+      path.join(dir, 'seqlab.json'),
+      JSON.stringify({ preset: 'tiny', cell: 'gru', hidden: 24, steps: 4 }),
+    );
+    const r = (await vscode.commands.executeCommand('seqlab.train', {
+      folder: dir,
+      wait: true,
+    })) as LaunchResult;
     assert.strictEqual(r.outcome?.status, 'finished', r.outcome?.error);
     const m = loadCheckpoint(r.outcome!.done!.checkpoint!).manifest;
     assert.strictEqual(m.model.cell, 'gru');
@@ -152,7 +201,10 @@ suite('SeqLab in a real VS Code extension host', () => {
 
   test('a checkpoint deleted while in use gives a message, not an exception', async () => {
     const dir = path.dirname(firstCheckpoint);
-    const victim = fs.readdirSync(dir).map((n) => path.join(dir, n)).find((d) => d !== firstCheckpoint)!;
+    const victim = fs
+      .readdirSync(dir)
+      .map((n) => path.join(dir, n))
+      .find((d) => d !== firstCheckpoint)!;
     await vscode.commands.executeCommand('seqlab.deleteCheckpoint', { checkpoint: victim, confirm: false });
     assert.strictEqual(fs.existsSync(victim), false);
     const r = await vscode.commands.executeCommand('seqlab.generate', { checkpoint: victim, open: false });
@@ -165,14 +217,21 @@ suite('SeqLab in a real VS Code extension host', () => {
     const copy = path.join(ws, '.seqlab', 'runs', `${path.basename(src)}-interrupted`);
     fs.cpSync(src, copy, { recursive: true });
     const statusFile = path.join(copy, 'status.json');
-    fs.writeFileSync(statusFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(statusFile, 'utf8')), status: 'running', pid: 999999 }));
+    fs.writeFileSync(
+      statusFile,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(statusFile, 'utf8')), status: 'running', pid: 999999 }),
+    );
     const run = await until('interrupted run', () => runs().find((x) => x.run.dir === copy));
     assert.strictEqual(run.run.state, 'interrupted');
     assert.strictEqual(run.contextValue, 'seqlab.run.interrupted');
     const events: TrainEvent[] = [];
     const onEvent = (_s: unknown, e: TrainEvent) => events.push(e);
     api.sessions.on('event', onEvent);
-    const r = (await vscode.commands.executeCommand('seqlab.resume', { runDir: copy, steps: 34, wait: true })) as LaunchResult;
+    const r = (await vscode.commands.executeCommand('seqlab.resume', {
+      runDir: copy,
+      steps: 34,
+      wait: true,
+    })) as LaunchResult;
     api.sessions.off('event', onEvent);
     assert.strictEqual(r.outcome?.status, 'finished', r.outcome?.error);
     const start = events.find((e) => e.type === 'start');
