@@ -13,6 +13,11 @@ const WASM_FILE = 'tfjs-backend-wasm.wasm';
  * node_modules when running from compiled sources in tests.
  */
 export function findWasmDir(): string | undefined {
+  // SEQLAB_WASM_DIR pins the location (and lets tests exercise the cpu fallback).
+  if (process.env.SEQLAB_WASM_DIR !== undefined) {
+    const d = process.env.SEQLAB_WASM_DIR;
+    return fs.existsSync(path.join(d, WASM_FILE)) ? d : undefined;
+  }
   const candidates = [__dirname, path.join(__dirname, '..'), path.join(__dirname, '..', '..')];
   try {
     candidates.push(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist');

@@ -113,3 +113,48 @@ test('Ctrl-C (SIGINT) saves a checkpoint, then stops', async () => {
   assert.equal(ck.reason, 'stopped');
   assert.ok(fs.existsSync(path.join(ck.path, 'manifest.json')));
 });
+
+test('when wasm cannot start, training falls back to the cpu backend with a clear line', () => {
+  const dir = fixture({ 'a.txt': sampleText(3000) });
+  const r = spawnSync(
+    process.execPath,
+    [CLI, 'train', dir, '--preset', 'tiny', '--steps', '2', '--json', '--out', tmpDir()],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, SEQLAB_WASM_DIR: '/nonexistent' },
+    },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /wasm backend failed to initialise .*falling back to the slower cpu backend/);
+  const start = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .find((e) => e.type === 'start');
+  assert.equal(start.backend, 'cpu');
+});
+
+test('training stops at the epoch limit and at the time budget', () => {
+  const dir = fixture({ 'a.txt': sampleText(3000) });
+  const events = (args: string[]) => {
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'train', dir, '--preset', 'tiny', '--steps', '0', '--json', '--out', tmpDir(), ...args],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+  };
+  const byEpoch = events(['--epochs', '2']);
+  const done = byEpoch.find((e) => e.type === 'done');
+  assert.equal(done.reason, 'epochs');
+  const steps = byEpoch.filter((e) => e.type === 'step');
+  assert.deepEqual([...new Set(steps.map((e) => e.epoch))], [0, 1]);
+  const byTime = events(['--time', '1.5']);
+  const d2 = byTime.find((e) => e.type === 'done');
+  assert.equal(d2.reason, 'time');
+  assert.ok(d2.elapsedSeconds >= 1.5 && d2.elapsedSeconds < 10);
+});

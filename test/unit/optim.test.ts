@@ -1,0 +1,57 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/engine/backend';
+import { Optimizer } from '../../src/engine/optim';
+
+before(async () => {
+  await initBackend('cpu');
+});
+
+function stepOnce(
+  kind: 'adam' | 'sgd' | 'rmsprop',
+  grad: number[],
+  opts: { momentum?: number; weightDecay?: number } = {},
+  steps = 1,
+) {
+  const p = new Map([
+    ['layer_0/kernel', tf.variable(tf.tensor1d([1, -2, 3]))],
+    ['layer_0/bias', tf.variable(tf.tensor1d([1, 1, 1]))],
+  ]);
+  const o = new Optimizer({ kind, momentum: opts.momentum ?? 0, weightDecay: opts.weightDecay ?? 0 });
+  for (let i = 0; i < steps; i++)
+    o.apply(
+      p,
+      new Map([
+        ['layer_0/kernel', tf.tensor1d(grad)],
+        ['layer_0/bias', tf.tensor1d(grad)],
+      ]),
+      0.1,
+    );
+  return {
+    kernel: Array.from(p.get('layer_0/kernel')!.dataSync()),
+    bias: Array.from(p.get('layer_0/bias')!.dataSync()),
+  };
+}
+
+const close = (a: number[], b: number[]) => a.every((x, i) => Math.abs(x - b[i]) < 1e-5);
+
+test('Adam: the first step moves each weight by lr·sign(g) (bias-corrected, as PyTorch)', () => {
+  const r = stepOnce('adam', [0.5, -0.01, 2]);
+  assert.ok(close(r.kernel, [0.9, -1.9, 2.9]), JSON.stringify(r.kernel));
+});
+
+test('SGD with momentum accumulates velocity; RMSprop divides by the running RMS', () => {
+  const sgd = stepOnce('sgd', [1, 1, 1], { momentum: 0.9 }, 2);
+  // v1 = g, v2 = 0.9 g + g = 1.9 g; total step 0.1 · (1 + 1.9) = 0.29.
+  assert.ok(close(sgd.kernel, [0.71, -2.29, 2.71]), JSON.stringify(sgd.kernel));
+  const rms = stepOnce('rmsprop', [1, 1, 1]);
+  // sq = 0.01 g², step = lr · g / sqrt(sq) = 0.1 / 0.1 = 1.
+  assert.ok(close(rms.kernel, [0, -3, 2]), JSON.stringify(rms.kernel));
+});
+
+test('decoupled weight decay shrinks kernels but not biases', () => {
+  const r = stepOnce('sgd', [0, 0, 0], { weightDecay: 0.5 });
+  assert.ok(close(r.kernel, [0.95, -1.9, 2.85]), JSON.stringify(r.kernel));
+  assert.ok(close(r.bias, [1, 1, 1]));
+});
