@@ -142,15 +142,12 @@ function reporter(json: boolean, total: () => number) {
   const tty = !json && process.stderr.isTTY;
   let bar: SingleBar | undefined;
   let lastLine = 0;
+  let shown = { step: 0, loss: '-', tps: '-' as string | number };
+  // A line printed under a live bar would be overwritten: stop the bar, print, redraw it as it was.
   const say = (s: string) => {
-    if (bar) bar.stop();
+    bar?.stop();
     console.log(s);
-    if (bar) {
-      const b = bar;
-      bar = undefined;
-      b.start(total(), 0);
-      bar = b;
-    }
+    bar?.start(total(), shown.step, { loss: shown.loss, tps: shown.tps });
   };
   return (e: TrainEvent) => {
     if (json) {
@@ -167,7 +164,7 @@ function reporter(json: boolean, total: () => number) {
         for (const s of c.skipped.slice(0, 10)) console.log(`  skipped ${s.path}: ${s.reason}`);
         if (c.skipped.length > 10) console.log(`  … and ${c.skipped.length - 10} more`);
         if (c.unknownTokens)
-          console.log(`  ${c.unknownTokens} tokens mapped to <unk> (not in the checkpoint's vocabulary)`);
+          console.log(`  ${c.unknownTokens} tokens mapped to <unk> (not in the vocabulary)`);
         const m = e.config.model;
         console.log(
           `model: ${m.layers}×${m.cell} ${m.hidden}, embedding ${m.embedding}, vocab ${e.vocabSize} (${e.config.tokenizer}), ${e.parameters.toLocaleString()} parameters, backend ${e.backend}, batch ${e.batch}×${e.config.seqLen}`,
@@ -177,6 +174,7 @@ function reporter(json: boolean, total: () => number) {
           bar = new SingleBar({
             format: 'train [{bar}] {value}/{total} | loss {loss} | {tps} tok/s | eta {eta_formatted}',
             hideCursor: true,
+            clearOnComplete: true,
             stream: process.stderr,
           });
           bar.start(total(), e.resumedFromStep, { loss: '-', tps: '-' });
@@ -184,7 +182,8 @@ function reporter(json: boolean, total: () => number) {
         break;
       }
       case 'step':
-        if (bar) bar.update(e.step, { loss: e.loss.toFixed(3), tps: Math.round(e.tokensPerSec) });
+        shown = { step: e.step, loss: e.loss.toFixed(3), tps: Math.round(e.tokensPerSec) };
+        if (bar) bar.update(e.step, { loss: shown.loss, tps: shown.tps });
         else if (Date.now() - lastLine > 2000 || e.step === 1) {
           lastLine = Date.now();
           console.log(

@@ -141,7 +141,7 @@ function attachLog(ctx: CommandContext, s: TrainingSession): void {
         );
         for (const sk of c.skipped) ctx.log.warn(`skipped ${sk.path}: ${sk.reason}`);
         if (c.unknownTokens)
-          ctx.log.warn(`${c.unknownTokens} tokens are not in the checkpoint's vocabulary and map to <unk>`);
+          ctx.log.warn(`${c.unknownTokens} tokens are not in the vocabulary and map to <unk>`);
         ctx.log.info(
           `${e.config.model.layers}×${e.config.model.cell} ${e.config.model.hidden}, ${e.parameters} parameters, backend ${e.backend}`,
         );
