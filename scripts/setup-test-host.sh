@@ -5,6 +5,9 @@
 # Nothing is downloaded from anywhere but the npm registry and Debian's archive.
 set -euo pipefail
 source "$(dirname "$0")/test-host-env.sh"
+# Run from `npm test`, npm's own npm_config_* variables (user agent, prefix, …) would leak into the
+# nested installs: code-server's postinstall reads the Node version from npm_config_user_agent.
+for v in $(env | grep -o '^npm_[A-Za-z0-9_]*' || true); do unset "$v"; done
 mkdir -p "$TEST_HOST"
 say() { echo "[test-host] $*"; }
 
