@@ -151,6 +151,32 @@ suite('SeqLab in a real VS Code extension host', () => {
     assert.ok(loaded.manifest.step >= 3);
   });
 
+  test('a run started while another trains can be queued behind it', async () => {
+    const first = (await vscode.commands.executeCommand('seqlab.train', {
+      folder: corpus,
+      preset: 'tiny',
+      overrides: { steps: 100000, evalEvery: 100000 },
+    })) as LaunchResult;
+    const a = await until('first session', () =>
+      api.sessions.sessions.find((s: TrainingSession) => s.id === first.sessionId),
+    );
+    await until('first steps', () => (a.lastStep?.step ?? 0) >= 2);
+    const second = (await vscode.commands.executeCommand('seqlab.train', {
+      folder: corpus,
+      preset: 'tiny',
+      overrides: { steps: 3 },
+      ifBusy: 'queue',
+    })) as LaunchResult;
+    const b = api.sessions.sessions.find((s: TrainingSession) => s.id === second.sessionId)!;
+    assert.strictEqual(b.status, 'queued');
+    assert.strictEqual(api.sessions.active().length, 1);
+    a.stop();
+    assert.strictEqual((await a.outcome).status, 'stopped');
+    const o = await b.outcome;
+    assert.strictEqual(o.status, 'finished', o.error);
+    assert.strictEqual(o.done?.step, 3);
+  });
+
   test('a corrupt checkpoint shows as broken without breaking the tree', async () => {
     const src = path.dirname(path.dirname(firstCheckpoint));
     const copy = path.join(ws, '.seqlab', 'runs', `${path.basename(src)}-copy`);

@@ -1,0 +1,124 @@
+/**
+ * The one message protocol between the dashboard webview and the extension host. Both sides
+ * import this file; both validate what they receive and drop anything malformed. No DOM and no
+ * `vscode` here.
+ */
+
+export interface RunSummary {
+  id: string;
+  label: string;
+  cell: string;
+  hidden: number;
+  layers: number;
+  tokenizer: string;
+  parent: string | null;
+  state: string;
+  clip: number;
+}
+
+/** Columns of numbers, one entry per step (or per evaluation): cheap to post and to plot. */
+export interface SeriesPatch {
+  runId: string;
+  /** Replace what the webview holds for this run instead of appending. */
+  reset: boolean;
+  steps: {
+    step: number[];
+    loss: number[];
+    gradNorm: number[];
+    clipped: number[];
+    lr: number[];
+    tokensPerSec: number[];
+    tokensSeen: number[];
+    elapsed: number[];
+  };
+  evals: { step: number[]; loss: number[]; bpc: number[] };
+  /** ‖∂L/∂h_t‖ profiles: norms[layer][t]. */
+  timestepGradients: { step: number; norms: number[][] }[];
+  samples: { step: number; text: string }[];
+  checkpoints: { step: number; path: string }[];
+}
+
+export type HostMessage =
+  | { type: 'runs'; runs: RunSummary[]; selected: string[]; training: string[] }
+  | { type: 'series'; patch: SeriesPatch };
+
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'select'; runIds: string[] }
+  | { type: 'stopRun'; runId: string }
+  | { type: 'openCheckpoint'; path: string };
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isNum = (v: unknown): v is number => typeof v === 'number';
+const isNums = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
+const isStrs = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
+
+function isRunSummary(v: unknown): v is RunSummary {
+  return (
+    isObj(v) &&
+    isStr(v.id) &&
+    isStr(v.label) &&
+    isStr(v.cell) &&
+    isNum(v.hidden) &&
+    isNum(v.layers) &&
+    isStr(v.tokenizer) &&
+    (v.parent === null || isStr(v.parent)) &&
+    isStr(v.state) &&
+    isNum(v.clip)
+  );
+}
+
+function isPatch(v: unknown): v is SeriesPatch {
+  if (!isObj(v) || !isStr(v.runId) || typeof v.reset !== 'boolean') return false;
+  const s = v.steps;
+  if (!isObj(s)) return false;
+  const cols = ['step', 'loss', 'gradNorm', 'clipped', 'lr', 'tokensPerSec', 'tokensSeen', 'elapsed'];
+  if (!cols.every((c) => isNums(s[c]) && (s[c] as number[]).length === (s.step as number[]).length))
+    return false;
+  const e = v.evals;
+  if (!isObj(e) || !isNums(e.step) || !isNums(e.loss) || !isNums(e.bpc)) return false;
+  if (
+    !Array.isArray(v.timestepGradients) ||
+    !v.timestepGradients.every(
+      (g) => isObj(g) && isNum(g.step) && Array.isArray(g.norms) && g.norms.every(isNums),
+    )
+  )
+    return false;
+  if (!Array.isArray(v.samples) || !v.samples.every((x) => isObj(x) && isNum(x.step) && isStr(x.text)))
+    return false;
+  return (
+    Array.isArray(v.checkpoints) && v.checkpoints.every((x) => isObj(x) && isNum(x.step) && isStr(x.path))
+  );
+}
+
+export function parseHostMessage(v: unknown): HostMessage | undefined {
+  if (!isObj(v)) return undefined;
+  if (
+    v.type === 'runs' &&
+    Array.isArray(v.runs) &&
+    v.runs.every(isRunSummary) &&
+    isStrs(v.selected) &&
+    isStrs(v.training)
+  )
+    return v as HostMessage;
+  if (v.type === 'series' && isPatch(v.patch)) return v as HostMessage;
+  return undefined;
+}
+
+export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
+  if (!isObj(v)) return undefined;
+  switch (v.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'select':
+      return isStrs(v.runIds) ? { type: 'select', runIds: v.runIds } : undefined;
+    case 'stopRun':
+      return isStr(v.runId) ? { type: 'stopRun', runId: v.runId } : undefined;
+    case 'openCheckpoint':
+      return isStr(v.path) ? { type: 'openCheckpoint', path: v.path } : undefined;
+    default:
+      return undefined;
+  }
+}

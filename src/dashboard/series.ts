@@ -1,0 +1,133 @@
+import type { TrainEvent } from '../engine/events';
+import type { SeriesPatch } from './protocol';
+
+export function emptyPatch(runId: string, reset: boolean): SeriesPatch {
+  return {
+    runId,
+    reset,
+    steps: {
+      step: [],
+      loss: [],
+      gradNorm: [],
+      clipped: [],
+      lr: [],
+      tokensPerSec: [],
+      tokensSeen: [],
+      elapsed: [],
+    },
+    evals: { step: [], loss: [], bpc: [] },
+    timestepGradients: [],
+    samples: [],
+    checkpoints: [],
+  };
+}
+
+/** Appends one training event to a patch (events that the dashboard does not plot are ignored). */
+export function addEvent(p: SeriesPatch, e: TrainEvent): void {
+  switch (e.type) {
+    case 'step': {
+      const s = p.steps;
+      s.step.push(e.step);
+      s.loss.push(e.loss);
+      s.gradNorm.push(e.gradNorm);
+      s.clipped.push(e.clipped ? 1 : 0);
+      s.lr.push(e.lr);
+      s.tokensPerSec.push(e.tokensPerSec);
+      s.tokensSeen.push(e.tokensSeen);
+      s.elapsed.push(e.elapsedSeconds);
+      break;
+    }
+    case 'eval':
+      p.evals.step.push(e.step);
+      p.evals.loss.push(e.valLoss);
+      p.evals.bpc.push(e.bpc);
+      break;
+    case 'timestepGradients':
+      p.timestepGradients.push({ step: e.step, norms: e.norms });
+      break;
+    case 'sample':
+      p.samples.push({ step: e.step, text: e.prime + e.text });
+      break;
+    case 'checkpoint':
+      p.checkpoints.push({ step: e.step, path: e.path });
+      break;
+    default:
+      break;
+  }
+}
+
+/** A whole run from its metrics.jsonl text; unreadable lines (a crash mid-write) are skipped. */
+export function patchFromJsonl(runId: string, text: string): SeriesPatch {
+  const p = emptyPatch(runId, true);
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      addEvent(p, JSON.parse(line) as TrainEvent);
+    } catch {
+      // a torn last line
+    }
+  }
+  return p;
+}
+
+/**
+ * Exponential moving average with TensorBoard's debiasing: s_t = w·s_{t-1} + (1−w)·x_t divided by
+ * (1 − w^t), so the curve starts at the data instead of at zero. w in [0, 1).
+ */
+export function ema(values: number[], weight: number): number[] {
+  const out = new Array<number>(values.length);
+  let last = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) {
+      out[i] = v;
+      continue;
+    }
+    n++;
+    last = last * weight + (1 - weight) * v;
+    out[i] = weight === 0 ? v : last / (1 - Math.pow(weight, n));
+  }
+  return out;
+}
+
+/**
+ * Reduces (x, y) to about `buckets` × 2 points by keeping each bucket's minimum and maximum in
+ * x order, so spikes (exploding gradients) stay visible however long the run.
+ */
+export function downsampleMinMax(x: number[], y: number[], buckets: number): { x: number[]; y: number[] } {
+  const n = x.length;
+  if (n <= buckets * 2) return { x: x.slice(), y: y.slice() };
+  const ox: number[] = [];
+  const oy: number[] = [];
+  const size = n / buckets;
+  for (let b = 0; b < buckets; b++) {
+    const lo = Math.floor(b * size);
+    const hi = Math.min(n, Math.floor((b + 1) * size));
+    let iMin = lo;
+    let iMax = lo;
+    for (let i = lo; i < hi; i++) {
+      if (y[i] < y[iMin]) iMin = i;
+      if (y[i] > y[iMax]) iMax = i;
+    }
+    for (const i of iMin <= iMax ? [iMin, iMax] : [iMax, iMin]) {
+      if (ox.length && ox[ox.length - 1] === x[i]) continue;
+      ox.push(x[i]);
+      oy.push(y[i]);
+    }
+  }
+  return { x: ox, y: oy };
+}
+
+/** RFC 4180 CSV: header row, then one row per x; a cell is quoted when it holds , " or a newline. */
+export function toCsv(header: string[], columns: (number | string | null)[][]): string {
+  const cell = (v: number | string | null) => {
+    if (v === null || v === undefined) return '';
+    const s = String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const rows = [header.map(cell).join(',')];
+  const n = Math.max(0, ...columns.map((c) => c.length));
+  for (let i = 0; i < n; i++) rows.push(columns.map((c) => cell(c[i] ?? null)).join(','));
+  return rows.join('\r\n') + '\r\n';
+}
