@@ -16,6 +16,8 @@ const entries = [
   // The extension must not pull in TF.js: activation stays fast, the engine loads in the worker.
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], metafile: true },
   { entryPoints: ['src/training/worker.ts'], outfile: 'dist/worker.js' },
+  // The dashboard's own bundle, for the browser sandbox of the webview (CSS goes to webview.css).
+  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 const results = await Promise.all(entries.map((e) => build({ ...common, ...e })));
 const extInputs = Object.keys(results[1].metafile.inputs);

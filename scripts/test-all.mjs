@@ -43,7 +43,7 @@ function summary() {
   process.exit(failed || results.some((r) => !r.ok) ? 1 : 0);
 }
 
-step('compile (tsc, strict)', 'npx', ['tsc', '-p', '.']);
+step('compile (tsc, strict; extension and webview)', 'npm', ['run', '-s', 'compile']);
 step('unit tests', process.execPath, ['--test', '--test-concurrency=1', 'out/test/unit/'], nodeTest);
 step('test host (Node 24, code-server, chromium; cached in .test-host/)', 'bash', ['scripts/setup-test-host.sh']);
 step('integration tests (real VS Code extension host)', process.execPath, ['scripts/run-integration.mjs'], plain('integration'));

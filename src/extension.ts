@@ -31,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   sessions = new SessionManager(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath);
   sessions.on('log', (l: string) => log.warn(l));
   const tree = new CheckpointTreeProvider(sessions, () => context.workspaceState.get<string>(COMPLETION_KEY));
-  const dashboard = new DashboardPanel(context.extensionUri, sessions);
+  const dashboard = new DashboardPanel(context.extensionUri, sessions, tree, log);
   const lastErrors: string[] = [];
   const ctx: CommandContext = { extension: context, sessions, tree, dashboard, log };
   const view = vscode.window.createTreeView('seqlab.checkpoints', {

@@ -1,55 +1,223 @@
 import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
-import type { SessionManager } from '../training/sessionManager';
+import type { TrainEvent } from '../engine/events';
+import { HostMessage, parseWebviewMessage, RunSummary, SeriesPatch } from '../dashboard/protocol';
+import { addEvent, emptyPatch, patchFromJsonl } from '../dashboard/series';
+import type { RunInfo } from '../runs/runStore';
+import type { SessionManager, TrainingSession } from '../training/sessionManager';
+import type { CheckpointTreeProvider } from './checkpointTree';
+
+const VIEW_TYPE = 'seqlab.dashboard';
+/** Live events are forwarded in batches: at most 5 posts a second, whatever the step rate. */
+const FLUSH_MS = 200;
 
 /**
- * Placeholder for the training dashboard (its own issue): one panel per window, strict CSP,
- * text only, showing what is training. The real dashboard replaces the HTML, not the wiring.
+ * The training dashboard: one webview panel per window, restored after a reload by a
+ * WebviewPanelSerializer. The webview only ever sees data through the typed protocol, and what
+ * it sends back is validated before anything is done with it.
  */
 export class DashboardPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
+  private selected: string[] = [];
+  private readonly sent = new Set<string>();
+  private readonly pending = new Map<string, SeriesPatch>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly sessions: SessionManager,
-  ) {}
-
-  open(focusRun?: string): vscode.WebviewPanel {
-    if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(
-        'seqlab.dashboard',
-        'SeqLab Dashboard',
-        vscode.ViewColumn.Active,
-        {
-          enableScripts: false,
-          localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media')],
+    private readonly tree: CheckpointTreeProvider,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          const sel = (state as { selected?: unknown })?.selected;
+          this.selected = Array.isArray(sel) ? sel.filter((s): s is string => typeof s === 'string') : [];
+          this.adopt(panel);
         },
-      );
-      this.panel.onDidDispose(() => (this.panel = undefined));
-    } else this.panel.reveal();
-    this.panel.webview.html = this.html(this.panel.webview, focusRun);
-    return this.panel;
+      }),
+    );
+    sessions.on('event', (s: TrainingSession, e: TrainEvent) => this.onEvent(s, e));
+    sessions.on('change', () => this.postRuns());
   }
 
-  private html(webview: vscode.Webview, focusRun?: string): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-    const rows = this.sessions
+  /** Opens (or reveals) the panel, focused on a run if given. */
+  open(runDir?: string): vscode.WebviewPanel {
+    if (runDir) this.selected = [runDir];
+    else if (this.selected.length === 0) this.selected = this.defaultSelection();
+    if (this.panel) {
+      this.panel.reveal();
+      this.postRuns();
+      this.sendSelected();
+      return this.panel;
+    }
+    this.adopt(
+      vscode.window.createWebviewPanel(
+        VIEW_TYPE,
+        'SeqLab Dashboard',
+        vscode.ViewColumn.Active,
+        this.options(),
+      ),
+    );
+    return this.panel!;
+  }
+
+  private options(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return {
+      enableScripts: true,
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.extensionUri, 'dist'),
+        vscode.Uri.joinPath(this.extensionUri, 'media'),
+      ],
+    };
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.sent.clear();
+    panel.webview.options = this.options();
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'seqlab.svg');
+    panel.webview.html = this.html(panel.webview);
+    panel.onDidDispose(() => {
+      this.panel = undefined;
+      this.sent.clear();
+    });
+    panel.webview.onDidReceiveMessage((raw: unknown) => {
+      const m = parseWebviewMessage(raw);
+      if (!m) {
+        this.log.warn(`dashboard: dropped a malformed message ${JSON.stringify(raw)?.slice(0, 200)}`);
+        return;
+      }
+      switch (m.type) {
+        case 'ready':
+          this.sent.clear();
+          if (this.selected.length === 0) this.selected = this.defaultSelection();
+          this.postRuns();
+          this.sendSelected();
+          break;
+        case 'select':
+          this.selected = m.runIds.filter((id) => this.runById(id));
+          this.sendSelected();
+          break;
+        case 'stopRun':
+          this.sessions.findByRun(m.runId)?.stop();
+          break;
+        case 'openCheckpoint':
+          void vscode.commands.executeCommand('seqlab.revealCheckpoint', { checkpoint: m.path });
+          break;
+      }
+    });
+  }
+
+  private allRuns(): RunInfo[] {
+    return this.tree.allRuns().flatMap((r) => r.runs);
+  }
+
+  private runById(id: string): RunInfo | undefined {
+    return this.allRuns().find((r) => r.dir === id);
+  }
+
+  /** What is training, else the newest run. */
+  private defaultSelection(): string[] {
+    const live = this.sessions
       .active()
-      .map(
-        (s) =>
-          `<li>${esc(s.label)}: step ${s.lastStep?.step ?? 0}, loss ${s.lastStep?.loss.toFixed(3) ?? '–'}</li>`,
-      )
-      .join('');
-    return `<!DOCTYPE html><html><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';">
-<style nonce="${nonce}">body{font-family:var(--vscode-font-family);color:var(--vscode-foreground);padding:1em}</style>
-</head><body><h2>SeqLab training dashboard</h2>
-<p>Live loss and gradient charts are coming in the next version.${focusRun ? ` Selected run: <code>${esc(focusRun)}</code>.` : ''}</p>
-<ul>${rows || '<li>No run is training in this window.</li>'}</ul></body></html>`;
+      .map((s) => s.runDir)
+      .filter((d): d is string => !!d);
+    if (live.length) return live;
+    const newest = this.allRuns()[0];
+    return newest ? [newest.dir] : [];
+  }
+
+  private post(m: HostMessage): void {
+    void this.panel?.webview.postMessage(m);
+  }
+
+  private postRuns(): void {
+    if (!this.panel) return;
+    const runs: RunSummary[] = this.allRuns().map((r) => ({
+      id: r.dir,
+      label: r.config
+        ? `${r.config.model.cell.toUpperCase()} ${r.config.model.layers}×${r.config.model.hidden} · ${r.id.slice(9, 15)}`
+        : r.id,
+      cell: r.config?.model.cell ?? '?',
+      hidden: r.config?.model.hidden ?? 0,
+      layers: r.config?.model.layers ?? 0,
+      tokenizer: r.config?.train.tokenizer ?? '?',
+      parent: r.config?.parent
+        ? path.basename(path.dirname(path.dirname(r.config.parent.checkpoint))) +
+          '/' +
+          path.basename(r.config.parent.checkpoint)
+        : null,
+      state: r.state,
+      clip: r.config?.train.clip ?? 0,
+    }));
+    const training = this.sessions
+      .active()
+      .map((s) => s.runDir)
+      .filter((d): d is string => !!d);
+    this.post({ type: 'runs', runs, selected: this.selected, training });
+  }
+
+  /** Sends each newly selected run's history once, from its metrics.jsonl. */
+  private sendSelected(): void {
+    for (const id of this.selected) {
+      if (this.sent.has(id)) continue;
+      let text = '';
+      try {
+        text = fs.readFileSync(path.join(id, 'metrics.jsonl'), 'utf8');
+      } catch {
+        text = '';
+      }
+      this.sent.add(id);
+      this.pending.delete(id);
+      this.post({ type: 'series', patch: patchFromJsonl(id, text) });
+    }
+  }
+
+  private onEvent(s: TrainingSession, e: TrainEvent): void {
+    if (e.type === 'start') {
+      if (!this.selected.includes(e.runDir)) this.selected = [...this.selected, e.runDir];
+      this.postRuns();
+      return;
+    }
+    const id = s.runDir;
+    if (!this.panel || !id || !this.selected.includes(id)) return;
+    if (!this.sent.has(id)) {
+      this.sendSelected();
+      return;
+    }
+    let p = this.pending.get(id);
+    if (!p) this.pending.set(id, (p = emptyPatch(id, false)));
+    addEvent(p, e);
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    for (const p of this.pending.values()) this.post({ type: 'series', patch: p });
+    this.pending.clear();
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = crypto.randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.css'));
+    return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource}; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${style}">
+<title>SeqLab Dashboard</title></head>
+<body><div id="app"></div><script nonce="${nonce}" src="${script}"></script></body></html>`;
   }
 
   dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.disposables.forEach((d) => d.dispose());
     this.panel?.dispose();
   }
 }

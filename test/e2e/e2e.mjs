@@ -141,6 +141,16 @@ try {
   );
   await ckRow.hover();
   await shot('4-checkpoint-tree');
+
+  // 5. The dashboard, from the finish notification's button.
+  await done.locator('a.monaco-button, .monaco-button', { hasText: 'Open Dashboard' }).first().click();
+  const wv = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await wv.locator('#chart-loss canvas').first().waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(1500);
+  const points = Number(await wv.locator('body').getAttribute('data-points'));
+  check('the dashboard plots the run from metrics.jsonl', points >= 300, `${points} steps`);
+  check('the gradients-through-time chart is drawn', (await wv.locator('#chart-time canvas').count()) > 0);
+  await shot('5-dashboard');
 } catch (err) {
   failed++;
   console.log(`✘ e2e aborted: ${err?.stack ?? err}`);
