@@ -10,7 +10,7 @@ import {
 import { CommandContext, COMPLETION_KEY } from './commands/context';
 import { finetuneCommand, resumeCommand, stopCommand, trainCommand } from './commands/training';
 import { SessionManager } from './training/sessionManager';
-import { CheckpointTreeProvider } from './views/checkpointTree';
+import { CheckpointItem, CheckpointTreeProvider, RunItem } from './views/checkpointTree';
 import { DashboardPanel } from './views/dashboardPanel';
 import { TrainingStatusBar } from './views/statusBar';
 
@@ -38,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     treeDataProvider: tree,
     showCollapseAll: true,
   });
+  tree.view = view;
 
   // Every failure reaches the user as one message naming what, where and what to do.
   const register = (id: string, fn: (...args: never[]) => unknown) =>
@@ -66,7 +67,9 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     register('seqlab.stop', (a?: Parameters<typeof stopCommand>[1]) => stopCommand(ctx, a)),
     register('seqlab.generate', (a?: Parameters<typeof generateCommand>[1]) => generateCommand(ctx, a)),
     register('seqlab.evaluate', (a?: Parameters<typeof evaluateCommand>[1]) => evaluateCommand(ctx, a)),
-    register('seqlab.openDashboard', (a?: { runDir?: string }) => dashboard.open(a?.runDir)),
+    register('seqlab.openDashboard', (a?: RunItem | CheckpointItem | { runDir?: string }) =>
+      dashboard.open(a instanceof RunItem || a instanceof CheckpointItem ? a.run.dir : a?.runDir),
+    ),
     register('seqlab.useForCompletion', (a?: Parameters<typeof useForCompletionCommand>[1]) =>
       useForCompletionCommand(ctx, a),
     ),

@@ -30,6 +30,8 @@ export interface SeriesPatch {
     tokensPerSec: number[];
     tokensSeen: number[];
     elapsed: number[];
+    /** Per parameter group (embedding, layer_0, …, output): one column per group. */
+    layerNorms: Record<string, number[]>;
   };
   evals: { step: number[]; loss: number[]; bpc: number[] };
   /** ‖∂L/∂h_t‖ profiles: norms[layer][t]. */
@@ -46,7 +48,12 @@ export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'select'; runIds: string[] }
   | { type: 'stopRun'; runId: string }
-  | { type: 'openCheckpoint'; path: string };
+  | { type: 'openCheckpoint'; path: string }
+  /** Export: CSV text, or a PNG as base64. The host asks where to save; nothing is overwritten silently. */
+  | { type: 'saveFile'; name: string; kind: 'csv' | 'png'; data: string };
+
+/** Largest export accepted from the webview (characters of CSV or base64). */
+export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -75,7 +82,9 @@ function isPatch(v: unknown): v is SeriesPatch {
   const s = v.steps;
   if (!isObj(s)) return false;
   const cols = ['step', 'loss', 'gradNorm', 'clipped', 'lr', 'tokensPerSec', 'tokensSeen', 'elapsed'];
-  if (!cols.every((c) => isNums(s[c]) && (s[c] as number[]).length === (s.step as number[]).length))
+  const n = isNums(s.step) ? s.step.length : -1;
+  if (!cols.every((c) => isNums(s[c]) && (s[c] as number[]).length === n)) return false;
+  if (!isObj(s.layerNorms) || !Object.values(s.layerNorms).every((v) => isNums(v) && v.length === n))
     return false;
   const e = v.evals;
   if (!isObj(e) || !isNums(e.step) || !isNums(e.loss) || !isNums(e.bpc)) return false;
@@ -118,6 +127,15 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
       return isStr(v.runId) ? { type: 'stopRun', runId: v.runId } : undefined;
     case 'openCheckpoint':
       return isStr(v.path) ? { type: 'openCheckpoint', path: v.path } : undefined;
+    case 'saveFile':
+      return isStr(v.name) &&
+        /^[\w. -]{1,100}$/.test(v.name) &&
+        (v.kind === 'csv' || v.kind === 'png') &&
+        isStr(v.data) &&
+        v.data.length <= MAX_EXPORT_CHARS &&
+        (v.kind === 'csv' || /^[A-Za-z0-9+/=]*$/.test(v.data))
+        ? { type: 'saveFile', name: v.name, kind: v.kind, data: v.data }
+        : undefined;
     default:
       return undefined;
   }

@@ -14,6 +14,7 @@ export function emptyPatch(runId: string, reset: boolean): SeriesPatch {
       tokensPerSec: [],
       tokensSeen: [],
       elapsed: [],
+      layerNorms: {},
     },
     evals: { step: [], loss: [], bpc: [] },
     timestepGradients: [],
@@ -35,6 +36,10 @@ export function addEvent(p: SeriesPatch, e: TrainEvent): void {
       s.tokensPerSec.push(e.tokensPerSec);
       s.tokensSeen.push(e.tokensSeen);
       s.elapsed.push(e.elapsedSeconds);
+      // A group first seen late (a layer added by fine-tuning) is back-filled with NaN.
+      for (const [g, v] of Object.entries(e.layerGradNorms ?? {}))
+        (s.layerNorms[g] ??= new Array(s.step.length - 1).fill(NaN)).push(v);
+      for (const col of Object.values(s.layerNorms)) if (col.length < s.step.length) col.push(NaN);
       break;
     }
     case 'eval':

@@ -209,9 +209,35 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     return [];
   }
 
-  getParent(): undefined {
+  getParent(e: TreeNode): RunItem | undefined {
+    if (e instanceof CheckpointItem) {
+      const root = this.allRuns().find(({ runs }) => runs.some((r) => r.dir === e.run.dir))?.root ?? '';
+      return new RunItem(e.run, root);
+    }
     return undefined;
   }
+
+  /** Selects a checkpoint in the Checkpoints view (from the dashboard's markers). */
+  async reveal(checkpointDir: string): Promise<void> {
+    for (const { runs } of this.allRuns())
+      for (const run of runs) {
+        const c = run.checkpoints.find((x) => x.dir === checkpointDir);
+        if (c && this.view) {
+          await this.view.reveal(new CheckpointItem(c, run, this.completionCheckpoint() === c.dir), {
+            select: true,
+            focus: true,
+            expand: true,
+          });
+          return;
+        }
+      }
+    void vscode.window.showInformationMessage(
+      `SeqLab: checkpoint ${path.basename(checkpointDir)} is no longer on disk (older checkpoints are pruned).`,
+    );
+  }
+
+  /** Set once the view exists, so that reveal can select items in it. */
+  view: vscode.TreeView<TreeNode> | undefined;
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);

@@ -43,6 +43,7 @@ export class DashboardPanel implements vscode.Disposable {
     );
     sessions.on('event', (s: TrainingSession, e: TrainEvent) => this.onEvent(s, e));
     sessions.on('change', () => this.postRuns());
+    this.disposables.push(tree.onDidChangeTreeData(() => this.postRuns()));
   }
 
   /** Opens (or reveals) the panel, focused on a run if given. */
@@ -107,10 +108,35 @@ export class DashboardPanel implements vscode.Disposable {
           this.sessions.findByRun(m.runId)?.stop();
           break;
         case 'openCheckpoint':
-          void vscode.commands.executeCommand('seqlab.revealCheckpoint', { checkpoint: m.path });
+          void this.tree.reveal(m.path);
+          break;
+        case 'saveFile':
+          void this.save(m.name, m.kind, m.data);
           break;
       }
     });
+  }
+
+  /** Exports from the webview go through a save dialog: nothing is overwritten without asking. */
+  private async save(name: string, kind: 'csv' | 'png', data: string): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      filters: kind === 'csv' ? { CSV: ['csv'] } : { PNG: ['png'] },
+      title: `SeqLab: save ${kind.toUpperCase()}`,
+    });
+    if (!target) return;
+    try {
+      await vscode.workspace.fs.writeFile(
+        target,
+        kind === 'csv' ? Buffer.from(data, 'utf8') : Buffer.from(data, 'base64'),
+      );
+      this.log.info(`dashboard: saved ${target.fsPath}`);
+    } catch (err) {
+      void vscode.window.showErrorMessage(
+        `SeqLab: could not save ${target.fsPath}: ${(err as Error).message}`,
+      );
+    }
   }
 
   private allRuns(): RunInfo[] {
@@ -181,7 +207,8 @@ export class DashboardPanel implements vscode.Disposable {
   private onEvent(s: TrainingSession, e: TrainEvent): void {
     if (e.type === 'start') {
       if (!this.selected.includes(e.runDir)) this.selected = [...this.selected, e.runDir];
-      this.postRuns();
+      // The new run folder must be in the list before the webview can select it.
+      this.tree.refresh();
       return;
     }
     const id = s.runDir;

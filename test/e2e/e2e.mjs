@@ -20,6 +20,24 @@ fs.mkdirSync(OUT, { recursive: true });
 const state = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-e2e-'));
 const ws = path.join(state, 'workspace');
 fs.cpSync(path.join(ROOT, 'test/fixtures/corpus'), path.join(ws, 'corpus'), { recursive: true });
+// A second folder whose seqlab.json asks for a long GRU run: no prompts, time to watch it live.
+fs.cpSync(path.join(ROOT, 'test/fixtures/corpus'), path.join(ws, 'corpus2'), { recursive: true });
+// A synthetic finished run of 100,000 steps, to see the dashboard load and draw a long history.
+{
+  const dir = path.join(ws, '.seqlab/runs/20260101-000000-lstm-big0');
+  fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
+  const model = { cell: 'lstm', activation: 'tanh', vocabSize: 96, embedding: 64, hidden: 256, layers: 2, dropout: 0 };
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ runId: 'big', folder: ws, createdAt: '2026-01-01T00:00:00Z', train: { tokenizer: 'char', clip: 5 }, model, parent: null }));
+  fs.writeFileSync(path.join(dir, 'status.json'), JSON.stringify({ status: 'finished', pid: 1, step: 100000 }));
+  const lines = [];
+  for (let i = 1; i <= 100_000; i++) {
+    const loss = 1.2 + 3 * Math.exp(-i / 8000) + 0.05 * Math.sin(i / 37) + (i === 61_234 ? 4 : 0);
+    lines.push(JSON.stringify({ type: 'step', time: i, step: i, epoch: 0, loss, gradNorm: 0.5 + 0.2 * Math.sin(i / 91), layerGradNorms: { layer_0: 0.3, layer_1: 0.4 }, clipped: false, lr: 0.002, tokensPerSec: 3000, tokensSeen: i * 2048, elapsedSeconds: i * 0.7 }));
+    if (i % 1000 === 0) lines.push(JSON.stringify({ type: 'eval', time: i, step: i, valLoss: loss + 0.1, perplexity: Math.exp(loss + 0.1), bpc: (loss + 0.1) / Math.LN2, tokensSeen: i * 2048 }));
+  }
+  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+}
+fs.writeFileSync(path.join(ws, 'corpus2', 'seqlab.json'), JSON.stringify({ preset: 'tiny', cell: 'gru', steps: 20000, evalEvery: 50 }));
 seedSettings(state, { 'workbench.colorTheme': process.env.E2E_THEME ?? 'Default Dark Modern' });
 
 const t0 = Date.now();
@@ -55,30 +73,33 @@ try {
   await folderRow.waitFor({ timeout: 30_000 });
   const tiny = page.locator('.quick-input-widget .monaco-list-row', { hasText: /^tiny/ }).first();
   let menuSeen = false;
-  let pickerSeen = false;
-  for (let attempt = 0; attempt < 30 && !pickerSeen; attempt++) {
-    await page.keyboard.press('Escape');
-    await folderRow.click({ button: 'right' });
-    const item = page
-      .locator('.context-view .monaco-menu .action-item', { hasText: 'Train RNN on Folder' })
-      .first();
-    try {
-      await item.waitFor({ timeout: 2000 });
-    } catch {
-      await page.waitForTimeout(1000);
-      continue;
+  // Right-click → "Train RNN on Folder…", retried: right after load the menu item may not be
+  // contributed yet, and a click while the menu animates can be lost.
+  async function trainViaMenu(row, expect) {
+    for (let attempt = 0; attempt < 30; attempt++) {
+      await page.keyboard.press('Escape');
+      await row.click({ button: 'right' });
+      const item = page.locator('.context-view .monaco-menu .action-item', { hasText: 'Train RNN on Folder' }).first();
+      try {
+        await item.waitFor({ timeout: 2000 });
+      } catch {
+        await page.waitForTimeout(1000);
+        continue;
+      }
+      if (!menuSeen) await shot('1-explorer-context-menu');
+      menuSeen = true;
+      await item.hover();
+      await item.click();
+      try {
+        await expect.waitFor({ timeout: 5000 });
+        return true;
+      } catch {
+        log(`menu click had no effect (attempt ${attempt + 1}); retrying`);
+      }
     }
-    if (!menuSeen) await shot('1-explorer-context-menu');
-    menuSeen = true;
-    await item.hover();
-    await item.click();
-    try {
-      await tiny.waitFor({ timeout: 5000 });
-      pickerSeen = true;
-    } catch {
-      log(`menu click did not open the preset picker (attempt ${attempt + 1}); retrying`);
-    }
+    return false;
   }
+  const pickerSeen = await trainViaMenu(folderRow, tiny);
   check('explorer context menu offers "Train RNN on Folder…"', menuSeen);
   check('choosing it asks for a preset', pickerSeen);
   if (!pickerSeen) throw new Error('the preset picker never appeared');
@@ -143,14 +164,72 @@ try {
   await shot('4-checkpoint-tree');
 
   // 5. The dashboard, from the finish notification's button.
-  await done.locator('a.monaco-button, .monaco-button', { hasText: 'Open Dashboard' }).first().click();
+  await done.locator('.monaco-button', { hasText: 'Open Dashboard' }).first().click();
   const wv = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  const body = wv.locator('body');
   await wv.locator('#chart-loss canvas').first().waitFor({ timeout: 30_000 });
   await page.waitForTimeout(1500);
-  const points = Number(await wv.locator('body').getAttribute('data-points'));
-  check('the dashboard plots the run from metrics.jsonl', points >= 300, `${points} steps`);
-  check('the gradients-through-time chart is drawn', (await wv.locator('#chart-time canvas').count()) > 0);
-  await shot('5-dashboard');
+  const points = Number(await body.getAttribute('data-points'));
+  check('the dashboard plots the finished run from metrics.jsonl', points >= 300, `${points} steps, drawn in ${await body.getAttribute('data-render-ms')} ms`);
+  check('the gradients-through-time chart and heatmap are drawn', (await wv.locator('#chart-time canvas').count()) > 0 && (await wv.locator('#chart-heat canvas').count()) > 0);
+  await shot('5-dashboard-dark');
+
+  // 6. A second, long run (its seqlab.json skips the prompts) joins the open dashboard live.
+  await page.locator('.activitybar .action-label[aria-label^="Explorer"]').first().click();
+  const folder2 = page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^corpus2$/ }).first();
+  await folder2.waitFor({ timeout: 15_000 });
+  check('a folder with seqlab.json trains without prompts', await trainViaMenu(folder2, page.locator('.statusbar-item', { hasText: /loss \d/ }).first()));
+  await page.locator('.statusbar-item', { hasText: /SeqLab/ }).first().click();
+  await page.waitForFunction(() => true);
+  await wv.locator('body[data-series="2"]').waitFor({ timeout: 30_000 });
+  const before = Number(await body.getAttribute('data-points'));
+  await page.waitForTimeout(2500);
+  const after = Number(await body.getAttribute('data-points'));
+  check('while a run trains, the loss chart gains points', after > before, `${before} → ${after}`);
+  check('two runs are overlaid', Number(await body.getAttribute('data-series')) === 2);
+  await shot('6-dashboard-live-overlay');
+
+  // 7. Light and high-contrast themes: colours come from VS Code's theme variables.
+  for (const [theme, name] of [['Light Modern', '7-dashboard-light'], ['High Contrast', '8-dashboard-high-contrast']]) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input.input').fill('>Preferences: Color Theme');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
+    await page.locator('.quick-input-widget input.input').fill(theme);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(2000);
+    await shot(name);
+  }
+  // 8. Stop run, from the dashboard.
+  await wv.locator('vscode-button', { hasText: 'Stop run' }).first().click();
+  const stopped = page.locator('.notifications-toasts .notification-toast', { hasText: /stopped at step/ }).first();
+  await stopped.waitFor({ timeout: 60_000 });
+  check('"Stop run" in the dashboard stops the run after saving a checkpoint', true, (await stopped.innerText()).replace(/\s+/g, ' '));
+
+  // 9. A run of 100,000 steps loads from metrics.jsonl and is drawn downsampled.
+  const bigRow = wv.locator('vscode-data-grid-row', { hasText: '000000' }).first();
+  await bigRow.locator('vscode-checkbox').first().click();
+  let bigPoints = 0;
+  for (let i = 0; i < 120 && bigPoints < 100_000; i++) {
+    await page.waitForTimeout(500);
+    bigPoints = Number(await body.getAttribute('data-points'));
+  }
+  check('a 100,000-step run loads into the dashboard', bigPoints >= 100_000, `${bigPoints} steps in view, last redraw ${await body.getAttribute('data-render-ms')} ms`);
+  // Redraw once more with the data in place: the figure reported is the steady-state render time.
+  await wv.locator('vscode-dropdown').nth(1).click();
+  await wv.locator('vscode-option', { hasText: 'x: tokens seen' }).first().click();
+  await page.waitForTimeout(800);
+  console.log(`[e2e] 100k-step run: full redraw (3 runs, 5 charts) took ${await body.getAttribute('data-render-ms')} ms`);
+  await shot('9-dashboard-100k-steps');
+
+  // 10. After a window reload the serializer restores the dashboard.
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  const wv2 = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await wv2.locator('#chart-loss canvas').first().waitFor({ timeout: 60_000 });
+  check('the dashboard is restored after a reload', Number(await wv2.locator('body').getAttribute('data-points')) > 0);
+  await shot('10-dashboard-after-reload');
 } catch (err) {
   failed++;
   console.log(`✘ e2e aborted: ${err?.stack ?? err}`);
