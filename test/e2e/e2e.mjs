@@ -26,18 +26,68 @@ fs.cpSync(path.join(ROOT, 'test/fixtures/corpus'), path.join(ws, 'corpus2'), { r
 {
   const dir = path.join(ws, '.seqlab/runs/20260101-000000-lstm-big0');
   fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
-  const model = { cell: 'lstm', activation: 'tanh', vocabSize: 96, embedding: 64, hidden: 256, layers: 2, dropout: 0 };
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ runId: 'big', folder: ws, createdAt: '2026-01-01T00:00:00Z', train: { tokenizer: 'char', clip: 5 }, model, parent: null }));
-  fs.writeFileSync(path.join(dir, 'status.json'), JSON.stringify({ status: 'finished', pid: 1, step: 100000 }));
+  const model = {
+    cell: 'lstm',
+    activation: 'tanh',
+    vocabSize: 96,
+    embedding: 64,
+    hidden: 256,
+    layers: 2,
+    dropout: 0,
+  };
+  fs.writeFileSync(
+    path.join(dir, 'config.json'),
+    JSON.stringify({
+      runId: 'big',
+      folder: ws,
+      createdAt: '2026-01-01T00:00:00Z',
+      train: { tokenizer: 'char', clip: 5 },
+      model,
+      parent: null,
+    }),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'status.json'),
+    JSON.stringify({ status: 'finished', pid: 1, step: 100000 }),
+  );
   const lines = [];
   for (let i = 1; i <= 100_000; i++) {
     const loss = 1.2 + 3 * Math.exp(-i / 8000) + 0.05 * Math.sin(i / 37) + (i === 61_234 ? 4 : 0);
-    lines.push(JSON.stringify({ type: 'step', time: i, step: i, epoch: 0, loss, gradNorm: 0.5 + 0.2 * Math.sin(i / 91), layerGradNorms: { layer_0: 0.3, layer_1: 0.4 }, clipped: false, lr: 0.002, tokensPerSec: 3000, tokensSeen: i * 2048, elapsedSeconds: i * 0.7 }));
-    if (i % 1000 === 0) lines.push(JSON.stringify({ type: 'eval', time: i, step: i, valLoss: loss + 0.1, perplexity: Math.exp(loss + 0.1), bpc: (loss + 0.1) / Math.LN2, tokensSeen: i * 2048 }));
+    lines.push(
+      JSON.stringify({
+        type: 'step',
+        time: i,
+        step: i,
+        epoch: 0,
+        loss,
+        gradNorm: 0.5 + 0.2 * Math.sin(i / 91),
+        layerGradNorms: { layer_0: 0.3, layer_1: 0.4 },
+        clipped: false,
+        lr: 0.002,
+        tokensPerSec: 3000,
+        tokensSeen: i * 2048,
+        elapsedSeconds: i * 0.7,
+      }),
+    );
+    if (i % 1000 === 0)
+      lines.push(
+        JSON.stringify({
+          type: 'eval',
+          time: i,
+          step: i,
+          valLoss: loss + 0.1,
+          perplexity: Math.exp(loss + 0.1),
+          bpc: (loss + 0.1) / Math.LN2,
+          tokensSeen: i * 2048,
+        }),
+      );
   }
   fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
 }
-fs.writeFileSync(path.join(ws, 'corpus2', 'seqlab.json'), JSON.stringify({ preset: 'tiny', cell: 'gru', steps: 20000, evalEvery: 50 }));
+fs.writeFileSync(
+  path.join(ws, 'corpus2', 'seqlab.json'),
+  JSON.stringify({ preset: 'tiny', cell: 'gru', steps: 20000, evalEvery: 50 }),
+);
 seedSettings(state, { 'workbench.colorTheme': process.env.E2E_THEME ?? 'Default Dark Modern' });
 
 const t0 = Date.now();
@@ -79,7 +129,9 @@ try {
     for (let attempt = 0; attempt < 30; attempt++) {
       await page.keyboard.press('Escape');
       await row.click({ button: 'right' });
-      const item = page.locator('.context-view .monaco-menu .action-item', { hasText: 'Train RNN on Folder' }).first();
+      const item = page
+        .locator('.context-view .monaco-menu .action-item', { hasText: 'Train RNN on Folder' })
+        .first();
       try {
         await item.waitFor({ timeout: 2000 });
       } catch {
@@ -170,16 +222,30 @@ try {
   await wv.locator('#chart-loss canvas').first().waitFor({ timeout: 30_000 });
   await page.waitForTimeout(1500);
   const points = Number(await body.getAttribute('data-points'));
-  check('the dashboard plots the finished run from metrics.jsonl', points >= 300, `${points} steps, drawn in ${await body.getAttribute('data-render-ms')} ms`);
-  check('the gradients-through-time chart and heatmap are drawn', (await wv.locator('#chart-time canvas').count()) > 0 && (await wv.locator('#chart-heat canvas').count()) > 0);
+  check(
+    'the dashboard plots the finished run from metrics.jsonl',
+    points >= 300,
+    `${points} steps, drawn in ${await body.getAttribute('data-render-ms')} ms`,
+  );
+  check(
+    'the gradients-through-time chart and heatmap are drawn',
+    (await wv.locator('#chart-time canvas').count()) > 0 &&
+      (await wv.locator('#chart-heat canvas').count()) > 0,
+  );
   await shot('5-dashboard-dark');
 
   // 6. A second, long run (its seqlab.json skips the prompts) joins the open dashboard live.
   await page.locator('.activitybar .action-label[aria-label^="Explorer"]').first().click();
   const folder2 = page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^corpus2$/ }).first();
   await folder2.waitFor({ timeout: 15_000 });
-  check('a folder with seqlab.json trains without prompts', await trainViaMenu(folder2, page.locator('.statusbar-item', { hasText: /loss \d/ }).first()));
-  await page.locator('.statusbar-item', { hasText: /SeqLab/ }).first().click();
+  check(
+    'a folder with seqlab.json trains without prompts',
+    await trainViaMenu(folder2, page.locator('.statusbar-item', { hasText: /loss \d/ }).first()),
+  );
+  await page
+    .locator('.statusbar-item', { hasText: /SeqLab/ })
+    .first()
+    .click();
   await page.waitForFunction(() => true);
   await wv.locator('body[data-series="2"]').waitFor({ timeout: 30_000 });
   const before = Number(await body.getAttribute('data-points'));
@@ -190,22 +256,37 @@ try {
   await shot('6-dashboard-live-overlay');
 
   // 7. Light and high-contrast themes: colours come from VS Code's theme variables.
-  for (const [theme, name] of [['Light Modern', '7-dashboard-light'], ['High Contrast', '8-dashboard-high-contrast']]) {
+  for (const [theme, name] of [
+    ['Light Modern', '7-dashboard-light'],
+    ['High Contrast', '8-dashboard-high-contrast'],
+  ]) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input.input').fill('>Preferences: Color Theme');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' })
+      .first()
+      .click();
     await page.locator('.quick-input-widget input.input').fill(theme);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: theme })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
     await page.waitForTimeout(2000);
     await shot(name);
   }
   // 8. Stop run, from the dashboard.
   await wv.locator('vscode-button', { hasText: 'Stop run' }).first().click();
-  const stopped = page.locator('.notifications-toasts .notification-toast', { hasText: /stopped at step/ }).first();
+  const stopped = page
+    .locator('.notifications-toasts .notification-toast', { hasText: /stopped at step/ })
+    .first();
   await stopped.waitFor({ timeout: 60_000 });
-  check('"Stop run" in the dashboard stops the run after saving a checkpoint', true, (await stopped.innerText()).replace(/\s+/g, ' '));
+  check(
+    '"Stop run" in the dashboard stops the run after saving a checkpoint',
+    true,
+    (await stopped.innerText()).replace(/\s+/g, ' '),
+  );
 
   // 9. A run of 100,000 steps loads from metrics.jsonl and is drawn downsampled.
   const bigRow = wv.locator('vscode-data-grid-row', { hasText: '000000' }).first();
@@ -215,12 +296,18 @@ try {
     await page.waitForTimeout(500);
     bigPoints = Number(await body.getAttribute('data-points'));
   }
-  check('a 100,000-step run loads into the dashboard', bigPoints >= 100_000, `${bigPoints} steps in view, last redraw ${await body.getAttribute('data-render-ms')} ms`);
+  check(
+    'a 100,000-step run loads into the dashboard',
+    bigPoints >= 100_000,
+    `${bigPoints} steps in view, last redraw ${await body.getAttribute('data-render-ms')} ms`,
+  );
   // Redraw once more with the data in place: the figure reported is the steady-state render time.
   await wv.locator('vscode-dropdown').nth(1).click();
   await wv.locator('vscode-option', { hasText: 'x: tokens seen' }).first().click();
   await page.waitForTimeout(800);
-  console.log(`[e2e] 100k-step run: full redraw (3 runs, 5 charts) took ${await body.getAttribute('data-render-ms')} ms`);
+  console.log(
+    `[e2e] 100k-step run: full redraw (3 runs, 5 charts) took ${await body.getAttribute('data-render-ms')} ms`,
+  );
   await shot('9-dashboard-100k-steps');
 
   // 10. After a window reload the serializer restores the dashboard.
@@ -228,7 +315,10 @@ try {
   await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   const wv2 = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
   await wv2.locator('#chart-loss canvas').first().waitFor({ timeout: 60_000 });
-  check('the dashboard is restored after a reload', Number(await wv2.locator('body').getAttribute('data-points')) > 0);
+  check(
+    'the dashboard is restored after a reload',
+    Number(await wv2.locator('body').getAttribute('data-points')) > 0,
+  );
   await shot('10-dashboard-after-reload');
 } catch (err) {
   failed++;

@@ -196,6 +196,15 @@ suite('SeqLab in a real VS Code extension host', () => {
     assert.ok(runs().length >= 3, 'the rest of the tree is intact');
   });
 
+  test('a checkpoint can be revealed and selected in the Checkpoints view (dashboard markers)', async () => {
+    await vscode.commands.executeCommand('workbench.view.extension.seqlab');
+    await api.tree.reveal(firstCheckpoint);
+    const view = api.tree.view!;
+    await until('selection', () =>
+      view.selection.some((n) => isCheckpoint(n) && n.checkpoint.dir === firstCheckpoint),
+    );
+  });
+
   test('a corrupt seqlab.json gives a message naming the file, and nothing starts', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-badjson-'));
     fs.cpSync(corpus, dir, { recursive: true });

@@ -27,6 +27,14 @@ test('protocol: well-formed messages pass, malformed ones are rejected', () => {
     { type: 'eval', code: 'x' },
   ])
     assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
+  assert.ok(parseWebviewMessage({ type: 'saveFile', name: 'seqlab-runs.csv', kind: 'csv', data: 'a,b\r\n' }));
+  assert.ok(parseWebviewMessage({ type: 'saveFile', name: 'loss.png', kind: 'png', data: 'iVBORw0KGgo=' }));
+  for (const bad of [
+    { type: 'saveFile', name: '../../etc/passwd', kind: 'csv', data: 'x' },
+    { type: 'saveFile', name: 'a.csv', kind: 'exe', data: 'x' },
+    { type: 'saveFile', name: 'a.png', kind: 'png', data: '<script>' },
+  ])
+    assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
   const patch = emptyPatch('r', true);
   addEvent(patch, {
     type: 'step',
