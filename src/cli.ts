@@ -3,18 +3,15 @@ import { SingleBar } from 'cli-progress';
 import {
   describeError,
   DEFAULT_TRAIN_CONFIG,
-  generate,
-  InferenceModel,
-  loadCheckpoint,
   mergeConfig,
   PRESETS,
   PresetName,
   readManifest,
-  tokenizerFromJSON,
   train,
   TrainEvent,
   TrainOverrides,
   TrainOptions,
+  generateFromCheckpoint,
 } from './engine';
 import { evaluateCheckpointOnFolder } from './engine/evaluateFolder';
 
@@ -249,9 +246,7 @@ async function runTraining(
     log: (l) => console.error(l),
   });
   if (sampleAfter && result.checkpoint && !json) {
-    const data = loadCheckpoint(result.checkpoint);
-    const tok = tokenizerFromJSON(data.manifest.tokenizer);
-    const text = generate(new InferenceModel(data.manifest.model, data.weights), tok, {
+    const text = generateFromCheckpoint(result.checkpoint, {
       prime: '',
       maxLength: 300,
       temperature: 0.7,
@@ -359,9 +354,7 @@ export function buildProgram(): Command {
         checkpoint: string,
         f: { prime: string; length: number; temperature: number; topK: number; topP: number; seed: number },
       ) => {
-        const data = loadCheckpoint(checkpoint);
-        const tok = tokenizerFromJSON(data.manifest.tokenizer);
-        const text = generate(new InferenceModel(data.manifest.model, data.weights), tok, {
+        const text = generateFromCheckpoint(checkpoint, {
           prime: f.prime,
           maxLength: f.length,
           temperature: f.temperature,

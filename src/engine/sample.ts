@@ -1,6 +1,7 @@
+import { loadCheckpoint } from './checkpoint';
 import { InferenceModel, pickToken, SampleOptions } from './infer';
 import { Rng } from './rng';
-import type { Tokenizer } from './tokenizers';
+import { Tokenizer, tokenizerFromJSON } from './tokenizers';
 
 export interface GenerateOptions extends Partial<SampleOptions> {
   prime?: string;
@@ -31,4 +32,14 @@ export function generate(model: InferenceModel, tok: Tokenizer, o: GenerateOptio
     model.step(state, next);
   }
   return tok.decode(out);
+}
+
+/** Loads a checkpoint (with all its checks) and samples from it: the CLI's and the worker's path. */
+export function generateFromCheckpoint(checkpoint: string, o: GenerateOptions = {}): string {
+  const data = loadCheckpoint(checkpoint);
+  return generate(
+    new InferenceModel(data.manifest.model, data.weights),
+    tokenizerFromJSON(data.manifest.tokenizer),
+    o,
+  );
 }

@@ -3,12 +3,9 @@
  * TF.js engine, off the extension host's main thread, and reports back by message.
  */
 import { parentPort, workerData } from 'worker_threads';
-import { loadCheckpoint } from '../engine/checkpoint';
 import { describeError, SeqLabError } from '../engine/errors';
 import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
-import { InferenceModel } from '../engine/infer';
-import { generate } from '../engine/sample';
-import { tokenizerFromJSON } from '../engine/tokenizers';
+import { generateFromCheckpoint } from '../engine/sample';
 import { train } from '../engine/trainer';
 import type { HostToWorker, Job, WorkerToHost } from './workerProtocol';
 
@@ -38,9 +35,7 @@ async function run(job: Job): Promise<void> {
       post({ type: 'evalResult', result: await evaluateCheckpointOnFolder(job.checkpoint, job.folder, job) });
       return;
     case 'sample': {
-      const data = loadCheckpoint(job.checkpoint);
-      const tok = tokenizerFromJSON(data.manifest.tokenizer);
-      const text = generate(new InferenceModel(data.manifest.model, data.weights), tok, {
+      const text = generateFromCheckpoint(job.checkpoint, {
         prime: job.prime,
         maxLength: job.length,
         temperature: job.temperature,
