@@ -283,7 +283,7 @@ export function buildProgram(): Command {
     .command('resume <run>')
     .description('continue a run from its latest checkpoint (exactly: weights, optimizer, data position)')
     .option('--steps <n>', 'new total step limit', int('--steps'))
-    .option('--time <s>', 'time budget for this session', num('--time'))
+    .option('--time <s>', 'train this many more seconds', num('--time'))
     .option('--json', 'print events as JSON lines')
     .action(async (run: string, flags: { steps?: number; time?: number; json?: boolean }) => {
       await runTraining(

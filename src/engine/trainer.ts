@@ -183,11 +183,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const data = loadCheckpoint(ck);
       const runCfg = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8'));
       folder = runCfg.folder;
-      // Limits given now (steps, time) extend the run; everything that shapes the math stays.
+      // Limits given now extend the run (steps: a new total; time: seconds more than it has
+      // already trained); without them the run keeps its own. Everything that shapes the math stays.
+      const trainedFor = data.manifest.trainer.elapsedSeconds;
       config = validateConfig({
         ...data.manifest.train,
         steps: opts.config.steps || data.manifest.train.steps,
-        timeSeconds: opts.config.timeSeconds,
+        timeSeconds:
+          opts.config.timeSeconds > 0
+            ? trainedFor + opts.config.timeSeconds
+            : data.manifest.train.timeSeconds,
         epochs: opts.config.epochs || data.manifest.train.epochs,
       });
       modelConfig = data.manifest.model;

@@ -174,3 +174,29 @@ test('a corpus smaller than one window fails with a clear error', async () => {
     /fewer than one window/,
   );
 });
+
+// The timeout turns the old bug (a resumed time-budgeted run trained forever) into a failure.
+test(
+  'resume keeps a time-budgeted run bounded: --time adds seconds to what it already trained',
+  { timeout: 60_000 },
+  async () => {
+    const dir = fixture({ 'a.txt': sampleText(6000) });
+    const first = await run(dir, { timeSeconds: 0.4, evalEvery: 100000 });
+    assert.equal(first.result.reason, 'time');
+    // Without new limits the run keeps its own budget, which is spent: it stops at once.
+    const same = await train({
+      folder: '',
+      resume: first.result.runDir,
+      config: mergeConfig(DEFAULT_TRAIN_CONFIG, {}),
+    });
+    assert.equal(same.reason, 'time');
+    assert.equal(same.losses.length, 0);
+    const more = await train({
+      folder: '',
+      resume: first.result.runDir,
+      config: mergeConfig(DEFAULT_TRAIN_CONFIG, { timeSeconds: 0.4 }),
+    });
+    assert.equal(more.reason, 'time');
+    assert.ok(more.losses.length > 0, 'trained for the extra time');
+  },
+);
