@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { PRESETS, PresetName, TrainOverrides } from '../engine/config';
+import { parseBudget } from '../config/budget';
 
 export async function pickFolder(title: string): Promise<vscode.Uri | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
@@ -81,6 +82,16 @@ export async function pickConfig(): Promise<{ preset?: PresetName; overrides: Tr
       steps: minutes > 0 ? 0 : undefined,
     },
   };
+}
+
+export async function askBudget(): Promise<{ steps: number; timeSeconds: number } | undefined> {
+  const v = await vscode.window.showInputBox({
+    prompt: 'How long: a number of steps (500), or a time budget (90s, 5m, 1h)',
+    value: '500',
+    validateInput: (s) =>
+      parseBudget(s) ? undefined : 'Enter steps such as 500, or a time such as 90s, 5m or 1h',
+  });
+  return v === undefined ? undefined : parseBudget(v);
 }
 
 export async function askNumber(

@@ -21,7 +21,7 @@ import type { SessionOutcome, TrainingSession } from '../training/sessionManager
 import type { Job } from '../training/workerProtocol';
 import { CheckpointItem, RunItem } from '../views/checkpointTree';
 import { CommandContext, requireTrust } from './context';
-import { askInt, askNumber, pickConfig, pickFolder } from './prompts';
+import { askBudget, askNumber, pickConfig, pickFolder } from './prompts';
 
 /** Arguments for driving the commands without prompts (tests, other extensions). */
 export interface TrainArgs {
@@ -265,11 +265,14 @@ export async function finetuneCommand(
   let steps = args?.steps;
   let freezeLayers = args?.freezeLayers;
   let freezeEmbedding = args?.freezeEmbedding;
+  let timeSeconds = args?.timeSeconds;
   if (!args) {
     lr = await askNumber('Learning rate for fine-tuning', manifest.train.lr / 2, 1e-7, 1);
     if (lr === undefined) return undefined;
-    steps = await askInt('Steps', 500, 1, 1e7);
-    if (steps === undefined) return undefined;
+    const budget = await askBudget();
+    if (!budget) return undefined;
+    steps = budget.steps;
+    timeSeconds = budget.timeSeconds;
     const L = manifest.model.layers;
     const freeze = await vscode.window.showQuickPick(
       [
@@ -290,7 +293,7 @@ export async function finetuneCommand(
   const config = validateConfig(
     mergeConfig(manifest.train, {
       steps: steps ?? 0,
-      timeSeconds: args?.timeSeconds ?? 0,
+      timeSeconds: timeSeconds ?? 0,
       epochs: 0,
       ...(lr ? { lr } : {}),
     }),

@@ -101,3 +101,13 @@ test('seqlab.json: corrupt JSON and unknown keys name the file and what to do', 
   assert.equal(overrides.steps, 7);
   assert.deepEqual(overrides.include, ['**/*.md']);
 });
+
+test('fine-tune budget input: steps or a time with s/m/h', async () => {
+  const { parseBudget } = await import('../../src/config/budget');
+  assert.deepEqual(parseBudget('500'), { steps: 500, timeSeconds: 0 });
+  assert.deepEqual(parseBudget(' 90s '), { steps: 0, timeSeconds: 90 });
+  assert.deepEqual(parseBudget('5m'), { steps: 0, timeSeconds: 300 });
+  assert.deepEqual(parseBudget('1.5h'), { steps: 0, timeSeconds: 5400 });
+  for (const bad of ['', '0', '-3', '2.5', 'five', '10 minutes'])
+    assert.equal(parseBudget(bad), undefined, bad);
+});
