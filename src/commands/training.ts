@@ -11,7 +11,7 @@ import {
   TrainOverrides,
   validateConfig,
 } from '../engine/config';
-import { describeError, SeqLabError } from '../engine/errors';
+import { SeqLabError } from '../engine/errors';
 import type { TrainEvent } from '../engine/events';
 import type { FinetuneOptions } from '../engine/trainer';
 import { overridesFromFlat, parseSeqlabJson } from '../config/flatConfig';
@@ -386,5 +386,3 @@ export async function pickCheckpoint(ctx: CommandContext, title: string): Promis
   }
   return (await vscode.window.showQuickPick(items, { title: `SeqLab: ${title}` }))?.dir;
 }
-
-export { describeError };

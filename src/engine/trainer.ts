@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend';
 import { loadCheckpoint, ParentRef, saveCheckpoint, TensorEntry, writeJsonAtomic } from './checkpoint';
 import { ModelConfig, TrainConfig, validateConfig } from './config';
-import { countChars, readCorpus } from './corpus';
+import { readCorpus } from './corpus';
 import { StreamBatcher } from './data';
 import { SeqLabError, describeError } from './errors';
 import { CorpusReport, StopReason, TrainEvent, TrainEventListener } from './events';
@@ -433,14 +433,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     };
 
     const evalAndSample = (step: number) => {
-      const r = evaluate(
-        model!,
-        valTokens,
-        corpus.valChars || countChars(corpus.train.join('')),
-        T,
-        config.batch,
-        config.evalTokens,
-      );
+      const r = evaluate(model!, valTokens, corpus.valChars, T, config.batch, config.evalTokens);
       if (r) {
         lastEval = { loss: r.loss, bpc: r.bpc };
         emit({

@@ -12,6 +12,7 @@ export class TrainingStatusBar implements vscode.Disposable {
     50,
   );
   private lastPaint = 0;
+  private training = false;
 
   constructor(private readonly sessions: SessionManager) {
     this.item.name = 'SeqLab Training';
@@ -27,7 +28,10 @@ export class TrainingStatusBar implements vscode.Disposable {
   private paint(): void {
     this.lastPaint = Date.now();
     const active = this.sessions.active();
-    void vscode.commands.executeCommand('setContext', 'seqlab.isTraining', active.length > 0);
+    if (this.training !== active.length > 0) {
+      this.training = active.length > 0;
+      void vscode.commands.executeCommand('setContext', 'seqlab.isTraining', this.training);
+    }
     if (active.length === 0) {
       this.item.hide();
       return;

@@ -246,7 +246,6 @@ try {
     .locator('.statusbar-item', { hasText: /SeqLab/ })
     .first()
     .click();
-  await page.waitForFunction(() => true);
   await wv.locator('body[data-series="2"]').waitFor({ timeout: 30_000 });
   const before = Number(await body.getAttribute('data-points'));
   await page.waitForTimeout(2500);
@@ -282,9 +281,17 @@ try {
     .locator('.notifications-toasts .notification-toast', { hasText: /stopped at step/ })
     .first();
   await stopped.waitFor({ timeout: 60_000 });
+  // The stopped run's status and its last checkpoint, on disk.
+  const runsRoot = path.join(ws, '.seqlab/runs');
+  const stoppedRun = fs
+    .readdirSync(runsRoot)
+    .map((id) => path.join(runsRoot, id))
+    .map((dir) => ({ dir, status: JSON.parse(fs.readFileSync(path.join(dir, 'status.json'), 'utf8')) }))
+    .find((r) => r.status.status === 'stopped');
   check(
     '"Stop run" in the dashboard stops the run after saving a checkpoint',
-    true,
+    !!stoppedRun &&
+      fs.existsSync(path.join(stoppedRun.dir, 'checkpoints', stoppedRun.status.latest, 'manifest.json')),
     (await stopped.innerText()).replace(/\s+/g, ' '),
   );
 

@@ -17,6 +17,11 @@ before(async () => {
   await initBackend('wasm');
 });
 
+/** A vocabulary-8 model small enough that checkpoints are a few kilobytes. */
+function small(cell: ModelConfig['cell'], embedding: number, hidden: number, layers: number): ModelConfig {
+  return { cell, activation: 'tanh', vocabSize: 8, embedding, hidden, layers, dropout: 0 };
+}
+
 function save(dir: string, config: ModelConfig) {
   const tok = CharTokenizer.train(['abcdefg']);
   const weights = initWeights(config, 11);
@@ -49,15 +54,7 @@ function save(dir: string, config: ModelConfig) {
 
 for (const cell of ['lstm', 'gru', 'rnn'] as const) {
   test(`${cell}: save → load gives identical logits, and the JS fast path matches TF.js within 1e-4`, () => {
-    const config: ModelConfig = {
-      cell,
-      activation: 'tanh',
-      vocabSize: 8,
-      embedding: 6,
-      hidden: 10,
-      layers: 2,
-      dropout: 0,
-    };
+    const config = small(cell, 6, 10, 2);
     const dir = path.join(tmpDir(), 'ck');
     const original = new LanguageModel(config, save(dir, config));
     const loaded = loadCheckpoint(dir);
@@ -91,15 +88,7 @@ for (const cell of ['lstm', 'gru', 'rnn'] as const) {
 }
 
 test('a checkpoint is written atomically: no temporary folders remain, and overwriting keeps a whole one', () => {
-  const config: ModelConfig = {
-    cell: 'lstm',
-    activation: 'tanh',
-    vocabSize: 8,
-    embedding: 4,
-    hidden: 4,
-    layers: 1,
-    dropout: 0,
-  };
+  const config = small('lstm', 4, 4, 1);
   const parent = tmpDir();
   const dir = path.join(parent, 'ck');
   save(dir, config);
@@ -116,15 +105,7 @@ function expectCheckpointError(dir: string, file: RegExp, what: RegExp) {
 }
 
 test('truncated, corrupt, missing or mismatched files fail with an error naming the file', () => {
-  const config: ModelConfig = {
-    cell: 'gru',
-    activation: 'tanh',
-    vocabSize: 8,
-    embedding: 4,
-    hidden: 4,
-    layers: 1,
-    dropout: 0,
-  };
+  const config = small('gru', 4, 4, 1);
   const fresh = () => {
     const dir = path.join(tmpDir(), 'ck');
     save(dir, config);
