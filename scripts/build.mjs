@@ -16,13 +16,16 @@ const entries = [
   // The extension must not pull in TF.js: activation stays fast, the engine loads in the worker.
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], metafile: true },
   { entryPoints: ['src/training/worker.ts'], outfile: 'dist/worker.js' },
+  // Completion runs without TF.js: the checkpoint's weights and a small SIMD kernel are enough.
+  { entryPoints: ['src/completion/worker.ts'], outfile: 'dist/completionWorker.js', metafile: true },
   // The dashboard's own bundle, for the browser sandbox of the webview (CSS goes to webview.css).
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 const results = await Promise.all(entries.map((e) => build({ ...common, ...e })));
-const extInputs = Object.keys(results[1].metafile.inputs);
-const leaked = extInputs.filter((f) => f.includes('@tensorflow'));
-if (leaked.length) throw new Error(`dist/extension.js would bundle TF.js (${leaked[0]}…): keep the engine's TF.js modules out of the extension's imports`);
+for (const [i, file] of [[1, 'dist/extension.js'], [3, 'dist/completionWorker.js']]) {
+  const leaked = Object.keys(results[i].metafile.inputs).filter((f) => f.includes('@tensorflow'));
+  if (leaked.length) throw new Error(`${file} would bundle TF.js (${leaked[0]}…): keep the engine's TF.js modules out of its imports`);
+}
 
 const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join('dist', f));

@@ -7,7 +7,9 @@ import {
   revealCommand,
   useForCompletionCommand,
 } from './commands/checkpoints';
-import { CommandContext, COMPLETION_KEY } from './commands/context';
+import { CommandContext } from './commands/context';
+import { CompletionController } from './completion/controller';
+import { SeqLabInlineProvider } from './completion/inlineProvider';
 import { finetuneCommand, resumeCommand, stopCommand, trainCommand } from './commands/training';
 import { SessionManager } from './training/sessionManager';
 import { CheckpointItem, CheckpointTreeProvider, RunItem } from './views/checkpointTree';
@@ -21,6 +23,7 @@ export interface SeqLabApi {
   activationMs: number;
   /** The last error messages shown to the user (newest last), for tests and diagnostics. */
   lastErrors: string[];
+  completion: { controller: CompletionController; provider: SeqLabInlineProvider };
 }
 
 let sessions: SessionManager | undefined;
@@ -30,10 +33,18 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   const log = vscode.window.createOutputChannel('SeqLab', { log: true });
   sessions = new SessionManager(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath);
   sessions.on('log', (l: string) => log.warn(l));
-  const tree = new CheckpointTreeProvider(sessions, () => context.workspaceState.get<string>(COMPLETION_KEY));
+  const completion = new CompletionController(
+    context,
+    vscode.Uri.joinPath(context.extensionUri, 'dist', 'completionWorker.js').fsPath,
+    log,
+    // Only called after activation, once `tree` below exists.
+    () => tree.refresh(),
+  );
+  const provider = new SeqLabInlineProvider(completion);
+  const tree = new CheckpointTreeProvider(sessions, () => completion.checkpoint);
   const dashboard = new DashboardPanel(context.extensionUri, sessions, tree, log);
   const lastErrors: string[] = [];
-  const ctx: CommandContext = { extension: context, sessions, tree, dashboard, log };
+  const ctx: CommandContext = { extension: context, sessions, tree, dashboard, log, completion };
   const view = vscode.window.createTreeView('seqlab.checkpoints', {
     treeDataProvider: tree,
     showCollapseAll: true,
@@ -73,15 +84,18 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     register('seqlab.useForCompletion', (a?: Parameters<typeof useForCompletionCommand>[1]) =>
       useForCompletionCommand(ctx, a),
     ),
+    register('seqlab.toggleCompletion', () => completion.toggle()),
     register('seqlab.revealCheckpoint', (a?: Parameters<typeof revealCommand>[1]) => revealCommand(ctx, a)),
     register('seqlab.deleteCheckpoint', (a?: Parameters<typeof deleteCommand>[1]) => deleteCommand(ctx, a)),
     register('seqlab.refresh', () => tree.refresh()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
+    completion,
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
   );
   tree.refresh();
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { sessions, tree, activationMs, lastErrors };
+  return { sessions, tree, activationMs, lastErrors, completion: { controller: completion, provider } };
 }
 
 export async function deactivate(): Promise<void> {

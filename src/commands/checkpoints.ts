@@ -5,7 +5,7 @@ import { readManifest } from '../engine/checkpoint';
 import { SeqLabError } from '../engine/errors';
 import type { FolderEvaluation } from '../engine/evaluateFolder';
 import { CheckpointItem } from '../views/checkpointTree';
-import { CommandContext, COMPLETION_KEY } from './context';
+import { CommandContext } from './context';
 import { pickCheckpoint } from './training';
 import { pickFolder } from './prompts';
 
@@ -127,14 +127,13 @@ export async function deleteCommand(
     if (ok !== 'Delete') return false;
   }
   fs.rmSync(dir, { recursive: true, force: true });
-  if (ctx.extension.workspaceState.get<string>(COMPLETION_KEY) === dir)
-    await ctx.extension.workspaceState.update(COMPLETION_KEY, undefined);
+  await ctx.completion.removed(dir);
   ctx.log.info(`deleted ${dir}`);
   ctx.tree.refresh();
   return true;
 }
 
-/** Placeholder until inline completion lands: records the choice per workspace and marks it in the tree. */
+/** Makes a checkpoint this workspace's completion model (kept per workspace, marked in the tree). */
 export async function useForCompletionCommand(
   ctx: CommandContext,
   arg?: CheckpointArg,
@@ -142,10 +141,10 @@ export async function useForCompletionCommand(
   const dir = await checkpointOf(ctx, arg, 'Use which checkpoint for completion?');
   if (!dir) return undefined;
   readManifest(dir);
-  await ctx.extension.workspaceState.update(COMPLETION_KEY, dir);
-  ctx.tree.refresh();
+  await ctx.completion.use(dir);
+  const on = ctx.completion.enabled;
   void vscode.window.showInformationMessage(
-    `SeqLab: ${path.basename(dir)} is now this workspace's completion model (inline completion arrives in a later version).`,
+    `SeqLab: ${path.basename(dir)} now completes as you type in this workspace${on ? '' : ' (completion is turned off: click its status-bar item to turn it on)'}.`,
   );
   return dir;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { SessionManager } from '../training/sessionManager';
 import type { CheckpointTreeProvider } from '../views/checkpointTree';
+import type { CompletionController } from '../completion/controller';
 import type { DashboardPanel } from '../views/dashboardPanel';
 
 /** What the command handlers share; built once in extension.ts. */
@@ -10,6 +11,7 @@ export interface CommandContext {
   tree: CheckpointTreeProvider;
   dashboard: DashboardPanel;
   log: vscode.LogOutputChannel;
+  completion: CompletionController;
 }
 
 export const COMPLETION_KEY = 'seqlab.completionCheckpoint';

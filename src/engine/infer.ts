@@ -8,6 +8,17 @@ export interface InferState {
   c: Float32Array[];
 }
 
+/** What sampling and completion need of a model: the JS reference path and the SIMD fast path. */
+export interface StepModel {
+  readonly config: ModelConfig;
+  newState(): InferState;
+  cloneState(s: InferState): InferState;
+  /** Advances `s` by one input token. */
+  step(s: InferState, token: number): void;
+  /** Next-token logits from the top layer's state. */
+  logits(s: InferState, out?: Float32Array): Float32Array;
+}
+
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /**
@@ -16,7 +27,7 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
  * layer's input projection is folded into a [vocab, G·H] table (embedding · W_x + b) when that
  * table is small, so a token's input costs one row copy instead of a matvec.
  */
-export class InferenceModel {
+export class InferenceModel implements StepModel {
   private readonly G: number;
   private readonly k: Float32Array[] = [];
   private readonly r: Float32Array[] = [];

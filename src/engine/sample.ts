@@ -1,5 +1,5 @@
 import { loadCheckpoint } from './checkpoint';
-import { InferenceModel, pickToken, SampleOptions } from './infer';
+import { InferenceModel, pickToken, SampleOptions, StepModel } from './infer';
 import { Rng } from './rng';
 import { Tokenizer, tokenizerFromJSON } from './tokenizers';
 
@@ -13,7 +13,7 @@ export interface GenerateOptions extends Partial<SampleOptions> {
  * Samples a continuation of `prime`. maxLength counts tokens. The prime is fed one token at a
  * time; with an empty prime the model starts from a newline-like first token of the vocabulary.
  */
-export function generate(model: InferenceModel, tok: Tokenizer, o: GenerateOptions = {}): string {
+export function generate(model: StepModel, tok: Tokenizer, o: GenerateOptions = {}): string {
   const opts: SampleOptions = { temperature: o.temperature ?? 0.8, topK: o.topK ?? 0, topP: o.topP ?? 0 };
   const rng = new Rng(o.seed ?? 1);
   const state = model.newState();

@@ -4,6 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
+import { InferenceModel } from '../../src/engine/infer';
+import { generate } from '../../src/engine/sample';
+import { tokenizerFromJSON } from '../../src/engine/tokenizers';
 import type { TrainEvent } from '../../src/engine/events';
 import type { SeqLabApi } from '../../src/extension';
 import type { LaunchResult } from '../../src/commands/training';
@@ -59,6 +62,7 @@ suite('SeqLab in a real VS Code extension host', () => {
       'evaluate',
       'openDashboard',
       'useForCompletion',
+      'toggleCompletion',
       'revealCheckpoint',
       'deleteCheckpoint',
     ])
@@ -122,6 +126,121 @@ suite('SeqLab in a real VS Code extension host', () => {
     const doc = await until('untitled editor', () => vscode.window.activeTextEditor?.document);
     assert.strictEqual(doc.getText(), text);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  const noCancel: vscode.CancellationToken = {
+    isCancellationRequested: false,
+    onCancellationRequested: () => ({ dispose() {} }),
+  };
+  const complete = (doc: vscode.TextDocument, pos: vscode.Position) =>
+    api.completion.provider.provideInlineCompletionItems(
+      doc,
+      pos,
+      { triggerKind: vscode.InlineCompletionTriggerKind.Automatic, selectedCompletionInfo: undefined },
+      noCancel,
+    );
+
+  let completionModel: string;
+
+  test('inline completion: the chosen checkpoint completes typed text with its greedy continuation; the toggle turns it off', async () => {
+    // A model that has learned the fixture corpus by heart, so that its continuation is text.
+    const r = (await vscode.commands.executeCommand('seqlab.train', {
+      folder: corpus,
+      preset: 'tiny',
+      overrides: { steps: 250, evalEvery: 250, lr: 0.01, sampleLength: 0 },
+      wait: true,
+    })) as LaunchResult;
+    assert.strictEqual(r.outcome?.status, 'finished', r.outcome?.error);
+    completionModel = r.outcome!.done!.checkpoint!;
+    await vscode.commands.executeCommand('seqlab.useForCompletion', { checkpoint: completionModel });
+    const run = await until('completion run', () => runs().find((x) => x.run.dir === r.outcome!.runDir));
+    const item = children(run)
+      .filter(isCheckpoint)
+      .find((c) => c.checkpoint.dir === completionModel)!;
+    assert.strictEqual(
+      (item.iconPath as vscode.ThemeIcon).id,
+      'sparkle',
+      'the active checkpoint has its own icon',
+    );
+    assert.match(String(item.description), /completion/);
+
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: '' });
+    const editor = await vscode.window.showTextDocument(doc);
+    const prefix = 'The hidden state is com';
+    for (const ch of prefix) await vscode.commands.executeCommand('type', { text: ch });
+    assert.strictEqual(doc.getText(), prefix);
+    const data = loadCheckpoint(completionModel);
+    const greedy = generate(
+      new InferenceModel(data.manifest.model, data.weights),
+      tokenizerFromJSON(data.manifest.tokenizer),
+      {
+        prime: prefix,
+        temperature: 0,
+        maxLength: 64,
+      },
+    ).split('\n')[0];
+    log(`greedy continuation of ${JSON.stringify(prefix)}: ${JSON.stringify(greedy)}`);
+    assert.ok(greedy.trim().length > 0, 'the model continues this prefix on the same line');
+    const items = await complete(doc, editor.selection.active);
+    assert.deepStrictEqual(
+      items?.map((i) => i.insertText),
+      [greedy],
+    );
+    assert.ok(items![0].range!.isEmpty && items![0].range!.start.isEqual(editor.selection.active));
+    log(
+      `worker: ${api.completion.controller.lastResult?.ms.toFixed(2)} ms, ${api.completion.controller.lastResult?.syncSteps} steps`,
+    );
+
+    await vscode.commands.executeCommand('type', { text: 'x' });
+    await complete(doc, editor.selection.active);
+    assert.strictEqual(
+      api.completion.controller.lastResult?.syncSteps,
+      1,
+      'a typed character costs one step',
+    );
+
+    await vscode.commands.executeCommand('seqlab.toggleCompletion');
+    assert.strictEqual(vscode.workspace.getConfiguration('seqlab.completion').get('enabled'), false);
+    assert.strictEqual(await complete(doc, editor.selection.active), undefined, 'off: no completion');
+    await vscode.commands.executeCommand('seqlab.toggleCompletion');
+    assert.ok((await complete(doc, editor.selection.active))?.length, 'on again');
+
+    await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('languages', { '*': true, markdown: false }, vscode.ConfigurationTarget.Workspace);
+    assert.strictEqual(await complete(doc, editor.selection.active), undefined, 'markdown opted out');
+    await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('languages', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  test('inline completion: a checkpoint deleted while active turns completion off with one message', async () => {
+    const copy = path.join(path.dirname(completionModel), 'step-completion-copy');
+    fs.cpSync(completionModel, copy, { recursive: true });
+    await vscode.commands.executeCommand('seqlab.useForCompletion', { checkpoint: copy });
+    const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'The ' });
+    const end = doc.positionAt(4);
+    assert.ok((await complete(doc, end))?.length, 'completes before the deletion');
+    const before = api.completion.controller.notices.length;
+    fs.rmSync(copy, { recursive: true });
+    assert.strictEqual(await complete(doc, end), undefined);
+    assert.strictEqual(await complete(doc, end), undefined);
+    assert.strictEqual(
+      api.completion.controller.notices.length,
+      before + 1,
+      'one message, not one per keystroke',
+    );
+    assert.match(
+      api.completion.controller.notices.at(-1)!,
+      /no longer exists.*Use Checkpoint for Completion/,
+    );
+    assert.strictEqual(api.completion.controller.checkpoint, undefined);
+    await vscode.commands.executeCommand('seqlab.useForCompletion', { checkpoint: completionModel });
+    assert.ok((await complete(doc, end))?.length, 'choosing a checkpoint again turns it back on');
   });
 
   test('evaluate reports loss, perplexity and bits per character', async () => {

@@ -4,13 +4,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { loadCheckpoint, saveCheckpoint } from '../../src/engine/checkpoint';
-import { DEFAULT_TRAIN_CONFIG, ModelConfig } from '../../src/engine/config';
+import { loadCheckpoint } from '../../src/engine/checkpoint';
+import { ModelConfig } from '../../src/engine/config';
 import { SeqLabError } from '../../src/engine/errors';
 import { InferenceModel } from '../../src/engine/infer';
+import { FastInferenceModel } from '../../src/engine/inference/fastModel';
 import { LayerState } from '../../src/engine/model/layers';
-import { initWeights, LanguageModel } from '../../src/engine/model/model';
-import { CharTokenizer } from '../../src/engine/tokenizers';
+import { LanguageModel } from '../../src/engine/model/model';
+import { saveTestCheckpoint } from '../helpers/checkpoint';
 import { tmpDir } from '../helpers/util';
 
 before(async () => {
@@ -23,37 +24,11 @@ function small(cell: ModelConfig['cell'], embedding: number, hidden: number, lay
 }
 
 function save(dir: string, config: ModelConfig) {
-  const tok = CharTokenizer.train(['abcdefg']);
-  const weights = initWeights(config, 11);
-  saveCheckpoint(dir, {
-    manifest: {
-      name: 'step-00000001',
-      model: config,
-      tokenizer: tok.toJSON(),
-      train: DEFAULT_TRAIN_CONFIG,
-      step: 1,
-      tokensSeen: 10,
-      valLoss: 1.5,
-      valBpc: 2.1,
-      createdAt: new Date().toISOString(),
-      parent: null,
-      trainer: { epoch: 0, window: 1, rngState: 0, optimizerStep: 1, bestValLoss: 1.5, elapsedSeconds: 1 },
-    },
-    weights,
-    optimizer: [
-      {
-        name: 'embedding/m',
-        shape: [config.vocabSize, config.embedding],
-        data: new Float32Array(config.vocabSize * config.embedding).fill(0.5),
-      },
-    ],
-    carry: [],
-  });
-  return weights;
+  return saveTestCheckpoint(dir, config, 'abcdefg');
 }
 
 for (const cell of ['lstm', 'gru', 'rnn'] as const) {
-  test(`${cell}: save → load gives identical logits, and the JS fast path matches TF.js within 1e-4`, () => {
+  test(`${cell}: save → load gives identical logits, and the JS and wasm SIMD inference paths match TF.js within 1e-4`, () => {
     const config = small(cell, 6, 10, 2);
     const dir = path.join(tmpDir(), 'ck');
     const original = new LanguageModel(config, save(dir, config));
@@ -72,16 +47,20 @@ for (const cell of ['lstm', 'gru', 'rnn'] as const) {
     const a = run(original);
     const b = run(restored);
     assert.deepEqual(Array.from(a), Array.from(b));
-    const fast = new InferenceModel(config, loaded.weights);
-    const st = fast.newState();
-    let maxDiff = 0;
-    for (let t = 0; t < T; t++) {
-      fast.step(st, ids[t]);
-      const l = fast.logits(st);
-      for (let v = 0; v < config.vocabSize; v++)
-        maxDiff = Math.max(maxDiff, Math.abs(l[v] - a[t * config.vocabSize + v]));
+    for (const fast of [
+      new InferenceModel(config, loaded.weights),
+      new FastInferenceModel(config, loaded.weights),
+    ]) {
+      const st = fast.newState();
+      let maxDiff = 0;
+      for (let t = 0; t < T; t++) {
+        fast.step(st, ids[t]);
+        const l = fast.logits(st);
+        for (let v = 0; v < config.vocabSize; v++)
+          maxDiff = Math.max(maxDiff, Math.abs(l[v] - a[t * config.vocabSize + v]));
+      }
+      assert.ok(maxDiff < 1e-4, `${fast.constructor.name} differs by ${maxDiff}`);
     }
-    assert.ok(maxDiff < 1e-4, `fast path differs by ${maxDiff}`);
     original.dispose();
     restored.dispose();
   });

@@ -1,0 +1,45 @@
+import * as vscode from 'vscode';
+import type { CompletionController } from './controller';
+import { completionSettings } from './settings';
+
+const SCHEMES = new Set(['file', 'untitled', 'vscode-remote']);
+
+/**
+ * Inline completions from the workspace's own model. The provider's main-thread work is reading
+ * the text before the cursor and posting it; the model runs in the completion worker. VS Code
+ * cancels a request as soon as the user types on, so waiting out the debounce and checking the
+ * token drops superseded requests before they cost anything.
+ */
+export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider {
+  constructor(private readonly ctl: CompletionController) {}
+
+  async provideInlineCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    _context: vscode.InlineCompletionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    const checkpoint = this.ctl.checkpoint;
+    if (!checkpoint || !SCHEMES.has(document.uri.scheme) || !vscode.workspace.isTrusted) return undefined;
+    const s = completionSettings(document);
+    if (!s.enabled) return undefined;
+    if (s.debounceMs > 0) await new Promise((r) => setTimeout(r, s.debounceMs));
+    if (token.isCancellationRequested) return undefined;
+    const cursor = document.offsetAt(position);
+    // Four windows' worth: the worker keeps reading incrementally until its stream is that long.
+    const start = Math.max(0, cursor - 4 * s.options.maxContext);
+    const text = document.getText(new vscode.Range(document.positionAt(start), position));
+    const reply = await this.ctl.client.request(
+      { checkpoint, docId: document.uri.toString(), text, textStart: start, options: s.options },
+      token,
+    );
+    if (reply.type === 'failed') {
+      await this.ctl.handle(reply);
+      return undefined;
+    }
+    if (reply.type !== 'result' || token.isCancellationRequested) return undefined;
+    this.ctl.lastResult = reply;
+    const at = new vscode.Range(position, position);
+    return reply.items.map((t) => new vscode.InlineCompletionItem(t, at));
+  }
+}

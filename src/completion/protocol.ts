@@ -1,0 +1,65 @@
+import type { CompleteOptions } from '../engine/inference/completer';
+
+/** Host → completion worker. Plain data: it crosses a worker_threads boundary. */
+export type HostToCompletion =
+  | {
+      type: 'complete';
+      id: number;
+      checkpoint: string;
+      docId: string;
+      /** Text before the cursor; it starts at document offset textStart. */
+      text: string;
+      textStart: number;
+      options: CompleteOptions;
+    }
+  | { type: 'cancel'; id: number }
+  | { type: 'forget'; docId: string };
+
+export type CompletionFailure = 'gone' | 'corrupt' | 'internal';
+
+export type CompletionToHost =
+  | { type: 'result'; id: number; items: string[]; syncSteps: number; ms: number }
+  /** Dropped before it ran: cancelled, or superseded by a newer request for the same document. */
+  | { type: 'dropped'; id: number }
+  | { type: 'failed'; id: number; failure: CompletionFailure; message: string };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+export function isCompletionToHost(v: unknown): v is CompletionToHost {
+  if (!isObj(v) || typeof v.id !== 'number') return false;
+  switch (v.type) {
+    case 'result':
+      return (
+        Array.isArray(v.items) &&
+        v.items.every((s) => typeof s === 'string') &&
+        typeof v.syncSteps === 'number'
+      );
+    case 'dropped':
+      return true;
+    case 'failed':
+      return typeof v.message === 'string' && ['gone', 'corrupt', 'internal'].includes(v.failure as string);
+    default:
+      return false;
+  }
+}
+
+export function isHostToCompletion(v: unknown): v is HostToCompletion {
+  if (!isObj(v)) return false;
+  switch (v.type) {
+    case 'complete':
+      return (
+        typeof v.id === 'number' &&
+        typeof v.checkpoint === 'string' &&
+        typeof v.docId === 'string' &&
+        typeof v.text === 'string' &&
+        typeof v.textStart === 'number' &&
+        isObj(v.options)
+      );
+    case 'cancel':
+      return typeof v.id === 'number';
+    case 'forget':
+      return typeof v.docId === 'string';
+    default:
+      return false;
+  }
+}

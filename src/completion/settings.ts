@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+import type { CompleteOptions } from '../engine/inference/completer';
+
+export interface CompletionSettings {
+  enabled: boolean;
+  debounceMs: number;
+  options: CompleteOptions;
+}
+
+const clampInt = (v: unknown, lo: number, hi: number, dflt: number): number =>
+  typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.round(v))) : dflt;
+
+/** The `seqlab.completion.*` settings that apply to one document (its folder and its language). */
+export function completionSettings(doc: vscode.TextDocument): CompletionSettings {
+  const c = vscode.workspace.getConfiguration('seqlab.completion', doc);
+  const languages = c.get<Record<string, unknown>>('languages') ?? {};
+  const forLanguage = languages[doc.languageId] ?? languages['*'] ?? true;
+  const temperature = c.get<number>('temperature');
+  return {
+    enabled: c.get<boolean>('enabled', true) && forLanguage !== false,
+    debounceMs: clampInt(c.get('debounceMs'), 0, 2000, 75),
+    options: {
+      maxContext: clampInt(c.get('maxContextChars'), 16, 16384, 512),
+      maxLength: clampInt(c.get('maxLength'), 1, 2000, 64),
+      multiline: c.get<boolean>('multiline', false),
+      temperature: typeof temperature === 'number' && temperature > 0 ? Math.min(temperature, 5) : 0,
+      alternatives: clampInt(c.get('alternatives'), 1, 10, 3),
+      seed: Math.floor(Math.random() * 2 ** 31),
+    },
+  };
+}

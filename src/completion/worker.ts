@@ -1,0 +1,97 @@
+// The completion worker: holds the model and every document's recurrent state, off the extension
+// host's main thread. No TF.js here: the fast path needs only the checkpoint's weights.
+import * as fs from 'fs';
+import * as path from 'path';
+import { MessagePort, parentPort, receiveMessageOnPort } from 'worker_threads';
+import { loadCheckpoint } from '../engine/checkpoint';
+import { describeError } from '../engine/errors';
+import { Completer } from '../engine/inference/completer';
+import { FastInferenceModel, simdKernelAvailable } from '../engine/inference/fastModel';
+import { InferenceModel } from '../engine/infer';
+import { tokenizerFromJSON } from '../engine/tokenizers';
+import { CompletionToHost, HostToCompletion, isHostToCompletion } from './protocol';
+
+type Request = Extract<HostToCompletion, { type: 'complete' }>;
+
+let loaded: { dir: string; stamp: string; completer: Completer } | undefined;
+const queue: Request[] = [];
+const cancelled = new Set<number>();
+let scheduled = false;
+
+const post = (m: CompletionToHost) => parentPort!.postMessage(m);
+
+/** The manifest's size and mtime: a checkpoint rewritten or deleted under us is noticed per request. */
+function stampOf(dir: string): string | undefined {
+  try {
+    const st = fs.statSync(path.join(dir, 'manifest.json'));
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function completerFor(dir: string): Completer {
+  const stamp = stampOf(dir);
+  if (stamp === undefined) {
+    loaded = undefined;
+    throw Object.assign(new Error(`the checkpoint ${dir} no longer exists`), { failure: 'gone' });
+  }
+  if (loaded?.dir === dir && loaded.stamp === stamp) return loaded.completer;
+  loaded = undefined;
+  let data;
+  try {
+    data = loadCheckpoint(dir);
+  } catch (err) {
+    throw Object.assign(new Error(describeError(err)), { failure: 'corrupt' });
+  }
+  const { model: config, tokenizer } = data.manifest;
+  const model = simdKernelAvailable()
+    ? new FastInferenceModel(config, data.weights)
+    : new InferenceModel(config, data.weights);
+  loaded = { dir, stamp, completer: new Completer(model, tokenizerFromJSON(tokenizer)) };
+  return loaded.completer;
+}
+
+function accept(m: unknown): void {
+  if (!isHostToCompletion(m)) return;
+  if (m.type === 'complete') queue.push(m);
+  else if (m.type === 'cancel') cancelled.add(m.id);
+  else loaded?.completer.forget(m.docId);
+}
+
+function run(): void {
+  scheduled = false;
+  // Take every message already sent, so that superseded and cancelled requests are seen.
+  for (let m; (m = receiveMessageOnPort(parentPort as MessagePort));) accept(m.message);
+  // Only the newest request per document matters: the rest were superseded by typing.
+  const newest = new Map<string, Request>();
+  for (const r of queue.splice(0)) {
+    const prev = newest.get(r.docId);
+    if (prev) post({ type: 'dropped', id: prev.id });
+    newest.set(r.docId, r);
+  }
+  for (const r of newest.values()) {
+    if (cancelled.delete(r.id)) {
+      post({ type: 'dropped', id: r.id });
+      continue;
+    }
+    const t0 = performance.now();
+    try {
+      const c = completerFor(r.checkpoint);
+      const { items, syncSteps } = c.complete(r.docId, r.text, r.textStart, r.options);
+      post({ type: 'result', id: r.id, items, syncSteps, ms: performance.now() - t0 });
+    } catch (err) {
+      const failure = (err as { failure?: 'gone' | 'corrupt' }).failure ?? 'internal';
+      post({ type: 'failed', id: r.id, failure, message: describeError(err) });
+    }
+  }
+  cancelled.clear();
+}
+
+parentPort!.on('message', (m: unknown) => {
+  accept(m);
+  if (!scheduled && queue.length) {
+    scheduled = true;
+    setImmediate(run);
+  }
+});

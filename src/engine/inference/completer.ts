@@ -1,0 +1,215 @@
+import { InferState, pickToken, StepModel } from '../infer';
+import { Rng } from '../rng';
+import type { Tokenizer } from '../tokenizers';
+import { TokenSpace, tokenSpaceOf } from './tokenSpace';
+
+export interface CompleteOptions {
+  /** Characters of text before the cursor that a cold start reads. */
+  maxContext: number;
+  /** Characters of completion at most. */
+  maxLength: number;
+  /** Stop at the end of the line (false) or carry on over newlines (true). */
+  multiline: boolean;
+  /** 0: the single greedy completion; above 0: `alternatives` sampled ones. */
+  temperature: number;
+  alternatives: number;
+  seed: number;
+}
+
+export const DEFAULT_COMPLETE_OPTIONS: CompleteOptions = {
+  maxContext: 512,
+  maxLength: 64,
+  multiline: false,
+  temperature: 0,
+  alternatives: 3,
+  seed: 1,
+};
+
+export interface CompleteResult {
+  /** Distinct non-empty completions, best (or first sampled) first. */
+  items: string[];
+  /** Model steps spent bringing the document's state up to the cursor (0 when nothing changed). */
+  syncSteps: number;
+}
+
+/**
+ * The recurrent state of one document, as a stream of tokens from `anchor` (a document offset).
+ * Snapshots every `snapshotEvery` tokens let an edit before the cursor rewind to the last state
+ * that the edit cannot have touched, instead of re-reading the whole context.
+ */
+interface DocStream {
+  anchor: number;
+  ids: number[];
+  state: InferState;
+  snapshots: Map<number, InferState>;
+}
+
+/**
+ * Completion with state kept per document: a typed character costs one model step. Each request
+ * carries the text before the cursor; the stream's tokens are diffed against it, so insertions
+ * and deletions anywhere before the cursor are handled the same way, by rewinding to a snapshot.
+ * Word and BPE models back up over the last (possibly partial) token and let the model continue
+ * it, constrained to what was typed ("token healing").
+ */
+export class Completer {
+  private readonly docs = new Map<string, DocStream>();
+  private readonly space: TokenSpace;
+  private readonly stateBytes: number;
+  private readonly logitsBuf: Float32Array;
+  private readonly maskBuf: Float32Array;
+
+  constructor(
+    readonly model: StepModel,
+    readonly tokenizer: Tokenizer,
+    private readonly limits = { memoryBytes: 32 * 2 ** 20, snapshotEvery: 32, recent: 16 },
+  ) {
+    this.space = tokenSpaceOf(tokenizer);
+    const { hidden, layers, cell, vocabSize } = model.config;
+    this.stateBytes = layers * hidden * 4 * (cell === 'lstm' ? 2 : 1);
+    this.logitsBuf = new Float32Array(vocabSize);
+    this.maskBuf = new Float32Array(vocabSize);
+  }
+
+  /**
+   * Brings the document's state up to the end of `text`, which starts at document offset
+   * `textStart` and ends at the cursor. Returns the stream's pending tail and the steps spent.
+   */
+  sync(docId: string, text: string, textStart: number, maxContext: number): { tail: string; steps: number } {
+    const cursor = textStart + text.length;
+    let doc = this.docs.get(docId);
+    if (!doc || doc.anchor < textStart || doc.anchor > cursor || cursor - doc.anchor > 4 * maxContext) {
+      doc = {
+        anchor: chooseAnchor(text, textStart, maxContext),
+        ids: [],
+        state: this.model.newState(),
+        snapshots: new Map(),
+      };
+      doc.snapshots.set(0, this.model.cloneState(doc.state));
+    }
+    // Most recently used last, for the LRU below.
+    this.docs.delete(docId);
+    this.docs.set(docId, doc);
+    const { ids, tail } = this.space.splitTail(text.slice(doc.anchor - textStart));
+    let same = 0;
+    const n = Math.min(ids.length, doc.ids.length);
+    while (same < n && ids[same] === doc.ids[same]) same++;
+    let steps = 0;
+    if (same < doc.ids.length) {
+      let back = 0;
+      for (const k of doc.snapshots.keys()) if (k <= same && k > back) back = k;
+      for (const k of doc.snapshots.keys()) if (k > back) doc.snapshots.delete(k);
+      doc.state = this.model.cloneState(doc.snapshots.get(back)!);
+      doc.ids.length = back;
+    }
+    // Snapshots: every `snapshotEvery` tokens, plus each of the last `recent` positions, so that
+    // backspacing and retyping near the cursor cost nothing.
+    const { snapshotEvery: every, recent } = this.limits;
+    for (let i = doc.ids.length; i < ids.length; i++) {
+      this.model.step(doc.state, ids[i]);
+      doc.ids.push(ids[i]);
+      steps++;
+      const len = doc.ids.length;
+      if (len > ids.length - recent || len % every === 0)
+        doc.snapshots.set(len, this.model.cloneState(doc.state));
+    }
+    const old = doc.ids.length - recent;
+    for (const k of doc.snapshots.keys()) if (k < old && k % every !== 0) doc.snapshots.delete(k);
+    this.evict();
+    return { tail, steps };
+  }
+
+  complete(docId: string, text: string, textStart: number, o: CompleteOptions): CompleteResult {
+    const { tail, steps } = this.sync(docId, text, textStart, o.maxContext);
+    const doc = this.docs.get(docId)!;
+    if (doc.ids.length === 0 && tail === '') return { items: [], syncSteps: steps };
+    const runs = o.temperature > 0 ? Math.max(1, o.alternatives) : 1;
+    const items: string[] = [];
+    for (let a = 0; a < runs; a++) {
+      const s = this.continueFrom(doc.state, tail, o, new Rng(o.seed + a));
+      if (s.trim() !== '' && !items.includes(s)) items.push(s);
+    }
+    return { items, syncSteps: steps };
+  }
+
+  /** The state after the document's stream (for tests), or undefined. */
+  stateOf(docId: string): { anchor: number; ids: number[]; state: InferState } | undefined {
+    return this.docs.get(docId);
+  }
+
+  forget(docId: string): void {
+    this.docs.delete(docId);
+  }
+
+  /** Bytes held in states and snapshots, over all documents. */
+  memoryBytes(): number {
+    let n = 0;
+    for (const d of this.docs.values()) n += (d.snapshots.size + 1) * this.stateBytes;
+    return n;
+  }
+
+  private evict(): void {
+    let bytes = this.memoryBytes();
+    for (const [id, d] of this.docs) {
+      if (bytes <= this.limits.memoryBytes || this.docs.size === 1) break;
+      bytes -= (d.snapshots.size + 1) * this.stateBytes;
+      this.docs.delete(id);
+    }
+  }
+
+  private continueFrom(from: InferState, tail: string, o: CompleteOptions, rng: Rng): string {
+    const { model, space } = this;
+    const state = model.cloneState(from);
+    const sampling = { temperature: o.temperature, topK: 0, topP: 0 };
+    const unk = this.tokenizer.unkId;
+    let rest = tail;
+    let out = '';
+    for (let n = 0; n < o.maxLength + tail.length + 4; n++) {
+      let logits = model.logits(state, this.logitsBuf);
+      if (rest) {
+        logits = this.maskToTail(logits, rest);
+        if (logits.every((v) => v === -Infinity)) return '';
+      }
+      const id = pickToken(logits, sampling, rng, unk);
+      const s = space.spell(id);
+      if (rest) {
+        if (s.length >= rest.length) {
+          out += s.slice(rest.length);
+          rest = '';
+        } else rest = rest.slice(s.length);
+      } else out += s;
+      if (!o.multiline) {
+        const nl = out.indexOf('\n');
+        if (nl >= 0) {
+          out = out.slice(0, nl);
+          break;
+        }
+      }
+      if (!rest && out.length >= o.maxLength) break;
+      model.step(state, id);
+    }
+    return [...space.toText(out)].slice(0, o.maxLength).join('');
+  }
+
+  /** Logits with every token that disagrees with the typed tail set to -Infinity. */
+  private maskToTail(logits: Float32Array, rest: string): Float32Array {
+    const m = this.maskBuf;
+    const under = this.space.tokensMayUnderrunTail;
+    for (let id = 0; id < logits.length; id++) {
+      const s = this.space.spell(id);
+      const ok = s.length > 0 && (s.startsWith(rest) || (under && rest.startsWith(s)));
+      m[id] = ok ? logits[id] : -Infinity;
+    }
+    return m;
+  }
+}
+
+/**
+ * Where a cold stream starts: at most maxContext characters before the cursor, moved forward to
+ * the start of a line when there is one in reach, so that the first tokens are whole.
+ */
+export function chooseAnchor(text: string, textStart: number, maxContext: number): number {
+  const from = Math.max(0, text.length - maxContext);
+  if (from === 0) return textStart;
+  const nl = text.indexOf('\n', from);
+  return textStart + (nl >= 0 && nl < text.length - 1 ? nl + 1 : from);
+}

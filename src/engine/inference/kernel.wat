@@ -1,0 +1,159 @@
+;; Matrix-vector products for batch-1 inference (completion), in 128-bit WebAssembly SIMD.
+;; Built into kernelWasm.ts by scripts/build-kernel.mjs (npm run build:kernel); a unit test checks
+;; that the committed bytes match this source.
+;;
+;; The weights are stored in panels of 8 output units: for each group of 4 inputs, the panel holds
+;; those 4 inputs' weights for unit 0, then for unit 1, ... unit 7 (32 floats, 128 bytes). The
+;; inner loop then reads one x vector and 8 weight vectors at fixed offsets from one pointer, and
+;; keeps 8 running sums in registers: no stores until a panel is done. Pointers are byte offsets
+;; aligned to 16; n_in is a multiple of 4 and n_out a multiple of 8.
+;;
+;; The cell functions apply the gate math to the pre-activations zx (input side, bias included)
+;; and zh (recurrent side), laid out as G blocks of hp floats (hp = hidden rounded up to 4).
+;; exp uses Cephes' expf polynomial (relative error ~1e-7): calling Math.exp and Math.tanh from JS
+;; cost more than the matrix products.
+(module
+  (memory (export "memory") 1)
+
+  ;; y[j] += sum_i W[i, j] * x[i] for j in [0, n_out), W in the panel layout above.
+  (func $matvec (export "matvec")
+    (param $w i32) (param $x i32) (param $y i32) (param $n_in i32) (param $n_out i32)
+    (local $x_end i32) (local $xi i32) (local $y_end i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $xv v128)
+    (local.set $x_end (i32.add (local.get $x) (i32.shl (local.get $n_in) (i32.const 2))))
+    (local.set $y_end (i32.add (local.get $y) (i32.shl (local.get $n_out) (i32.const 2))))
+    (block $done
+      (loop $panels
+        (br_if $done (i32.ge_u (local.get $y) (local.get $y_end)))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $a4 (v128.const i32x4 0 0 0 0))
+        (local.set $a5 (v128.const i32x4 0 0 0 0))
+        (local.set $a6 (v128.const i32x4 0 0 0 0))
+        (local.set $a7 (v128.const i32x4 0 0 0 0))
+        (local.set $xi (local.get $x))
+        (loop $cols
+          (local.set $xv (v128.load (local.get $xi)))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $xv) (v128.load offset=0 (local.get $w)))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xv) (v128.load offset=16 (local.get $w)))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $xv) (v128.load offset=32 (local.get $w)))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $xv) (v128.load offset=48 (local.get $w)))))
+          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $xv) (v128.load offset=64 (local.get $w)))))
+          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $xv) (v128.load offset=80 (local.get $w)))))
+          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $xv) (v128.load offset=96 (local.get $w)))))
+          (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $xv) (v128.load offset=112 (local.get $w)))))
+          (local.set $w (i32.add (local.get $w) (i32.const 128)))
+          (local.set $xi (i32.add (local.get $xi) (i32.const 16)))
+          (br_if $cols (i32.lt_u (local.get $xi) (local.get $x_end))))
+        (v128.store (local.get $y) (f32x4.add (v128.load (local.get $y))
+          (call $hsum4 (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3))))
+        (v128.store offset=16 (local.get $y) (f32x4.add (v128.load offset=16 (local.get $y))
+          (call $hsum4 (local.get $a4) (local.get $a5) (local.get $a6) (local.get $a7))))
+        (local.set $y (i32.add (local.get $y) (i32.const 32)))
+        (br $panels))))
+
+  ;; [sum(a) sum(b) sum(c) sum(d)] by two rounds of pairwise adds.
+  (func $hsum4 (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128)
+    (local $t0 v128) (local $t1 v128)
+    (local.set $t0 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b))))
+    (local.set $t1 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c) (local.get $d))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c) (local.get $d))))
+    (f32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))
+
+  ;; e^x for each lane, x clamped to [-87, 87].
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 87 87 87 87)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $x)
+      (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+      (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r)))
+      (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    ;; times 2^n, built in the exponent bits
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+
+  (func $sigmoid4 (param $x v128) (result v128)
+    (f32x4.div (v128.const f32x4 1 1 1 1)
+      (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $x))))))
+
+  ;; tanh(x) = 2 sigmoid(2x) - 1
+  (func $tanh4 (param $x v128) (result v128)
+    (f32x4.sub (f32x4.mul (v128.const f32x4 2 2 2 2) (call $sigmoid4 (f32x4.add (local.get $x) (local.get $x))))
+      (v128.const f32x4 1 1 1 1)))
+
+  ;; LSTM (gates i, f, g, o): c = f c + i g; h = o tanh(c)
+  (func (export "lstm_cell") (param $zx i32) (param $zh i32) (param $c i32) (param $h i32) (param $hp i32)
+    (local $end i32) (local $b i32) (local $i v128) (local $f v128) (local $g v128) (local $o v128) (local $cv v128)
+    (local.set $b (i32.shl (local.get $hp) (i32.const 2)))
+    (local.set $end (i32.add (local.get $h) (local.get $b)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $h) (local.get $end)))
+      (local.set $i (call $sigmoid4 (f32x4.add (v128.load (local.get $zx)) (v128.load (local.get $zh)))))
+      (local.set $f (call $sigmoid4 (f32x4.add
+        (v128.load (i32.add (local.get $zx) (local.get $b))) (v128.load (i32.add (local.get $zh) (local.get $b))))))
+      (local.set $g (call $tanh4 (f32x4.add
+        (v128.load (i32.add (local.get $zx) (i32.shl (local.get $b) (i32.const 1))))
+        (v128.load (i32.add (local.get $zh) (i32.shl (local.get $b) (i32.const 1)))))))
+      (local.set $o (call $sigmoid4 (f32x4.add
+        (v128.load (i32.add (local.get $zx) (i32.mul (local.get $b) (i32.const 3))))
+        (v128.load (i32.add (local.get $zh) (i32.mul (local.get $b) (i32.const 3)))))))
+      (local.set $cv (f32x4.add (f32x4.mul (local.get $f) (v128.load (local.get $c))) (f32x4.mul (local.get $i) (local.get $g))))
+      (v128.store (local.get $c) (local.get $cv))
+      (v128.store (local.get $h) (f32x4.mul (local.get $o) (call $tanh4 (local.get $cv))))
+      (local.set $zx (i32.add (local.get $zx) (i32.const 16)))
+      (local.set $zh (i32.add (local.get $zh) (i32.const 16)))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (local.set $h (i32.add (local.get $h) (i32.const 16)))
+      (br $l))))
+
+  ;; GRU, Keras' reset_after form (gates z, r, n): n = tanh(x_n + r (h_n)); h = n + z (h - n)
+  (func (export "gru_cell") (param $zx i32) (param $zh i32) (param $h i32) (param $hp i32)
+    (local $end i32) (local $b i32) (local $z v128) (local $r v128) (local $n v128)
+    (local.set $b (i32.shl (local.get $hp) (i32.const 2)))
+    (local.set $end (i32.add (local.get $h) (local.get $b)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $h) (local.get $end)))
+      (local.set $z (call $sigmoid4 (f32x4.add (v128.load (local.get $zx)) (v128.load (local.get $zh)))))
+      (local.set $r (call $sigmoid4 (f32x4.add
+        (v128.load (i32.add (local.get $zx) (local.get $b))) (v128.load (i32.add (local.get $zh) (local.get $b))))))
+      (local.set $n (call $tanh4 (f32x4.add
+        (v128.load (i32.add (local.get $zx) (i32.shl (local.get $b) (i32.const 1))))
+        (f32x4.mul (local.get $r) (v128.load (i32.add (local.get $zh) (i32.shl (local.get $b) (i32.const 1))))))))
+      (v128.store (local.get $h) (f32x4.add (local.get $n)
+        (f32x4.mul (local.get $z) (f32x4.sub (v128.load (local.get $h)) (local.get $n)))))
+      (local.set $zx (i32.add (local.get $zx) (i32.const 16)))
+      (local.set $zh (i32.add (local.get $zh) (i32.const 16)))
+      (local.set $h (i32.add (local.get $h) (i32.const 16)))
+      (br $l))))
+
+  ;; Vanilla RNN: h = tanh(zx + zh), or relu when $relu is 1
+  (func (export "rnn_cell") (param $zx i32) (param $zh i32) (param $h i32) (param $hp i32) (param $relu i32)
+    (local $end i32) (local $a v128)
+    (local.set $end (i32.add (local.get $h) (i32.shl (local.get $hp) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $h) (local.get $end)))
+      (local.set $a (f32x4.add (v128.load (local.get $zx)) (v128.load (local.get $zh))))
+      (v128.store (local.get $h) (if (result v128) (local.get $relu)
+        (then (f32x4.max (local.get $a) (v128.const f32x4 0 0 0 0)))
+        (else (call $tanh4 (local.get $a)))))
+      (local.set $zx (i32.add (local.get $zx) (i32.const 16)))
+      (local.set $zh (i32.add (local.get $zh) (i32.const 16)))
+      (local.set $h (i32.add (local.get $h) (i32.const 16)))
+      (br $l))))
+)

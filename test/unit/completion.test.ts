@@ -1,0 +1,189 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { initBackend } from '../../src/engine/backend';
+import { loadCheckpoint } from '../../src/engine/checkpoint';
+import { DEFAULT_TRAIN_CONFIG, ModelConfig, mergeConfig } from '../../src/engine/config';
+import { InferenceModel, StepModel } from '../../src/engine/infer';
+import { chooseAnchor, Completer, DEFAULT_COMPLETE_OPTIONS } from '../../src/engine/inference/completer';
+import { FastInferenceModel } from '../../src/engine/inference/fastModel';
+import { tokenSpaceOf } from '../../src/engine/inference/tokenSpace';
+import { initWeights } from '../../src/engine/model/model';
+import { generate } from '../../src/engine/sample';
+import { CharTokenizer, Tokenizer, tokenizerFromJSON } from '../../src/engine/tokenizers';
+import { train } from '../../src/engine/trainer';
+import { fixture, sampleText, tmpDir } from '../helpers/util';
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+const CODE = `function add(a, b) {\n  return a + b;\n}\n\nfunction mul(a, b) {\n  return a * b;\n}\n`;
+
+function randomModel(cell: ModelConfig['cell'], tok: Tokenizer): FastInferenceModel {
+  const config: ModelConfig = {
+    cell,
+    activation: 'tanh',
+    vocabSize: tok.vocabSize,
+    embedding: 12,
+    hidden: 20,
+    layers: 2,
+    dropout: 0,
+  };
+  return new FastInferenceModel(config, initWeights(config, 5));
+}
+
+/** The state the stream should have: the same tokens fed from a fresh state. */
+function recomputed(model: StepModel, ids: number[]) {
+  const s = model.newState();
+  for (const id of ids) model.step(s, id);
+  return s;
+}
+
+for (const cell of ['lstm', 'gru', 'rnn'] as const) {
+  test(`${cell}: incremental state equals recomputation after typing, insertions and deletions before the cursor`, () => {
+    const tok = CharTokenizer.train([CODE + sampleText(2000)]);
+    const model = randomModel(cell, tok);
+    const c = new Completer(model, tok, { memoryBytes: 2 ** 20, snapshotEvery: 8, recent: 4 });
+    const space = tokenSpaceOf(tok);
+    let doc = '';
+    const check = (what: string, maxSteps?: number) => {
+      const { steps } = c.sync('doc', doc, 0, 512);
+      const s = c.stateOf('doc')!;
+      const want = recomputed(model, space.splitTail(doc.slice(s.anchor)).ids);
+      for (let l = 0; l < 2; l++) {
+        assert.deepEqual(Array.from(s.state.h[l]), Array.from(want.h[l]), `${what}: h[${l}]`);
+        assert.deepEqual(Array.from(s.state.c[l]), Array.from(want.c[l]), `${what}: c[${l}]`);
+      }
+      if (maxSteps !== undefined)
+        assert.ok(steps <= maxSteps, `${what}: ${steps} steps, expected ≤ ${maxSteps}`);
+      return steps;
+    };
+    for (const ch of CODE) {
+      doc += ch;
+      check(`typing ${JSON.stringify(doc.slice(-5))}`, 1);
+    }
+    doc = doc.slice(0, -1);
+    assert.equal(check('backspace at the cursor'), 0);
+    doc = doc.slice(0, 30) + 'XY' + doc.slice(30);
+    const steps = check('insertion before the cursor');
+    assert.ok(steps > 0 && steps < doc.length, `rewound to a snapshot, not to the start (${steps} steps)`);
+    doc = doc.slice(0, 10) + doc.slice(20);
+    check('deletion before the cursor');
+    doc = 'PREFIX\n' + doc;
+    check('insertion at the very start');
+    doc = doc + sampleText(3000);
+    check('a long paste (re-anchors)');
+    assert.ok(c.stateOf('doc')!.anchor > 0, 'a long document is read from a recent anchor');
+  });
+}
+
+test('the fast path and the JS path give the same greedy completion as the engine sampler', () => {
+  const tok = CharTokenizer.train([CODE]);
+  const config: ModelConfig = {
+    cell: 'lstm',
+    activation: 'tanh',
+    vocabSize: tok.vocabSize,
+    embedding: 8,
+    hidden: 16,
+    layers: 2,
+    dropout: 0,
+  };
+  const w = initWeights(config, 9);
+  const prime = 'function mul(a, b';
+  const o = { ...DEFAULT_COMPLETE_OPTIONS, maxLength: 20, multiline: true };
+  const want = generate(new InferenceModel(config, w), tok, { prime, temperature: 0, maxLength: 20 });
+  for (const m of [new InferenceModel(config, w), new FastInferenceModel(config, w)])
+    assert.deepEqual(new Completer(m, tok).complete('d', prime, 0, o).items, want.trim() ? [want] : []);
+});
+
+test('stop at end of line, maximum length, and sampled alternatives', () => {
+  const tok = CharTokenizer.train([CODE + sampleText(500)]);
+  const model = randomModel('lstm', tok);
+  const c = new Completer(model, tok);
+  const one = c.complete('a', 'return a', 0, { ...DEFAULT_COMPLETE_OPTIONS, maxLength: 200 }).items;
+  for (const s of one) assert.ok(!s.includes('\n'), JSON.stringify(s));
+  const multi = c.complete('a', 'return a', 0, {
+    ...DEFAULT_COMPLETE_OPTIONS,
+    maxLength: 40,
+    multiline: true,
+  }).items;
+  for (const s of multi) assert.ok([...s].length <= 40);
+  const alts = c.complete('a', 'return a', 0, {
+    ...DEFAULT_COMPLETE_OPTIONS,
+    temperature: 1,
+    alternatives: 4,
+    maxLength: 12,
+    multiline: true,
+  }).items;
+  assert.ok(alts.length >= 2, `sampled alternatives differ: ${JSON.stringify(alts)}`);
+  assert.equal(new Set(alts).size, alts.length);
+});
+
+test('memory stays bounded over many documents (least recently used are dropped)', () => {
+  const tok = CharTokenizer.train([CODE]);
+  const model = randomModel('lstm', tok);
+  const c = new Completer(model, tok, { memoryBytes: 64 * 1024, snapshotEvery: 16, recent: 4 });
+  for (let d = 0; d < 50; d++) c.sync(`doc${d}`, CODE.repeat(3), 0, 512);
+  assert.ok(c.memoryBytes() <= 64 * 1024, `${c.memoryBytes()} bytes`);
+  assert.ok(c.stateOf('doc49'), 'the most recent document is kept');
+  assert.equal(c.stateOf('doc0'), undefined);
+});
+
+test('a cold stream starts at a line start within the context window', () => {
+  const text = 'aaaa\nbbbb\ncccc\ndddd';
+  assert.equal(chooseAnchor(text, 100, 512), 100);
+  assert.equal(chooseAnchor(text, 100, 12), 100 + text.indexOf('cccc'));
+  assert.equal(chooseAnchor('x'.repeat(50), 0, 10), 40);
+});
+
+// A small model trained on repetitive text: it knows the words, so a partial word has one right ending.
+async function trained(tokenizer: 'word' | 'bpe') {
+  const text = sampleText(6000, 4);
+  const folder = fixture({ 'a.txt': text, 'b.txt': sampleText(3000, 5) });
+  const r = await train({
+    folder,
+    out: tmpDir(),
+    config: mergeConfig(DEFAULT_TRAIN_CONFIG, {
+      tokenizer,
+      vocabSize: tokenizer === 'bpe' ? 320 : 0,
+      seqLen: 16,
+      batch: 8,
+      lr: 1e-2,
+      steps: 250,
+      evalEvery: 250,
+      sampleLength: 0,
+      seed: 2,
+      model: { cell: 'lstm', hidden: 64, layers: 1, embedding: 32 },
+    }),
+  });
+  const data = loadCheckpoint(r.checkpoint!);
+  const tok = tokenizerFromJSON(data.manifest.tokenizer);
+  return { tok, model: new FastInferenceModel(data.manifest.model, data.weights) };
+}
+
+test('word model: a partial last word is continued, not restarted', async () => {
+  const { tok, model } = await trained('word');
+  const c = new Completer(model, tok);
+  const o = { ...DEFAULT_COMPLETE_OPTIONS, maxLength: 10 };
+  // 'hap' is not a word of the vocabulary (it would encode as <unk>); only 'happy' starts with it.
+  assert.equal(tok.encode('hap')[0], tok.unkId);
+  const [s] = c.complete('w', 'it was very hap', 0, o).items;
+  assert.ok(s?.startsWith('py'), `completion of "hap": ${JSON.stringify(s)}`);
+  // After a space the next word is free; after "gree" it must be "green".
+  const [g] = c.complete('w2', 'the small gree', 0, o).items;
+  assert.ok(g?.startsWith('n'), `completion of "gree": ${JSON.stringify(g)}`);
+});
+
+test('bpe model: a word cut inside a token is continued at the byte level', async () => {
+  const { tok, model } = await trained('bpe');
+  const c = new Completer(model, tok);
+  const o = { ...DEFAULT_COMPLETE_OPTIONS, maxLength: 10 };
+  for (const [prefix, rest] of [
+    ['the big red hou', 'se'],
+    ['it was very hap', 'py'],
+    ['and the gr', 'een'],
+  ]) {
+    const [s] = c.complete(prefix, prefix, 0, o).items;
+    assert.ok(s?.startsWith(rest), `completion of ${JSON.stringify(prefix)}: ${JSON.stringify(s)}`);
+  }
+});
