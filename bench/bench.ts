@@ -9,6 +9,7 @@ import { initBackend } from '../src/engine/backend';
 import { DEFAULT_TRAIN_CONFIG, mergeConfig, CellKind } from '../src/engine/config';
 import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';
+import { benchCompletion } from './completion';
 import { benchTfLayers } from './tflayers';
 
 const V = 96,
@@ -21,6 +22,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ENGINE_STEPS = Number(process.env.BENCH_ENGINE_STEPS ?? 8);
 const LAYERS_STEPS = Number(process.env.BENCH_LAYERS_STEPS ?? 2);
 const CELLS = (process.env.BENCH_CELLS ?? 'lstm,gru,rnn').split(',') as CellKind[];
+/** Sections to run (default all): train, completion. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'train,completion').split(','));
 
 /** A corpus with exactly V distinct characters, long enough for the steps. */
 function makeCorpus(): string {
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
   );
   const engine: Record<string, number[]> = {};
   const layers: Record<string, number[]> = {};
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < (ONLY.has('train') ? ROUNDS : 0); r++) {
     for (const cell of CELLS) {
       (engine[cell] ??= []).push(await benchEngine(folder, cell));
       (layers[cell] ??= []).push(await benchTfLayers(cell, V, E, H, L, T, B, LAYERS_STEPS));
@@ -86,12 +89,14 @@ async function main(): Promise<void> {
     backend: backend.name,
     config: { vocab: V, embedding: E, hidden: H, layers: L, seqLen: T, batch: B, optimizer: 'adam' },
     rounds: ROUNDS,
-    engine_tokens_per_s: {} as Record<string, number>,
-    tflayers_tokens_per_s: {} as Record<string, number>,
-    engine_over_tflayers: {} as Record<string, number>,
   };
-  console.log('\ncell   engine tok/s   tf.layers tok/s   engine/tf.layers');
-  for (const cell of CELLS) {
+  if (ONLY.has('train')) {
+    results.engine_tokens_per_s = {};
+    results.tflayers_tokens_per_s = {};
+    results.engine_over_tflayers = {};
+    console.log('\ncell   engine tok/s   tf.layers tok/s   engine/tf.layers');
+  }
+  for (const cell of ONLY.has('train') ? CELLS : []) {
     const a = median(engine[cell]);
     const b = median(layers[cell]);
     (results.engine_tokens_per_s as Record<string, number>)[cell] = Math.round(a);
@@ -99,6 +104,26 @@ async function main(): Promise<void> {
     (results.engine_over_tflayers as Record<string, number>)[cell] = +(a / b).toFixed(2);
     console.log(
       `${cell.padEnd(6)} ${String(Math.round(a)).padStart(12)} ${String(Math.round(b)).padStart(17)} ${(a / b).toFixed(1).padStart(17)}×`,
+    );
+  }
+  if (ONLY.has('completion')) {
+    const rounds = Number(process.env.BENCH_COMPLETION_ROUNDS ?? 9);
+    console.log(`\nCompletion latency, reference LSTM, ${rounds} interleaved rounds (medians):`);
+    const c = benchCompletion(rounds, console.log);
+    results.completion_cold_ms = c.cold_ms.fast;
+    results.completion_keystroke_ms = c.keystroke_ms.fast;
+    results.completion = c;
+    console.log('path                 cold (256 + 32 chars)   one keystroke');
+    for (const [k, name] of [
+      ['fast', 'wasm SIMD fast path'],
+      ['tfops', 'TF.js ops (wasm)'],
+      ['js', 'plain JS'],
+    ])
+      console.log(
+        `${name.padEnd(20)} ${c.cold_ms[k].toFixed(1).padStart(13)} ms ${c.keystroke_ms[k].toFixed(3).padStart(13)} ms`,
+      );
+    console.log(
+      `fast path vs TF.js ops: cold ${(c.cold_ms.tfops / c.cold_ms.fast).toFixed(1)}× faster, keystroke ${(c.keystroke_ms.tfops / c.keystroke_ms.fast).toFixed(1)}× faster`,
     );
   }
   const file = path.resolve(__dirname, '../../bench/results.json');

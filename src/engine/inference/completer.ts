@@ -39,6 +39,8 @@ export interface CompleteResult {
  */
 interface DocStream {
   anchor: number;
+  /** The text `ids` spell, when the tokenizer can extend it incrementally (char). */
+  text?: string;
   ids: number[];
   state: InferState;
   snapshots: Map<number, InferState>;
@@ -89,7 +91,15 @@ export class Completer {
     // Most recently used last, for the LRU below.
     this.docs.delete(docId);
     this.docs.set(docId, doc);
-    const { ids, tail } = this.space.splitTail(text.slice(doc.anchor - textStart));
+    const window = text.slice(doc.anchor - textStart);
+    let ids: number[];
+    let tail = '';
+    // Typing at the end of a char-model stream: tokenize only what is new, not the whole window.
+    if (this.space.perCharacter && doc.text !== undefined && window.startsWith(doc.text)) {
+      ids = doc.ids.slice();
+      for (const id of this.tokenizer.encode(window.slice(doc.text.length))) ids.push(id);
+    } else ({ ids, tail } = this.space.splitTail(window));
+    doc.text = this.space.perCharacter ? window : undefined;
     let same = 0;
     const n = Math.min(ids.length, doc.ids.length);
     while (same < n && ids[same] === doc.ids[same]) same++;

@@ -15,6 +15,8 @@ export interface TokenSpace {
   toText(spelled: string): string;
   /** Whether a token may cover only the start of the tail (BPE: a partial word can be several tokens). */
   readonly tokensMayUnderrunTail: boolean;
+  /** One token per code point, so tokenizing text piecewise gives the same ids (char). */
+  readonly perCharacter: boolean;
 }
 
 const latin1 = (b: Uint8Array): string => {
@@ -52,6 +54,7 @@ export function tokenSpaceOf(tok: Tokenizer): TokenSpace {
         return decoder.decode(b.subarray(0, end));
       },
       tokensMayUnderrunTail: true,
+      perCharacter: false,
     };
   }
   if (tok instanceof WordTokenizer) {
@@ -65,6 +68,7 @@ export function tokenSpaceOf(tok: Tokenizer): TokenSpace {
       spell: (id) => tok.tokenText(id),
       toText: (s) => s,
       tokensMayUnderrunTail: false,
+      perCharacter: false,
     };
   }
   // char: every token is complete the moment it is typed.
@@ -73,5 +77,6 @@ export function tokenSpaceOf(tok: Tokenizer): TokenSpace {
     spell: (id) => tok.tokenText(id),
     toText: (s) => s,
     tokensMayUnderrunTail: false,
+    perCharacter: true,
   };
 }
