@@ -7,6 +7,7 @@ import {
   revealCommand,
   useForCompletionCommand,
 } from './commands/checkpoints';
+import { compareCommand } from './commands/compare';
 import { CommandContext } from './commands/context';
 import { CompletionController } from './completion/controller';
 import { SeqLabInlineProvider } from './completion/inlineProvider';
@@ -73,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     dashboard,
     new TrainingStatusBar(sessions),
     register('seqlab.train', (a?: Parameters<typeof trainCommand>[1]) => trainCommand(ctx, a)),
+    register('seqlab.compareCells', (a?: Parameters<typeof compareCommand>[1]) => compareCommand(ctx, a)),
     register('seqlab.finetune', (a?: Parameters<typeof finetuneCommand>[1]) => finetuneCommand(ctx, a)),
     register('seqlab.resume', (a?: Parameters<typeof resumeCommand>[1]) => resumeCommand(ctx, a)),
     register('seqlab.stop', (a?: Parameters<typeof stopCommand>[1]) => stopCommand(ctx, a)),

@@ -53,7 +53,7 @@ export interface LaunchResult {
 }
 
 /** Where runs go: the root of the workspace folder holding the trained folder, else the folder. */
-function outputRoot(folder: string): string {
+export function outputRoot(folder: string): string {
   const ws = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(folder));
   return ws ? ws.uri.fsPath : folder;
 }
@@ -92,7 +92,7 @@ async function whenBusy(
 }
 
 /** Starts a training job with its progress notification, log lines and end-of-run message. */
-async function launch(
+export async function launch(
   ctx: CommandContext,
   job: Job & { kind: 'train' },
   ifBusy: TrainArgs['ifBusy'],
@@ -204,7 +204,7 @@ function announce(ctx: CommandContext, s: TrainingSession, o: SessionOutcome): v
 }
 
 /** Config for a folder: engine defaults ← settings ← seqlab.json (if present) or preset/prompts ← explicit overrides. */
-async function configFor(folder: string, args?: TrainArgs): Promise<TrainConfig | undefined> {
+export async function configFor(folder: string, args?: TrainArgs): Promise<TrainConfig | undefined> {
   const base = mergeConfig(DEFAULT_TRAIN_CONFIG, settingsOverrides(vscode.Uri.file(folder)));
   const jsonFile = path.join(folder, 'seqlab.json');
   let chosen: { preset?: PresetName; overrides: TrainOverrides } | undefined;

@@ -64,7 +64,11 @@ export interface StepEvent extends Base {
 export interface TimestepGradientsEvent extends Base {
   type: 'timestepGradients';
   step: number;
-  /** norms[layer][t] = ‖∂L/∂h_t‖ for t = 1..T (index 0 is t = 1). */
+  /**
+   * norms[layer][t] = ‖∂L_T/∂h_t‖ for t = 1..T (index 0 is t = 1): the gradient entering the layer
+   * at the window's last step, carried back through its recurrence. Its decay towards t = 1 is the
+   * vanishing gradient; growth is the exploding one.
+   */
   norms: number[][];
 }
 

@@ -40,6 +40,8 @@ export interface TrainOptions {
   /** Where `.seqlab/runs` goes; default: the trained folder. */
   out?: string;
   runId?: string;
+  /** Written to config.json: runs of one experiment (compare cells) share it. */
+  group?: string;
   /** Continue this run folder from its latest checkpoint. */
   resume?: string;
   finetune?: FinetuneOptions;
@@ -294,6 +296,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         train: { ...config, model: modelConfig },
         model: fullModelConfig,
         parent,
+        ...(opts.group ? { group: opts.group } : {}),
       });
     }
     metricsFile = path.join(runDir, 'metrics.jsonl');

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { CheckpointManifest, ParentRef, readManifest } from '../engine/checkpoint';
 import type { ModelConfig, TrainConfig } from '../engine/config';
 import { describeError } from '../engine/errors';
+import { COMPARE_FILE, CompareSpec } from '../engine/compare';
 import { RunStatus, runsDir } from '../engine/runs';
 
 export interface RunConfigFile {
@@ -12,6 +13,8 @@ export interface RunConfigFile {
   train: TrainConfig;
   model: ModelConfig;
   parent: ParentRef | null;
+  /** The compare-cells experiment this run belongs to (its folder name under runs/). */
+  group?: string;
 }
 
 export interface CheckpointInfo {
@@ -37,6 +40,8 @@ export interface RunInfo {
   state: RunState;
   checkpoints: CheckpointInfo[];
   error?: string;
+  /** Set for a compare-cells experiment's folder (its runs name it in config.group). */
+  compare?: CompareSpec;
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -106,6 +111,16 @@ export function listRuns(root: string, isActive: (runDir: string) => boolean = (
 
 export function readRun(dir: string, isActive: (runDir: string) => boolean = () => false): RunInfo {
   const id = path.basename(dir);
+  const compare = readJson<CompareSpec>(path.join(dir, COMPARE_FILE));
+  if (compare?.kind === 'compare') {
+    // Still "running" with no run of it active in this window: it was cut off, like a run.
+    const state: RunState =
+      compare.status === 'running' &&
+      !compare.runs.some((r) => isActive(path.join(path.dirname(dir), r.runId)))
+        ? 'interrupted'
+        : compare.status;
+    return { id, dir, state, checkpoints: [], compare };
+  }
   const config = readJson<RunConfigFile>(path.join(dir, 'config.json'));
   const status = readJson<RunStatus>(path.join(dir, 'status.json'));
   let state: RunState = status?.status ?? 'unknown';

@@ -1,3 +1,4 @@
+import type { CompareSpec } from '../engine/compare';
 import { EventEmitter } from 'events';
 import { Worker } from 'worker_threads';
 import type { DoneEvent, EvalEvent, StepEvent, TrainEvent } from '../engine/events';
@@ -14,6 +15,7 @@ export interface SessionOutcome {
   errorCode?: string;
   evaluation?: FolderEvaluation;
   text?: string;
+  plan?: CompareSpec & { dir: string };
 }
 
 let nextId = 1;
@@ -44,6 +46,7 @@ export class TrainingSession extends EventEmitter {
   }
 
   get label(): string {
+    if (this.job.kind === 'planCompare') return `compare cells on ${this.job.folder}`;
     if (this.job.kind !== 'train') return `${this.job.kind} ${this.job.checkpoint}`;
     return this.runId ?? (this.job.resume ? `resume ${this.job.resume}` : this.job.folder);
   }
@@ -53,6 +56,7 @@ export class TrainingSession extends EventEmitter {
     this.status = 'running';
     let evaluation: FolderEvaluation | undefined;
     let text: string | undefined;
+    let plan: SessionOutcome['plan'];
     let done: DoneEvent | undefined;
     let failure: { message: string; code?: string } | undefined;
     const w = new Worker(this.workerPath, { workerData: this.job });
@@ -74,6 +78,9 @@ export class TrainingSession extends EventEmitter {
         case 'sampleResult':
           text = msg.text;
           break;
+        case 'planResult':
+          plan = msg.plan;
+          break;
         case 'failed':
           failure = { message: msg.message, code: msg.code };
           break;
@@ -90,7 +97,7 @@ export class TrainingSession extends EventEmitter {
           message: `The training worker exited unexpectedly (code ${code})`,
           code: 'E_WORKER_CRASH',
         };
-      if (!failure && this.job.kind !== 'train' && evaluation === undefined && text === undefined)
+      if (!failure && this.job.kind !== 'train' && evaluation === undefined && text === undefined && !plan)
         failure = { message: `The worker exited (code ${code}) without a result`, code: 'E_WORKER_CRASH' };
       if (failure?.code === 'E_WORKER_CRASH' && this.runDir)
         failure.message += `. Checkpoints already saved in ${this.runDir} are kept: resume the run to continue.`;
@@ -103,6 +110,7 @@ export class TrainingSession extends EventEmitter {
               done,
               evaluation,
               text,
+              plan,
             },
       );
     });

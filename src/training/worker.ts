@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'worker_threads';
 import { describeError, SeqLabError } from '../engine/errors';
 import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
 import { generateFromCheckpoint } from '../engine/sample';
+import { planCompare } from '../engine/compare';
 import { train } from '../engine/trainer';
 import type { HostToWorker, Job, WorkerToHost } from './workerProtocol';
 
@@ -26,6 +27,7 @@ async function run(job: Job): Promise<void> {
         runId: job.runId,
         finetune: job.finetune,
         resume: job.resume,
+        group: job.group,
         shouldStop: () => stopRequested,
         onEvent: (event) => post({ type: 'event', event }),
         log: (message) => post({ type: 'event', event: { type: 'log', time: Date.now(), message } }),
@@ -44,6 +46,9 @@ async function run(job: Job): Promise<void> {
       post({ type: 'sampleResult', text });
       return;
     }
+    case 'planCompare':
+      post({ type: 'planResult', plan: planCompare(job.folder, job.config, job.cells, job.out) });
+      return;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { FinetuneOptions } from '../engine/trainer';
-import type { TrainConfig } from '../engine/config';
+import type { CompareSpec } from '../engine/compare';
+import type { CellKind, TrainConfig } from '../engine/config';
 import type { TrainEvent } from '../engine/events';
 import type { FolderEvaluation } from '../engine/evaluateFolder';
 
@@ -11,6 +12,7 @@ export type Job =
       config: TrainConfig;
       out?: string;
       runId?: string;
+      group?: string;
       finetune?: FinetuneOptions;
       resume?: string;
     }
@@ -22,7 +24,9 @@ export type Job =
       exclude?: string[];
       backend: 'wasm' | 'cpu';
     }
-  | { kind: 'sample'; checkpoint: string; prime: string; length: number; temperature: number; seed: number };
+  | { kind: 'sample'; checkpoint: string; prime: string; length: number; temperature: number; seed: number }
+  /** Sizes the cells of a compare-cells experiment (reads the corpus: off the main thread). */
+  | { kind: 'planCompare'; folder: string; config: TrainConfig; cells: CellKind[]; out?: string };
 
 export type HostToWorker = { type: 'stop' };
 
@@ -30,6 +34,7 @@ export type WorkerToHost =
   | { type: 'event'; event: TrainEvent }
   | { type: 'evalResult'; result: FolderEvaluation }
   | { type: 'sampleResult'; text: string }
+  | { type: 'planResult'; plan: CompareSpec & { dir: string } }
   | { type: 'failed'; message: string; code?: string }
   | { type: 'finished' };
 
@@ -45,6 +50,8 @@ export function isWorkerToHost(v: unknown): v is WorkerToHost {
       return isObj(v.result) && typeof v.result.loss === 'number';
     case 'sampleResult':
       return typeof v.text === 'string';
+    case 'planResult':
+      return isObj(v.plan) && typeof v.plan.dir === 'string' && Array.isArray(v.plan.runs);
     case 'failed':
       return typeof v.message === 'string';
     case 'finished':

@@ -136,7 +136,29 @@ export class ParentItem extends vscode.TreeItem {
   }
 }
 
-export type TreeNode = RunItem | CheckpointItem | ParentItem;
+/** A compare-cells experiment: its runs are its children; clicking opens the table. */
+export class CompareItem extends vscode.TreeItem {
+  constructor(readonly run: RunInfo) {
+    const spec = run.compare!;
+    super(
+      `Compare ${spec.runs.map((r) => r.cell.toUpperCase()).join(' · ')} · ${path.basename(spec.folder)}`,
+      vscode.TreeItemCollapsibleState.Expanded,
+    );
+    this.id = `compare:${run.dir}`;
+    this.description = `${run.state} · ≈${spec.targetParameters.toLocaleString('en-US')} parameters each`;
+    this.iconPath = new vscode.ThemeIcon(run.state === 'running' ? 'sync~spin' : 'beaker');
+    this.contextValue = 'seqlab.compare';
+    this.tooltip = `Compare-cells experiment ${run.id}: one split and seed, about equal parameter count. Click for the table.`;
+    if (run.state !== 'running')
+      this.command = {
+        command: 'markdown.showPreview',
+        title: 'Open table',
+        arguments: [vscode.Uri.file(path.join(run.dir, 'compare.md'))],
+      };
+  }
+}
+
+export type TreeNode = RunItem | CheckpointItem | ParentItem | CompareItem;
 
 /**
  * Runs → checkpoints of every workspace folder's `.seqlab/runs`. Kept current by a file-system
@@ -197,7 +219,21 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
   }
 
   getChildren(e?: TreeNode): TreeNode[] {
-    if (!e) return this.allRuns().flatMap(({ root, runs }) => runs.map((r) => new RunItem(r, root)));
+    if (!e)
+      return this.allRuns().flatMap(({ root, runs }) =>
+        runs
+          .filter((r) => !r.config?.group || !runs.some((g) => g.compare && g.id === r.config!.group))
+          .map((r) => (r.compare ? new CompareItem(r) : new RunItem(r, root))),
+      );
+    if (e instanceof CompareItem) {
+      const found = this.allRuns().find(({ runs }) => runs.some((r) => r.dir === e.run.dir));
+      if (!found) return [];
+      const order = e.run.compare!.runs.map((r) => r.runId);
+      return found.runs
+        .filter((r) => r.config?.group === e.run.id)
+        .sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id))
+        .map((r) => new RunItem(r, found.root));
+    }
     if (e instanceof RunItem) {
       const active = this.completionCheckpoint();
       const out: TreeNode[] = [];
@@ -209,7 +245,13 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     return [];
   }
 
-  getParent(e: TreeNode): RunItem | undefined {
+  getParent(e: TreeNode): RunItem | CompareItem | undefined {
+    if (e instanceof RunItem && e.run.config?.group) {
+      const group = this.allRuns()
+        .flatMap(({ runs }) => runs)
+        .find((r) => r.compare && r.id === e.run.config!.group);
+      return group ? new CompareItem(group) : undefined;
+    }
     if (e instanceof CheckpointItem) {
       const root = this.allRuns().find(({ runs }) => runs.some((r) => r.dir === e.run.dir))?.root ?? '';
       return new RunItem(e.run, root);

@@ -47,8 +47,8 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   /** Opens (or reveals) the panel, focused on a run if given. */
-  open(runDir?: string): vscode.WebviewPanel {
-    if (runDir) this.selected = [runDir];
+  open(runDir?: string | string[]): vscode.WebviewPanel {
+    if (runDir) this.selected = Array.isArray(runDir) ? runDir : [runDir];
     else if (this.selected.length === 0) this.selected = this.defaultSelection();
     if (this.panel) {
       this.panel.reveal();
@@ -140,7 +140,7 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private allRuns(): RunInfo[] {
-    return this.tree.allRuns().flatMap((r) => r.runs);
+    return this.tree.allRuns().flatMap((r) => r.runs.filter((x) => !x.compare));
   }
 
   private runById(id: string): RunInfo | undefined {

@@ -63,6 +63,7 @@ suite('SeqLab in a real VS Code extension host', () => {
       'openDashboard',
       'useForCompletion',
       'toggleCompletion',
+      'compareCells',
       'revealCheckpoint',
       'deleteCheckpoint',
     ])
@@ -241,6 +242,51 @@ suite('SeqLab in a real VS Code extension host', () => {
     assert.strictEqual(api.completion.controller.checkpoint, undefined);
     await vscode.commands.executeCommand('seqlab.useForCompletion', { checkpoint: completionModel });
     assert.ok((await complete(doc, end))?.length, 'choosing a checkpoint again turns it back on');
+  });
+
+  test('compare cells: three runs at about equal size, grouped in the tree, with a table', async () => {
+    const r = (await vscode.commands.executeCommand('seqlab.compareCells', {
+      folder: corpus,
+      preset: 'tiny',
+      overrides: { steps: 8, evalEvery: 8, gradEvery: 4, sampleLength: 0 },
+      ifBusy: 'queue',
+    })) as {
+      dir: string;
+      status: string;
+      rows: {
+        cell: string;
+        parameters: number;
+        status: string;
+        gradientRatio: number | null;
+        bpc: number | null;
+      }[];
+    };
+    assert.strictEqual(r?.status, 'finished');
+    assert.deepStrictEqual(
+      r.rows.map((x) => [x.cell, x.status]),
+      [
+        ['rnn', 'finished'],
+        ['lstm', 'finished'],
+        ['gru', 'finished'],
+      ],
+    );
+    for (const row of r.rows) assert.ok(row.gradientRatio !== null && row.bpc !== null, JSON.stringify(row));
+    const sizes = r.rows.map((x) => x.parameters);
+    assert.ok(Math.max(...sizes) / Math.min(...sizes) < 1.1, String(sizes));
+    assert.ok(fs.readFileSync(path.join(r.dir, 'compare.md'), 'utf8').includes('| lstm |'));
+    api.tree.refresh();
+    const group = (api.tree.getChildren() as TreeNode[]).find((n) => 'run' in n && n.run.dir === r.dir)!;
+    assert.ok(group, 'the experiment is a node of the tree');
+    const kids = api.tree.getChildren(group) as RunItem[];
+    assert.deepStrictEqual(
+      kids.map((k) => k.run.config?.model.cell),
+      ['rnn', 'lstm', 'gru'],
+    );
+    const topLevel = (api.tree.getChildren() as TreeNode[])
+      .filter((n) => 'run' in n)
+      .map((n) => (n as RunItem).run.dir);
+    for (const k of kids)
+      assert.ok(!topLevel.includes(k.run.dir), 'grouped runs are not repeated at the top level');
   });
 
   test('evaluate reports loss, perplexity and bits per character', async () => {

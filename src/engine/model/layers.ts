@@ -112,6 +112,28 @@ function recordNorm(args: RecurrentLayerArgs, t: number, dh: tf.Tensor): void {
   if (args.recorder) args.recorder.add(args.layerIndex ?? 0, t, tf.sqrt(tf.sum(tf.square(dh))) as tf.Scalar);
 }
 
+/**
+ * The recorded profile is ‖∂L_T/∂h_t‖: the gradient that enters the layer at the window's last
+ * step, carried back through the layer's recurrence alone. The full ∂L/∂h_t would not show
+ * vanishing, because every step also receives its own loss's gradient. Linear in the gradient,
+ * so the probe reuses the backward step (`back`) on a second vector; only on recorded steps.
+ */
+function probeBack<S>(
+  a: RecurrentLayerArgs,
+  T: number,
+  dyLast: tf.Tensor,
+  start: S,
+  back: (t: number, dh: tf.Tensor, carry: S) => { dhNext: tf.Tensor; carry: S },
+): void {
+  if (!a.recorder) return;
+  let dh = dyLast;
+  let carry = start;
+  for (let t = T - 1; t >= 0; t--) {
+    recordNorm(a, t, dh);
+    ({ dhNext: dh, carry } = back(t, dh, carry));
+  }
+}
+
 function lstmForward(
   a: RecurrentLayerArgs,
   x: tf.Tensor2D,
@@ -149,25 +171,30 @@ function lstmForward(
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [sx, sk, sr, shPrev] = saved as tf.Tensor2D[];
       const recT = tf.transpose(sr);
-      let dhNext: tf.Tensor | undefined;
-      let dcNext: tf.Tensor | undefined;
-      const dzs: tf.Tensor[] = new Array(T);
-      for (let t = T - 1; t >= 0; t--) {
+      // One step back: from ∂/∂h_t and the carried ∂/∂c_t to the gate pre-activations.
+      const back = (t: number, dh: tf.Tensor, dcNext: tf.Tensor | undefined) => {
         const [i, f, g, o, cPrev, tc] = saved.slice(4 + 6 * t, 10 + 6 * t) as tf.Tensor2D[];
-        let dh: tf.Tensor = rowsAt(dy, t, B);
-        if (dhNext) dh = tf.add(dh, dhNext);
-        recordNorm(a, t, dh);
         let dc: tf.Tensor = tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tc)));
         if (dcNext) dc = tf.add(dc, dcNext);
         const dzi = tf.mul(tf.mul(dc, g), tf.mul(i, tf.sub(1, i)));
         const dzf = tf.mul(tf.mul(dc, cPrev), tf.mul(f, tf.sub(1, f)));
         const dzg = tf.mul(tf.mul(dc, i), tf.sub(1, tf.square(g)));
         const dzo = tf.mul(tf.mul(dh, tc), tf.mul(o, tf.sub(1, o)));
-        const dz = tf.concat([dzi, dzf, dzg, dzo], 1);
-        dzs[t] = dz;
-        dhNext = tf.matMul(dz as tf.Tensor2D, recT);
-        dcNext = tf.mul(dc, f);
+        const dz = tf.concat([dzi, dzf, dzg, dzo], 1) as tf.Tensor2D;
+        return { dz, dhNext: tf.matMul(dz, recT), carry: tf.mul(dc, f) as tf.Tensor | undefined };
+      };
+      let dhNext: tf.Tensor | undefined;
+      let dcNext: tf.Tensor | undefined;
+      const dzs: tf.Tensor[] = new Array(T);
+      for (let t = T - 1; t >= 0; t--) {
+        let dh: tf.Tensor = rowsAt(dy, t, B);
+        if (dhNext) dh = tf.add(dh, dhNext);
+        const r = back(t, dh, dcNext);
+        dzs[t] = r.dz;
+        dhNext = r.dhNext;
+        dcNext = r.carry;
       }
+      probeBack(a, T, rowsAt(dy, T - 1, B), undefined as tf.Tensor | undefined, back);
       const dZ = tf.concat(dzs, 0) as tf.Tensor2D;
       const { dKernel, dRec, dx } = weightGrads(sx, sk, shPrev, dZ, dZ);
       return [dx, dKernel, dRec, tf.sum(dZ, 0)];
@@ -217,22 +244,27 @@ function gruForward(
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [sx, sk, sr, shPrev] = saved as tf.Tensor2D[];
       const recT = tf.transpose(sr);
+      const back = (t: number, dh: tf.Tensor) => {
+        const [z, r, n, huh, hPrev] = saved.slice(4 + 5 * t, 9 + 5 * t) as tf.Tensor2D[];
+        const dan = tf.mul(tf.mul(dh, tf.sub(1, z)), tf.sub(1, tf.square(n)));
+        const daz = tf.mul(tf.mul(dh, tf.sub(hPrev, n)), tf.mul(z, tf.sub(1, z)));
+        const dar = tf.mul(tf.mul(dan, huh), tf.mul(r, tf.sub(1, r)));
+        const dxw = tf.concat([daz, dar, dan], 1);
+        const dhu = tf.concat([daz, dar, tf.mul(dan, r)], 1) as tf.Tensor2D;
+        return { dxw, dhu, dhNext: tf.add(tf.mul(dh, z), tf.matMul(dhu, recT)), carry: undefined };
+      };
       let dhNext: tf.Tensor | undefined;
       const dxs: tf.Tensor[] = new Array(T);
       const dhs: tf.Tensor[] = new Array(T);
       for (let t = T - 1; t >= 0; t--) {
-        const [z, r, n, huh, hPrev] = saved.slice(4 + 5 * t, 9 + 5 * t) as tf.Tensor2D[];
         let dh: tf.Tensor = rowsAt(dy, t, B);
         if (dhNext) dh = tf.add(dh, dhNext);
-        recordNorm(a, t, dh);
-        const dan = tf.mul(tf.mul(dh, tf.sub(1, z)), tf.sub(1, tf.square(n)));
-        const daz = tf.mul(tf.mul(dh, tf.sub(hPrev, n)), tf.mul(z, tf.sub(1, z)));
-        const dar = tf.mul(tf.mul(dan, huh), tf.mul(r, tf.sub(1, r)));
-        dxs[t] = tf.concat([daz, dar, dan], 1);
-        const dhu = tf.concat([daz, dar, tf.mul(dan, r)], 1);
-        dhs[t] = dhu;
-        dhNext = tf.add(tf.mul(dh, z), tf.matMul(dhu as tf.Tensor2D, recT));
+        const r = back(t, dh);
+        dxs[t] = r.dxw;
+        dhs[t] = r.dhu;
+        dhNext = r.dhNext;
       }
+      probeBack(a, T, rowsAt(dy, T - 1, B), undefined, back);
       const dXW = tf.concat(dxs, 0) as tf.Tensor2D;
       const dHU = tf.concat(dhs, 0) as tf.Tensor2D;
       const { dKernel, dRec, dx } = weightGrads(sx, sk, shPrev, dXW, dHU);
@@ -270,16 +302,20 @@ function rnnForward(
       const recT = tf.transpose(sr);
       // f'(a) from the output: tanh' = 1 − h², relu' = [h > 0].
       const deriv = relu ? tf.cast(tf.greater(sOut, 0), 'float32') : tf.sub(1, tf.square(sOut));
+      const back = (t: number, dh: tf.Tensor) => {
+        const da = tf.mul(dh, rowsAt(deriv as tf.Tensor2D, t, B)) as tf.Tensor2D;
+        return { da, dhNext: tf.matMul(da, recT), carry: undefined };
+      };
       let dhNext: tf.Tensor | undefined;
       const das: tf.Tensor[] = new Array(T);
       for (let t = T - 1; t >= 0; t--) {
         let dh: tf.Tensor = rowsAt(dy, t, B);
         if (dhNext) dh = tf.add(dh, dhNext);
-        recordNorm(a, t, dh);
-        const da = tf.mul(dh, rowsAt(deriv as tf.Tensor2D, t, B)) as tf.Tensor2D;
-        das[t] = da;
-        dhNext = tf.matMul(da, recT);
+        const r = back(t, dh);
+        das[t] = r.da;
+        dhNext = r.dhNext;
       }
+      probeBack(a, T, rowsAt(dy, T - 1, B), undefined, back);
       const dA = tf.concat(das, 0) as tf.Tensor2D;
       const { dKernel, dRec, dx } = weightGrads(sx, sk, shPrev, dA, dA);
       return [dx, dKernel, dRec, tf.sum(dA, 0)];

@@ -1,0 +1,233 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeJsonAtomic } from './checkpoint';
+import type { CellKind, ModelConfig, TrainConfig } from './config';
+import { readCorpus } from './corpus';
+import type { TrainEvent } from './events';
+import { paramShapes } from './model/shapes';
+import { ensureRunsDir, RunStatus } from './runs';
+import { trainTokenizer } from './tokenizers';
+
+export const COMPARE_FILE = 'compare.json';
+export const COMPARE_TABLE = 'compare.md';
+export const ALL_CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];
+
+/** compare.json in the experiment's folder under .seqlab/runs. */
+export interface CompareSpec {
+  kind: 'compare';
+  id: string;
+  folder: string;
+  createdAt: string;
+  /** Parameter count every cell is sized to match (the LSTM at the base hidden size). */
+  targetParameters: number;
+  vocabSize: number;
+  runs: { cell: CellKind; runId: string; hidden: number; parameters: number }[];
+  status: 'running' | 'finished' | 'stopped' | 'failed';
+  rows?: CompareRow[];
+}
+
+export interface CompareRow {
+  cell: CellKind;
+  runId: string;
+  hidden: number;
+  parameters: number;
+  status: string;
+  steps: number;
+  valLoss: number | null;
+  bpc: number | null;
+  tokensPerSec: number | null;
+  wallSeconds: number | null;
+  /** Median over recorded steps of ‖∂L_T/∂h_1‖ / ‖∂L_T/∂h_T‖ in the top layer. */
+  gradientRatio: number | null;
+}
+
+export function parameterCount(m: ModelConfig): number {
+  return paramShapes(m).reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0);
+}
+
+/** The hidden size that brings `cell` closest to `target` parameters, other sizes unchanged. */
+export function hiddenForBudget(base: ModelConfig, cell: CellKind, target: number): number {
+  let best = 1;
+  let bestGap = Infinity;
+  for (let h = 1; h <= 8192; h++) {
+    const gap = Math.abs(parameterCount({ ...base, cell, hidden: h }) - target);
+    if (gap < bestGap) [best, bestGap] = [h, gap];
+    else if (gap > bestGap * 2) break; // the count grows with h: past the minimum
+  }
+  return best;
+}
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** The vanishing gradient as one number: median of first/last in the top layer's profile. */
+export function gradientRatio(events: { norms: number[][] }[]): number | null {
+  const ratios = events
+    .map((e) => e.norms[e.norms.length - 1])
+    .filter((row) => row && row.length > 1 && row[row.length - 1] > 0)
+    .map((row) => row[0] / row[row.length - 1]);
+  return median(ratios);
+}
+
+/**
+ * Sizes each cell to the same parameter budget (the LSTM at the base config's hidden size, on this
+ * folder's vocabulary) and writes the experiment's folder with compare.json. Training is left to
+ * the caller: the CLI runs it in process, VS Code as queued sessions.
+ */
+export function planCompare(
+  folder: string,
+  base: TrainConfig,
+  cells: CellKind[],
+  out?: string,
+): CompareSpec & { dir: string } {
+  const corpus = readCorpus(folder, {
+    include: base.include,
+    exclude: base.exclude,
+    maxFileBytes: base.maxFileBytes,
+    valFraction: base.valFraction,
+  });
+  const vocabSize = trainTokenizer(base.tokenizer, corpus.train, base.vocabSize).vocabSize;
+  const model: ModelConfig = { ...base.model, vocabSize };
+  const target = parameterCount({ ...model, cell: 'lstm' });
+  const root = out
+    ? path.resolve(out)
+    : fs.statSync(folder).isFile()
+      ? path.dirname(path.resolve(folder))
+      : path.resolve(folder);
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  const id = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}-compare-${crypto.randomBytes(2).toString('hex')}`;
+  const dir = path.join(ensureRunsDir(root), id);
+  fs.mkdirSync(dir, { recursive: true });
+  const spec: CompareSpec = {
+    kind: 'compare',
+    id,
+    folder: path.resolve(folder),
+    createdAt: d.toISOString(),
+    targetParameters: target,
+    vocabSize,
+    runs: cells.map((cell) => {
+      const hidden = hiddenForBudget(model, cell, target);
+      return { cell, runId: `${id}-${cell}`, hidden, parameters: parameterCount({ ...model, cell, hidden }) };
+    }),
+    status: 'running',
+  };
+  writeJsonAtomic(path.join(dir, COMPARE_FILE), spec);
+  return { ...spec, dir };
+}
+
+/** The TrainConfig of one cell of the experiment: same everything, its own cell and hidden size. */
+export function cellConfig(base: TrainConfig, run: CompareSpec['runs'][number]): TrainConfig {
+  return {
+    ...base,
+    gradEvery: base.gradEvery > 0 ? base.gradEvery : 10,
+    model: { ...base.model, cell: run.cell, hidden: run.hidden },
+  };
+}
+
+function readEvents(file: string): TrainEvent[] {
+  try {
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as TrainEvent);
+  } catch {
+    return [];
+  }
+}
+
+/** Reads the experiment's runs back from disk (metrics.jsonl and status.json) into table rows. */
+export function summarizeCompare(dir: string): CompareRow[] {
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, COMPARE_FILE), 'utf8')) as CompareSpec;
+  const runsRoot = path.dirname(dir);
+  return spec.runs.map((r) => {
+    const runDir = path.join(runsRoot, r.runId);
+    const events = readEvents(path.join(runDir, 'metrics.jsonl'));
+    let status = 'not run';
+    try {
+      status = (JSON.parse(fs.readFileSync(path.join(runDir, 'status.json'), 'utf8')) as RunStatus).status;
+    } catch {
+      // never started (cancelled before its turn)
+    }
+    const done = [...events].reverse().find((e) => e.type === 'done');
+    const evals = events.filter((e) => e.type === 'eval');
+    const lastEval = evals[evals.length - 1];
+    const steps = events.filter((e) => e.type === 'step');
+    const lastStep = steps[steps.length - 1];
+    const start = events.find((e) => e.type === 'start');
+    const end = events[events.length - 1];
+    const valLoss =
+      done?.type === 'done' && done.valLoss !== null
+        ? done.valLoss
+        : lastEval?.type === 'eval'
+          ? lastEval.valLoss
+          : null;
+    const bpc =
+      done?.type === 'done' && done.bpc !== null ? done.bpc : lastEval?.type === 'eval' ? lastEval.bpc : null;
+    return {
+      cell: r.cell,
+      runId: r.runId,
+      hidden: r.hidden,
+      parameters: r.parameters,
+      status,
+      steps: lastStep?.type === 'step' ? lastStep.step : 0,
+      valLoss,
+      bpc,
+      tokensPerSec:
+        lastStep?.type === 'step' && lastStep.elapsedSeconds > 0
+          ? lastStep.tokensSeen / lastStep.elapsedSeconds
+          : null,
+      wallSeconds: start && end ? (end.time - start.time) / 1000 : null,
+      gradientRatio: gradientRatio(
+        events.filter(
+          (e): e is Extract<TrainEvent, { type: 'timestepGradients' }> => e.type === 'timestepGradients',
+        ),
+      ),
+    };
+  });
+}
+
+const fmt = (v: number | null, digits: number) => (v === null ? '–' : v.toFixed(digits));
+
+export function compareMarkdown(
+  spec: Pick<CompareSpec, 'id' | 'folder' | 'targetParameters'>,
+  rows: CompareRow[],
+): string {
+  const lines = [
+    `# Compare cells: ${spec.id}`,
+    '',
+    `Folder \`${spec.folder}\`; every cell sized to about ${spec.targetParameters.toLocaleString('en-US')} parameters; one split and seed.`,
+    '',
+    '| cell | hidden | parameters | steps | val loss | bits/char | tokens/s | wall time | ‖∂L_T/∂h_1‖ / ‖∂L_T/∂h_T‖ | status |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.cell} | ${r.hidden} | ${r.parameters.toLocaleString('en-US')} | ${r.steps} | ${fmt(r.valLoss, 4)} | ${fmt(r.bpc, 3)} | ${r.tokensPerSec === null ? '–' : Math.round(r.tokensPerSec).toLocaleString('en-US')} | ${r.wallSeconds === null ? '–' : `${r.wallSeconds.toFixed(1)} s`} | ${r.gradientRatio === null ? '–' : r.gradientRatio.toExponential(2)} | ${r.status} |`,
+    ),
+    '',
+    'The last column is the vanishing gradient as one number: how much of the gradient that enters the top layer at the',
+    "window's last step is left after flowing back to its first step (median over recorded steps). Far below 1: vanishing;",
+    'above 1: exploding.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Writes the table (compare.md) and the rows into compare.json; returns the Markdown. */
+export function finishCompare(
+  dir: string,
+  status: CompareSpec['status'],
+): { rows: CompareRow[]; markdown: string } {
+  const file = path.join(dir, COMPARE_FILE);
+  const spec = JSON.parse(fs.readFileSync(file, 'utf8')) as CompareSpec;
+  const rows = summarizeCompare(dir);
+  const markdown = compareMarkdown(spec, rows);
+  fs.writeFileSync(path.join(dir, COMPARE_TABLE), markdown);
+  writeJsonAtomic(file, { ...spec, status, rows });
+  return { rows, markdown };
+}
