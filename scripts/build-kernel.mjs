@@ -4,10 +4,11 @@ import { readFileSync, writeFileSync } from 'fs';
 import wabtInit from 'wabt';
 
 const dir = 'src/engine/inference';
+const FEATURES = { simd: true, threads: true };
 export async function assemble(source) {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat('kernel.wat', source, { simd: true });
-  mod.validate();
+  const mod = wabt.parseWat('kernel.wat', source, FEATURES);
+  mod.validate(FEATURES);
   const { buffer } = mod.toBinary({ log: false, write_debug_names: false });
   mod.destroy();
   return Buffer.from(buffer).toString('base64');

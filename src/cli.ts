@@ -54,6 +54,7 @@ interface TrainFlags {
   weightDecay?: number;
   clip?: number;
   schedule?: 'constant' | 'cosine' | 'step';
+  init?: 'pytorch' | 'keras';
   warmup?: number;
   steps?: number;
   epochs?: number;
@@ -77,6 +78,7 @@ function overridesFrom(f: TrainFlags): TrainOverrides {
       embedding: f.embedding,
       dropout: f.dropout,
     },
+    init: f.init,
     tokenizer: f.tokenizer,
     vocabSize: f.vocabSize,
     seqLen: f.seqLen,
@@ -112,7 +114,13 @@ function trainFlags(cmd: Command, withModel: boolean): Command {
       .option('--layers <n>', 'recurrent layers', int('--layers'))
       .option('--embedding <n>', 'embedding size', int('--embedding'))
       .addOption(new Option('--tokenizer <kind>', 'tokenizer').choices(['char', 'word', 'bpe']))
-      .option('--vocab-size <n>', 'vocabulary size (word top-K, bpe total, char cap)', int('--vocab-size'));
+      .option('--vocab-size <n>', 'vocabulary size (word top-K, bpe total, char cap)', int('--vocab-size'))
+      .addOption(
+        new Option('--init <scheme>', "initialisation: PyTorch's defaults or Keras'").choices([
+          'pytorch',
+          'keras',
+        ]),
+      );
   }
   return cmd
     .option('--dropout <p>', 'dropout between layers', num('--dropout'))

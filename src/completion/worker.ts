@@ -1,6 +1,7 @@
 // The completion worker: holds the model and every document's recurrent state, off the extension
 // host's main thread. No TF.js here: the fast path needs only the checkpoint's weights.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { MessagePort, parentPort, receiveMessageOnPort } from 'worker_threads';
 import { loadCheckpoint } from '../engine/checkpoint';
@@ -33,10 +34,12 @@ function stampOf(dir: string): string | undefined {
 function completerFor(dir: string): Completer {
   const stamp = stampOf(dir);
   if (stamp === undefined) {
+    loaded?.completer.model.dispose?.();
     loaded = undefined;
     throw Object.assign(new Error(`the checkpoint ${dir} no longer exists`), { failure: 'gone' });
   }
   if (loaded?.dir === dir && loaded.stamp === stamp) return loaded.completer;
+  loaded?.completer.model.dispose?.();
   loaded = undefined;
   let data;
   try {
@@ -45,8 +48,10 @@ function completerFor(dir: string): Completer {
     throw Object.assign(new Error(describeError(err)), { failure: 'corrupt' });
   }
   const { model: config, tokenizer } = data.manifest;
+  // Two threads split every product when there are cores for it (bench: see README).
+  const threads = os.cpus().length >= 2 && process.env.SEQLAB_COMPLETION_THREADS !== '1' ? 2 : 1;
   const model = simdKernelAvailable()
-    ? new FastInferenceModel(config, data.weights)
+    ? new FastInferenceModel(config, data.weights, { threads })
     : new InferenceModel(config, data.weights);
   loaded = { dir, stamp, completer: new Completer(model, tokenizerFromJSON(tokenizer)) };
   return loaded.completer;

@@ -4,6 +4,7 @@ import { SeqLabError } from '../engine/errors';
 /** Keys of `seqlab.training.*` settings and of a folder's seqlab.json, flat as a user writes them. */
 export const MODEL_KEYS = ['cell', 'activation', 'hidden', 'layers', 'embedding', 'dropout'] as const;
 export const TRAIN_KEYS = [
+  'init',
   'tokenizer',
   'vocabSize',
   'seqLen',

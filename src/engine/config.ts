@@ -18,8 +18,17 @@ export interface ModelConfig {
   dropout: number;
 }
 
+/** Initialisation and bias parametrization: PyTorch's defaults, or Keras'. */
+export type InitScheme = 'pytorch' | 'keras';
+
 export interface TrainConfig {
   model: Omit<ModelConfig, 'vocabSize'>;
+  /**
+   * 'pytorch': PyTorch's default initialisation, and its two summed biases (b_ih + b_hh) for
+   * LSTM and RNN, trained as one bias at twice the learning rate, which is exactly equivalent.
+   * 'keras': Keras' initialisation and one bias.
+   */
+  init: InitScheme;
   tokenizer: TokenizerKind;
   /** Char: cap (0 = all code points). Word: top-K. BPE: total vocab incl. the 256 bytes. */
   vocabSize: number;
@@ -56,6 +65,7 @@ export interface TrainConfig {
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   model: { cell: 'lstm', activation: 'tanh', embedding: 64, hidden: 256, layers: 2, dropout: 0 },
+  init: 'pytorch',
   tokenizer: 'char',
   vocabSize: 0,
   seqLen: 64,
@@ -113,6 +123,7 @@ export const PRESETS: Record<PresetName, TrainOverrides> = {
   },
   'keras-seed': {
     model: { cell: 'lstm', embedding: 128, hidden: 256, layers: 2 },
+    init: 'keras',
     tokenizer: 'word',
     vocabSize: 10000,
     seqLen: 32,
@@ -182,6 +193,7 @@ export function validateConfig(c: TrainConfig): TrainConfig {
     bad('vocabSize', `${c.vocabSize} is too small for bpe`, 'BPE needs at least 257 (256 bytes + merges).');
   if (!['adam', 'sgd', 'rmsprop'].includes(c.optimizer))
     bad('optimizer', JSON.stringify(c.optimizer), 'Use adam, sgd or rmsprop.');
+  if (!['pytorch', 'keras'].includes(c.init)) bad('init', JSON.stringify(c.init), 'Use pytorch or keras.');
   if (!['constant', 'cosine', 'step'].includes(c.schedule))
     bad('schedule', JSON.stringify(c.schedule), 'Use constant, cosine or step.');
   if (!['wasm', 'cpu'].includes(c.backend)) bad('backend', JSON.stringify(c.backend), 'Use wasm or cpu.');

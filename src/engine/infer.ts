@@ -17,6 +17,8 @@ export interface StepModel {
   step(s: InferState, token: number): void;
   /** Next-token logits from the top layer's state. */
   logits(s: InferState, out?: Float32Array): Float32Array;
+  /** Releases threads or memory the model holds, if any. */
+  dispose?(): void;
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));

@@ -6,6 +6,8 @@ export interface OptimizerOptions {
   momentum: number;
   /** Decoupled weight decay (AdamW-style), applied to kernels only, never to biases. */
   weightDecay: number;
+  /** Per-parameter learning-rate multipliers (default 1). */
+  lrScale?: Record<string, number>;
 }
 
 /**
@@ -29,13 +31,14 @@ export class Optimizer {
     return v;
   }
 
-  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number): void {
+  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr0: number): void {
     this.step++;
     const t = this.step;
     const { kind, momentum, weightDecay } = this.opts;
     tf.tidy(() => {
       for (const [name, g] of grads) {
         const p = params.get(name)!;
+        const lr = lr0 * (this.opts.lrScale?.[name] ?? 1);
         let update: tf.Tensor;
         if (kind === 'adam') {
           const b1 = 0.9;

@@ -225,6 +225,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           { ...base, layers: base.layers + 1 },
           base.layers,
           new Rng(config.seed + 1),
+          config.init ?? 'pytorch',
         );
         for (const [k, v] of extra) weights.set(k, v);
       }
@@ -304,11 +305,18 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     setStatus({ status: 'running', pid: process.pid, step: startStep });
 
     // ---- model and optimizer ----
-    model = new LanguageModel(fullModelConfig, weights ?? initWeights(fullModelConfig, config.seed));
+    const init = config.init ?? 'pytorch'; // checkpoints from before the option resume as pytorch
+    model = new LanguageModel(fullModelConfig, weights ?? initWeights(fullModelConfig, config.seed, init));
+    const lrScale: Record<string, number> = {};
+    // PyTorch's b_ih + b_hh: two parameters with the same gradient move together, each by one
+    // optimizer step, which is one bias moving two steps (for Adam, RMSprop and SGD alike).
+    if (init === 'pytorch' && fullModelConfig.cell !== 'gru')
+      for (let l = 0; l < fullModelConfig.layers; l++) lrScale[`layer_${l}/bias`] = 2;
     optimizer = new Optimizer({
       kind: config.optimizer,
       momentum: config.momentum,
       weightDecay: config.weightDecay,
+      lrScale,
     });
     optimizer.step = startStep;
     for (const e of optState) optimizer.slots.set(e.name, tf.variable(tf.tensor(e.data, e.shape), false));

@@ -127,12 +127,12 @@ try {
   let menuSeen = false;
   // Right-click → "Train RNN on Folder…", retried: right after load the menu item may not be
   // contributed yet, and a click while the menu animates can be lost.
-  async function trainViaMenu(row, expect) {
+  async function trainViaMenu(row, expect, label = 'Train RNN on Folder') {
     for (let attempt = 0; attempt < 30; attempt++) {
       await page.keyboard.press('Escape');
       await row.click({ button: 'right' });
       const item = page
-        .locator('.context-view .monaco-menu .action-item', { hasText: 'Train RNN on Folder' })
+        .locator('.context-view .monaco-menu .action-item', { hasText: label })
         .first();
       try {
         await item.waitFor({ timeout: 2000 });
@@ -140,7 +140,7 @@ try {
         await page.waitForTimeout(1000);
         continue;
       }
-      if (!menuSeen) await shot('1-explorer-context-menu');
+      if (!menuSeen && label === 'Train RNN on Folder') await shot('1-explorer-context-menu');
       menuSeen = true;
       await item.hover();
       await item.click();
@@ -390,6 +390,33 @@ try {
   const saved = await savedText();
   check('Tab accepts the rest of the completion', saved === prefix + ghostText, JSON.stringify(saved));
   await shot('12-completion-accepted');
+
+  // 12. Compare cells from the explorer menu: three runs grouped in the tree, the table as a
+  // Markdown preview. A short budget: the point is the flow, not the numbers.
+  fs.writeFileSync(path.join(ws, 'corpus', 'seqlab.json'), JSON.stringify({ preset: 'tiny', steps: 60, evalEvery: 30 }));
+  await page.locator('.activitybar .action-item a[aria-label^="Explorer"], .activitybar .action-label[aria-label^="Explorer"]').first().click();
+  const corpusRow = page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^corpus$/ }).first();
+  const previewTab = page.locator('.tabs-container .tab', { hasText: /compare\.md/ }).first();
+  const compareStarted = await trainViaMenu(corpusRow, page.locator('.notifications-toasts .notification-toast', { hasText: 'SeqLab' }).first(), 'Compare Cells on Folder');
+  check('explorer menu offers "Compare Cells on Folder…" and it starts', compareStarted);
+  await previewTab.waitFor({ timeout: 180_000 });
+  await page.waitForTimeout(1500);
+  const previewFrame = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+  const tableText = await previewFrame.locator('table').first().innerText({ timeout: 20_000 }).catch(() => '');
+  check(
+    'the comparison table opens as a Markdown preview with a row per cell',
+    ['rnn', 'lstm', 'gru'].every((c) => new RegExp(`^${c}\\s`, 'm').test(tableText)),
+    tableText.split('\n').slice(0, 4).join(' | '),
+  );
+  await shot('13-compare-table');
+  await page
+    .locator('.activitybar .action-item a[aria-label^="SeqLab"], .activitybar .action-label[aria-label^="SeqLab"]')
+    .first()
+    .click();
+  const group = page.locator('.monaco-list-row', { hasText: /^Compare RNN · LSTM · GRU/ }).first();
+  await group.waitFor({ timeout: 20_000 }).catch(() => {});
+  check('the three runs are grouped under the experiment in the Checkpoints tree', await group.isVisible());
+  await shot('14-compare-tree');
 } catch (err) {
   failed++;
   console.log(`✘ e2e aborted: ${err?.stack ?? err}`);

@@ -1,5 +1,7 @@
 import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'child_process';
+import * as path from 'path';
 import { initBackend } from '../../src/engine/backend';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { DEFAULT_TRAIN_CONFIG, ModelConfig, mergeConfig } from '../../src/engine/config';
@@ -185,5 +187,40 @@ test('bpe model: a word cut inside a token is continued at the byte level', asyn
   ]) {
     const [s] = c.complete(prefix, prefix, 0, o).items;
     assert.ok(s?.startsWith(rest), `completion of ${JSON.stringify(prefix)}: ${JSON.stringify(s)}`);
+  }
+});
+
+test('the committed kernel bytes are assembled from kernel.wat', () => {
+  const root = path.resolve(__dirname, '../../..');
+  // Exits 1 (and this throws) when src/engine/inference/kernelWasm.ts is stale.
+  execFileSync(process.execPath, ['scripts/build-kernel.mjs', '--check'], { cwd: root, stdio: 'pipe' });
+});
+
+test('two threads give the same logits as one, bit for bit', () => {
+  for (const cell of ['lstm', 'gru', 'rnn'] as const) {
+    // Big enough that the products are split between the threads.
+    const config: ModelConfig = {
+      cell,
+      activation: 'tanh',
+      vocabSize: 40,
+      embedding: 16,
+      hidden: 192,
+      layers: 2,
+      dropout: 0,
+    };
+    const w = initWeights(config, 4);
+    const one = new FastInferenceModel(config, w);
+    const two = new FastInferenceModel(config, w, { threads: 2 });
+    try {
+      const [s1, s2] = [one.newState(), two.newState()];
+      for (let i = 0; i < 50; i++) {
+        one.step(s1, (i * 7) % 40);
+        two.step(s2, (i * 7) % 40);
+      }
+      assert.deepEqual(Array.from(two.logits(s2)), Array.from(one.logits(s1)), cell);
+      assert.deepEqual(Array.from(s2.h[1]), Array.from(s1.h[1]), `${cell} top state`);
+    } finally {
+      two.dispose();
+    }
   }
 });

@@ -1,15 +1,42 @@
+import { Worker } from 'worker_threads';
 import type { ModelConfig } from '../config';
 import type { InferState, StepModel } from '../infer';
 import { gateCount, type Weights } from '../model/shapes';
 import { KERNEL_WASM_BASE64 } from './kernelWasm';
 
 interface Kernel {
-  memory: WebAssembly.Memory;
   matvec(w: number, x: number, y: number, nIn: number, nOut: number): void;
-  lstm_cell(zx: number, zh: number, c: number, h: number, hp: number): void;
-  gru_cell(zx: number, zh: number, h: number, hp: number): void;
-  rnn_cell(zx: number, zh: number, h: number, hp: number, relu: number): void;
+  lstm_cell(zx: number, zh: number, c: number, h: number, n: number, stride: number): void;
+  gru_cell(zx: number, zh: number, h: number, n: number, stride: number): void;
+  rnn_cell(zx: number, zh: number, h: number, n: number, relu: number): void;
 }
+
+/**
+ * The helper thread: waits for a job in the shared control block (spinning briefly, then
+ * sleeping), runs its half with the same kernel on the same memory, and signals done.
+ * ctl: [0] job sequence (-1: quit), [1] done sequence, [2] op, [3..8] arguments.
+ */
+const HELPER = `
+const { workerData } = require('worker_threads');
+const { module, memory, ctl } = workerData;
+const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const c = new Int32Array(ctl);
+const ops = [k.matvec, k.lstm_cell, k.gru_cell, k.rnn_cell];
+let seen = 0;
+for (;;) {
+  let spins = 0;
+  while (Atomics.load(c, 0) === seen) if (++spins > 100000) { Atomics.wait(c, 0, seen, 50); spins = 0; }
+  seen = Atomics.load(c, 0);
+  if (seen < 0) break;
+  ops[c[2]](c[3], c[4], c[5], c[6], c[7], c[8]);
+  Atomics.store(c, 1, seen);
+}
+`;
+
+const OP = { matvec: 0, lstm: 1, gru: 2, rnn: 3 } as const;
+
+/** Products smaller than this (multiply-adds) are not worth a thread handoff (~1 µs). */
+const SPLIT_MIN = 32 * 1024;
 
 let compiled: WebAssembly.Module | undefined;
 
@@ -38,6 +65,9 @@ const ceil8 = (n: number): number => (n + 7) & ~7;
  */
 export class FastInferenceModel implements StepModel {
   private readonly k: Kernel;
+  private helper?: Worker;
+  private ctl?: Int32Array;
+  private seq = 0;
   private readonly mem: Float32Array;
   private readonly hp: number;
   private readonly zRows: number;
@@ -55,9 +85,14 @@ export class FastInferenceModel implements StepModel {
   private readonly lo: number;
   private readonly folded: number;
 
+  /**
+   * `threads: 2` runs half of every product (and of the gate math) on a helper thread: the
+   * results are the same bit for bit, each output being computed by the same code either way.
+   */
   constructor(
     readonly config: ModelConfig,
     weights: Weights,
+    opts: { threads?: 1 | 2 } = {},
   ) {
     if (!simdKernelAvailable()) throw new Error('WebAssembly SIMD is not available in this runtime');
     const { cell, hidden: H, layers, embedding: E, vocabSize: V } = config;
@@ -93,12 +128,11 @@ export class FastInferenceModel implements StepModel {
     const embBuf = alloc(Ep);
     this.folded = alloc(V * zRows);
 
-    const instance = new WebAssembly.Instance(compiled!, {});
-    this.k = instance.exports as unknown as Kernel;
-    // Sized once here and never grown again, so the Float32Array view stays valid.
-    const pages = Math.ceil((top * 4) / 65536) - this.k.memory.buffer.byteLength / 65536;
-    if (pages > 0) this.k.memory.grow(pages);
-    const mem = (this.mem = new Float32Array(this.k.memory.buffer));
+    // Sized once and never grown, so the Float32Array view stays valid; shared, for the helper.
+    const pages = Math.ceil((top * 4) / 65536);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    this.k = new WebAssembly.Instance(compiled!, { env: { memory } }).exports as unknown as Kernel;
+    const mem = (this.mem = new Float32Array(memory.buffer));
 
     // Output unit j of a gate-stacked matrix lands at row (gate · hp + unit).
     const row = (j: number, stacked: boolean): number => (stacked ? Math.floor(j / H) * hp + (j % H) : j);
@@ -131,6 +165,14 @@ export class FastInferenceModel implements StepModel {
     putPanels(this.wo, get('output/kernel'), H, V, hp, false);
     putVector(this.bo, get('output/bias'), false);
 
+    if (opts.threads === 2) {
+      const ctl = new SharedArrayBuffer(16 * 4);
+      this.ctl = new Int32Array(ctl);
+      this.helper = new Worker(HELPER, { eval: true, workerData: { module: compiled, memory, ctl } });
+      // An idle helper must not keep a process alive.
+      this.helper.unref();
+    }
+
     // Fold embedding · W_x + b_in for every token, with the kernel itself.
     const emb = get('embedding');
     for (let v = 0; v < V; v++) {
@@ -162,18 +204,62 @@ export class FastInferenceModel implements StepModel {
       if (l === 0) mem.copyWithin(zx, this.folded + token * zRows, this.folded + (token + 1) * zRows);
       else {
         mem.copyWithin(zx, this.bIn[l], this.bIn[l] + zRows);
-        k.matvec(this.wx[l] * 4, this.hBuf[l - 1] * 4, zx * 4, hp, zRows);
+        this.matvec(this.wx[l] * 4, this.hBuf[l - 1] * 4, zx * 4, hp, zRows);
       }
       mem.copyWithin(zh, this.bRec[l], this.bRec[l] + zRows);
-      k.matvec(this.wh[l] * 4, h * 4, zh * 4, hp, zRows);
+      this.matvec(this.wh[l] * 4, h * 4, zh * 4, hp, zRows);
       if (cell === 'lstm') {
         mem.set(s.c[l], this.cBuf[l]);
-        k.lstm_cell(zx * 4, zh * 4, this.cBuf[l] * 4, h * 4, hp);
+        this.cell(OP.lstm, [zx * 4, zh * 4, this.cBuf[l] * 4, h * 4], hp);
         s.c[l].set(mem.subarray(this.cBuf[l], this.cBuf[l] + s.c[l].length));
-      } else if (cell === 'gru') k.gru_cell(zx * 4, zh * 4, h * 4, hp);
+      } else if (cell === 'gru') this.cell(OP.gru, [zx * 4, zh * 4, h * 4], hp);
       else k.rnn_cell(zx * 4, zh * 4, h * 4, hp, this.config.activation === 'relu' ? 1 : 0);
       s.h[l].set(mem.subarray(h, h + s.h[l].length));
     }
+  }
+
+  /** y += W x, the second half of the output rows on the helper thread when there is one. */
+  private matvec(w: number, x: number, y: number, nIn: number, nOut: number): void {
+    if (!this.ctl || nIn * nOut < SPLIT_MIN) return this.k.matvec(w, x, y, nIn, nOut);
+    const mine = Math.ceil(nOut / 16) * 8; // whole panels of 8 rows
+    this.handoff(OP.matvec, [w + mine * nIn * 4, x, y + mine * 4, nIn, nOut - mine]);
+    this.k.matvec(w, x, y, nIn, mine);
+    this.join();
+  }
+
+  /** Gate math over hp units, split by units between the threads. */
+  private cell(op: 1 | 2, ptrs: number[], hp: number): void {
+    const run = (p: number[], n: number) =>
+      op === OP.lstm
+        ? this.k.lstm_cell(p[0], p[1], p[2], p[3], n, hp)
+        : this.k.gru_cell(p[0], p[1], p[2], n, hp);
+    if (!this.ctl || hp < 64) return run(ptrs, hp);
+    const mine = Math.ceil(hp / 8) * 4;
+    this.handoff(op, [...ptrs.map((p) => p + mine * 4), hp - mine, hp]);
+    run(ptrs, mine);
+    this.join();
+  }
+
+  private handoff(op: number, args: number[]): void {
+    const c = this.ctl!;
+    c[2] = op;
+    for (let i = 0; i < args.length; i++) c[3 + i] = args[i];
+    Atomics.store(c, 0, ++this.seq);
+    Atomics.notify(c, 0);
+  }
+
+  private join(): void {
+    const c = this.ctl!;
+    while (Atomics.load(c, 1) !== this.seq);
+  }
+
+  /** Stops the helper thread, if any. */
+  dispose(): void {
+    if (!this.ctl) return;
+    Atomics.store(this.ctl, 0, -1);
+    Atomics.notify(this.ctl, 0);
+    void this.helper?.terminate();
+    this.ctl = undefined;
   }
 
   logits(s: InferState, out = new Float32Array(this.config.vocabSize)): Float32Array {
@@ -183,7 +269,7 @@ export class FastInferenceModel implements StepModel {
     mem.set(s.h[layers - 1], h);
     const rows = ceil8(V);
     mem.copyWithin(lo, this.bo, this.bo + rows);
-    this.k.matvec(this.wo * 4, h * 4, lo * 4, this.hp, rows);
+    this.matvec(this.wo * 4, h * 4, lo * 4, this.hp, rows);
     out.set(mem.subarray(lo, lo + V));
     return out;
   }

@@ -9,11 +9,13 @@
 ;; aligned to 16; n_in is a multiple of 4 and n_out a multiple of 8.
 ;;
 ;; The cell functions apply the gate math to the pre-activations zx (input side, bias included)
-;; and zh (recurrent side), laid out as G blocks of hp floats (hp = hidden rounded up to 4).
+;; and zh (recurrent side), laid out as G blocks of $stride floats (hidden rounded up to 4); they
+;; process $n units (a multiple of 4) from where the pointers start, so two threads can split them.
 ;; exp uses Cephes' expf polynomial (relative error ~1e-7): calling Math.exp and Math.tanh from JS
 ;; cost more than the matrix products.
 (module
-  (memory (export "memory") 1)
+  ;; Shared, so that a second thread can take half of each product (see fastModel.ts).
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; y[j] += sum_i W[i, j] * x[i] for j in [0, n_out), W in the panel layout above.
   (func $matvec (export "matvec")
@@ -98,10 +100,10 @@
       (v128.const f32x4 1 1 1 1)))
 
   ;; LSTM (gates i, f, g, o): c = f c + i g; h = o tanh(c)
-  (func (export "lstm_cell") (param $zx i32) (param $zh i32) (param $c i32) (param $h i32) (param $hp i32)
+  (func (export "lstm_cell") (param $zx i32) (param $zh i32) (param $c i32) (param $h i32) (param $n i32) (param $stride i32)
     (local $end i32) (local $b i32) (local $i v128) (local $f v128) (local $g v128) (local $o v128) (local $cv v128)
-    (local.set $b (i32.shl (local.get $hp) (i32.const 2)))
-    (local.set $end (i32.add (local.get $h) (local.get $b)))
+    (local.set $b (i32.shl (local.get $stride) (i32.const 2)))
+    (local.set $end (i32.add (local.get $h) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $h) (local.get $end)))
       (local.set $i (call $sigmoid4 (f32x4.add (v128.load (local.get $zx)) (v128.load (local.get $zh)))))
@@ -123,10 +125,10 @@
       (br $l))))
 
   ;; GRU, Keras' reset_after form (gates z, r, n): n = tanh(x_n + r (h_n)); h = n + z (h - n)
-  (func (export "gru_cell") (param $zx i32) (param $zh i32) (param $h i32) (param $hp i32)
+  (func (export "gru_cell") (param $zx i32) (param $zh i32) (param $h i32) (param $n_units i32) (param $stride i32)
     (local $end i32) (local $b i32) (local $z v128) (local $r v128) (local $n v128)
-    (local.set $b (i32.shl (local.get $hp) (i32.const 2)))
-    (local.set $end (i32.add (local.get $h) (local.get $b)))
+    (local.set $b (i32.shl (local.get $stride) (i32.const 2)))
+    (local.set $end (i32.add (local.get $h) (i32.shl (local.get $n_units) (i32.const 2))))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $h) (local.get $end)))
       (local.set $z (call $sigmoid4 (f32x4.add (v128.load (local.get $zx)) (v128.load (local.get $zh)))))
@@ -143,9 +145,9 @@
       (br $l))))
 
   ;; Vanilla RNN: h = tanh(zx + zh), or relu when $relu is 1
-  (func (export "rnn_cell") (param $zx i32) (param $zh i32) (param $h i32) (param $hp i32) (param $relu i32)
+  (func (export "rnn_cell") (param $zx i32) (param $zh i32) (param $h i32) (param $n i32) (param $relu i32)
     (local $end i32) (local $a v128)
-    (local.set $end (i32.add (local.get $h) (i32.shl (local.get $hp) (i32.const 2))))
+    (local.set $end (i32.add (local.get $h) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $h) (local.get $end)))
       (local.set $a (f32x4.add (v128.load (local.get $zx)) (v128.load (local.get $zh))))
