@@ -11,6 +11,9 @@ const SCHEMES = new Set(['file', 'untitled', 'vscode-remote']);
  * token drops superseded requests before they cost anything.
  */
 export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider {
+  /** Longest synchronous stretch of a request on the extension host's thread, in ms (diagnostics). */
+  maxMainThreadMs = 0;
+
   constructor(private readonly ctl: CompletionController) {}
 
   async provideInlineCompletionItems(
@@ -25,14 +28,18 @@ export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider
     if (!s.enabled) return undefined;
     if (s.debounceMs > 0) await new Promise((r) => setTimeout(r, s.debounceMs));
     if (token.isCancellationRequested) return undefined;
+    let t0 = performance.now();
     const cursor = document.offsetAt(position);
     // Four windows' worth: the worker keeps reading incrementally until its stream is that long.
     const start = Math.max(0, cursor - 4 * s.options.maxContext);
     const text = document.getText(new vscode.Range(document.positionAt(start), position));
-    const reply = await this.ctl.client.request(
+    const pending = this.ctl.client.request(
       { checkpoint, docId: document.uri.toString(), text, textStart: start, options: s.options },
       token,
     );
+    this.maxMainThreadMs = Math.max(this.maxMainThreadMs, performance.now() - t0);
+    const reply = await pending;
+    t0 = performance.now();
     if (reply.type === 'failed') {
       await this.ctl.handle(reply);
       return undefined;
@@ -40,6 +47,8 @@ export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider
     if (reply.type !== 'result' || token.isCancellationRequested) return undefined;
     this.ctl.lastResult = reply;
     const at = new vscode.Range(position, position);
-    return reply.items.map((t) => new vscode.InlineCompletionItem(t, at));
+    const items = reply.items.map((t) => new vscode.InlineCompletionItem(t, at));
+    this.maxMainThreadMs = Math.max(this.maxMainThreadMs, performance.now() - t0);
+    return items;
   }
 }

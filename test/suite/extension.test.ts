@@ -189,7 +189,7 @@ suite('SeqLab in a real VS Code extension host', () => {
     );
     assert.ok(items![0].range!.isEmpty && items![0].range!.start.isEqual(editor.selection.active));
     log(
-      `worker: ${api.completion.controller.lastResult?.ms.toFixed(2)} ms, ${api.completion.controller.lastResult?.syncSteps} steps`,
+      `worker: ${api.completion.controller.lastResult?.ms.toFixed(2)} ms, ${api.completion.controller.lastResult?.syncSteps} steps; longest stretch on the host thread so far: ${api.completion.provider.maxMainThreadMs.toFixed(2)} ms`,
     );
 
     await vscode.commands.executeCommand('type', { text: 'x' });
