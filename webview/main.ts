@@ -75,8 +75,8 @@ app.append(toolbar, runsBox, grid, el('h3', undefined, 'Samples'), samplesBox);
 const panels = {
   loss: panel('Loss', 'chart-loss'),
   grad: panel('Gradient norm before clipping (per layer: thin)', 'chart-grad'),
-  time: panel('Gradients through time: ‖∂L/∂h_t‖ at the latest recorded step', 'chart-time'),
-  heat: panel('‖∂L/∂h_t‖ over training (layer 0; colour: log scale)', 'chart-heat'),
+  time: panel('Gradients through time: ‖∂L_T/∂h_t‖ at the latest recorded step', 'chart-time'),
+  heat: panel('‖∂L_T/∂h_t‖ over training (layer 0; colour: log scale)', 'chart-heat'),
   rate: panel('Learning rate and tokens/s', 'chart-rate'),
 };
 type ChartKey = keyof typeof panels;
@@ -184,7 +184,8 @@ function renderRuns(): void {
   runsBox.append(
     dataGrid(
       ['', 'run', 'cell', 'size', 'tokenizer', 'parent', 'state', ''],
-      '44px 2fr 0.7fr 0.7fr 0.8fr 1.6fr 1fr 110px',
+      // Minimum widths keep words whole in a narrow panel (it scrolls sideways instead).
+      '44px minmax(160px, 2fr) minmax(52px, 0.7fr) minmax(64px, 0.7fr) minmax(72px, 0.8fr) minmax(90px, 1.6fr) minmax(76px, 1fr) 110px',
       rows,
     ),
   );
@@ -401,8 +402,18 @@ function drawTime(sel: ReturnType<typeof selectedRuns>): void {
   }
   draw('time', series, d, {
     scales: { x: { time: false }, y: { distr: 3 } },
-    axes: [{ label: `t (step ${tg?.step ?? '–'})` }, {}],
+    // Vanishing gradients span many decades: label them as powers of ten, never as "0".
+    axes: [
+      { label: `t (step ${tg?.step ?? '–'})` },
+      { values: (_u: unknown, vals: number[]) => vals.map(sci) },
+    ],
   });
+}
+
+/** Axis label for a value on a log scale: 0.01, 0.1, 1, 10 as they are; 1e-5 and 1e+4 beyond. */
+function sci(v: number | null): string {
+  if (v == null) return '';
+  return v >= 0.01 && v < 1000 ? String(+v.toPrecision(2)) : v.toExponential(0);
 }
 
 /** A colour from dark blue (small) through teal to yellow (large), for u in [0, 1]. */
@@ -457,7 +468,7 @@ function drawHeat(sel: ReturnType<typeof selectedRuns>): void {
     ctx.restore();
   };
   const label = recs.length
-    ? `colour: log₁₀ ‖∂L/∂h_t‖ from ${lo.toFixed(1)} to ${hi.toFixed(1)}`
+    ? `colour: log₁₀ ‖∂L_T/∂h_t‖ from ${lo.toFixed(1)} to ${hi.toFixed(1)}`
     : 'no gradient profiles yet';
   const u = draw('heat', [{ label, stroke: 'transparent' }], d, {
     scales: {

@@ -79,14 +79,15 @@ export async function compareCommand(
   const { rows } = finishCompare(plan.dir, status);
   ctx.tree.refresh();
   if (args?.open !== false) {
-    await vscode.commands.executeCommand(
-      'markdown.showPreview',
-      vscode.Uri.file(path.join(plan.dir, COMPARE_TABLE)),
-    );
+    // The dashboard with the runs overlaid, and the table beside it: both in view.
     const ran = rows
       .filter((r) => r.status !== 'not run')
       .map((r) => path.join(path.dirname(plan.dir), r.runId));
     if (ran.length) ctx.dashboard.open(ran);
+    await vscode.commands.executeCommand(
+      'markdown.showPreviewToSide',
+      vscode.Uri.file(path.join(plan.dir, COMPARE_TABLE)),
+    );
   }
   return { dir: plan.dir, status, rows };
 }

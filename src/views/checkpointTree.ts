@@ -265,6 +265,8 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
       for (const run of runs) {
         const c = run.checkpoints.find((x) => x.dir === checkpointDir);
         if (c && this.view) {
+          // reveal() on a view that is not showing can resolve without selecting anything.
+          if (!this.view.visible) await vscode.commands.executeCommand('workbench.view.extension.seqlab');
           await this.view.reveal(new CheckpointItem(c, run, this.completionCheckpoint() === c.dir), {
             select: true,
             focus: true,

@@ -299,9 +299,12 @@ try {
 
   // 9. A run of 100,000 steps loads from metrics.jsonl and is drawn downsampled.
   const bigRow = wv.locator('vscode-data-grid-row', { hasText: '000000' }).first();
-  await bigRow.locator('vscode-checkbox').first().click();
   let bigPoints = 0;
+  // The runs table re-renders when the tree refreshes (the stopped run's files): a click that
+  // lands during a re-render is lost, so click again while the run is not selected.
   for (let i = 0; i < 120 && bigPoints < 100_000; i++) {
+    if (i % 20 === 0 && !(await bigRow.locator('vscode-checkbox').first().evaluate((e) => e.checked)))
+      await bigRow.locator('vscode-checkbox').first().click();
     await page.waitForTimeout(500);
     bigPoints = Number(await body.getAttribute('data-points'));
   }
@@ -394,15 +397,23 @@ try {
   // 12. Compare cells from the explorer menu: three runs grouped in the tree, the table as a
   // Markdown preview. A short budget: the point is the flow, not the numbers.
   fs.writeFileSync(path.join(ws, 'corpus', 'seqlab.json'), JSON.stringify({ preset: 'tiny', steps: 60, evalEvery: 30 }));
-  await page.locator('.activitybar .action-item a[aria-label^="Explorer"], .activitybar .action-label[aria-label^="Explorer"]').first().click();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+Shift+E');
   const corpusRow = page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^corpus$/ }).first();
   const previewTab = page.locator('.tabs-container .tab', { hasText: /compare\.md/ }).first();
   const compareStarted = await trainViaMenu(corpusRow, page.locator('.notifications-toasts .notification-toast', { hasText: 'SeqLab' }).first(), 'Compare Cells on Folder');
   check('explorer menu offers "Compare Cells on Folder…" and it starts', compareStarted);
   await previewTab.waitFor({ timeout: 180_000 });
   await page.waitForTimeout(1500);
-  const previewFrame = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
-  const tableText = await previewFrame.locator('table').first().innerText({ timeout: 20_000 }).catch(() => '');
+  // The preview is a webview of its own: find the frame that holds the table.
+  let tableText = '';
+  for (let i = 0; i < 20 && !tableText; i++) {
+    for (const f of page.frames()) {
+      const t = f.locator('table', { hasText: 'bits/char' });
+      if (await t.count().catch(() => 0)) tableText = await t.first().innerText().catch(() => '');
+    }
+    if (!tableText) await page.waitForTimeout(500);
+  }
   check(
     'the comparison table opens as a Markdown preview with a row per cell',
     ['rnn', 'lstm', 'gru'].every((c) => new RegExp(`^${c}\\s`, 'm').test(tableText)),
