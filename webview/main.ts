@@ -654,5 +654,6 @@ window.addEventListener('resize', () => {
   for (const k of Object.keys(slots) as ChartKey[]) delete slots[k];
   schedule();
 });
-vscode.postMessage({ type: 'ready' });
-if (view.selected.length) vscode.postMessage({ type: 'select', runIds: view.selected });
+// The saved selection travels with 'ready': the host decides, so that a dashboard opened on
+// particular runs (compare cells, a run's menu) is not overridden by the one saved before.
+vscode.postMessage({ type: 'ready', selected: view.selected });

@@ -45,7 +45,8 @@ export type HostMessage =
   | { type: 'series'; patch: SeriesPatch };
 
 export type WebviewMessage =
-  | { type: 'ready' }
+  /** The webview (re)started; `selected` is the selection it saved before a reload, if any. */
+  | { type: 'ready'; selected: string[] }
   | { type: 'select'; runIds: string[] }
   | { type: 'stopRun'; runId: string }
   | { type: 'openCheckpoint'; path: string }
@@ -120,7 +121,7 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
   if (!isObj(v)) return undefined;
   switch (v.type) {
     case 'ready':
-      return { type: 'ready' };
+      return { type: 'ready', selected: isStrs(v.selected) ? v.selected : [] };
     case 'select':
       return isStrs(v.runIds) ? { type: 'select', runIds: v.runIds } : undefined;
     case 'stopRun':

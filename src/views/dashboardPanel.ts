@@ -21,6 +21,8 @@ const FLUSH_MS = 200;
 export class DashboardPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private selected: string[] = [];
+  /** open() was asked for particular runs: the next 'ready' keeps them. */
+  private requested = false;
   private readonly sent = new Set<string>();
   private readonly pending = new Map<string, SeriesPatch>();
   private timer: NodeJS.Timeout | undefined;
@@ -48,8 +50,10 @@ export class DashboardPanel implements vscode.Disposable {
 
   /** Opens (or reveals) the panel, focused on a run if given. */
   open(runDir?: string | string[]): vscode.WebviewPanel {
-    if (runDir) this.selected = Array.isArray(runDir) ? runDir : [runDir];
-    else if (this.selected.length === 0) this.selected = this.defaultSelection();
+    if (runDir) {
+      this.selected = Array.isArray(runDir) ? runDir : [runDir];
+      this.requested = true;
+    } else if (this.selected.length === 0) this.selected = this.defaultSelection();
     if (this.panel) {
       this.panel.reveal();
       this.postRuns();
@@ -94,12 +98,18 @@ export class DashboardPanel implements vscode.Disposable {
         return;
       }
       switch (m.type) {
-        case 'ready':
+        case 'ready': {
           this.sent.clear();
+          // An explicit request (open on runs) wins over what the webview saved, which wins over
+          // the default (what is training, else the newest run).
+          const saved = m.selected.filter((id) => this.runById(id));
+          if (!this.requested && saved.length) this.selected = saved;
+          this.requested = false;
           if (this.selected.length === 0) this.selected = this.defaultSelection();
           this.postRuns();
           this.sendSelected();
           break;
+        }
         case 'select':
           this.selected = m.runIds.filter((id) => this.runById(id));
           this.sendSelected();

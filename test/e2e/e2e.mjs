@@ -208,7 +208,13 @@ try {
     .filter({ has: page.locator('.label-name', { hasText: /^step 300$/ }) })
     .first();
   await ckRow.waitFor({ timeout: 30_000 });
-  const ckText = (await ckRow.innerText()).replace(/\n/g, ' ');
+  // The row can show the checkpoint while it is still being written ("saving…"); the tree
+  // refreshes once it is renamed into place.
+  let ckText = '';
+  for (let i = 0; i < 30 && !/bpc/.test(ckText); i++) {
+    ckText = (await ckRow.innerText()).replace(/\n/g, ' ');
+    if (!/bpc/.test(ckText)) await page.waitForTimeout(500);
+  }
   check(
     'the checkpoint appears in the Checkpoints tree with loss and bpc',
     /step 300.*val \d+\.\d+ · \d+\.\d+ bpc/.test(ckText),
@@ -419,6 +425,19 @@ try {
     ['rnn', 'lstm', 'gru'].every((c) => new RegExp(`^${c}\\s`, 'm').test(tableText)),
     tableText.split('\n').slice(0, 4).join(' | '),
   );
+  // The dashboard opened with the three runs of the experiment overlaid.
+  const compareId = fs.readdirSync(runsRoot).find((d) => /-compare-[0-9a-f]{4}$/.test(d));
+  let overlaid = [];
+  for (let i = 0; i < 20 && overlaid.length < 3; i++) {
+    for (const f of page.frames()) {
+      if (!(await f.locator('vscode-data-grid').count().catch(() => 0))) continue;
+      overlaid = await f
+        .locator('vscode-data-grid-row', { hasText: compareId.slice(9, 15) })
+        .evaluateAll((rows) => rows.filter((r) => r.querySelector('vscode-checkbox')?.checked).map((r) => r.textContent.trim()));
+    }
+    if (overlaid.length < 3) await page.waitForTimeout(500);
+  }
+  check('the dashboard opens with the three runs overlaid', overlaid.length === 3, overlaid.join(' | '));
   await shot('13-compare-table');
   await page
     .locator('.activitybar .action-item a[aria-label^="SeqLab"], .activitybar .action-label[aria-label^="SeqLab"]')

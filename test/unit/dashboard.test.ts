@@ -12,6 +12,11 @@ import {
 
 test('protocol: well-formed messages pass, malformed ones are rejected', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'stopRun', runId: 'r1' }), { type: 'stopRun', runId: 'r1' });
+  assert.deepEqual(parseWebviewMessage({ type: 'ready', selected: ['a'] }), {
+    type: 'ready',
+    selected: ['a'],
+  });
+  assert.deepEqual(parseWebviewMessage({ type: 'ready', selected: [1] }), { type: 'ready', selected: [] });
   assert.deepEqual(parseWebviewMessage({ type: 'select', runIds: ['a', 'b'], extra: 1 }), {
     type: 'select',
     runIds: ['a', 'b'],
