@@ -21,6 +21,17 @@ const STEPS = Number(process.env.PARITY_STEPS ?? 300);
 const CELLS = (process.env.PARITY_CELLS ?? 'rnn,lstm,gru').split(',') as CellKind[];
 const CORPUS_BYTES = Number(process.env.PARITY_CORPUS_MB ?? 3) * 2 ** 20;
 const PACKAGE = 'libpython3.11-stdlib';
+/** What bench/torch_lm.py does too (its defaults): keep the two in step. */
+const RECIPE = {
+  embedding: 64,
+  hidden: 256,
+  layers: 2,
+  seqLen: 64,
+  batch: 32,
+  optimizer: 'adam',
+  lr: 2e-3,
+  clip: 5,
+} as const;
 
 /** Unpacks the package's .py files into a flat folder (names keep their path), up to CORPUS_BYTES. */
 function buildCorpus(): string {
@@ -108,13 +119,19 @@ async function main(): Promise<void> {
       folder,
       out: tmpDir('seqlab-parity-run-'),
       config: mergeConfig(DEFAULT_TRAIN_CONFIG, {
-        model: { cell, embedding: 64, hidden: 256, layers: 2, dropout: 0 },
+        model: {
+          cell,
+          embedding: RECIPE.embedding,
+          hidden: RECIPE.hidden,
+          layers: RECIPE.layers,
+          dropout: 0,
+        },
         tokenizer: 'char',
-        seqLen: 64,
-        batch: 32,
-        optimizer: 'adam',
-        lr: 2e-3,
-        clip: 5,
+        seqLen: RECIPE.seqLen,
+        batch: RECIPE.batch,
+        optimizer: RECIPE.optimizer,
+        lr: RECIPE.lr,
+        clip: RECIPE.clip,
         steps: STEPS,
         evalEvery: STEPS,
         evalTokens: 1e9,
@@ -159,17 +176,7 @@ async function main(): Promise<void> {
           valChars: corpus.valChars,
           vocab: tok.vocabSize,
         },
-        recipe: {
-          embedding: 64,
-          hidden: 256,
-          layers: 2,
-          seqLen: 64,
-          batch: 32,
-          optimizer: 'adam',
-          lr: 2e-3,
-          clip: 5,
-          steps: STEPS,
-        },
+        recipe: { ...RECIPE, steps: STEPS },
         torch_blas: blas,
         bpc: rows,
       },

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../src/engine/config';
-import type { InferState, StepModel } from '../src/engine/infer';
+import { cloneInferState, InferState, StepModel, zeroInferState } from '../src/engine/infer';
 import type { Weights } from '../src/engine/model/shapes';
 
 /**
@@ -22,15 +22,11 @@ export class TfOpsLstm implements StepModel {
   }
 
   newState(): InferState {
-    const { hidden: H, layers } = this.config;
-    return {
-      h: Array.from({ length: layers }, () => new Float32Array(H)),
-      c: Array.from({ length: layers }, () => new Float32Array(H)),
-    };
+    return zeroInferState(this.config);
   }
 
   cloneState(s: InferState): InferState {
-    return { h: s.h.map((a) => a.slice()), c: s.c.map((a) => a.slice()) };
+    return cloneInferState(s);
   }
 
   /** Keeps the state as tensors between steps; `s` is synced on read (logits) only. */

@@ -21,6 +21,17 @@ export interface StepModel {
   dispose?(): void;
 }
 
+export function zeroInferState(c: ModelConfig): InferState {
+  return {
+    h: Array.from({ length: c.layers }, () => new Float32Array(c.hidden)),
+    c: Array.from({ length: c.layers }, () => new Float32Array(c.hidden)),
+  };
+}
+
+export function cloneInferState(s: InferState): InferState {
+  return { h: s.h.map((a) => a.slice()), c: s.c.map((a) => a.slice()) };
+}
+
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /**
@@ -78,15 +89,11 @@ export class InferenceModel implements StepModel {
   }
 
   newState(): InferState {
-    const { hidden: H, layers } = this.config;
-    return {
-      h: Array.from({ length: layers }, () => new Float32Array(H)),
-      c: Array.from({ length: layers }, () => new Float32Array(H)),
-    };
+    return zeroInferState(this.config);
   }
 
   cloneState(s: InferState): InferState {
-    return { h: s.h.map((a) => a.slice()), c: s.c.map((a) => a.slice()) };
+    return cloneInferState(s);
   }
 
   /** Advances `s` by one input token. */

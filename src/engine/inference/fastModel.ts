@@ -1,6 +1,6 @@
 import { Worker } from 'worker_threads';
 import type { ModelConfig } from '../config';
-import type { InferState, StepModel } from '../infer';
+import { cloneInferState, InferState, StepModel, zeroInferState } from '../infer';
 import { gateCount, type Weights } from '../model/shapes';
 import { KERNEL_WASM_BASE64 } from './kernelWasm';
 
@@ -184,15 +184,11 @@ export class FastInferenceModel implements StepModel {
   }
 
   newState(): InferState {
-    const { hidden: H, layers } = this.config;
-    return {
-      h: Array.from({ length: layers }, () => new Float32Array(H)),
-      c: Array.from({ length: layers }, () => new Float32Array(H)),
-    };
+    return zeroInferState(this.config);
   }
 
   cloneState(s: InferState): InferState {
-    return { h: s.h.map((a) => a.slice()), c: s.c.map((a) => a.slice()) };
+    return cloneInferState(s);
   }
 
   step(s: InferState, token: number): void {
