@@ -165,6 +165,11 @@ suite('SeqLab in a real VS Code extension host', () => {
     );
     assert.match(String(item.description), /completion/);
 
+    // Only this test's requests reach the provider: VS Code's own (automatic) requests while
+    // typing would advance the document's state first and make the step count racy.
+    await vscode.workspace
+      .getConfiguration('editor')
+      .update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Workspace);
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: '' });
     const editor = await vscode.window.showTextDocument(doc);
     const prefix = 'The hidden state is com';
@@ -216,6 +221,9 @@ suite('SeqLab in a real VS Code extension host', () => {
     await vscode.workspace
       .getConfiguration('seqlab.completion')
       .update('enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('editor')
+      .update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Workspace);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 

@@ -224,3 +224,26 @@ test('two threads give the same logits as one, bit for bit', () => {
     }
   }
 });
+
+test('a helper thread that dies does not hang the model: its half is done on the calling thread', async () => {
+  const config: ModelConfig = {
+    cell: 'lstm',
+    activation: 'tanh',
+    vocabSize: 40,
+    embedding: 16,
+    hidden: 192,
+    layers: 2,
+    dropout: 0,
+  };
+  const w = initWeights(config, 6);
+  const one = new FastInferenceModel(config, w);
+  const two = new FastInferenceModel(config, w, { threads: 2 });
+  await (two as unknown as { helper: { terminate(): Promise<number> } }).helper.terminate();
+  const [s1, s2] = [one.newState(), two.newState()];
+  for (let i = 0; i < 5; i++) {
+    one.step(s1, i);
+    two.step(s2, i);
+  }
+  assert.deepEqual(Array.from(two.logits(s2)), Array.from(one.logits(s1)));
+  two.dispose();
+});

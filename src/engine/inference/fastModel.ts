@@ -25,11 +25,14 @@ const ops = [k.matvec, k.lstm_cell, k.gru_cell, k.rnn_cell];
 let seen = 0;
 for (;;) {
   let spins = 0;
-  while (Atomics.load(c, 0) === seen) if (++spins > 100000) { Atomics.wait(c, 0, seen, 50); spins = 0; }
+  // Spin briefly (the next product of a completion comes within microseconds), then sleep
+  // until notified: an idle helper costs no CPU.
+  while (Atomics.load(c, 0) === seen) if (++spins > 100000) Atomics.wait(c, 0, seen);
   seen = Atomics.load(c, 0);
   if (seen < 0) break;
   ops[c[2]](c[3], c[4], c[5], c[6], c[7], c[8]);
   Atomics.store(c, 1, seen);
+  Atomics.notify(c, 1);
 }
 `;
 
@@ -218,9 +221,10 @@ export class FastInferenceModel implements StepModel {
   private matvec(w: number, x: number, y: number, nIn: number, nOut: number): void {
     if (!this.ctl || nIn * nOut < SPLIT_MIN) return this.k.matvec(w, x, y, nIn, nOut);
     const mine = Math.ceil(nOut / 16) * 8; // whole panels of 8 rows
-    this.handoff(OP.matvec, [w + mine * nIn * 4, x, y + mine * 4, nIn, nOut - mine]);
+    const theirs = [w + mine * nIn * 4, x, y + mine * 4, nIn, nOut - mine];
+    this.handoff(OP.matvec, theirs);
     this.k.matvec(w, x, y, nIn, mine);
-    this.join();
+    this.join(() => this.k.matvec(theirs[0], theirs[1], theirs[2], theirs[3], theirs[4]));
   }
 
   /** Gate math over hp units, split by units between the threads. */
@@ -231,9 +235,10 @@ export class FastInferenceModel implements StepModel {
         : this.k.gru_cell(p[0], p[1], p[2], n, hp);
     if (!this.ctl || hp < 64) return run(ptrs, hp);
     const mine = Math.ceil(hp / 8) * 4;
-    this.handoff(op, [...ptrs.map((p) => p + mine * 4), hp - mine, hp]);
+    const theirs = ptrs.map((p) => p + mine * 4);
+    this.handoff(op, [...theirs, hp - mine, hp]);
     run(ptrs, mine);
-    this.join();
+    this.join(() => run(theirs, hp - mine));
   }
 
   private handoff(op: number, args: number[]): void {
@@ -244,9 +249,23 @@ export class FastInferenceModel implements StepModel {
     Atomics.notify(c, 0);
   }
 
-  private join(): void {
+  /**
+   * Waits for the helper's half: spinning (it is due within microseconds), then sleeping. A
+   * helper that makes no progress for a second is given up: `theirs` does its half here and the
+   * model runs on one thread from then on, rather than hanging the completion worker.
+   */
+  private join(theirs: () => void): void {
     const c = this.ctl!;
-    while (Atomics.load(c, 1) !== this.seq);
+    for (let spins = 0; Atomics.load(c, 1) !== this.seq; spins++) {
+      if (spins < 200_000) continue;
+      const done = Atomics.load(c, 1);
+      if (done === this.seq) break;
+      if (Atomics.wait(c, 1, done, 1000) === 'timed-out' && Atomics.load(c, 1) !== this.seq) {
+        this.dispose();
+        theirs();
+        return;
+      }
+    }
   }
 
   /** Stops the helper thread, if any. */
