@@ -196,21 +196,24 @@ test('the committed kernel bytes are assembled from kernel.wat', () => {
   execFileSync(process.execPath, ['scripts/build-kernel.mjs', '--check'], { cwd: root, stdio: 'pipe' });
 });
 
+/** One model on one thread and the same weights on two; big enough that products are split. */
+function threadPair(cell: ModelConfig['cell'], seed: number) {
+  const config: ModelConfig = {
+    cell,
+    activation: 'tanh',
+    vocabSize: 40,
+    embedding: 16,
+    hidden: 192,
+    layers: 2,
+    dropout: 0,
+  };
+  const w = initWeights(config, seed);
+  return { one: new FastInferenceModel(config, w), two: new FastInferenceModel(config, w, { threads: 2 }) };
+}
+
 test('two threads give the same logits as one, bit for bit', () => {
   for (const cell of ['lstm', 'gru', 'rnn'] as const) {
-    // Big enough that the products are split between the threads.
-    const config: ModelConfig = {
-      cell,
-      activation: 'tanh',
-      vocabSize: 40,
-      embedding: 16,
-      hidden: 192,
-      layers: 2,
-      dropout: 0,
-    };
-    const w = initWeights(config, 4);
-    const one = new FastInferenceModel(config, w);
-    const two = new FastInferenceModel(config, w, { threads: 2 });
+    const { one, two } = threadPair(cell, 4);
     try {
       const [s1, s2] = [one.newState(), two.newState()];
       for (let i = 0; i < 50; i++) {
@@ -226,18 +229,7 @@ test('two threads give the same logits as one, bit for bit', () => {
 });
 
 test('a helper thread that dies does not hang the model: its half is done on the calling thread', async () => {
-  const config: ModelConfig = {
-    cell: 'lstm',
-    activation: 'tanh',
-    vocabSize: 40,
-    embedding: 16,
-    hidden: 192,
-    layers: 2,
-    dropout: 0,
-  };
-  const w = initWeights(config, 6);
-  const one = new FastInferenceModel(config, w);
-  const two = new FastInferenceModel(config, w, { threads: 2 });
+  const { one, two } = threadPair('lstm', 6);
   await (two as unknown as { helper: { terminate(): Promise<number> } }).helper.terminate();
   const [s1, s2] = [one.newState(), two.newState()];
   for (let i = 0; i < 5; i++) {
