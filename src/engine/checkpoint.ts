@@ -191,6 +191,9 @@ export function readManifest(dir: string): CheckpointManifest {
     );
   for (const k of ['model', 'tokenizer', 'train', 'trainer'] as const)
     if (!m[k] || typeof m[k] !== 'object') corrupt(file, `has no "${k}"`);
+  // Checkpoints written before `init` existed were initialised (and parametrized) the Keras way;
+  // filling it here keeps resume and fine-tune from failing validation or changing the math.
+  m.train.init ??= 'keras';
   return m;
 }
 

@@ -225,7 +225,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           { ...base, layers: base.layers + 1 },
           base.layers,
           new Rng(config.seed + 1),
-          config.init ?? 'pytorch',
+          config.init,
         );
         for (const [k, v] of extra) weights.set(k, v);
       }
@@ -305,7 +305,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     setStatus({ status: 'running', pid: process.pid, step: startStep });
 
     // ---- model and optimizer ----
-    const init = config.init ?? 'pytorch'; // checkpoints from before the option resume as pytorch
+    const init = config.init;
     model = new LanguageModel(fullModelConfig, weights ?? initWeights(fullModelConfig, config.seed, init));
     const lrScale: Record<string, number> = {};
     // PyTorch's b_ih + b_hh: two parameters with the same gradient move together, each by one

@@ -103,13 +103,16 @@ test('stop at end of line, maximum length, and sampled alternatives', () => {
   const model = randomModel('lstm', tok);
   const c = new Completer(model, tok);
   const one = c.complete('a', 'return a', 0, { ...DEFAULT_COMPLETE_OPTIONS, maxLength: 200 }).items;
+  // Loops over empty lists would prove nothing: there is one completion each time.
+  assert.equal(one.length, 1);
   for (const s of one) assert.ok(!s.includes('\n'), JSON.stringify(s));
   const multi = c.complete('a', 'return a', 0, {
     ...DEFAULT_COMPLETE_OPTIONS,
     maxLength: 40,
     multiline: true,
   }).items;
-  for (const s of multi) assert.ok([...s].length <= 40);
+  assert.equal(multi.length, 1);
+  for (const s of multi) assert.ok([...s].length <= 40 && [...s].length > 0);
   const alts = c.complete('a', 'return a', 0, {
     ...DEFAULT_COMPLETE_OPTIONS,
     temperature: 1,

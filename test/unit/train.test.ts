@@ -81,6 +81,27 @@ test('resume continues exactly: the losses after the checkpoint equal the uninte
   assert.equal(lines.filter((l) => l.type === 'step').length, 14, 'metrics.jsonl holds both sessions');
 });
 
+test('a checkpoint from before the init option resumes as the Keras-initialised run it was', async () => {
+  const dir = fixture({ 'a.txt': sampleText(3000), 'b.txt': sampleText(800, 3) });
+  const over: TrainOverrides = { init: 'keras', model: { cell: 'lstm' }, evalEvery: 6 };
+  const full = await run(dir, { ...over, steps: 10 });
+  const first = await run(dir, { ...over, steps: 6 });
+  // Such manifests have no `init`: remove it, as an older SeqLab wrote them.
+  const ckDir = path.join(first.result.runDir, 'checkpoints');
+  for (const name of fs.readdirSync(ckDir)) {
+    const file = path.join(ckDir, name, 'manifest.json');
+    const m = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete m.train.init;
+    fs.writeFileSync(file, JSON.stringify(m));
+  }
+  const resumed = await train({
+    folder: '',
+    resume: first.result.runDir,
+    config: mergeConfig(DEFAULT_TRAIN_CONFIG, { steps: 10 }),
+  });
+  assert.deepEqual(resumed.losses, full.result.losses.slice(6), 'same math as the uninterrupted Keras run');
+});
+
 test('events: step, timestepGradients, eval, sample, checkpoint, done — and each is in metrics.jsonl', async () => {
   const dir = fixture({ 'a.txt': sampleText(3000), 'b.txt': sampleText(800, 5) });
   const { result, events, of } = await run(dir, {

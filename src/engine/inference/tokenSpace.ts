@@ -30,6 +30,7 @@ export function tokenSpaceOf(tok: Tokenizer): TokenSpace {
     const spelled: string[] = [];
     for (let id = 0; id < tok.vocabSize; id++) spelled.push(latin1(tok.bytesOf(id)));
     const decoder = new TextDecoder('utf-8');
+    const encoder = new TextEncoder();
     return {
       // The whole last pre-tokenizer chunk (a word with its leading space, a number, a
       // punctuation run) is the tail: BPE may have split a half-typed word into tokens that
@@ -38,7 +39,7 @@ export function tokenSpaceOf(tok: Tokenizer): TokenSpace {
         const chunks = BpeTokenizer.chunks(text);
         const last = chunks.length ? chunks[chunks.length - 1] : '';
         const ids = Array.from(tok.encode(text.slice(0, text.length - last.length)));
-        return { ids, tail: latin1(new TextEncoder().encode(last)) };
+        return { ids, tail: latin1(encoder.encode(last)) };
       },
       spell: (id) => spelled[id] ?? '',
       toText(s) {
