@@ -57,6 +57,65 @@
         (local.set $y (i32.add (local.get $y) (i32.const 32)))
         (br $panels))))
 
+;; y0 += W x0 and y1 += W x1 (x1 at x + xs bytes, y1 at y + ys), W in matvec's panel layout,
+  ;; four output units at a time: each weight load serves both vectors. Every output is summed
+  ;; exactly as matvec sums it, so a token in a pair and a token stepped alone get the same bits.
+  ;; Used for a completion's context, where layer l's inputs are all known once layer l-1 has run.
+  (func (export "matvec2")
+    (param $w i32) (param $x i32) (param $y i32) (param $n_in i32) (param $n_out i32)
+    (param $xs i32) (param $ys i32)
+    (local $x_end i32) (local $xi i32) (local $y_end i32) (local $wp i32) (local $x1 i32)
+    (local $half i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local $xv v128) (local $xu v128) (local $wv v128)
+    (local.set $x_end (i32.add (local.get $x) (i32.shl (local.get $n_in) (i32.const 2))))
+    (local.set $y_end (i32.add (local.get $y) (i32.shl (local.get $n_out) (i32.const 2))))
+    (block $done
+      (loop $quads
+        (br_if $done (i32.ge_u (local.get $y) (local.get $y_end)))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $b0 (v128.const i32x4 0 0 0 0))
+        (local.set $b1 (v128.const i32x4 0 0 0 0))
+        (local.set $b2 (v128.const i32x4 0 0 0 0))
+        (local.set $b3 (v128.const i32x4 0 0 0 0))
+        ;; units 0-3 of a panel sit at offsets 0-48 of each block, units 4-7 at 64-112
+        (local.set $wp (i32.add (local.get $w) (local.get $half)))
+        (local.set $xi (local.get $x))
+        (loop $cols
+          (local.set $xv (v128.load (local.get $xi)))
+          (local.set $xu (v128.load (i32.add (local.get $xi) (local.get $xs))))
+          (local.set $wv (v128.load offset=0 (local.get $wp)))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $xv) (local.get $wv))))
+          (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $xu) (local.get $wv))))
+          (local.set $wv (v128.load offset=16 (local.get $wp)))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xv) (local.get $wv))))
+          (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (local.get $xu) (local.get $wv))))
+          (local.set $wv (v128.load offset=32 (local.get $wp)))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $xv) (local.get $wv))))
+          (local.set $b2 (f32x4.add (local.get $b2) (f32x4.mul (local.get $xu) (local.get $wv))))
+          (local.set $wv (v128.load offset=48 (local.get $wp)))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $xv) (local.get $wv))))
+          (local.set $b3 (f32x4.add (local.get $b3) (f32x4.mul (local.get $xu) (local.get $wv))))
+          (local.set $wp (i32.add (local.get $wp) (i32.const 128)))
+          (local.set $xi (i32.add (local.get $xi) (i32.const 16)))
+          (br_if $cols (i32.lt_u (local.get $xi) (local.get $x_end))))
+        (v128.store (local.get $y) (f32x4.add (v128.load (local.get $y))
+          (call $hsum4 (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3))))
+        (v128.store (i32.add (local.get $y) (local.get $ys)) (f32x4.add (v128.load (i32.add (local.get $y) (local.get $ys)))
+          (call $hsum4 (local.get $b0) (local.get $b1) (local.get $b2) (local.get $b3))))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        ;; after the second half of a panel, the next panel
+        (if (local.get $half)
+          (then
+            (local.set $half (i32.const 0))
+            (local.set $w (i32.add (local.get $w) (i32.shl (local.get $n_in) (i32.const 5)))))
+          (else (local.set $half (i32.const 64))))
+        (br $quads))))
+
   ;; [sum(a) sum(b) sum(c) sum(d)] by two rounds of pairwise adds.
   (func $hsum4 (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128)
     (local $t0 v128) (local $t1 v128)
@@ -70,34 +129,7 @@
       (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
       (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))
 
-  ;; e^x for each lane, x clamped to [-87, 87].
-  (func $exp4 (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $p v128)
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 87 87 87 87)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
-    (local.set $r (f32x4.sub (f32x4.sub (local.get $x)
-      (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
-      (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r)))
-      (local.get $r)) (v128.const f32x4 1 1 1 1)))
-    ;; times 2^n, built in the exponent bits
-    (f32x4.mul (local.get $p)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
-
-  (func $sigmoid4 (param $x v128) (result v128)
-    (f32x4.div (v128.const f32x4 1 1 1 1)
-      (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $x))))))
-
-  ;; tanh(x) = 2 sigmoid(2x) - 1
-  (func $tanh4 (param $x v128) (result v128)
-    (f32x4.sub (f32x4.mul (v128.const f32x4 2 2 2 2) (call $sigmoid4 (f32x4.add (local.get $x) (local.get $x))))
-      (v128.const f32x4 1 1 1 1)))
+  ;; @include simdMath.wat
 
   ;; LSTM (gates i, f, g, o): c = f c + i g; h = o tanh(c)
   (func (export "lstm_cell") (param $zx i32) (param $zh i32) (param $c i32) (param $h i32) (param $n i32) (param $stride i32)

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, CellKind } from '../config';
+import { cellKernel } from './cellKernel';
+import { gruFused, lstmFused, rnnFused, weightGrads } from './fusedLayers';
 export { gateCount } from './shapes';
 
 /**
@@ -7,21 +9,28 @@ export { gateCount } from './shapes';
  * tensors; the trainer reads them once per step, so recording costs no extra syncs.
  */
 export class TimestepGradRecorder {
-  readonly norms: tf.Scalar[][] = [];
+  readonly norms: (tf.Scalar | number)[][] = [];
 
   add(layer: number, t: number, norm: tf.Scalar): void {
     (this.norms[layer] ??= [])[t] = tf.keep(norm);
   }
 
+  /** A norm already computed (the fused kernels return it as a number). */
+  addValue(layer: number, t: number, norm: number): void {
+    (this.norms[layer] ??= [])[t] = norm;
+  }
+
   /** [layer][t] as numbers; disposes the tensors. */
   read(): number[][] {
     const out = this.norms.map((row) => {
-      const stacked = tf.stack(row);
-      const v = Array.from(stacked.dataSync());
-      stacked.dispose();
-      return v;
+      const tensors = row.filter((v): v is tf.Scalar => typeof v !== 'number');
+      const values = tensors.length > 0 ? tf.stack(tensors) : undefined;
+      const data = values?.dataSync();
+      values?.dispose();
+      let next = 0;
+      return row.map((v) => (typeof v === 'number' ? v : data![next++]));
     });
-    this.norms.forEach((row) => tf.dispose(row));
+    this.norms.forEach((row) => tf.dispose(row.filter((v): v is tf.Scalar => typeof v !== 'number')));
     this.norms.length = 0;
     return out;
   }
@@ -45,6 +54,11 @@ export interface RecurrentLayerArgs {
   onFinalState?: (s: LayerState) => void;
   recorder?: TimestepGradRecorder;
   layerIndex?: number;
+  /**
+   * false forces the plain TF.js ops even where the fused wasm kernel applies (tests compare the
+   * two). The fused path needs the wasm backend and H a multiple of 4.
+   */
+  fused?: boolean;
 }
 
 type Grad = tf.GradSaveFunc;
@@ -68,6 +82,17 @@ export function recurrentLayer(
     bias: tf.Tensor,
     save: Grad,
   ) => {
+    const k = args.fused !== false && args.H % 4 === 0 ? cellKernel() : null;
+    if (k) {
+      switch (args.cell) {
+        case 'lstm':
+          return lstmFused(k, args, x, kernel, rec, bias as tf.Tensor1D, save);
+        case 'gru':
+          return gruFused(k, args, x, kernel, rec, bias as tf.Tensor2D, save);
+        case 'rnn':
+          return rnnFused(k, args, x, kernel, rec, bias as tf.Tensor1D, save);
+      }
+    }
     switch (args.cell) {
       case 'lstm':
         return lstmForward(args, x, kernel, rec, bias as tf.Tensor1D, save);
@@ -91,21 +116,6 @@ function rowsAt(m: tf.Tensor2D, t: number, B: number): tf.Tensor2D {
 
 function cols(m: tf.Tensor2D, start: number, n: number): tf.Tensor2D {
   return tf.slice(m, [0, start], [m.shape[0], n]);
-}
-
-/** Shared tail of every backward pass: weight and input gradients as whole-window matmuls. */
-function weightGrads(
-  x: tf.Tensor2D,
-  kernel: tf.Tensor2D,
-  hPrev: tf.Tensor2D,
-  dPre: tf.Tensor2D,
-  dRecPre: tf.Tensor2D,
-) {
-  // Explicit transposes: wasm's matMul with a transposed operand takes a ~1 GFLOP/s scalar path.
-  const dKernel = tf.matMul(tf.transpose(x), dPre);
-  const dRec = tf.matMul(tf.transpose(hPrev), dRecPre);
-  const dx = tf.matMul(dPre, tf.transpose(kernel));
-  return { dKernel, dRec, dx };
 }
 
 function recordNorm(args: RecurrentLayerArgs, t: number, dh: tf.Tensor): void {
@@ -196,7 +206,7 @@ function lstmForward(
       }
       probeBack(a, T, rowsAt(dy, T - 1, B), undefined as tf.Tensor | undefined, back);
       const dZ = tf.concat(dzs, 0) as tf.Tensor2D;
-      const { dKernel, dRec, dx } = weightGrads(sx, sk, shPrev, dZ, dZ);
+      const [dx, dKernel, dRec] = weightGrads(sx, sk, shPrev, dZ, dZ);
       return [dx, dKernel, dRec, tf.sum(dZ, 0)];
     },
   };
@@ -267,7 +277,7 @@ function gruForward(
       probeBack(a, T, rowsAt(dy, T - 1, B), undefined, back);
       const dXW = tf.concat(dxs, 0) as tf.Tensor2D;
       const dHU = tf.concat(dhs, 0) as tf.Tensor2D;
-      const { dKernel, dRec, dx } = weightGrads(sx, sk, shPrev, dXW, dHU);
+      const [dx, dKernel, dRec] = weightGrads(sx, sk, shPrev, dXW, dHU);
       return [dx, dKernel, dRec, tf.stack([tf.sum(dXW, 0), tf.sum(dHU, 0)])];
     },
   };
@@ -317,7 +327,7 @@ function rnnForward(
       }
       probeBack(a, T, rowsAt(dy, T - 1, B), undefined, back);
       const dA = tf.concat(das, 0) as tf.Tensor2D;
-      const { dKernel, dRec, dx } = weightGrads(sx, sk, shPrev, dA, dA);
+      const [dx, dKernel, dRec] = weightGrads(sx, sk, shPrev, dA, dA);
       return [dx, dKernel, dRec, tf.sum(dA, 0)];
     },
   };

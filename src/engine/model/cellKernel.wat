@@ -1,0 +1,295 @@
+;; Fused gate math for training, forward and backward, one timestep of a whole batch per call,
+;; in 128-bit WebAssembly SIMD. Built into cellKernelWasm.ts by scripts/build-kernel.mjs.
+;;
+;; This module imports the TF.js wasm backend's own memory, so its pointers are the byte offsets
+;; of TF.js tensors (fusedCells.ts): no copies. One call replaces the dozen-odd tiny TF.js ops a
+;; timestep's gate math would otherwise take; per-op overhead was half of a training step
+;; (../shared/PERF-NOTES.md). The matrix products stay in TF.js (XNNPACK).
+;;
+;; Layouts are row-major: B rows; pre-activations and gates are G blocks of H floats per row, in
+;; the layer's gate order; states are H floats per row. H is a multiple of 4 (the caller falls
+;; back to plain TF.js ops otherwise). A pointer of 0 means "no second copy".
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; @include simdMath.wat
+
+  (func $one_minus (param $x v128) (result v128)
+    (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $x)))
+
+  ;; sigmoid'(y) from y = sigmoid(x): y (1 - y)
+  (func $dsig (param $y v128) (result v128)
+    (f32x4.mul (local.get $y) (call $one_minus (local.get $y))))
+
+  ;; tanh'(y) from y = tanh(x): 1 - y^2
+  (func $dtanh (param $y v128) (result v128)
+    (call $one_minus (f32x4.mul (local.get $y) (local.get $y))))
+
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; LSTM forward, gates i, f, g, o. xw: x W + b for this step [B, 4H]; hr: h_{t-1} U [B, 4H];
+  ;; c0: c_{t-1} [B, H]. Writes the activated gates [B, 4H], c_t [B, H] and h_t to h and h2.
+  (func (export "lstm_fwd")
+    (param $xw i32) (param $hr i32) (param $c0 i32) (param $gates i32) (param $c i32)
+    (param $h i32) (param $h2 i32) (param $B i32) (param $H i32)
+    (local $gb i32) (local $row4 i32) (local $rowb i32) (local $o i32) (local $b i32)
+    (local $z i32) (local $s i32) (local $e i32)
+    (local $i v128) (local $f v128) (local $g v128) (local $og v128) (local $cv v128) (local $hv v128)
+    (local.set $gb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $row4 (i32.shl (local.get $gb) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $b) (local.get $B)))
+      (local.set $rowb (i32.mul (local.get $b) (local.get $gb)))
+      (local.set $o (i32.const 0))
+      (block $done (loop $cols
+        (br_if $done (i32.ge_u (local.get $o) (local.get $gb)))
+        (local.set $z (i32.add (i32.mul (local.get $b) (local.get $row4)) (local.get $o)))
+        (local.set $i (call $sigmoid4 (f32x4.add
+          (v128.load (i32.add (local.get $xw) (local.get $z)))
+          (v128.load (i32.add (local.get $hr) (local.get $z))))))
+        (local.set $z (i32.add (local.get $z) (local.get $gb)))
+        (local.set $f (call $sigmoid4 (f32x4.add
+          (v128.load (i32.add (local.get $xw) (local.get $z)))
+          (v128.load (i32.add (local.get $hr) (local.get $z))))))
+        (local.set $z (i32.add (local.get $z) (local.get $gb)))
+        (local.set $g (call $tanh4 (f32x4.add
+          (v128.load (i32.add (local.get $xw) (local.get $z)))
+          (v128.load (i32.add (local.get $hr) (local.get $z))))))
+        (local.set $z (i32.add (local.get $z) (local.get $gb)))
+        (local.set $og (call $sigmoid4 (f32x4.add
+          (v128.load (i32.add (local.get $xw) (local.get $z)))
+          (v128.load (i32.add (local.get $hr) (local.get $z))))))
+        (local.set $z (i32.add (i32.mul (local.get $b) (local.get $row4)) (local.get $o)))
+        (v128.store (i32.add (local.get $gates) (local.get $z)) (local.get $i))
+        (local.set $z (i32.add (local.get $z) (local.get $gb)))
+        (v128.store (i32.add (local.get $gates) (local.get $z)) (local.get $f))
+        (local.set $z (i32.add (local.get $z) (local.get $gb)))
+        (v128.store (i32.add (local.get $gates) (local.get $z)) (local.get $g))
+        (local.set $z (i32.add (local.get $z) (local.get $gb)))
+        (v128.store (i32.add (local.get $gates) (local.get $z)) (local.get $og))
+        (local.set $s (i32.add (local.get $rowb) (local.get $o)))
+        (local.set $cv (f32x4.add
+          (f32x4.mul (local.get $f) (v128.load (i32.add (local.get $c0) (local.get $s))))
+          (f32x4.mul (local.get $i) (local.get $g))))
+        (v128.store (i32.add (local.get $c) (local.get $s)) (local.get $cv))
+        (local.set $hv (f32x4.mul (local.get $og) (call $tanh4 (local.get $cv))))
+        (v128.store (i32.add (local.get $h) (local.get $s)) (local.get $hv))
+        (if (local.get $h2) (then (v128.store (i32.add (local.get $h2) (local.get $s)) (local.get $hv))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $cols)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $rows))))
+
+  ;; LSTM backward for one step. dh = dy + dhm (the loss's gradient and the one from step t+1
+  ;; through U); dc carries dL/dc from step t+1 in and dL/dc_{t-1} out (in place).
+  ;; Writes dL/dz [B, 4H] to dz and dz2. Returns sum(dh^2), for the vanishing-gradient profile.
+  (func (export "lstm_bwd")
+    (param $gates i32) (param $c0 i32) (param $c i32) (param $dy i32) (param $dhm i32)
+    (param $dc i32) (param $dz i32) (param $dz2 i32) (param $B i32) (param $H i32) (result f32)
+    (local $gb i32) (local $row4 i32) (local $o i32) (local $b i32) (local $z i32) (local $s i32)
+    (local $i v128) (local $f v128) (local $g v128) (local $og v128) (local $tc v128)
+    (local $dh v128) (local $dcv v128) (local $sq v128)
+    (local $dzi v128) (local $dzf v128) (local $dzg v128) (local $dzo v128)
+    (local.set $gb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $row4 (i32.shl (local.get $gb) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $b) (local.get $B)))
+      (local.set $o (i32.const 0))
+      (block $done (loop $cols
+        (br_if $done (i32.ge_u (local.get $o) (local.get $gb)))
+        (local.set $z (i32.add (i32.mul (local.get $b) (local.get $row4)) (local.get $o)))
+        (local.set $s (i32.add (i32.mul (local.get $b) (local.get $gb)) (local.get $o)))
+        (local.set $i (v128.load (i32.add (local.get $gates) (local.get $z))))
+        (local.set $f (v128.load (i32.add (i32.add (local.get $gates) (local.get $z)) (local.get $gb))))
+        (local.set $g (v128.load (i32.add (i32.add (local.get $gates) (local.get $z)) (i32.shl (local.get $gb) (i32.const 1)))))
+        (local.set $og (v128.load (i32.add (i32.add (local.get $gates) (local.get $z)) (i32.mul (local.get $gb) (i32.const 3)))))
+        (local.set $dh (f32x4.add
+          (v128.load (i32.add (local.get $dy) (local.get $s)))
+          (v128.load (i32.add (local.get $dhm) (local.get $s)))))
+        (local.set $sq (f32x4.add (local.get $sq) (f32x4.mul (local.get $dh) (local.get $dh))))
+        (local.set $tc (call $tanh4 (v128.load (i32.add (local.get $c) (local.get $s)))))
+        (local.set $dcv (f32x4.add
+          (f32x4.mul (f32x4.mul (local.get $dh) (local.get $og)) (call $dtanh (local.get $tc)))
+          (v128.load (i32.add (local.get $dc) (local.get $s)))))
+        (local.set $dzi (f32x4.mul (f32x4.mul (local.get $dcv) (local.get $g)) (call $dsig (local.get $i))))
+        (local.set $dzf (f32x4.mul
+          (f32x4.mul (local.get $dcv) (v128.load (i32.add (local.get $c0) (local.get $s))))
+          (call $dsig (local.get $f))))
+        (local.set $dzg (f32x4.mul (f32x4.mul (local.get $dcv) (local.get $i)) (call $dtanh (local.get $g))))
+        (local.set $dzo (f32x4.mul (f32x4.mul (local.get $dh) (local.get $tc)) (call $dsig (local.get $og))))
+        (v128.store (i32.add (local.get $dc) (local.get $s)) (f32x4.mul (local.get $dcv) (local.get $f)))
+        (call $store4 (local.get $dz) (local.get $z) (local.get $gb)
+          (local.get $dzi) (local.get $dzf) (local.get $dzg) (local.get $dzo))
+        (if (local.get $dz2) (then
+          (call $store4 (local.get $dz2) (local.get $z) (local.get $gb)
+            (local.get $dzi) (local.get $dzf) (local.get $dzg) (local.get $dzo))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $cols)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $rows)))
+    (call $hsum (local.get $sq)))
+
+  (func $store4 (param $base i32) (param $z i32) (param $gb i32)
+    (param $a v128) (param $b v128) (param $c v128) (param $d v128)
+    (local $p i32)
+    (local.set $p (i32.add (local.get $base) (local.get $z)))
+    (v128.store (local.get $p) (local.get $a))
+    (local.set $p (i32.add (local.get $p) (local.get $gb)))
+    (v128.store (local.get $p) (local.get $b))
+    (local.set $p (i32.add (local.get $p) (local.get $gb)))
+    (v128.store (local.get $p) (local.get $c))
+    (local.set $p (i32.add (local.get $p) (local.get $gb)))
+    (v128.store (local.get $p) (local.get $d)))
+
+  (func $store3 (param $base i32) (param $z i32) (param $gb i32)
+    (param $a v128) (param $b v128) (param $c v128)
+    (local $p i32)
+    (local.set $p (i32.add (local.get $base) (local.get $z)))
+    (v128.store (local.get $p) (local.get $a))
+    (local.set $p (i32.add (local.get $p) (local.get $gb)))
+    (v128.store (local.get $p) (local.get $b))
+    (local.set $p (i32.add (local.get $p) (local.get $gb)))
+    (v128.store (local.get $p) (local.get $c)))
+
+  ;; GRU forward (reset_after; gates z, r, n). xw: x W + b_in [B, 3H]; hr: h_{t-1} U [B, 3H];
+  ;; brec: the recurrent bias [3H]; h0: h_{t-1} [B, H]. Writes z, r, n and (h U + c)_n as
+  ;; gates [B, 4H], and h_t to h and h2.
+  (func (export "gru_fwd")
+    (param $xw i32) (param $hr i32) (param $brec i32) (param $h0 i32) (param $gates i32)
+    (param $h i32) (param $h2 i32) (param $B i32) (param $H i32)
+    (local $gb i32) (local $row3 i32) (local $row4 i32) (local $o i32) (local $b i32)
+    (local $x i32) (local $s i32) (local $q i32)
+    (local $z v128) (local $r v128) (local $n v128) (local $un v128) (local $hv v128)
+    (local.set $gb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $row3 (i32.mul (local.get $gb) (i32.const 3)))
+    (local.set $row4 (i32.shl (local.get $gb) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $b) (local.get $B)))
+      (local.set $o (i32.const 0))
+      (block $done (loop $cols
+        (br_if $done (i32.ge_u (local.get $o) (local.get $gb)))
+        (local.set $x (i32.add (i32.mul (local.get $b) (local.get $row3)) (local.get $o)))
+        (local.set $z (call $sigmoid4 (f32x4.add
+          (v128.load (i32.add (local.get $xw) (local.get $x)))
+          (f32x4.add (v128.load (i32.add (local.get $hr) (local.get $x)))
+            (v128.load (i32.add (local.get $brec) (local.get $o)))))))
+        (local.set $r (call $sigmoid4 (f32x4.add
+          (v128.load (i32.add (i32.add (local.get $xw) (local.get $x)) (local.get $gb)))
+          (f32x4.add (v128.load (i32.add (i32.add (local.get $hr) (local.get $x)) (local.get $gb)))
+            (v128.load (i32.add (i32.add (local.get $brec) (local.get $o)) (local.get $gb)))))))
+        (local.set $q (i32.shl (local.get $gb) (i32.const 1)))
+        (local.set $un (f32x4.add
+          (v128.load (i32.add (i32.add (local.get $hr) (local.get $x)) (local.get $q)))
+          (v128.load (i32.add (i32.add (local.get $brec) (local.get $o)) (local.get $q)))))
+        (local.set $n (call $tanh4 (f32x4.add
+          (v128.load (i32.add (i32.add (local.get $xw) (local.get $x)) (local.get $q)))
+          (f32x4.mul (local.get $r) (local.get $un)))))
+        (local.set $s (i32.add (i32.mul (local.get $b) (local.get $gb)) (local.get $o)))
+        (local.set $hv (f32x4.add (local.get $n) (f32x4.mul (local.get $z)
+          (f32x4.sub (v128.load (i32.add (local.get $h0) (local.get $s))) (local.get $n)))))
+        (call $store4 (local.get $gates) (i32.add (i32.mul (local.get $b) (local.get $row4)) (local.get $o))
+          (local.get $gb) (local.get $z) (local.get $r) (local.get $n) (local.get $un))
+        (v128.store (i32.add (local.get $h) (local.get $s)) (local.get $hv))
+        (if (local.get $h2) (then (v128.store (i32.add (local.get $h2) (local.get $s)) (local.get $hv))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $cols)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $rows))))
+
+  ;; GRU backward for one step. dh = dy + dhm + carry, where carry (in place) holds dh_{t+1} z_{t+1}
+  ;; in and dh_t z_t out. Writes dL/d(x W) [B, 3H] to dxw and dL/d(h U) [B, 3H] to du and du2.
+  ;; Returns sum(dh^2).
+  (func (export "gru_bwd")
+    (param $gates i32) (param $h0 i32) (param $dy i32) (param $dhm i32) (param $carry i32)
+    (param $dxw i32) (param $du i32) (param $du2 i32) (param $B i32) (param $H i32) (result f32)
+    (local $gb i32) (local $row3 i32) (local $row4 i32) (local $o i32) (local $b i32)
+    (local $x i32) (local $s i32) (local $g i32)
+    (local $z v128) (local $r v128) (local $n v128) (local $un v128) (local $dh v128) (local $sq v128)
+    (local $daz v128) (local $dar v128) (local $dan v128)
+    (local.set $gb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $row3 (i32.mul (local.get $gb) (i32.const 3)))
+    (local.set $row4 (i32.shl (local.get $gb) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $b) (local.get $B)))
+      (local.set $o (i32.const 0))
+      (block $done (loop $cols
+        (br_if $done (i32.ge_u (local.get $o) (local.get $gb)))
+        (local.set $g (i32.add (i32.add (local.get $gates) (i32.mul (local.get $b) (local.get $row4))) (local.get $o)))
+        (local.set $z (v128.load (local.get $g)))
+        (local.set $r (v128.load (i32.add (local.get $g) (local.get $gb))))
+        (local.set $n (v128.load (i32.add (local.get $g) (i32.shl (local.get $gb) (i32.const 1)))))
+        (local.set $un (v128.load (i32.add (local.get $g) (i32.mul (local.get $gb) (i32.const 3)))))
+        (local.set $s (i32.add (i32.mul (local.get $b) (local.get $gb)) (local.get $o)))
+        (local.set $dh (f32x4.add
+          (f32x4.add (v128.load (i32.add (local.get $dy) (local.get $s)))
+            (v128.load (i32.add (local.get $dhm) (local.get $s))))
+          (v128.load (i32.add (local.get $carry) (local.get $s)))))
+        (local.set $sq (f32x4.add (local.get $sq) (f32x4.mul (local.get $dh) (local.get $dh))))
+        (v128.store (i32.add (local.get $carry) (local.get $s)) (f32x4.mul (local.get $dh) (local.get $z)))
+        (local.set $dan (f32x4.mul (f32x4.mul (local.get $dh) (call $one_minus (local.get $z)))
+          (call $dtanh (local.get $n))))
+        (local.set $daz (f32x4.mul
+          (f32x4.mul (local.get $dh)
+            (f32x4.sub (v128.load (i32.add (local.get $h0) (local.get $s))) (local.get $n)))
+          (call $dsig (local.get $z))))
+        (local.set $dar (f32x4.mul (f32x4.mul (local.get $dan) (local.get $un)) (call $dsig (local.get $r))))
+        (local.set $x (i32.add (i32.mul (local.get $b) (local.get $row3)) (local.get $o)))
+        (if (local.get $dxw) (then
+          (call $store3 (local.get $dxw) (local.get $x) (local.get $gb)
+            (local.get $daz) (local.get $dar) (local.get $dan))))
+        (call $store3 (local.get $du) (local.get $x) (local.get $gb)
+          (local.get $daz) (local.get $dar) (f32x4.mul (local.get $dan) (local.get $r)))
+        (if (local.get $du2) (then
+          (call $store3 (local.get $du2) (local.get $x) (local.get $gb)
+            (local.get $daz) (local.get $dar) (f32x4.mul (local.get $dan) (local.get $r)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $cols)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $rows)))
+    (call $hsum (local.get $sq)))
+
+  ;; Vanilla RNN forward: h = tanh(xw + hr), or relu when $relu is 1; n = B H values.
+  (func (export "rnn_fwd")
+    (param $xw i32) (param $hr i32) (param $h i32) (param $h2 i32) (param $n i32) (param $relu i32)
+    (local $o i32) (local $end i32) (local $a v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $a (f32x4.add (v128.load (i32.add (local.get $xw) (local.get $o)))
+        (v128.load (i32.add (local.get $hr) (local.get $o)))))
+      (local.set $a (if (result v128) (local.get $relu)
+        (then (f32x4.max (local.get $a) (v128.const f32x4 0 0 0 0)))
+        (else (call $tanh4 (local.get $a)))))
+      (v128.store (i32.add (local.get $h) (local.get $o)) (local.get $a))
+      (if (local.get $h2) (then (v128.store (i32.add (local.get $h2) (local.get $o)) (local.get $a))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $l))))
+
+  ;; Vanilla RNN backward: da = (dy + dhm) f'(a), with f' taken from the output h. Returns sum(dh^2).
+  (func (export "rnn_bwd")
+    (param $h i32) (param $dy i32) (param $dhm i32) (param $da i32) (param $da2 i32) (param $n i32)
+    (param $relu i32) (result f32)
+    (local $o i32) (local $end i32) (local $dh v128) (local $hv v128) (local $d v128) (local $sq v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $dh (f32x4.add (v128.load (i32.add (local.get $dy) (local.get $o)))
+        (v128.load (i32.add (local.get $dhm) (local.get $o)))))
+      (local.set $sq (f32x4.add (local.get $sq) (f32x4.mul (local.get $dh) (local.get $dh))))
+      (local.set $hv (v128.load (i32.add (local.get $h) (local.get $o))))
+      (local.set $d (if (result v128) (local.get $relu)
+        (then (v128.and (local.get $dh) (f32x4.gt (local.get $hv) (v128.const f32x4 0 0 0 0))))
+        (else (f32x4.mul (local.get $dh) (call $dtanh (local.get $hv))))))
+      (v128.store (i32.add (local.get $da) (local.get $o)) (local.get $d))
+      (if (local.get $da2) (then (v128.store (i32.add (local.get $da2) (local.get $o)) (local.get $d))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $l)))
+    (call $hsum (local.get $sq)))
+)

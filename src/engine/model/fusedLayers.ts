@@ -1,0 +1,309 @@
+import * as tf from '@tensorflow/tfjs';
+import type { CellKernel } from './cellKernel';
+import type { RecurrentLayerArgs } from './layers';
+
+type Grad = tf.GradSaveFunc;
+
+/**
+ * The recurrent layers of layers.ts with each timestep's gate math done by one call into
+ * cellKernel.wat instead of a dozen TF.js ops, forward and backward. Per step and layer this
+ * leaves one TF.js matMul and one kernel call each way. The math, the saved values and the
+ * gradients are those of layers.ts (the unit tests hold the two paths together).
+ *
+ * Window tensors: hs [(T+1)·B, H] holds h_0..h_T (h_0 the initial state), cs likewise for the
+ * LSTM cell state, gates [T·B, 4H] the activated gates (GRU: z, r, n and (h U + c)_n).
+ */
+export interface FusedLayerResult {
+  value: tf.Tensor2D;
+  gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => tf.Tensor[];
+}
+
+function record(a: RecurrentLayerArgs, t: number, sumSquares: number): void {
+  a.recorder?.addValue(a.layerIndex ?? 0, t, Math.sqrt(sumSquares));
+}
+
+export function lstmFused(
+  k: CellKernel,
+  a: RecurrentLayerArgs,
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  rec: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  save: Grad,
+): FusedLayerResult {
+  const { T, B, H } = a;
+  const G = 4 * H;
+  const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
+  const hs = k.alloc([(T + 1) * B, H]);
+  const cs = k.alloc([(T + 1) * B, H]);
+  const gates = k.alloc([T * B, G]);
+  k.copy(a.initial.h, k.ptr(hs));
+  k.copy(a.initial.c!, k.ptr(cs));
+  let h: tf.Tensor = a.initial.h;
+  for (let t = 0; t < T; t++) {
+    const hr = tf.matMul(h as tf.Tensor2D, rec);
+    const next = k.alloc([B, H]);
+    k.fn.lstm_fwd(
+      k.row(xw, t * B, G),
+      k.ptr(hr),
+      k.row(cs, t * B, H),
+      k.row(gates, t * B, G),
+      k.row(cs, (t + 1) * B, H),
+      k.ptr(next),
+      k.row(hs, (t + 1) * B, H),
+      B,
+      H,
+    );
+    hr.dispose();
+    if (h !== a.initial.h) h.dispose();
+    h = next;
+  }
+  const out = tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
+  a.onFinalState?.({
+    h: tf.keep(h) as tf.Tensor2D,
+    c: tf.keep(tf.slice(cs, [T * B, 0], [B, H])) as tf.Tensor2D,
+  });
+  xw.dispose();
+  save([x, kernel, rec, hs, cs, gates]);
+  return {
+    value: out,
+    gradFunc: (dy, saved) => {
+      const [sx, sk, sr, shs, scs, sg] = saved as tf.Tensor2D[];
+      const recT = tf.transpose(sr) as tf.Tensor2D;
+      const zero = tf.zeros([B, H]);
+      // One step back; dc is the carried ∂L/∂c, updated in place.
+      const back = (t: number, dyPtr: number, dhm: tf.Tensor, dc: tf.Tensor, copyTo: number) => {
+        const dz = k.alloc([B, G]);
+        const sq = k.fn.lstm_bwd(
+          k.row(sg, t * B, G),
+          k.row(scs, t * B, H),
+          k.row(scs, (t + 1) * B, H),
+          dyPtr,
+          k.ptr(dhm),
+          k.ptr(dc),
+          k.ptr(dz),
+          copyTo,
+          B,
+          H,
+        );
+        return { dz, sq };
+      };
+      const dZ = k.alloc([T * B, G]);
+      const dc = tf.zeros([B, H]);
+      let dhm: tf.Tensor = zero;
+      for (let t = T - 1; t >= 0; t--) {
+        const { dz } = back(t, k.row(dy, t * B, H), dhm, dc, k.row(dZ, t * B, G));
+        if (dhm !== zero) dhm.dispose();
+        dhm = t > 0 ? tf.matMul(dz, recT) : zero;
+        dz.dispose();
+      }
+      probe(a, k, dy, zero, recT, (t, dyPtr, dhm, carry) => {
+        const r = back(t, dyPtr, dhm, carry, 0);
+        return { d: r.dz, sq: r.sq };
+      });
+      const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
+      return [...weightGrads(sx, sk, hPrev, dZ as tf.Tensor2D, dZ as tf.Tensor2D), tf.sum(dZ, 0)];
+    },
+  };
+}
+
+export function gruFused(
+  k: CellKernel,
+  a: RecurrentLayerArgs,
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  rec: tf.Tensor2D,
+  bias: tf.Tensor2D,
+  save: Grad,
+): FusedLayerResult {
+  const { T, B, H } = a;
+  const G3 = 3 * H;
+  const bIn = tf.slice(bias, [0, 0], [1, G3]).reshape([G3]);
+  const bRec = tf.slice(bias, [1, 0], [1, G3]);
+  const xw = tf.add(tf.matMul(x, kernel), bIn) as tf.Tensor2D;
+  const hs = k.alloc([(T + 1) * B, H]);
+  const gates = k.alloc([T * B, 4 * H]);
+  k.copy(a.initial.h, k.ptr(hs));
+  let h: tf.Tensor = a.initial.h;
+  for (let t = 0; t < T; t++) {
+    const hr = tf.matMul(h as tf.Tensor2D, rec);
+    const next = k.alloc([B, H]);
+    k.fn.gru_fwd(
+      k.row(xw, t * B, G3),
+      k.ptr(hr),
+      k.ptr(bRec),
+      k.row(hs, t * B, H),
+      k.row(gates, t * B, 4 * H),
+      k.ptr(next),
+      k.row(hs, (t + 1) * B, H),
+      B,
+      H,
+    );
+    hr.dispose();
+    if (h !== a.initial.h) h.dispose();
+    h = next;
+  }
+  const out = tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
+  a.onFinalState?.({ h: tf.keep(h) as tf.Tensor2D });
+  tf.dispose([xw, bIn, bRec]);
+  save([x, kernel, rec, hs, gates]);
+  return {
+    value: out,
+    gradFunc: (dy, saved) => {
+      const [sx, sk, sr, shs, sg] = saved as tf.Tensor2D[];
+      const recT = tf.transpose(sr) as tf.Tensor2D;
+      const zero = tf.zeros([B, H]);
+      // carry holds dh_{t+1} z_{t+1}, the part of ∂L/∂h_t that skips U; updated in place.
+      const back = (
+        t: number,
+        dyPtr: number,
+        dhm: tf.Tensor,
+        carry: tf.Tensor,
+        dxw: number,
+        copyTo: number,
+      ) => {
+        const du = k.alloc([B, G3]);
+        const sq = k.fn.gru_bwd(
+          k.row(sg, t * B, 4 * H),
+          k.row(shs, t * B, H),
+          dyPtr,
+          k.ptr(dhm),
+          k.ptr(carry),
+          dxw,
+          k.ptr(du),
+          copyTo,
+          B,
+          H,
+        );
+        return { du, sq };
+      };
+      const dXW = k.alloc([T * B, G3]);
+      const dHU = k.alloc([T * B, G3]);
+      const carry = tf.zeros([B, H]);
+      let dhm: tf.Tensor = zero;
+      for (let t = T - 1; t >= 0; t--) {
+        const { du } = back(t, k.row(dy, t * B, H), dhm, carry, k.row(dXW, t * B, G3), k.row(dHU, t * B, G3));
+        if (dhm !== zero) dhm.dispose();
+        dhm = t > 0 ? tf.matMul(du, recT) : zero;
+        du.dispose();
+      }
+      probe(a, k, dy, zero, recT, (t, dyPtr, dhm, c) => {
+        const r = back(t, dyPtr, dhm, c, 0, 0);
+        return { d: r.du, sq: r.sq };
+      });
+      const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
+      return [
+        ...weightGrads(sx, sk, hPrev, dXW as tf.Tensor2D, dHU as tf.Tensor2D),
+        tf.stack([tf.sum(dXW, 0), tf.sum(dHU, 0)]),
+      ];
+    },
+  };
+}
+
+export function rnnFused(
+  k: CellKernel,
+  a: RecurrentLayerArgs,
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  rec: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  save: Grad,
+): FusedLayerResult {
+  const { T, B, H } = a;
+  const relu = a.activation === 'relu' ? 1 : 0;
+  const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
+  const hs = k.alloc([(T + 1) * B, H]);
+  k.copy(a.initial.h, k.ptr(hs));
+  let h: tf.Tensor = a.initial.h;
+  for (let t = 0; t < T; t++) {
+    const hr = tf.matMul(h as tf.Tensor2D, rec);
+    const next = k.alloc([B, H]);
+    k.fn.rnn_fwd(k.row(xw, t * B, H), k.ptr(hr), k.ptr(next), k.row(hs, (t + 1) * B, H), B * H, relu);
+    hr.dispose();
+    if (h !== a.initial.h) h.dispose();
+    h = next;
+  }
+  const out = tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
+  a.onFinalState?.({ h: tf.keep(h) as tf.Tensor2D });
+  xw.dispose();
+  save([x, kernel, rec, hs]);
+  return {
+    value: out,
+    gradFunc: (dy, saved) => {
+      const [sx, sk, sr, shs] = saved as tf.Tensor2D[];
+      const recT = tf.transpose(sr) as tf.Tensor2D;
+      const zero = tf.zeros([B, H]);
+      const back = (t: number, dyPtr: number, dhm: tf.Tensor, copyTo: number) => {
+        const da = k.alloc([B, H]);
+        const sq = k.fn.rnn_bwd(
+          k.row(shs, (t + 1) * B, H),
+          dyPtr,
+          k.ptr(dhm),
+          k.ptr(da),
+          copyTo,
+          B * H,
+          relu,
+        );
+        return { da, sq };
+      };
+      const dA = k.alloc([T * B, H]);
+      let dhm: tf.Tensor = zero;
+      for (let t = T - 1; t >= 0; t--) {
+        const { da } = back(t, k.row(dy, t * B, H), dhm, k.row(dA, t * B, H));
+        if (dhm !== zero) dhm.dispose();
+        dhm = t > 0 ? tf.matMul(da, recT) : zero;
+        da.dispose();
+      }
+      probe(a, k, dy, zero, recT, (t, dyPtr, dhm) => {
+        const r = back(t, dyPtr, dhm, 0);
+        return { d: r.da, sq: r.sq };
+      });
+      const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
+      return [...weightGrads(sx, sk, hPrev, dA as tf.Tensor2D, dA as tf.Tensor2D), tf.sum(dA, 0)];
+    },
+  };
+}
+
+/**
+ * ‖∂L_T/∂h_t‖ (see probeBack in layers.ts): the last step's loss gradient alone, carried back
+ * through the recurrence with the same backward step; only on recorded steps.
+ */
+function probe(
+  a: RecurrentLayerArgs,
+  k: CellKernel,
+  dy: tf.Tensor2D,
+  zero: tf.Tensor,
+  recT: tf.Tensor2D,
+  back: (t: number, dyPtr: number, dhm: tf.Tensor, carry: tf.Tensor) => { d: tf.Tensor; sq: number },
+): void {
+  if (!a.recorder) return;
+  const { T, B, H } = a;
+  const carry = tf.zeros([B, H]);
+  let dhm: tf.Tensor = zero;
+  for (let t = T - 1; t >= 0; t--) {
+    const dyPtr = t === T - 1 ? k.row(dy, t * B, H) : k.ptr(zero);
+    const { d, sq } = back(t, dyPtr, dhm, carry);
+    record(a, t, sq);
+    if (dhm !== zero) dhm.dispose();
+    dhm = t > 0 ? tf.matMul(d, recT) : zero;
+    d.dispose();
+  }
+  carry.dispose();
+}
+
+/**
+ * Shared tail of every backward pass: input and weight gradients as whole-window matmuls.
+ * Explicit transposes: wasm's matMul with a transposed operand takes a ~1 GFLOP/s scalar path.
+ */
+export function weightGrads(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  hPrev: tf.Tensor2D,
+  dPre: tf.Tensor2D,
+  dRecPre: tf.Tensor2D,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const dKernel = tf.matMul(tf.transpose(x), dPre);
+  const dRec = tf.matMul(tf.transpose(hPrev), dRecPre);
+  const dx = tf.matMul(dPre, tf.transpose(kernel));
+  return [dx, dKernel, dRec];
+}

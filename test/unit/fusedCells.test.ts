@@ -1,0 +1,107 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/engine/backend';
+import type { CellKind } from '../../src/engine/config';
+import { cellKernel } from '../../src/engine/model/cellKernel';
+import { LayerState, recurrentLayer, TimestepGradRecorder } from '../../src/engine/model/layers';
+import { referenceLayer } from '../helpers/reference';
+
+const CELLS: [CellKind, 'tanh' | 'relu'][] = [
+  ['lstm', 'tanh'],
+  ['gru', 'tanh'],
+  ['rnn', 'tanh'],
+  ['rnn', 'relu'],
+];
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+test('the fused cell kernel loads on the wasm backend', () => {
+  assert.ok(cellKernel(), 'cellKernel() is null on wasm: training would silently take the slow path');
+});
+
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => a.sub(b).abs().max().dataSync()[0]);
+}
+
+for (const [cell, act] of CELLS) {
+  test(`${cell}/${act}: fused kernel forward, final state, gradients and profile equal the TF.js-ops path and autodiff`, () => {
+    const T = 7,
+      B = 3,
+      H = 8,
+      In = 5;
+    const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+    const x = tf.randomNormal([T * B, In], 0, 1, 'float32', 11) as tf.Tensor2D;
+    const k = tf.randomNormal([In, G * H], 0, 0.5, 'float32', 12) as tf.Tensor2D;
+    const r = tf.randomNormal([H, G * H], 0, 0.5, 'float32', 13) as tf.Tensor2D;
+    const b = tf.randomNormal(cell === 'gru' ? [2, G * H] : [G * H], 0, 0.5, 'float32', 14);
+    const h0 = tf.randomNormal([B, H], 0, 0.5, 'float32', 15) as tf.Tensor2D;
+    const c0 = tf.randomNormal([B, H], 0, 0.5, 'float32', 16) as tf.Tensor2D;
+    const R = tf.randomNormal([T * B, H], 0, 1, 'float32', 17);
+    const run = (fused: boolean) => {
+      const final: LayerState[] = [];
+      const recorder = new TimestepGradRecorder();
+      const f = (a: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor, d: tf.Tensor) =>
+        recurrentLayer({
+          cell,
+          activation: act,
+          T,
+          B,
+          H,
+          initial: { h: h0, c: c0 },
+          onFinalState: (s) => (final[0] = s),
+          recorder,
+          fused,
+        })(a as tf.Tensor2D, bb as tf.Tensor2D, cc as tf.Tensor2D, d)
+          .mul(R)
+          .sum();
+      const { value, grads } = tf.valueAndGrads(f)([x, k, r, b]);
+      return { value: value.dataSync()[0], grads, final: final[0], profile: recorder.read() };
+    };
+    const fused = run(true);
+    const plain = run(false);
+    const ref = tf.grads((a: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor, d: tf.Tensor) =>
+      referenceLayer(cell, act, T, B, H, a as tf.Tensor2D, bb as tf.Tensor2D, cc as tf.Tensor2D, d, h0, c0)
+        .mul(R)
+        .sum(),
+    )([x, k, r, b]);
+    assert.ok(Math.abs(fused.value - plain.value) < 1e-4 * Math.max(1, Math.abs(plain.value)), 'forward');
+    assert.ok(maxDiff(fused.final.h, plain.final.h) < 1e-5, 'final h');
+    if (cell === 'lstm') assert.ok(maxDiff(fused.final.c!, plain.final.c!) < 1e-5, 'final c');
+    ['x', 'kernel', 'recurrent_kernel', 'bias'].forEach((name, i) => {
+      const scale = tf.tidy(() => ref[i].abs().max().dataSync()[0]);
+      assert.ok(scale > 1e-3, `${name} gradient is not trivially zero`);
+      const vsPlain = maxDiff(fused.grads[i], plain.grads[i]);
+      const vsAutodiff = maxDiff(fused.grads[i], ref[i]);
+      assert.ok(vsPlain < 1e-4 * Math.max(1, scale), `${name}: fused vs plain ops ${vsPlain}`);
+      assert.ok(vsAutodiff < 1e-4 * Math.max(1, scale), `${name}: fused vs autodiff ${vsAutodiff}`);
+    });
+    assert.equal(fused.profile[0].length, T);
+    fused.profile[0].forEach((v, t) => {
+      const p = plain.profile[0][t];
+      assert.ok(p > 0 && Math.abs(v - p) <= 1e-4 * p, `‖∂L_T/∂h_${t}‖: fused ${v}, plain ${p}`);
+    });
+  });
+}
+
+test('a hidden size that is not a multiple of 4 takes the plain ops and still gives the same result', () => {
+  const T = 3,
+    B = 2,
+    H = 6;
+  const x = tf.randomNormal([T * B, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const k = tf.randomNormal([4, 4 * H], 0, 0.5, 'float32', 2) as tf.Tensor2D;
+  const r = tf.randomNormal([H, 4 * H], 0, 0.5, 'float32', 3) as tf.Tensor2D;
+  const b = tf.zeros([4 * H]);
+  const h0 = tf.zeros([B, H]) as tf.Tensor2D;
+  const out = recurrentLayer({ cell: 'lstm', activation: 'tanh', T, B, H, initial: { h: h0, c: h0 } })(
+    x,
+    k,
+    r,
+    b,
+  );
+  const ref = referenceLayer('lstm', 'tanh', T, B, H, x, k, r, b, h0, h0);
+  assert.deepEqual(out.shape, [T * B, H]);
+  assert.ok(maxDiff(out, ref) < 1e-5);
+});
