@@ -19,6 +19,16 @@ export interface StepModel {
   logits(s: InferState, out?: Float32Array): Float32Array;
   /** Releases threads or memory the model holds, if any. */
   dispose?(): void;
+  /**
+   * Same as `step` over each token in turn, faster for many; `onState(i, state)` receives a new
+   * state object after tokens[0..i] wherever `keep(i)` is true.
+   */
+  advance?(
+    s: InferState,
+    tokens: ArrayLike<number>,
+    keep?: (i: number) => boolean,
+    onState?: (i: number, state: InferState) => void,
+  ): void;
 }
 
 export function zeroInferState(c: ModelConfig): InferState {

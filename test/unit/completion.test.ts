@@ -1,11 +1,12 @@
 import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
+import { buildSync } from 'esbuild';
 import * as path from 'path';
 import { initBackend } from '../../src/engine/backend';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { DEFAULT_TRAIN_CONFIG, ModelConfig, mergeConfig } from '../../src/engine/config';
-import { InferenceModel, StepModel } from '../../src/engine/infer';
+import { InferenceModel, InferState, StepModel } from '../../src/engine/infer';
 import { chooseAnchor, Completer, DEFAULT_COMPLETE_OPTIONS } from '../../src/engine/inference/completer';
 import { FastInferenceModel } from '../../src/engine/inference/fastModel';
 import { tokenSpaceOf } from '../../src/engine/inference/tokenSpace';
@@ -231,6 +232,108 @@ test('two threads give the same logits as one, bit for bit', () => {
   }
 });
 
+test('advance over many tokens gives the states of stepping one token at a time, bit for bit', () => {
+  for (const [cell, activation] of [
+    ['lstm', 'tanh'],
+    ['gru', 'tanh'],
+    ['rnn', 'relu'],
+  ] as const)
+    for (const layers of [1, 2, 3])
+      for (const threads of [1, 2] as const) {
+        const config: ModelConfig = {
+          cell,
+          activation,
+          vocabSize: 40,
+          embedding: 16,
+          hidden: 72,
+          layers,
+          dropout: 0,
+        };
+        const model = new FastInferenceModel(config, initWeights(config, 9), { threads });
+        try {
+          // 70 tokens: two whole blocks of 32 and a part block, so the helper's blocks alternate.
+          const ids = Array.from({ length: 70 }, (_, i) => (i * 11 + 3) % 40);
+          const stepped = model.newState();
+          const want: InferState[] = [];
+          for (const id of ids) {
+            model.step(stepped, id);
+            want.push(model.cloneState(stepped));
+          }
+          const s = model.newState();
+          const got = new Map<number, InferState>();
+          const keep = (i: number) => i % 9 === 0 || i > 65;
+          model.advance(s, ids, keep, (i, st) => got.set(i, st));
+          const what = `${cell} ×${layers} layers, ${threads} thread(s)`;
+          assert.deepEqual(
+            [...got.keys()],
+            ids.map((_, i) => i).filter(keep),
+            `${what}: states asked for, in order`,
+          );
+          for (const [i, st] of got)
+            for (let l = 0; l < layers; l++) {
+              assert.deepEqual(
+                Array.from(st.h[l]),
+                Array.from(want[i].h[l]),
+                `${what}: h[${l}] after token ${i}`,
+              );
+              assert.deepEqual(
+                Array.from(st.c[l]),
+                Array.from(want[i].c[l]),
+                `${what}: c[${l}] after token ${i}`,
+              );
+            }
+          for (let l = 0; l < layers; l++)
+            assert.deepEqual(Array.from(s.h[l]), Array.from(stepped.h[l]), what);
+          // And continuing from it: a short run after a long one.
+          model.advance(s, ids.slice(0, 5));
+          for (const id of ids.slice(0, 5)) model.step(stepped, id);
+          assert.deepEqual(Array.from(model.logits(s)), Array.from(model.logits(stepped)), `${what}: logits`);
+        } finally {
+          model.dispose();
+        }
+      }
+});
+
+test('the helper thread works from a minified bundle (the packaged extension is minified)', () => {
+  const root = path.resolve(__dirname, '../../..');
+  const out = path.join(tmpDir('seqlab-min-'), 'fastModel.js');
+  // The helper runs the source text of functions from this module: renamed identifiers must not
+  // break it (a broken helper is only noticed by its one-second timeout, then one thread).
+  buildSync({
+    entryPoints: [path.join(root, 'src/engine/inference/fastModel.ts')],
+    outfile: out,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'silent',
+  });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { FastInferenceModel: Minified } = require(out) as { FastInferenceModel: typeof FastInferenceModel };
+  const config: ModelConfig = {
+    cell: 'lstm',
+    activation: 'tanh',
+    vocabSize: 40,
+    embedding: 16,
+    hidden: 64,
+    layers: 2,
+    dropout: 0,
+  };
+  const w = initWeights(config, 2);
+  const one = new FastInferenceModel(config, w);
+  const two = new Minified(config, w, { threads: 2 });
+  try {
+    const ids = Array.from({ length: 80 }, (_, i) => (i * 5) % 40);
+    const [s1, s2] = [one.newState(), two.newState()];
+    one.advance(s1, ids);
+    two.advance(s2, ids);
+    assert.deepEqual(Array.from(two.logits(s2)), Array.from(one.logits(s1)));
+    assert.ok((two as unknown as { ctl?: Int32Array }).ctl, 'the helper thread was given up');
+  } finally {
+    two.dispose();
+  }
+});
+
 test('a helper thread that dies does not hang the model: its half is done on the calling thread', async () => {
   const { one, two } = threadPair('lstm', 6);
   await (two as unknown as { helper: { terminate(): Promise<number> } }).helper.terminate();
@@ -239,6 +342,17 @@ test('a helper thread that dies does not hang the model: its half is done on the
     one.step(s1, i);
     two.step(s2, i);
   }
+  assert.deepEqual(Array.from(two.logits(s2)), Array.from(one.logits(s1)));
+  two.dispose();
+});
+
+test('a helper thread that dies during a context does not hang it: its blocks are done here', async () => {
+  const { one, two } = threadPair('gru', 8);
+  await (two as unknown as { helper: { terminate(): Promise<number> } }).helper.terminate();
+  const ids = Array.from({ length: 80 }, (_, i) => (i * 3) % 40);
+  const [s1, s2] = [one.newState(), two.newState()];
+  one.advance(s1, ids);
+  two.advance(s2, ids);
   assert.deepEqual(Array.from(two.logits(s2)), Array.from(one.logits(s1)));
   two.dispose();
 });

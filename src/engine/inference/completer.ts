@@ -3,6 +3,9 @@ import { Rng } from '../rng';
 import type { Tokenizer } from '../tokenizers';
 import { TokenSpace, tokenSpaceOf } from './tokenSpace';
 
+/** Below this many new tokens (typing), plain steps: `advance` pays off on a context. */
+const ADVANCE_MIN = 8;
+
 export interface CompleteOptions {
   /** Characters of text before the cursor that a cold start reads. */
   maxContext: number;
@@ -114,14 +117,25 @@ export class Completer {
     // Snapshots: every `snapshotEvery` tokens, plus each of the last `recent` positions, so that
     // backspacing and retyping near the cursor cost nothing.
     const { snapshotEvery: every, recent } = this.limits;
-    for (let i = doc.ids.length; i < ids.length; i++) {
-      this.model.step(doc.state, ids[i]);
-      doc.ids.push(ids[i]);
-      steps++;
-      const len = doc.ids.length;
-      if (len > ids.length - recent || len % every === 0)
-        doc.snapshots.set(len, this.model.cloneState(doc.state));
-    }
+    const wanted = (len: number): boolean => len > ids.length - recent || len % every === 0;
+    const from = doc.ids.length;
+    if (this.model.advance && ids.length - from >= ADVANCE_MIN) {
+      const add = ids.slice(from);
+      this.model.advance(
+        doc.state,
+        add,
+        (i) => wanted(from + i + 1),
+        (i, st) => doc.snapshots.set(from + i + 1, st),
+      );
+      for (const id of add) doc.ids.push(id);
+      steps += add.length;
+    } else
+      for (let i = from; i < ids.length; i++) {
+        this.model.step(doc.state, ids[i]);
+        doc.ids.push(ids[i]);
+        steps++;
+        if (wanted(doc.ids.length)) doc.snapshots.set(doc.ids.length, this.model.cloneState(doc.state));
+      }
     const old = doc.ids.length - recent;
     for (const k of doc.snapshots.keys()) if (k < old && k % every !== 0) doc.snapshots.delete(k);
     this.evict();

@@ -6,37 +6,120 @@ import { KERNEL_WASM_BASE64 } from './kernelWasm';
 
 interface Kernel {
   matvec(w: number, x: number, y: number, nIn: number, nOut: number): void;
+  matvec2(w: number, x: number, y: number, nIn: number, nOut: number, xs: number, ys: number): void;
   lstm_cell(zx: number, zh: number, c: number, h: number, n: number, stride: number): void;
   gru_cell(zx: number, zh: number, h: number, n: number, stride: number): void;
   rnn_cell(zx: number, zh: number, h: number, n: number, relu: number): void;
 }
 
 /**
+ * One layer's recurrence over `n` timesteps whose input projections (bias included) are already
+ * in zx: per step, zh = b_rec + U h, the gate math, and h (and c) appended to hs (and cs).
+ * Offsets are in bytes; cell 0/1/2 = lstm/gru/rnn. Self-contained, because the helper thread runs
+ * its source text too (see HELPER): the same code on either thread gives the same bits.
+ */
+function runLayer(k: Kernel, mem: Float32Array, a: ArrayLike<number>): void {
+  const wh = a[0],
+    bRec = a[1] >> 2,
+    zx = a[2],
+    zRows = a[3],
+    h = a[4],
+    c = a[5],
+    zh = a[6];
+  const hs = a[7] >> 2,
+    cs = a[8] >> 2,
+    n = a[9],
+    hp = a[10],
+    cell = a[11],
+    relu = a[12];
+  for (let t = 0; t < n; t++) {
+    mem.copyWithin(zh >> 2, bRec, bRec + zRows);
+    k.matvec(wh, h, zh, hp, zRows);
+    const z = zx + t * zRows * 4;
+    if (cell === 0) k.lstm_cell(z, zh, c, h, hp, hp);
+    else if (cell === 1) k.gru_cell(z, zh, h, hp, hp);
+    else k.rnn_cell(z, zh, h, hp, relu);
+    mem.copyWithin(hs + t * hp, h >> 2, (h >> 2) + hp);
+    if (cell === 0) mem.copyWithin(cs + t * hp, c >> 2, (c >> 2) + hp);
+  }
+}
+
+/**
+ * Input projections of a layer for timesteps [from, to) of a block: zx_t = b_in + W_x x_t, two
+ * timesteps per pass (matvec2). Byte offsets; self-contained like runLayer.
+ */
+function projectBlock(
+  k: Kernel,
+  mem: Float32Array,
+  wx: number,
+  xs: number,
+  zx: number,
+  bIn: number,
+  zRows: number,
+  hp: number,
+  from: number,
+  to: number,
+): void {
+  for (let t = from; t < to; t++) mem.copyWithin((zx >> 2) + t * zRows, bIn >> 2, (bIn >> 2) + zRows);
+  let t = from;
+  for (; t + 2 <= to; t += 2)
+    k.matvec2(wx, xs + t * hp * 4, zx + t * zRows * 4, hp, zRows, hp * 4, zRows * 4);
+  if (t < to) k.matvec(wx, xs + t * hp * 4, zx + t * zRows * 4, hp, zRows);
+}
+
+/**
+ * The helper's block job (op 4): the part of the top layer's input projections it was given
+ * (args 13-16: W_x, the block below, first timestep, b_in; W_x 0 for none), then the recurrence.
+ * The two functions are passed in rather than named: a minified bundle renames them, and the
+ * helper's copy of this source must not depend on what they are called.
+ */
+function layerJob(
+  k: Kernel,
+  mem: Float32Array,
+  a: ArrayLike<number>,
+  project: typeof projectBlock,
+  run: typeof runLayer,
+): void {
+  if (a[13]) project(k, mem, a[13], a[14], a[2], a[16], a[3], a[10], a[15], a[9]);
+  run(k, mem, a);
+}
+
+/**
  * The helper thread: waits for a job in the shared control block (spinning briefly, then
- * sleeping), runs its half with the same kernel on the same memory, and signals done.
- * ctl: [0] job sequence (-1: quit), [1] done sequence, [2] op, [3..8] arguments.
+ * sleeping), runs it with the same kernel on the same memory, and signals done.
+ * ctl: [0] job sequence (-1: quit), [1] done sequence, [2] op, [3..] arguments.
  */
 const HELPER = `
 const { workerData } = require('worker_threads');
 const { module, memory, ctl } = workerData;
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const mem = new Float32Array(memory.buffer);
 const c = new Int32Array(ctl);
+const runLayer = ${runLayer.toString()};
+const projectBlock = ${projectBlock.toString()};
+const layerJob = ${layerJob.toString()};
 const ops = [k.matvec, k.lstm_cell, k.gru_cell, k.rnn_cell];
 let seen = 0;
 for (;;) {
-  let spins = 0;
-  // Spin briefly (the next product of a completion comes within microseconds), then sleep
-  // until notified: an idle helper costs no CPU.
-  while (Atomics.load(c, 0) === seen) if (++spins > 100000) Atomics.wait(c, 0, seen);
+  // Spin a few milliseconds (the next job of a completion comes within microseconds, or a
+  // block's worth of work later: waking from a sleep costs ~0.1 ms each time), then sleep until
+  // notified: an idle helper costs no CPU.
+  const until = performance.now() + 4;
+  for (let spins = 0; Atomics.load(c, 0) === seen; spins++)
+    if ((spins & 1023) === 0 && performance.now() > until) Atomics.wait(c, 0, seen);
   seen = Atomics.load(c, 0);
   if (seen < 0) break;
-  ops[c[2]](c[3], c[4], c[5], c[6], c[7], c[8]);
+  if (c[2] === 4) layerJob(k, mem, c.subarray(3), projectBlock, runLayer);
+  else ops[c[2]](c[3], c[4], c[5], c[6], c[7], c[8]);
   Atomics.store(c, 1, seen);
   Atomics.notify(c, 1);
 }
 `;
 
-const OP = { matvec: 0, lstm: 1, gru: 2, rnn: 3 } as const;
+const OP = { matvec: 0, lstm: 1, gru: 2, rnn: 3, layer: 4 } as const;
+
+/** Timesteps per block of `advance`: its buffers are sized for this many. */
+const CHUNK = 32;
 
 /** Products smaller than this (multiply-adds) are not worth a thread handoff (~1 µs). */
 const SPLIT_MIN = 32 * 1024;
@@ -87,6 +170,12 @@ export class FastInferenceModel implements StepModel {
   private readonly zh: number;
   private readonly lo: number;
   private readonly folded: number;
+  /** For `advance`, per layer: a block of input projections, of h and of c, and a zh buffer of
+   * its own (two layers may run at once). */
+  private readonly zxs: number[] = [];
+  private readonly hss: number[] = [];
+  private readonly css: number[] = [];
+  private readonly zhs: number[] = [];
 
   /**
    * `threads: 2` runs half of every product (and of the gate math) on a helper thread: the
@@ -122,6 +211,10 @@ export class FastInferenceModel implements StepModel {
       this.bRec.push(alloc(zRows));
       this.hBuf.push(alloc(hp));
       this.cBuf.push(alloc(hp));
+      this.zxs.push(alloc(CHUNK * zRows));
+      this.hss.push(alloc(2 * CHUNK * hp));
+      this.css.push(alloc(2 * CHUNK * hp));
+      this.zhs.push(alloc(zRows));
     }
     this.wo = alloc(ceil8(V) * hp);
     this.bo = alloc(ceil8(V));
@@ -169,7 +262,7 @@ export class FastInferenceModel implements StepModel {
     putVector(this.bo, get('output/bias'), false);
 
     if (opts.threads === 2) {
-      const ctl = new SharedArrayBuffer(16 * 4);
+      const ctl = new SharedArrayBuffer(32 * 4);
       this.ctl = new Int32Array(ctl);
       this.helper = new Worker(HELPER, { eval: true, workerData: { module: compiled, memory, ctl } });
       // An idle helper must not keep a process alive.
@@ -217,6 +310,139 @@ export class FastInferenceModel implements StepModel {
     }
   }
 
+  /**
+   * Advances `s` over many tokens at once (a document's context), with the same results as
+   * calling `step` for each, bit for bit. Layer by layer over blocks of CHUNK tokens: once layer
+   * l-1 has run over a block, layer l's input projections are computed two tokens per pass
+   * (matvec2: each weight load serves both; ≈1.2× faster than one at a time). With the helper
+   * thread, the top layer of block k runs there while this thread runs the layers below for
+   * block k+1: one handoff per block instead of several per token.
+   *
+   * `keep(i)` asks for the state after tokens[0..i]; it is passed to `onState` as a new object.
+   */
+  advance(
+    s: InferState,
+    tokens: ArrayLike<number>,
+    keep: (i: number) => boolean = () => false,
+    onState: (i: number, state: InferState) => void = () => undefined,
+  ): void {
+    const { layers: L, cell, activation } = this.config;
+    const { mem, hp, zRows, k } = this;
+    const n = tokens.length;
+    if (this.ctl && L < 2) {
+      // Nothing to overlap: splitting each product between the threads is the faster way.
+      for (let i = 0; i < n; i++) {
+        this.step(s, tokens[i]);
+        if (keep(i)) onState(i, this.cloneState(s));
+      }
+      return;
+    }
+    for (let l = 0; l < L; l++) {
+      mem.set(s.h[l], this.hBuf[l]);
+      mem.set(s.c[l], this.cBuf[l]);
+    }
+    const cellId = cell === 'lstm' ? 0 : cell === 'gru' ? 1 : 2;
+    // Blocks alternate between two halves of each layer's h/c buffers, so that the helper reads
+    // block b's values below it while this thread writes block b+1's.
+    const hsAt = (l: number, b: number): number => this.hss[l] + (b & 1) * CHUNK * hp;
+    const csAt = (l: number, b: number): number => this.css[l] + (b & 1) * CHUNK * hp;
+    const project = (l: number, b: number, from: number, to: number): void =>
+      projectBlock(
+        k,
+        mem,
+        this.wx[l] * 4,
+        hsAt(l - 1, b) * 4,
+        this.zxs[l] * 4,
+        this.bIn[l] * 4,
+        zRows,
+        hp,
+        from,
+        to,
+      );
+    const layerArgs = (l: number, b: number, m: number, projFrom = m): number[] => [
+      this.wh[l] * 4,
+      this.bRec[l] * 4,
+      this.zxs[l] * 4,
+      zRows,
+      this.hBuf[l] * 4,
+      this.cBuf[l] * 4,
+      this.zhs[l] * 4,
+      hsAt(l, b) * 4,
+      csAt(l, b) * 4,
+      m,
+      hp,
+      cellId,
+      activation === 'relu' ? 1 : 0,
+      projFrom < m ? this.wx[l] * 4 : 0,
+      l > 0 ? hsAt(l - 1, b) * 4 : 0,
+      projFrom,
+      this.bIn[l] * 4,
+    ];
+    const pipelined = this.ctl !== undefined;
+    const own = pipelined ? L - 1 : L; // layers run on this thread
+    // With two layers, this thread runs layer 0 and the helper layer 1: the top layer's input
+    // projections are split between them so that both have about as much to do.
+    const share = Math.max(0, Math.min(1, 0.5 - (L - 2) / 1.6));
+    // States asked for in the block whose top layer is still running on the helper.
+    let pending: { i: number; t: number; state: InferState }[] = [];
+    let job: number[] | undefined;
+    const fill = (l: number, b: number, t: number, st: InferState): void => {
+      const h = hsAt(l, b) + t * hp;
+      st.h[l].set(mem.subarray(h, h + st.h[l].length));
+      const c = csAt(l, b) + t * hp;
+      if (cellId === 0) st.c[l].set(mem.subarray(c, c + st.c[l].length));
+    };
+    const finish = (b: number): void => {
+      // Its job is done (or was done here): the top layer's states of block b are in place.
+      for (const p of pending) {
+        fill(L - 1, b, p.t, p.state);
+        onState(p.i, p.state);
+      }
+      pending = [];
+    };
+    let b = 0;
+    for (let start = 0; start < n; start += CHUNK, b++) {
+      const m = Math.min(CHUNK, n - start);
+      for (let t = 0; t < m; t++) {
+        const from = this.folded + tokens[start + t] * zRows;
+        mem.copyWithin(this.zxs[0] + t * zRows, from, from + zRows);
+      }
+      for (let l = 0; l < own; l++) {
+        if (l > 0) project(l, b, 0, m);
+        runLayer(k, mem, layerArgs(l, b, m));
+      }
+      if (pipelined) {
+        // The helper's previous block must be done before its inputs (zx) are overwritten.
+        const prev = job;
+        this.join(() => layerJob(k, mem, prev!, projectBlock, runLayer));
+        finish(b - 1);
+      }
+      for (let t = 0; t < m; t++) {
+        if (!keep(start + t)) continue;
+        const state = zeroInferState(this.config);
+        for (let l = 0; l < own; l++) fill(l, b, t, state);
+        if (pipelined) pending.push({ i: start + t, t, state });
+        else onState(start + t, state);
+      }
+      if (pipelined) {
+        const mine = Math.min(m, 2 * Math.round((m * share) / 2));
+        project(L - 1, b, 0, mine);
+        job = layerArgs(L - 1, b, m, mine);
+        if (this.ctl) this.handoff(OP.layer, job);
+        else layerJob(k, mem, job, projectBlock, runLayer); // the helper was given up in join
+      }
+    }
+    if (pipelined) {
+      const last = job;
+      this.join(() => layerJob(k, mem, last!, projectBlock, runLayer));
+      finish(b - 1);
+    }
+    for (let l = 0; l < L; l++) {
+      s.h[l].set(mem.subarray(this.hBuf[l], this.hBuf[l] + s.h[l].length));
+      s.c[l].set(mem.subarray(this.cBuf[l], this.cBuf[l] + s.c[l].length));
+    }
+  }
+
   /** y += W x, the second half of the output rows on the helper thread when there is one. */
   private matvec(w: number, x: number, y: number, nIn: number, nOut: number): void {
     if (!this.ctl || nIn * nOut < SPLIT_MIN) return this.k.matvec(w, x, y, nIn, nOut);
@@ -250,14 +476,17 @@ export class FastInferenceModel implements StepModel {
   }
 
   /**
-   * Waits for the helper's half: spinning (it is due within microseconds), then sleeping. A
-   * helper that makes no progress for a second is given up: `theirs` does its half here and the
-   * model runs on one thread from then on, rather than hanging the completion worker.
+   * Waits for the helper's job: spinning (it is due within microseconds to a few milliseconds),
+   * then sleeping. A helper that makes no progress for a second is given up: `theirs` does its
+   * job here and the model runs on one thread from then on, rather than hanging the completion
+   * worker.
    */
   private join(theirs: () => void): void {
-    const c = this.ctl!;
+    const c = this.ctl;
+    if (!c) return; // no helper (any more): nothing was handed off
+    const until = performance.now() + 20;
     for (let spins = 0; Atomics.load(c, 1) !== this.seq; spins++) {
-      if (spins < 200_000) continue;
+      if ((spins & 1023) !== 0 || performance.now() < until) continue;
       const done = Atomics.load(c, 1);
       if (done === this.seq) break;
       if (Atomics.wait(c, 1, done, 1000) === 'timed-out' && Atomics.load(c, 1) !== this.seq) {
