@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const backend = await initBackend('wasm');
   const folder = makeCorpus();
   console.log(
-    `SeqLab bench — backend ${backend.name}, vocab ${V}, embedding ${E}, ${L}×${H}, T ${T}, batch ${B}; ${ROUNDS} interleaved rounds, medians`,
+    `SeqLab bench — backend ${backend.name} (engine: ${backend.threads} thread(s)${backend.threadsReason ? `: ${backend.threadsReason}` : ''}; tf.layers: stock wasm, 1 thread), vocab ${V}, embedding ${E}, ${L}×${H}, T ${T}, batch ${B}; ${ROUNDS} interleaved rounds, medians`,
   );
   const engine: Record<string, number[]> = {};
   const layers: Record<string, number[]> = {};
@@ -114,6 +114,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     backend: backend.name,
+    engine_threads: backend.threads,
     config: { vocab: V, embedding: E, hidden: H, layers: L, seqLen: T, batch: B, optimizer: 'adam' },
     rounds: ROUNDS,
   };

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CellKind } from '../src/engine/config';
+import { installWasmKernelFixes } from '../src/engine/kernels';
 
 /**
  * The same model built from stock tf.layers, trained with model.trainOnBatch: the baseline a
@@ -33,8 +34,32 @@ export function tfLayersModel(
   return model;
 }
 
-/** Tokens per second of trainOnBatch over `steps` steps (after one warm-up step). */
+/**
+ * Tokens per second of trainOnBatch over `steps` steps (after one warm-up step), on the stock,
+ * single-threaded `wasm` backend whatever the engine runs on (its threaded build, usually), with
+ * the engine's Slice/Transpose replacements as in earlier runs of this bench.
+ */
 export async function benchTfLayers(
+  cell: CellKind,
+  V: number,
+  E: number,
+  H: number,
+  layers: number,
+  T: number,
+  B: number,
+  steps: number,
+): Promise<number> {
+  const engineBackend = tf.getBackend();
+  await tf.setBackend('wasm');
+  installWasmKernelFixes('wasm');
+  try {
+    return await timeTfLayers(cell, V, E, H, layers, T, B, steps);
+  } finally {
+    await tf.setBackend(engineBackend);
+  }
+}
+
+async function timeTfLayers(
   cell: CellKind,
   V: number,
   E: number,

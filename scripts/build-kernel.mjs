@@ -11,11 +11,13 @@ const KERNELS = [
     ts: 'src/engine/inference/kernelWasm.ts',
     name: 'KERNEL_WASM_BASE64',
   },
-  // Training: gate math on the TF.js wasm backend's own memory.
+  // Training: gate math on the TF.js wasm backend's own memory; `shared` is the same code for
+  // the backend's threaded build, whose memory is shared (a memory import must match exactly).
   {
     wat: 'src/engine/model/cellKernel.wat',
     ts: 'src/engine/model/cellKernelWasm.ts',
     name: 'CELL_KERNEL_WASM_BASE64',
+    shared: 'CELL_KERNEL_SHARED_WASM_BASE64',
   },
 ];
 const FEATURES = { simd: true, threads: true };
@@ -44,8 +46,14 @@ export function render(file, name, b64) {
 
 let stale = false;
 for (const k of KERNELS) {
-  const b64 = await assemble(k.wat, readFileSync(k.wat, 'utf8'));
-  const text = render(k.wat.split('/').pop(), k.name, b64);
+  const source = readFileSync(k.wat, 'utf8');
+  let text = render(k.wat.split('/').pop(), k.name, await assemble(k.wat, source));
+  if (k.shared) {
+    const plain = '(import "env" "memory" (memory 1))';
+    if (!source.includes(plain)) throw new Error(`${k.wat}: expected ${plain}`);
+    const b64 = await assemble(k.wat, source.replace(plain, '(import "env" "memory" (memory 1 65536 shared))'));
+    text += `export const ${k.shared} =\n  '${b64}';\n`;
+  }
   if (process.argv.includes('--check')) {
     let current = '';
     try {
@@ -59,7 +67,7 @@ for (const k of KERNELS) {
     } else console.log(`${k.ts} is up to date`);
   } else {
     writeFileSync(k.ts, text);
-    console.log(`wrote ${k.ts} (${Buffer.from(b64, 'base64').length} bytes of wasm)`);
+    console.log(`wrote ${k.ts}`);
   }
 }
 if (stale) process.exit(1);

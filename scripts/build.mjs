@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'fs';
 import { dirname, join } from 'path';
 import { createRequire } from 'module';
+import { buildThreadedBackend } from './build-tfjs-threads.mjs';
 
 const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
@@ -29,4 +30,6 @@ for (const [i, file] of [[1, 'dist/extension.js'], [3, 'dist/completionWorker.js
 
 const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join('dist', f));
+// The wasm backend's threaded build, patched for Node (loaded at run time by src/engine/backend.ts).
+buildThreadedBackend('dist');
 console.log('built dist/');

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
+ * Replacement kernels for the wasm backend.
+ *
  * The stock wasm Slice kernel reads the *whole* input out of the wasm heap on every call
  * (`readSync` copies it), so taking one timestep of a [T·B, 4H] tensor costs milliseconds
  * (../shared/PERF-NOTES.md). This replacement copies only the requested region, straight from a
@@ -11,17 +13,18 @@ interface WasmHeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
-let installed = false;
+const installed = new Set<string>();
 
-export function installWasmKernelFixes(): void {
-  if (installed) return;
-  const original = tf.getKernel('Slice', 'wasm');
+/** For the stock `wasm` backend or its threaded build `wasm-mt` (the same kernels). */
+export function installWasmKernelFixes(backendName: string): void {
+  if (installed.has(backendName)) return;
+  const original = tf.getKernel('Slice', backendName);
   if (!original) return;
   const fallback = original.kernelFunc;
-  tf.unregisterKernel('Slice', 'wasm');
+  tf.unregisterKernel('Slice', backendName);
   tf.registerKernel({
     kernelName: 'Slice',
-    backendName: 'wasm',
+    backendName,
     kernelFunc: (args) => {
       const x = args.inputs.x as tf.TensorInfo;
       const rank = x.shape.length;
@@ -39,7 +42,49 @@ export function installWasmKernelFixes(): void {
       return out;
     },
   });
-  installed = true;
+  const transpose = tf.getKernel('Transpose', backendName);
+  if (transpose) {
+    const stock = transpose.kernelFunc;
+    tf.unregisterKernel('Transpose', backendName);
+    tf.registerKernel({
+      kernelName: 'Transpose',
+      backendName,
+      kernelFunc: (args) => {
+        const x = args.inputs.x as tf.TensorInfo;
+        const perm = (args.attrs as unknown as { perm: number[] }).perm;
+        if (x.dtype !== 'float32' || x.shape.length !== 2 || perm[0] !== 1) return stock(args);
+        const backend = args.backend as unknown as WasmHeapBackend;
+        const [rows, cols] = x.shape;
+        const out = backend.makeOutput([cols, rows], 'float32');
+        transpose2d(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), rows, cols);
+        return out;
+      },
+    });
+  }
+  installed.add(backendName);
+}
+
+/**
+ * The stock wasm Transpose moved a [2048, 256] float32 matrix in 3.8 ms (every backward pass
+ * transposes several); 32 × 32 tiles keep both sides in cache.
+ */
+function transpose2d(
+  src: Float32Array | Int32Array | Uint8Array,
+  dst: Float32Array | Int32Array | Uint8Array,
+  rows: number,
+  cols: number,
+): void {
+  const TILE = 32;
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let r = r0; r < r1; r++) {
+        const row = r * cols;
+        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[row + c];
+      }
+    }
+  }
 }
 
 function copyRegion(

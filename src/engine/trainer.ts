@@ -1,6 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend';
 import { loadCheckpoint, ParentRef, saveCheckpoint, TensorEntry, writeJsonAtomic } from './checkpoint';
@@ -362,7 +363,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       config: { ...config, model: modelConfig },
       vocabSize: tokenizer.vocabSize,
       parameters,
-      backend: backend.name,
+      backend: backend.threads > 1 ? `${backend.name} (${backend.threads} threads)` : backend.name,
       corpus: report,
       resumedFromStep: startStep,
       batch: B,
@@ -372,6 +373,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         type: 'log',
         time: now(),
         message: `wasm backend unavailable (${backend.fallbackReason}); using cpu`,
+      });
+    if (backend.threadsReason && os.cpus().length > 1)
+      emit({
+        type: 'log',
+        time: now(),
+        message: `wasm backend on one thread (${backend.threadsReason})`,
       });
     if (B < config.batch)
       emit({

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { CELL_KERNEL_WASM_BASE64 } from './cellKernelWasm';
+import { CELL_KERNEL_SHARED_WASM_BASE64, CELL_KERNEL_WASM_BASE64 } from './cellKernelWasm';
+import { isWasmBackend } from '../backend';
 
 /** The parts of the TF.js wasm backend the fused cells reach into (tfjs-backend-wasm 4.22). */
 interface WasmBackendInternals {
-  wasm?: { asm?: { memory?: unknown } };
+  /** asm.memory: the stock build's (exported) memory; wasmMemory: the threaded build's (shared). */
+  wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown };
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
@@ -65,15 +67,17 @@ const instances = new WeakMap<object, CellKernel | null>();
  */
 export function cellKernel(): CellKernel | null {
   if (process.env.SEQLAB_FUSED_CELLS === '0') return null;
-  if (tf.getBackend() !== 'wasm') return null;
+  if (!isWasmBackend(tf.getBackend())) return null;
   const backend = tf.backend() as unknown as WasmBackendInternals;
   const known = instances.get(backend);
   if (known !== undefined) return known;
   let made: CellKernel | null = null;
-  const memory = backend.wasm?.asm?.memory;
+  const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
   if (memory instanceof WebAssembly.Memory && typeof backend.makeOutput === 'function') {
     try {
-      const module = new WebAssembly.Module(Buffer.from(CELL_KERNEL_WASM_BASE64, 'base64'));
+      const shared = memory.buffer instanceof SharedArrayBuffer;
+      const bytes = shared ? CELL_KERNEL_SHARED_WASM_BASE64 : CELL_KERNEL_WASM_BASE64;
+      const module = new WebAssembly.Module(Buffer.from(bytes, 'base64'));
       const instance = new WebAssembly.Instance(module, { env: { memory } });
       made = new CellKernel(instance.exports as unknown as CellExports, memory, backend);
     } catch {

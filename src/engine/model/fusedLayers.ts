@@ -102,7 +102,7 @@ export function lstmFused(
         return { d: r.dz, sq: r.sq };
       });
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
-      return [...weightGrads(sx, sk, hPrev, dZ as tf.Tensor2D, dZ as tf.Tensor2D), tf.sum(dZ, 0)];
+      return [...weightGrads(sx, sk, hPrev, dZ as tf.Tensor2D, dZ as tf.Tensor2D), columnSums(dZ)];
     },
   };
 }
@@ -194,7 +194,7 @@ export function gruFused(
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
       return [
         ...weightGrads(sx, sk, hPrev, dXW as tf.Tensor2D, dHU as tf.Tensor2D),
-        tf.stack([tf.sum(dXW, 0), tf.sum(dHU, 0)]),
+        tf.stack([columnSums(dXW), columnSums(dHU)]),
       ];
     },
   };
@@ -259,7 +259,7 @@ export function rnnFused(
         return { d: r.da, sq: r.sq };
       });
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
-      return [...weightGrads(sx, sk, hPrev, dA as tf.Tensor2D, dA as tf.Tensor2D), tf.sum(dA, 0)];
+      return [...weightGrads(sx, sk, hPrev, dA as tf.Tensor2D, dA as tf.Tensor2D), columnSums(dA)];
     },
   };
 }
@@ -289,6 +289,15 @@ function probe(
     d.dispose();
   }
   carry.dispose();
+}
+
+/**
+ * Sums over rows (a bias gradient) as ones[1, N] · m: on wasm, Sum along axis 0 of a [2048, 1024]
+ * tensor took 18 ms, the product 0.2 ms.
+ */
+export function columnSums(m: tf.Tensor): tf.Tensor1D {
+  const [rows, cols] = m.shape;
+  return tf.reshape(tf.matMul(tf.ones([1, rows]), m as tf.Tensor2D), [cols]);
 }
 
 /**

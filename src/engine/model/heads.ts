@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { columnSums } from './fusedLayers';
 
 /**
  * Embedding lookup with a scatter-add gradient done in JS: tf.layers' embedding gradient needs
@@ -53,7 +54,7 @@ export function softmaxCrossEntropy(
         return [
           tf.matMul(dLogits, tf.transpose(sw)),
           tf.matMul(tf.transpose(sh), dLogits),
-          tf.sum(dLogits, 0),
+          columnSums(dLogits),
         ];
       },
     };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, CellKind } from '../config';
 import { cellKernel } from './cellKernel';
-import { gruFused, lstmFused, rnnFused, weightGrads } from './fusedLayers';
+import { columnSums, gruFused, lstmFused, rnnFused, weightGrads } from './fusedLayers';
 export { gateCount } from './shapes';
 
 /**
@@ -207,7 +207,7 @@ function lstmForward(
       probeBack(a, T, rowsAt(dy, T - 1, B), undefined as tf.Tensor | undefined, back);
       const dZ = tf.concat(dzs, 0) as tf.Tensor2D;
       const [dx, dKernel, dRec] = weightGrads(sx, sk, shPrev, dZ, dZ);
-      return [dx, dKernel, dRec, tf.sum(dZ, 0)];
+      return [dx, dKernel, dRec, columnSums(dZ)];
     },
   };
 }
@@ -278,7 +278,7 @@ function gruForward(
       const dXW = tf.concat(dxs, 0) as tf.Tensor2D;
       const dHU = tf.concat(dhs, 0) as tf.Tensor2D;
       const [dx, dKernel, dRec] = weightGrads(sx, sk, shPrev, dXW, dHU);
-      return [dx, dKernel, dRec, tf.stack([tf.sum(dXW, 0), tf.sum(dHU, 0)])];
+      return [dx, dKernel, dRec, tf.stack([columnSums(dXW), columnSums(dHU)])];
     },
   };
 }
@@ -328,7 +328,7 @@ function rnnForward(
       probeBack(a, T, rowsAt(dy, T - 1, B), undefined, back);
       const dA = tf.concat(das, 0) as tf.Tensor2D;
       const [dx, dKernel, dRec] = weightGrads(sx, sk, shPrev, dA, dA);
-      return [dx, dKernel, dRec, tf.sum(dA, 0)];
+      return [dx, dKernel, dRec, columnSums(dA)];
     },
   };
 }
