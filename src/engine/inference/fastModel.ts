@@ -211,7 +211,7 @@ export class FastInferenceModel implements StepModel {
       this.bRec.push(alloc(zRows));
       this.hBuf.push(alloc(hp));
       this.cBuf.push(alloc(hp));
-      this.zxs.push(alloc(CHUNK * zRows));
+      this.zxs.push(alloc(2 * CHUNK * zRows));
       this.hss.push(alloc(2 * CHUNK * hp));
       this.css.push(alloc(2 * CHUNK * hp));
       this.zhs.push(alloc(zRows));
@@ -342,17 +342,18 @@ export class FastInferenceModel implements StepModel {
       mem.set(s.c[l], this.cBuf[l]);
     }
     const cellId = cell === 'lstm' ? 0 : cell === 'gru' ? 1 : 2;
-    // Blocks alternate between two halves of each layer's h/c buffers, so that the helper reads
-    // block b's values below it while this thread writes block b+1's.
+    // Blocks alternate between two halves of each layer's buffers, so that the helper reads block
+    // b's inputs while this thread writes block b+1's.
     const hsAt = (l: number, b: number): number => this.hss[l] + (b & 1) * CHUNK * hp;
     const csAt = (l: number, b: number): number => this.css[l] + (b & 1) * CHUNK * hp;
+    const zxAt = (l: number, b: number): number => this.zxs[l] + (b & 1) * CHUNK * zRows;
     const project = (l: number, b: number, from: number, to: number): void =>
       projectBlock(
         k,
         mem,
         this.wx[l] * 4,
         hsAt(l - 1, b) * 4,
-        this.zxs[l] * 4,
+        zxAt(l, b) * 4,
         this.bIn[l] * 4,
         zRows,
         hp,
@@ -362,7 +363,7 @@ export class FastInferenceModel implements StepModel {
     const layerArgs = (l: number, b: number, m: number, projFrom = m): number[] => [
       this.wh[l] * 4,
       this.bRec[l] * 4,
-      this.zxs[l] * 4,
+      zxAt(l, b) * 4,
       zRows,
       this.hBuf[l] * 4,
       this.cBuf[l] * 4,
@@ -405,14 +406,17 @@ export class FastInferenceModel implements StepModel {
       const m = Math.min(CHUNK, n - start);
       for (let t = 0; t < m; t++) {
         const from = this.folded + tokens[start + t] * zRows;
-        mem.copyWithin(this.zxs[0] + t * zRows, from, from + zRows);
+        mem.copyWithin(zxAt(0, b) + t * zRows, from, from + zRows);
       }
       for (let l = 0; l < own; l++) {
         if (l > 0) project(l, b, 0, m);
         runLayer(k, mem, layerArgs(l, b, m));
       }
+      const mine = Math.min(m, 2 * Math.round((m * share) / 2));
       if (pipelined) {
-        // The helper's previous block must be done before its inputs (zx) are overwritten.
+        // This thread's share of the top layer's projections, while the helper still runs the
+        // previous block; then wait for it.
+        project(L - 1, b, 0, mine);
         const prev = job;
         this.join(() => layerJob(k, mem, prev!, projectBlock, runLayer));
         finish(b - 1);
@@ -425,8 +429,6 @@ export class FastInferenceModel implements StepModel {
         else onState(start + t, state);
       }
       if (pipelined) {
-        const mine = Math.min(m, 2 * Math.round((m * share) / 2));
-        project(L - 1, b, 0, mine);
         job = layerArgs(L - 1, b, m, mine);
         if (this.ctl) this.handoff(OP.layer, job);
         else layerJob(k, mem, job, projectBlock, runLayer); // the helper was given up in join
