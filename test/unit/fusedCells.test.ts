@@ -1,5 +1,7 @@
 import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'child_process';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import type { CellKind } from '../../src/engine/config';
@@ -20,6 +22,33 @@ before(async () => {
 
 test('the fused cell kernel loads on the wasm backend', () => {
   assert.ok(cellKernel(), 'cellKernel() is null on wasm: training would silently take the slow path');
+});
+
+test('the fused cell kernel loads on both the stock (one thread) and the threaded wasm backend', () => {
+  // Their heaps differ (the threaded build's memory is shared), and so do the kernels' imports.
+  const script = `
+    const tf = require('@tensorflow/tfjs');
+    const { initBackend } = require(${JSON.stringify(path.resolve(__dirname, '../../src/engine/backend'))});
+    const { cellKernel } = require(${JSON.stringify(path.resolve(__dirname, '../../src/engine/model/cellKernel'))});
+    initBackend('wasm').then((b) => console.log(JSON.stringify({ backend: tf.getBackend(), threads: b.threads, kernel: !!cellKernel() })));
+  `;
+  for (const [threads, backend] of [
+    ['1', 'wasm'],
+    ['2', 'wasm-mt'],
+  ]) {
+    const out = execFileSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, SEQLAB_WASM_THREADS: threads },
+    });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as {
+      backend: string;
+      threads: number;
+      kernel: boolean;
+    };
+    assert.equal(r.backend, backend, `SEQLAB_WASM_THREADS=${threads}`);
+    assert.equal(r.threads, Number(threads));
+    assert.ok(r.kernel, `no fused kernel on ${backend}`);
+  }
 });
 
 function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
