@@ -39,21 +39,12 @@ export function tfLayersModel(
  * single-threaded `wasm` backend whatever the engine runs on (its threaded build, usually), with
  * the engine's Slice/Transpose replacements as in earlier runs of this bench.
  */
-export async function benchTfLayers(
-  cell: CellKind,
-  V: number,
-  E: number,
-  H: number,
-  layers: number,
-  T: number,
-  B: number,
-  steps: number,
-): Promise<number> {
+export async function benchTfLayers(...args: Parameters<typeof timeTfLayers>): Promise<number> {
   const engineBackend = tf.getBackend();
   await tf.setBackend('wasm');
   installWasmKernelFixes('wasm');
   try {
-    return await timeTfLayers(cell, V, E, H, layers, T, B, steps);
+    return await timeTfLayers(...args);
   } finally {
     await tf.setBackend(engineBackend);
   }

@@ -15,52 +15,50 @@ interface WasmHeapBackend {
 
 const installed = new Set<string>();
 
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+
+/** Registers `replacement` for a kernel; it gets the stock kernel to hand cases it does not take. */
+function replaceKernel(
+  kernelName: string,
+  backendName: string,
+  replacement: (args: Parameters<KernelFunc>[0], stock: KernelFunc) => ReturnType<KernelFunc>,
+): void {
+  const original = tf.getKernel(kernelName, backendName);
+  if (!original) return;
+  const stock = original.kernelFunc;
+  tf.unregisterKernel(kernelName, backendName);
+  tf.registerKernel({ kernelName, backendName, kernelFunc: (args) => replacement(args, stock) });
+}
+
 /** For the stock `wasm` backend or its threaded build `wasm-mt` (the same kernels). */
 export function installWasmKernelFixes(backendName: string): void {
   if (installed.has(backendName)) return;
-  const original = tf.getKernel('Slice', backendName);
-  if (!original) return;
-  const fallback = original.kernelFunc;
-  tf.unregisterKernel('Slice', backendName);
-  tf.registerKernel({
-    kernelName: 'Slice',
-    backendName,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const rank = x.shape.length;
-      if (x.dtype === 'string' || rank > 3) return fallback(args);
-      const attrs = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
-      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
-      const backend = args.backend as unknown as WasmHeapBackend;
-      const out = backend.makeOutput(size, x.dtype);
-      const n = size.reduce((a, b) => a * b, 1);
-      if (n === 0) return out;
-      // Views are taken after makeOutput: allocating may grow (and so detach) the heap.
-      const src = backend.typedArrayFromHeap(x);
-      const dst = backend.typedArrayFromHeap(out);
-      copyRegion(src, x.shape, dst, begin, size);
-      return out;
-    },
+  replaceKernel('Slice', backendName, (args, stock) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const rank = x.shape.length;
+    if (x.dtype === 'string' || rank > 3) return stock(args);
+    const attrs = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+    const backend = args.backend as unknown as WasmHeapBackend;
+    const out = backend.makeOutput(size, x.dtype);
+    const n = size.reduce((a, b) => a * b, 1);
+    if (n === 0) return out;
+    // Views are taken after makeOutput: allocating may grow (and so detach) the heap.
+    const src = backend.typedArrayFromHeap(x);
+    const dst = backend.typedArrayFromHeap(out);
+    copyRegion(src, x.shape, dst, begin, size);
+    return out;
   });
-  const transpose = tf.getKernel('Transpose', backendName);
-  if (transpose) {
-    const stock = transpose.kernelFunc;
-    tf.unregisterKernel('Transpose', backendName);
-    tf.registerKernel({
-      kernelName: 'Transpose',
-      backendName,
-      kernelFunc: (args) => {
-        const x = args.inputs.x as tf.TensorInfo;
-        const perm = (args.attrs as unknown as { perm: number[] }).perm;
-        if (x.dtype !== 'float32' || x.shape.length !== 2 || perm[0] !== 1) return stock(args);
-        const backend = args.backend as unknown as WasmHeapBackend;
-        const [rows, cols] = x.shape;
-        const out = backend.makeOutput([cols, rows], 'float32');
-        transpose2d(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), rows, cols);
-        return out;
-      },
-    });
-  }
+  replaceKernel('Transpose', backendName, (args, stock) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const perm = (args.attrs as unknown as { perm: number[] }).perm;
+    if (x.dtype !== 'float32' || x.shape.length !== 2 || perm[0] !== 1) return stock(args);
+    const backend = args.backend as unknown as WasmHeapBackend;
+    const [rows, cols] = x.shape;
+    const out = backend.makeOutput([cols, rows], 'float32');
+    transpose2d(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), rows, cols);
+    return out;
+  });
   installed.add(backendName);
 }
 

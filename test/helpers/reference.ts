@@ -57,3 +57,17 @@ export function referenceLayer(
   }
   return tf.concat(hs, 0) as tf.Tensor2D;
 }
+
+/** Random inputs, weights, initial state and a loss-weighting tensor for one layer's tests. */
+export function randomLayerInputs(cell: CellKind, T: number, B: number, H: number, In: number, seed: number) {
+  const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+  return {
+    x: tf.randomNormal([T * B, In], 0, 1, 'float32', seed) as tf.Tensor2D,
+    k: tf.randomNormal([In, G * H], 0, 0.5, 'float32', seed + 1) as tf.Tensor2D,
+    r: tf.randomNormal([H, G * H], 0, 0.5, 'float32', seed + 2) as tf.Tensor2D,
+    b: tf.randomNormal(cell === 'gru' ? [2, G * H] : [G * H], 0, 0.5, 'float32', seed + 3),
+    h0: tf.randomNormal([B, H], 0, 0.5, 'float32', seed + 4) as tf.Tensor2D,
+    c0: tf.randomNormal([B, H], 0, 0.5, 'float32', seed + 5) as tf.Tensor2D,
+    R: tf.randomNormal([T * B, H], 0, 1, 'float32', seed + 6),
+  };
+}

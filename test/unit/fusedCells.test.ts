@@ -7,7 +7,7 @@ import { initBackend } from '../../src/engine/backend';
 import type { CellKind } from '../../src/engine/config';
 import { cellKernel } from '../../src/engine/model/cellKernel';
 import { LayerState, recurrentLayer, TimestepGradRecorder } from '../../src/engine/model/layers';
-import { referenceLayer } from '../helpers/reference';
+import { randomLayerInputs, referenceLayer } from '../helpers/reference';
 
 const CELLS: [CellKind, 'tanh' | 'relu'][] = [
   ['lstm', 'tanh'],
@@ -61,14 +61,7 @@ for (const [cell, act] of CELLS) {
       B = 3,
       H = 8,
       In = 5;
-    const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
-    const x = tf.randomNormal([T * B, In], 0, 1, 'float32', 11) as tf.Tensor2D;
-    const k = tf.randomNormal([In, G * H], 0, 0.5, 'float32', 12) as tf.Tensor2D;
-    const r = tf.randomNormal([H, G * H], 0, 0.5, 'float32', 13) as tf.Tensor2D;
-    const b = tf.randomNormal(cell === 'gru' ? [2, G * H] : [G * H], 0, 0.5, 'float32', 14);
-    const h0 = tf.randomNormal([B, H], 0, 0.5, 'float32', 15) as tf.Tensor2D;
-    const c0 = tf.randomNormal([B, H], 0, 0.5, 'float32', 16) as tf.Tensor2D;
-    const R = tf.randomNormal([T * B, H], 0, 1, 'float32', 17);
+    const { x, k, r, b, h0, c0, R } = randomLayerInputs(cell, T, B, H, In, 11);
     const run = (fused: boolean) => {
       const final: LayerState[] = [];
       const recorder = new TimestepGradRecorder();

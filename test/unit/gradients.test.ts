@@ -6,7 +6,7 @@ import type { CellKind, ModelConfig } from '../../src/engine/config';
 import { recurrentLayer } from '../../src/engine/model/layers';
 import { initWeights, LanguageModel } from '../../src/engine/model/model';
 import { LayerState } from '../../src/engine/model/layers';
-import { referenceLayer } from '../helpers/reference';
+import { randomLayerInputs, referenceLayer } from '../helpers/reference';
 
 const CELLS: [CellKind, 'tanh' | 'relu'][] = [
   ['lstm', 'tanh'],
@@ -26,14 +26,7 @@ for (const [cell, act] of CELLS) {
       B = 3,
       H = 5,
       In = 4;
-    const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
-    const x = tf.randomNormal([T * B, In], 0, 1, 'float32', 1) as tf.Tensor2D;
-    const k = tf.randomNormal([In, G * H], 0, 0.5, 'float32', 2) as tf.Tensor2D;
-    const r = tf.randomNormal([H, G * H], 0, 0.5, 'float32', 3) as tf.Tensor2D;
-    const b = tf.randomNormal(cell === 'gru' ? [2, G * H] : [G * H], 0, 0.5, 'float32', 4);
-    const h0 = tf.randomNormal([B, H], 0, 0.5, 'float32', 5) as tf.Tensor2D;
-    const c0 = tf.randomNormal([B, H], 0, 0.5, 'float32', 6) as tf.Tensor2D;
-    const R = tf.randomNormal([T * B, H], 0, 1, 'float32', 7);
+    const { x, k, r, b, h0, c0, R } = randomLayerInputs(cell, T, B, H, In, 1);
     const ours = (a: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor, d: tf.Tensor) =>
       recurrentLayer({ cell, activation: act, T, B, H, initial: { h: h0, c: c0 } })(
         a as tf.Tensor2D,
