@@ -71,3 +71,11 @@ export function randomLayerInputs(cell: CellKind, T: number, B: number, H: numbe
     R: tf.randomNormal([T * B, H], 0, 1, 'float32', seed + 6),
   };
 }
+
+/** Every cell and activation the layer tests cover. */
+export const CELL_CASES: [CellKind, 'tanh' | 'relu'][] = [
+  ['lstm', 'tanh'],
+  ['gru', 'tanh'],
+  ['rnn', 'tanh'],
+  ['rnn', 'relu'],
+];

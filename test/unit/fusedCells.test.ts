@@ -4,17 +4,9 @@ import { execFileSync } from 'child_process';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import type { CellKind } from '../../src/engine/config';
 import { cellKernel } from '../../src/engine/model/cellKernel';
 import { LayerState, recurrentLayer, TimestepGradRecorder } from '../../src/engine/model/layers';
-import { randomLayerInputs, referenceLayer } from '../helpers/reference';
-
-const CELLS: [CellKind, 'tanh' | 'relu'][] = [
-  ['lstm', 'tanh'],
-  ['gru', 'tanh'],
-  ['rnn', 'tanh'],
-  ['rnn', 'relu'],
-];
+import { CELL_CASES as CELLS, randomLayerInputs, referenceLayer } from '../helpers/reference';
 
 before(async () => {
   await initBackend('wasm');

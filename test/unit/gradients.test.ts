@@ -2,18 +2,11 @@ import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import type { CellKind, ModelConfig } from '../../src/engine/config';
+import type { ModelConfig } from '../../src/engine/config';
 import { recurrentLayer } from '../../src/engine/model/layers';
 import { initWeights, LanguageModel } from '../../src/engine/model/model';
 import { LayerState } from '../../src/engine/model/layers';
-import { randomLayerInputs, referenceLayer } from '../helpers/reference';
-
-const CELLS: [CellKind, 'tanh' | 'relu'][] = [
-  ['lstm', 'tanh'],
-  ['gru', 'tanh'],
-  ['rnn', 'tanh'],
-  ['rnn', 'relu'],
-];
+import { CELL_CASES as CELLS, randomLayerInputs, referenceLayer } from '../helpers/reference';
 
 before(async () => {
   // Finite differences want the most exact arithmetic available: the pure-JS cpu backend.

@@ -39,10 +39,7 @@ export function lstmFused(
   const gates = k.alloc([T * B, G]);
   k.copy(a.initial.h, k.ptr(hs));
   k.copy(a.initial.c!, k.ptr(cs));
-  let h: tf.Tensor = a.initial.h;
-  for (let t = 0; t < T; t++) {
-    const hr = tf.matMul(h as tf.Tensor2D, rec);
-    const next = k.alloc([B, H]);
+  const h = forwardThroughTime(k, a, rec, (t, hr, next) =>
     k.fn.lstm_fwd(
       k.row(xw, t * B, G),
       k.ptr(hr),
@@ -53,11 +50,8 @@ export function lstmFused(
       k.row(hs, (t + 1) * B, H),
       B,
       H,
-    );
-    hr.dispose();
-    if (h !== a.initial.h) h.dispose();
-    h = next;
-  }
+    ),
+  );
   const out = tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
   a.onFinalState?.({
     h: tf.keep(h) as tf.Tensor2D,
@@ -86,21 +80,17 @@ export function lstmFused(
           B,
           H,
         );
-        return { dz, sq };
+        return { d: dz, sq };
       };
       const dZ = k.alloc([T * B, G]);
       const dc = tf.zeros([B, H]);
-      let dhm: tf.Tensor = zero;
-      for (let t = T - 1; t >= 0; t--) {
-        const { dz } = back(t, k.row(dy, t * B, H), dhm, dc, k.row(dZ, t * B, G));
-        if (dhm !== zero) dhm.dispose();
-        dhm = t > 0 ? tf.matMul(dz, recT) : zero;
-        dz.dispose();
-      }
-      probe(a, k, dy, zero, recT, (t, dyPtr, dhm, carry) => {
-        const r = back(t, dyPtr, dhm, carry, 0);
-        return { d: r.dz, sq: r.sq };
-      });
+      backThroughTime(
+        T,
+        zero,
+        recT,
+        (t, dhm) => back(t, k.row(dy, t * B, H), dhm, dc, k.row(dZ, t * B, G)).d,
+      );
+      probe(a, k, dy, zero, recT, (t, dyPtr, dhm, carry) => back(t, dyPtr, dhm, carry, 0));
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
       return [...weightGrads(sx, sk, hPrev, dZ as tf.Tensor2D, dZ as tf.Tensor2D), columnSums(dZ)];
     },
@@ -124,10 +114,7 @@ export function gruFused(
   const hs = k.alloc([(T + 1) * B, H]);
   const gates = k.alloc([T * B, 4 * H]);
   k.copy(a.initial.h, k.ptr(hs));
-  let h: tf.Tensor = a.initial.h;
-  for (let t = 0; t < T; t++) {
-    const hr = tf.matMul(h as tf.Tensor2D, rec);
-    const next = k.alloc([B, H]);
+  const h = forwardThroughTime(k, a, rec, (t, hr, next) =>
     k.fn.gru_fwd(
       k.row(xw, t * B, G3),
       k.ptr(hr),
@@ -138,11 +125,8 @@ export function gruFused(
       k.row(hs, (t + 1) * B, H),
       B,
       H,
-    );
-    hr.dispose();
-    if (h !== a.initial.h) h.dispose();
-    h = next;
-  }
+    ),
+  );
   const out = tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
   a.onFinalState?.({ h: tf.keep(h) as tf.Tensor2D });
   tf.dispose([xw, bIn, bRec]);
@@ -175,22 +159,18 @@ export function gruFused(
           B,
           H,
         );
-        return { du, sq };
+        return { d: du, sq };
       };
       const dXW = k.alloc([T * B, G3]);
       const dHU = k.alloc([T * B, G3]);
       const carry = tf.zeros([B, H]);
-      let dhm: tf.Tensor = zero;
-      for (let t = T - 1; t >= 0; t--) {
-        const { du } = back(t, k.row(dy, t * B, H), dhm, carry, k.row(dXW, t * B, G3), k.row(dHU, t * B, G3));
-        if (dhm !== zero) dhm.dispose();
-        dhm = t > 0 ? tf.matMul(du, recT) : zero;
-        du.dispose();
-      }
-      probe(a, k, dy, zero, recT, (t, dyPtr, dhm, c) => {
-        const r = back(t, dyPtr, dhm, c, 0, 0);
-        return { d: r.du, sq: r.sq };
-      });
+      backThroughTime(
+        T,
+        zero,
+        recT,
+        (t, dhm) => back(t, k.row(dy, t * B, H), dhm, carry, k.row(dXW, t * B, G3), k.row(dHU, t * B, G3)).d,
+      );
+      probe(a, k, dy, zero, recT, (t, dyPtr, dhm, c) => back(t, dyPtr, dhm, c, 0, 0));
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
       return [
         ...weightGrads(sx, sk, hPrev, dXW as tf.Tensor2D, dHU as tf.Tensor2D),
@@ -214,15 +194,9 @@ export function rnnFused(
   const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
   const hs = k.alloc([(T + 1) * B, H]);
   k.copy(a.initial.h, k.ptr(hs));
-  let h: tf.Tensor = a.initial.h;
-  for (let t = 0; t < T; t++) {
-    const hr = tf.matMul(h as tf.Tensor2D, rec);
-    const next = k.alloc([B, H]);
-    k.fn.rnn_fwd(k.row(xw, t * B, H), k.ptr(hr), k.ptr(next), k.row(hs, (t + 1) * B, H), B * H, relu);
-    hr.dispose();
-    if (h !== a.initial.h) h.dispose();
-    h = next;
-  }
+  const h = forwardThroughTime(k, a, rec, (t, hr, next) =>
+    k.fn.rnn_fwd(k.row(xw, t * B, H), k.ptr(hr), k.ptr(next), k.row(hs, (t + 1) * B, H), B * H, relu),
+  );
   const out = tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
   a.onFinalState?.({ h: tf.keep(h) as tf.Tensor2D });
   xw.dispose();
@@ -244,20 +218,11 @@ export function rnnFused(
           B * H,
           relu,
         );
-        return { da, sq };
+        return { d: da, sq };
       };
       const dA = k.alloc([T * B, H]);
-      let dhm: tf.Tensor = zero;
-      for (let t = T - 1; t >= 0; t--) {
-        const { da } = back(t, k.row(dy, t * B, H), dhm, k.row(dA, t * B, H));
-        if (dhm !== zero) dhm.dispose();
-        dhm = t > 0 ? tf.matMul(da, recT) : zero;
-        da.dispose();
-      }
-      probe(a, k, dy, zero, recT, (t, dyPtr, dhm) => {
-        const r = back(t, dyPtr, dhm, 0);
-        return { d: r.da, sq: r.sq };
-      });
+      backThroughTime(T, zero, recT, (t, dhm) => back(t, k.row(dy, t * B, H), dhm, k.row(dA, t * B, H)).d);
+      probe(a, k, dy, zero, recT, (t, dyPtr, dhm) => back(t, dyPtr, dhm, 0));
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
       return [...weightGrads(sx, sk, hPrev, dA as tf.Tensor2D, dA as tf.Tensor2D), columnSums(dA)];
     },
@@ -279,16 +244,54 @@ function probe(
   if (!a.recorder) return;
   const { T, B, H } = a;
   const carry = tf.zeros([B, H]);
-  let dhm: tf.Tensor = zero;
-  for (let t = T - 1; t >= 0; t--) {
-    const dyPtr = t === T - 1 ? k.row(dy, t * B, H) : k.ptr(zero);
-    const { d, sq } = back(t, dyPtr, dhm, carry);
+  backThroughTime(T, zero, recT, (t, dhm) => {
+    const { d, sq } = back(t, t === T - 1 ? k.row(dy, t * B, H) : k.ptr(zero), dhm, carry);
     record(a, t, sq);
+    return d;
+  });
+  carry.dispose();
+}
+
+/**
+ * The forward recurrence: per step hr = h_{t-1} U (a TF.js matMul), then `cell` (one kernel call)
+ * writes h_t into `next`. Returns h_T; the intermediate h tensors are disposed as it goes.
+ */
+function forwardThroughTime(
+  k: CellKernel,
+  a: RecurrentLayerArgs,
+  rec: tf.Tensor2D,
+  cell: (t: number, hr: tf.Tensor, next: tf.Tensor) => void,
+): tf.Tensor {
+  let h: tf.Tensor = a.initial.h;
+  for (let t = 0; t < a.T; t++) {
+    const hr = tf.matMul(h as tf.Tensor2D, rec);
+    const next = k.alloc([a.B, a.H]);
+    cell(t, hr, next);
+    hr.dispose();
+    if (h !== a.initial.h) h.dispose();
+    h = next;
+  }
+  return h;
+}
+
+/**
+ * Backward through time: `step(t, dhm)` runs one backward kernel call, where dhm is the gradient
+ * reaching h_t through U from step t+1 (zeros at the last step), and returns the gradient of the
+ * recurrent pre-activations, whose product with Uᵀ is the next dhm.
+ */
+function backThroughTime(
+  T: number,
+  zero: tf.Tensor,
+  recT: tf.Tensor2D,
+  step: (t: number, dhm: tf.Tensor) => tf.Tensor,
+): void {
+  let dhm = zero;
+  for (let t = T - 1; t >= 0; t--) {
+    const d = step(t, dhm);
     if (dhm !== zero) dhm.dispose();
-    dhm = t > 0 ? tf.matMul(d, recT) : zero;
+    dhm = t > 0 ? tf.matMul(d as tf.Tensor2D, recT) : zero;
     d.dispose();
   }
-  carry.dispose();
 }
 
 /**
