@@ -64,10 +64,14 @@ function accept(m: unknown): void {
   else loaded?.completer.forget(m.docId);
 }
 
+/** Takes every message already sent, so that superseded and cancelled requests are seen. */
+function drain(): void {
+  for (let m; (m = receiveMessageOnPort(parentPort as MessagePort));) accept(m.message);
+}
+
 function run(): void {
   scheduled = false;
-  // Take every message already sent, so that superseded and cancelled requests are seen.
-  for (let m; (m = receiveMessageOnPort(parentPort as MessagePort));) accept(m.message);
+  drain();
   // Only the newest request per document matters: the rest were superseded by typing.
   const newest = new Map<string, Request>();
   for (const r of queue.splice(0)) {
@@ -76,6 +80,8 @@ function run(): void {
     newest.set(r.docId, r);
   }
   for (const r of newest.values()) {
+    // A cancel may have come while the previous request was computed.
+    drain();
     if (cancelled.delete(r.id)) {
       post({ type: 'dropped', id: r.id });
       continue;
@@ -90,7 +96,14 @@ function run(): void {
       post({ type: 'failed', id: r.id, failure, message: describeError(err) });
     }
   }
-  cancelled.clear();
+  // Keep only cancels of requests still waiting (drained while computing); the rest are done.
+  const waiting = new Set(queue.map((r) => r.id));
+  for (const id of cancelled) if (!waiting.has(id)) cancelled.delete(id);
+  // Requests drained while computing have no message event left to schedule them.
+  if (queue.length && !scheduled) {
+    scheduled = true;
+    setImmediate(run);
+  }
 }
 
 parentPort!.on('message', (m: unknown) => {
