@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CELL_KERNEL_SHARED_WASM_BASE64, CELL_KERNEL_WASM_BASE64 } from './cellKernelWasm';
 import { isWasmBackend } from '../backend';
+import { RowSplitter, type SplitExport } from './cellThreads';
 
 /** The parts of the TF.js wasm backend the fused cells reach into (tfjs-backend-wasm 4.22). */
 interface WasmBackendInternals {
@@ -17,6 +18,17 @@ interface CellExports {
   gru_bwd(...args: number[]): number;
   rnn_fwd(...args: number[]): void;
   rnn_bwd(...args: number[]): number;
+  pack_rows(src: number, dst: number, K: number, N: number): void;
+  pack_cols(src: number, dst: number, K: number, N: number): void;
+  gemm(...args: number[]): void;
+  lstm_fwd_seq(...args: number[]): void;
+  gru_fwd_seq(...args: number[]): void;
+  rnn_fwd_seq(...args: number[]): void;
+  lstm_bwd_seq(...args: number[]): void;
+  gru_bwd_seq(...args: number[]): void;
+  rnn_bwd_seq(...args: number[]): void;
+  gather_rows(table: number, ids: number, out: number, n: number, width: number): void;
+  scatter_add_rows(src: number, ids: number, dst: number, n: number, width: number): void;
 }
 
 /**
@@ -30,7 +42,42 @@ export class CellKernel {
     readonly fn: CellExports,
     private readonly memory: WebAssembly.Memory,
     private readonly backend: WasmBackendInternals,
+    private readonly splitter: RowSplitter | null = null,
   ) {}
+
+  /** false: run every window job on this thread (tests compare the two; results are equal). */
+  helperEnabled = true;
+
+  /** Whether window jobs are split over two threads (the backend's threaded build). */
+  get threads(): number {
+    return this.helperEnabled && this.splitter?.ready() ? 2 : 1;
+  }
+
+  /**
+   * Runs a window export over batch rows [0, rows): split between this thread and the helper
+   * when there is one, else here. `args(r0, r1, prog)` gives the arguments for a row range.
+   */
+  split(name: SplitExport, rows: number, args: (r0: number, r1: number, prog: number) => number[]): void {
+    if (this.splitter && this.helperEnabled) this.splitter.run(name, rows, args);
+    else this.fn[name](...args(0, rows, 0));
+  }
+
+  /**
+   * The row-major [K, N] tensor `m` packed for gemm (panels of 16 columns), or with `transposed`
+   * its transpose [N, K] packed: the backward pass's Uᵀ without a transposed copy.
+   */
+  packed(m: tf.Tensor, transposed = false): tf.Tensor {
+    const [rows, cols] = m.shape;
+    const [K, N] = transposed ? [cols, rows] : [rows, cols];
+    const out = this.alloc([Math.ceil(N / 16) * 16 * K]);
+    (transposed ? this.fn.pack_cols : this.fn.pack_rows)(this.ptr(m), this.ptr(out), K, N);
+    return out;
+  }
+
+  /** The float32 values at byte offset `ptr` (a copy). */
+  floats(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, n).slice();
+  }
 
   /** Byte offset of a tensor's data in the wasm heap. */
   ptr(t: tf.Tensor): number {
@@ -79,11 +126,35 @@ export function cellKernel(): CellKernel | null {
       const bytes = shared ? CELL_KERNEL_SHARED_WASM_BASE64 : CELL_KERNEL_WASM_BASE64;
       const module = new WebAssembly.Module(Buffer.from(bytes, 'base64'));
       const instance = new WebAssembly.Instance(module, { env: { memory } });
-      made = new CellKernel(instance.exports as unknown as CellExports, memory, backend);
+      const fn = instance.exports as unknown as CellExports;
+      made = new CellKernel(fn, memory, backend, shared ? startSplitter(module, memory, backend, fn) : null);
     } catch {
       made = null; // e.g. a runtime without wasm SIMD: the plain ops still work
     }
   }
   instances.set(backend, made);
   return made;
+}
+
+/**
+ * A helper thread for the window jobs, with its control block in a small int32 tensor that is
+ * kept for the backend's lifetime (its heap offset must not be reused). Null when the helper
+ * cannot start or SEQLAB_CELL_THREADS=1; then this thread runs every row, with the same results.
+ */
+function startSplitter(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  backend: WasmBackendInternals,
+  fn: CellExports,
+): RowSplitter | null {
+  if (process.env.SEQLAB_CELL_THREADS === '1') return null;
+  const ctl = tf.keep(tf.engine().makeTensorFromTensorInfo(backend.makeOutput([64], 'int32')));
+  const offset = backend.dataIdMap.get(ctl.dataId)?.memoryOffset;
+  if (offset === undefined) return null;
+  return RowSplitter.start(
+    module,
+    memory,
+    offset,
+    fn as unknown as Record<string, (...args: number[]) => unknown>,
+  );
 }

@@ -14,6 +14,8 @@
 
   ;; @include simdMath.wat
 
+  ;; @include gemm.wat
+
   (func $one_minus (param $x v128) (result v128)
     (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $x)))
 
@@ -32,7 +34,7 @@
 
   ;; LSTM forward, gates i, f, g, o. xw: x W + b for this step [B, 4H]; hr: h_{t-1} U [B, 4H];
   ;; c0: c_{t-1} [B, H]. Writes the activated gates [B, 4H], c_t [B, H] and h_t to h and h2.
-  (func (export "lstm_fwd")
+  (func $lstm_fwd (export "lstm_fwd")
     (param $xw i32) (param $hr i32) (param $c0 i32) (param $gates i32) (param $c i32)
     (param $h i32) (param $h2 i32) (param $B i32) (param $H i32)
     (local $gb i32) (local $row4 i32) (local $rowb i32) (local $o i32) (local $b i32)
@@ -87,7 +89,7 @@
   ;; LSTM backward for one step. dh = dy + dhm (the loss's gradient and the one from step t+1
   ;; through U); dc carries dL/dc from step t+1 in and dL/dc_{t-1} out (in place).
   ;; Writes dL/dz [B, 4H] to dz and dz2. Returns sum(dh^2), for the vanishing-gradient profile.
-  (func (export "lstm_bwd")
+  (func $lstm_bwd (export "lstm_bwd")
     (param $gates i32) (param $c0 i32) (param $c i32) (param $dy i32) (param $dhm i32)
     (param $dc i32) (param $dz i32) (param $dz2 i32) (param $B i32) (param $H i32) (result f32)
     (local $gb i32) (local $row4 i32) (local $o i32) (local $b i32) (local $z i32) (local $s i32)
@@ -159,7 +161,7 @@
   ;; GRU forward (reset_after; gates z, r, n). xw: x W + b_in [B, 3H]; hr: h_{t-1} U [B, 3H];
   ;; brec: the recurrent bias [3H]; h0: h_{t-1} [B, H]. Writes z, r, n and (h U + c)_n as
   ;; gates [B, 4H], and h_t to h and h2.
-  (func (export "gru_fwd")
+  (func $gru_fwd (export "gru_fwd")
     (param $xw i32) (param $hr i32) (param $brec i32) (param $h0 i32) (param $gates i32)
     (param $h i32) (param $h2 i32) (param $B i32) (param $H i32)
     (local $gb i32) (local $row3 i32) (local $row4 i32) (local $o i32) (local $b i32)
@@ -205,7 +207,7 @@
   ;; GRU backward for one step. dh = dy + dhm + carry, where carry (in place) holds dh_{t+1} z_{t+1}
   ;; in and dh_t z_t out. Writes dL/d(x W) [B, 3H] to dxw and dL/d(h U) [B, 3H] to du and du2.
   ;; Returns sum(dh^2).
-  (func (export "gru_bwd")
+  (func $gru_bwd (export "gru_bwd")
     (param $gates i32) (param $h0 i32) (param $dy i32) (param $dhm i32) (param $carry i32)
     (param $dxw i32) (param $du i32) (param $du2 i32) (param $B i32) (param $H i32) (result f32)
     (local $gb i32) (local $row3 i32) (local $row4 i32) (local $o i32) (local $b i32)
@@ -256,7 +258,7 @@
     (call $hsum (local.get $sq)))
 
   ;; Vanilla RNN forward: h = tanh(xw + hr), or relu when $relu is 1; n = B H values.
-  (func (export "rnn_fwd")
+  (func $rnn_fwd (export "rnn_fwd")
     (param $xw i32) (param $hr i32) (param $h i32) (param $h2 i32) (param $n i32) (param $relu i32)
     (local $o i32) (local $end i32) (local $a v128)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
@@ -273,7 +275,7 @@
       (br $l))))
 
   ;; Vanilla RNN backward: da = (dy + dhm) f'(a), with f' taken from the output h. Returns sum(dh^2).
-  (func (export "rnn_bwd")
+  (func $rnn_bwd (export "rnn_bwd")
     (param $h i32) (param $dy i32) (param $dhm i32) (param $da i32) (param $da2 i32) (param $n i32)
     (param $relu i32) (result f32)
     (local $o i32) (local $end i32) (local $dh v128) (local $hv v128) (local $d v128) (local $sq v128)
@@ -292,4 +294,240 @@
       (local.set $o (i32.add (local.get $o) (i32.const 16)))
       (br $l)))
     (call $hsum (local.get $sq)))
+
+  ;; ---- Whole windows: a layer's time loop in one call, for the batch rows r0 <= b < r1 ----
+  ;; Batch rows are independent sequences, so two threads can each take half of the rows for a
+  ;; whole window with no step-by-step handoff (cellThreads.ts). Per step: the recurrent product
+  ;; with packed U (gemm) into the scratch hr, then the gate math. Window tensors as in
+  ;; fusedLayers.ts; scratch buffers are [B, ...] and each thread uses its own rows. `prog`, when
+  ;; not 0, receives the number of steps done (a heartbeat for the thread waiting on this one).
+
+  (func $at (param $base i32) (param $row i32) (param $rowBytes i32) (result i32)
+    (i32.add (local.get $base) (i32.mul (local.get $row) (local.get $rowBytes))))
+
+  (func $panels (param $n i32) (result i32)
+    (i32.shr_u (i32.add (local.get $n) (i32.const 15)) (i32.const 4)))
+
+  (func (export "lstm_fwd_seq")
+    (param $xw i32) (param $up i32) (param $hs i32) (param $cs i32) (param $gates i32)
+    (param $hr i32) (param $T i32) (param $B i32) (param $r0 i32) (param $r1 i32) (param $H i32)
+    (param $prog i32)
+    (local $t i32) (local $base i32) (local $rows i32) (local $hb i32) (local $gbt i32) (local $hrp i32)
+    (local.set $rows (i32.sub (local.get $r1) (local.get $r0)))
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $gbt (i32.shl (local.get $hb) (i32.const 2)))
+    (local.set $hrp (call $at (local.get $hr) (local.get $r0) (local.get $gbt)))
+    (block $done (loop $steps
+      (br_if $done (i32.ge_u (local.get $t) (local.get $T)))
+      (local.set $base (i32.add (i32.mul (local.get $t) (local.get $B)) (local.get $r0)))
+      (call $gemm (call $at (local.get $hs) (local.get $base) (local.get $hb)) (local.get $hb) (i32.const 4)
+        (local.get $up) (local.get $hrp) (local.get $gbt) (local.get $rows) (local.get $H)
+        (i32.shl (local.get $H) (i32.const 2)) (i32.const 0) (i32.const 0)
+        (call $panels (i32.shl (local.get $H) (i32.const 2))))
+      (call $lstm_fwd (call $at (local.get $xw) (local.get $base) (local.get $gbt)) (local.get $hrp)
+        (call $at (local.get $cs) (local.get $base) (local.get $hb))
+        (call $at (local.get $gates) (local.get $base) (local.get $gbt))
+        (call $at (local.get $cs) (i32.add (local.get $base) (local.get $B)) (local.get $hb))
+        (call $at (local.get $hs) (i32.add (local.get $base) (local.get $B)) (local.get $hb))
+        (i32.const 0) (local.get $rows) (local.get $H))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (if (local.get $prog) (then (i32.atomic.store (local.get $prog) (local.get $t))))
+      (br $steps))))
+
+  (func (export "gru_fwd_seq")
+    (param $xw i32) (param $up i32) (param $brec i32) (param $hs i32) (param $gates i32)
+    (param $hr i32) (param $T i32) (param $B i32) (param $r0 i32) (param $r1 i32) (param $H i32)
+    (param $prog i32)
+    (local $t i32) (local $base i32) (local $rows i32) (local $hb i32) (local $g3 i32) (local $hrp i32)
+    (local.set $rows (i32.sub (local.get $r1) (local.get $r0)))
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $g3 (i32.mul (local.get $hb) (i32.const 3)))
+    (local.set $hrp (call $at (local.get $hr) (local.get $r0) (local.get $g3)))
+    (block $done (loop $steps
+      (br_if $done (i32.ge_u (local.get $t) (local.get $T)))
+      (local.set $base (i32.add (i32.mul (local.get $t) (local.get $B)) (local.get $r0)))
+      (call $gemm (call $at (local.get $hs) (local.get $base) (local.get $hb)) (local.get $hb) (i32.const 4)
+        (local.get $up) (local.get $hrp) (local.get $g3) (local.get $rows) (local.get $H)
+        (i32.mul (local.get $H) (i32.const 3)) (i32.const 0) (i32.const 0)
+        (call $panels (i32.mul (local.get $H) (i32.const 3))))
+      (call $gru_fwd (call $at (local.get $xw) (local.get $base) (local.get $g3)) (local.get $hrp)
+        (local.get $brec) (call $at (local.get $hs) (local.get $base) (local.get $hb))
+        (call $at (local.get $gates) (local.get $base) (i32.shl (local.get $hb) (i32.const 2)))
+        (call $at (local.get $hs) (i32.add (local.get $base) (local.get $B)) (local.get $hb))
+        (i32.const 0) (local.get $rows) (local.get $H))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (if (local.get $prog) (then (i32.atomic.store (local.get $prog) (local.get $t))))
+      (br $steps))))
+
+  (func (export "rnn_fwd_seq")
+    (param $xw i32) (param $up i32) (param $hs i32) (param $hr i32) (param $T i32) (param $B i32)
+    (param $r0 i32) (param $r1 i32) (param $H i32) (param $relu i32) (param $prog i32)
+    (local $t i32) (local $base i32) (local $rows i32) (local $hb i32) (local $hrp i32)
+    (local.set $rows (i32.sub (local.get $r1) (local.get $r0)))
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $hrp (call $at (local.get $hr) (local.get $r0) (local.get $hb)))
+    (block $done (loop $steps
+      (br_if $done (i32.ge_u (local.get $t) (local.get $T)))
+      (local.set $base (i32.add (i32.mul (local.get $t) (local.get $B)) (local.get $r0)))
+      (call $gemm (call $at (local.get $hs) (local.get $base) (local.get $hb)) (local.get $hb) (i32.const 4)
+        (local.get $up) (local.get $hrp) (local.get $hb) (local.get $rows) (local.get $H)
+        (local.get $H) (i32.const 0) (i32.const 0) (call $panels (local.get $H)))
+      (call $rnn_fwd (call $at (local.get $xw) (local.get $base) (local.get $hb)) (local.get $hrp)
+        (call $at (local.get $hs) (i32.add (local.get $base) (local.get $B)) (local.get $hb))
+        (i32.const 0) (i32.mul (local.get $rows) (local.get $H)) (local.get $relu))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (if (local.get $prog) (then (i32.atomic.store (local.get $prog) (local.get $t))))
+      (br $steps))))
+
+  ;; Backward windows. With $probe, only the last step's dy enters (‖∂L_T/∂h_t‖, fusedLayers.ts)
+  ;; and the pre-activation gradients go to the [B, ...] scratch `d` instead of the window tensor.
+  ;; dhm and the carried state (dc / carry) are scratch [B, H], zeroed here; `zero` is a scratch
+  ;; [B, H] zeroed here too (the probe's dy for t < T-1). sq, when not 0, gets sum(dh^2) per step.
+  (func $dyAt (param $dy i32) (param $zero i32) (param $t i32) (param $T i32) (param $base i32)
+    (param $r0 i32) (param $hb i32) (param $probe i32) (result i32)
+    (if (result i32) (i32.and (local.get $probe) (i32.lt_u (i32.add (local.get $t) (i32.const 1)) (local.get $T)))
+      (then (call $at (local.get $zero) (local.get $r0) (local.get $hb)))
+      (else (call $at (local.get $dy) (local.get $base) (local.get $hb)))))
+
+  (func $zeroRows (param $p i32) (param $r0 i32) (param $rows i32) (param $hb i32)
+    (memory.fill (call $at (local.get $p) (local.get $r0) (local.get $hb)) (i32.const 0)
+      (i32.mul (local.get $rows) (local.get $hb))))
+
+  (func (export "lstm_bwd_seq")
+    (param $gates i32) (param $cs i32) (param $dy i32) (param $utp i32) (param $d i32)
+    (param $dhm i32) (param $dc i32) (param $zero i32) (param $sq i32) (param $T i32) (param $B i32)
+    (param $r0 i32) (param $r1 i32) (param $H i32) (param $probe i32) (param $prog i32)
+    (local $t i32) (local $base i32) (local $rows i32) (local $hb i32) (local $gbt i32)
+    (local $dp i32) (local $dhmp i32) (local $s f32)
+    (local.set $rows (i32.sub (local.get $r1) (local.get $r0)))
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $gbt (i32.shl (local.get $hb) (i32.const 2)))
+    (local.set $dhmp (call $at (local.get $dhm) (local.get $r0) (local.get $hb)))
+    (call $zeroRows (local.get $dhm) (local.get $r0) (local.get $rows) (local.get $hb))
+    (call $zeroRows (local.get $dc) (local.get $r0) (local.get $rows) (local.get $hb))
+    (call $zeroRows (local.get $zero) (local.get $r0) (local.get $rows) (local.get $hb))
+    (local.set $t (local.get $T))
+    (block $done (loop $steps
+      (br_if $done (i32.eqz (local.get $t)))
+      (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+      (local.set $base (i32.add (i32.mul (local.get $t) (local.get $B)) (local.get $r0)))
+      (local.set $dp (call $at (local.get $d)
+        (if (result i32) (local.get $probe) (then (local.get $r0)) (else (local.get $base))) (local.get $gbt)))
+      (local.set $s (call $lstm_bwd (call $at (local.get $gates) (local.get $base) (local.get $gbt))
+        (call $at (local.get $cs) (local.get $base) (local.get $hb))
+        (call $at (local.get $cs) (i32.add (local.get $base) (local.get $B)) (local.get $hb))
+        (call $dyAt (local.get $dy) (local.get $zero) (local.get $t) (local.get $T) (local.get $base)
+          (local.get $r0) (local.get $hb) (local.get $probe))
+        (local.get $dhmp) (call $at (local.get $dc) (local.get $r0) (local.get $hb))
+        (local.get $dp) (i32.const 0) (local.get $rows) (local.get $H)))
+      (if (local.get $sq) (then (f32.store (call $at (local.get $sq) (local.get $t) (i32.const 4)) (local.get $s))))
+      (if (local.get $t) (then
+        (call $gemm (local.get $dp) (local.get $gbt) (i32.const 4) (local.get $utp) (local.get $dhmp)
+          (local.get $hb) (local.get $rows) (i32.shl (local.get $H) (i32.const 2)) (local.get $H)
+          (i32.const 0) (i32.const 0) (call $panels (local.get $H)))))
+      (if (local.get $prog) (then (i32.atomic.store (local.get $prog) (i32.sub (local.get $T) (local.get $t)))))
+      (br $steps))))
+
+  (func (export "gru_bwd_seq")
+    (param $gates i32) (param $hs i32) (param $dy i32) (param $utp i32) (param $dxw i32)
+    (param $d i32) (param $dhm i32) (param $carry i32) (param $zero i32) (param $sq i32)
+    (param $T i32) (param $B i32) (param $r0 i32) (param $r1 i32) (param $H i32) (param $probe i32)
+    (param $prog i32)
+    (local $t i32) (local $base i32) (local $rows i32) (local $hb i32) (local $g3 i32)
+    (local $dp i32) (local $dhmp i32) (local $s f32)
+    (local.set $rows (i32.sub (local.get $r1) (local.get $r0)))
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $g3 (i32.mul (local.get $hb) (i32.const 3)))
+    (local.set $dhmp (call $at (local.get $dhm) (local.get $r0) (local.get $hb)))
+    (call $zeroRows (local.get $dhm) (local.get $r0) (local.get $rows) (local.get $hb))
+    (call $zeroRows (local.get $carry) (local.get $r0) (local.get $rows) (local.get $hb))
+    (call $zeroRows (local.get $zero) (local.get $r0) (local.get $rows) (local.get $hb))
+    (local.set $t (local.get $T))
+    (block $done (loop $steps
+      (br_if $done (i32.eqz (local.get $t)))
+      (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+      (local.set $base (i32.add (i32.mul (local.get $t) (local.get $B)) (local.get $r0)))
+      (local.set $dp (call $at (local.get $d)
+        (if (result i32) (local.get $probe) (then (local.get $r0)) (else (local.get $base))) (local.get $g3)))
+      (local.set $s (call $gru_bwd (call $at (local.get $gates) (local.get $base) (i32.shl (local.get $hb) (i32.const 2)))
+        (call $at (local.get $hs) (local.get $base) (local.get $hb))
+        (call $dyAt (local.get $dy) (local.get $zero) (local.get $t) (local.get $T) (local.get $base)
+          (local.get $r0) (local.get $hb) (local.get $probe))
+        (local.get $dhmp) (call $at (local.get $carry) (local.get $r0) (local.get $hb))
+        (if (result i32) (local.get $probe) (then (i32.const 0))
+          (else (call $at (local.get $dxw) (local.get $base) (local.get $g3))))
+        (local.get $dp) (i32.const 0) (local.get $rows) (local.get $H)))
+      (if (local.get $sq) (then (f32.store (call $at (local.get $sq) (local.get $t) (i32.const 4)) (local.get $s))))
+      (if (local.get $t) (then
+        (call $gemm (local.get $dp) (local.get $g3) (i32.const 4) (local.get $utp) (local.get $dhmp)
+          (local.get $hb) (local.get $rows) (i32.mul (local.get $H) (i32.const 3)) (local.get $H)
+          (i32.const 0) (i32.const 0) (call $panels (local.get $H)))))
+      (if (local.get $prog) (then (i32.atomic.store (local.get $prog) (i32.sub (local.get $T) (local.get $t)))))
+      (br $steps))))
+
+  (func (export "rnn_bwd_seq")
+    (param $hs i32) (param $dy i32) (param $utp i32) (param $d i32) (param $dhm i32)
+    (param $zero i32) (param $sq i32) (param $T i32) (param $B i32) (param $r0 i32) (param $r1 i32)
+    (param $H i32) (param $relu i32) (param $probe i32) (param $prog i32)
+    (local $t i32) (local $base i32) (local $rows i32) (local $hb i32)
+    (local $dp i32) (local $dhmp i32) (local $s f32)
+    (local.set $rows (i32.sub (local.get $r1) (local.get $r0)))
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $dhmp (call $at (local.get $dhm) (local.get $r0) (local.get $hb)))
+    (call $zeroRows (local.get $dhm) (local.get $r0) (local.get $rows) (local.get $hb))
+    (call $zeroRows (local.get $zero) (local.get $r0) (local.get $rows) (local.get $hb))
+    (local.set $t (local.get $T))
+    (block $done (loop $steps
+      (br_if $done (i32.eqz (local.get $t)))
+      (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+      (local.set $base (i32.add (i32.mul (local.get $t) (local.get $B)) (local.get $r0)))
+      (local.set $dp (call $at (local.get $d)
+        (if (result i32) (local.get $probe) (then (local.get $r0)) (else (local.get $base))) (local.get $hb)))
+      (local.set $s (call $rnn_bwd (call $at (local.get $hs) (i32.add (local.get $base) (local.get $B)) (local.get $hb))
+        (call $dyAt (local.get $dy) (local.get $zero) (local.get $t) (local.get $T) (local.get $base)
+          (local.get $r0) (local.get $hb) (local.get $probe))
+        (local.get $dhmp) (local.get $dp) (i32.const 0) (i32.mul (local.get $rows) (local.get $H)) (local.get $relu)))
+      (if (local.get $sq) (then (f32.store (call $at (local.get $sq) (local.get $t) (i32.const 4)) (local.get $s))))
+      (if (local.get $t) (then
+        (call $gemm (local.get $dp) (local.get $hb) (i32.const 4) (local.get $utp) (local.get $dhmp)
+          (local.get $hb) (local.get $rows) (local.get $H) (local.get $H)
+          (i32.const 0) (i32.const 0) (call $panels (local.get $H)))))
+      (if (local.get $prog) (then (i32.atomic.store (local.get $prog) (i32.sub (local.get $T) (local.get $t)))))
+      (br $steps))))
+
+  ;; ---- The first layer's input projection folded with the embedding ----
+  ;; out[r] = table[ids[r]] for n rows of `width` floats (width a multiple of 4).
+  (func (export "gather_rows") (param $table i32) (param $ids i32) (param $out i32) (param $n i32)
+    (param $width i32)
+    (local $r i32) (local $s i32) (local $d i32) (local $o i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $width) (i32.const 2)))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $n)))
+      (local.set $s (call $at (local.get $table)
+        (i32.load (i32.add (local.get $ids) (i32.shl (local.get $r) (i32.const 2)))) (local.get $bytes)))
+      (local.set $d (call $at (local.get $out) (local.get $r) (local.get $bytes)))
+      (memory.copy (local.get $d) (local.get $s) (local.get $bytes))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows))))
+
+  ;; dst[ids[r]] += src[r] for n rows of `width` floats; dst must start zeroed.
+  (func (export "scatter_add_rows") (param $src i32) (param $ids i32) (param $dst i32) (param $n i32)
+    (param $width i32)
+    (local $r i32) (local $s i32) (local $d i32) (local $o i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $width) (i32.const 2)))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $n)))
+      (local.set $s (call $at (local.get $src) (local.get $r) (local.get $bytes)))
+      (local.set $d (call $at (local.get $dst)
+        (i32.load (i32.add (local.get $ids) (i32.shl (local.get $r) (i32.const 2)))) (local.get $bytes)))
+      (local.set $o (i32.const 0))
+      (block $rowDone (loop $vecs
+        (br_if $rowDone (i32.ge_u (local.get $o) (local.get $bytes)))
+        (v128.store (i32.add (local.get $d) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $d) (local.get $o)))
+            (v128.load (i32.add (local.get $s) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $vecs)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows))))
 )

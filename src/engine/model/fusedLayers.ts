@@ -33,66 +33,34 @@ export function lstmFused(
 ): FusedLayerResult {
   const { T, B, H } = a;
   const G = 4 * H;
-  const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
+  const xw = project(k, a, x, kernel, bias);
   const hs = k.alloc([(T + 1) * B, H]);
   const cs = k.alloc([(T + 1) * B, H]);
   const gates = k.alloc([T * B, G]);
   k.copy(a.initial.h, k.ptr(hs));
   k.copy(a.initial.c!, k.ptr(cs));
-  const h = forwardThroughTime(k, a, rec, (t, hr, next) =>
-    k.fn.lstm_fwd(
-      k.row(xw, t * B, G),
-      k.ptr(hr),
-      k.row(cs, t * B, H),
-      k.row(gates, t * B, G),
-      k.row(cs, (t + 1) * B, H),
-      k.ptr(next),
-      k.row(hs, (t + 1) * B, H),
-      B,
-      H,
-    ),
-  );
+  forward(k, a, rec, [xw], G, (up, hr) => {
+    const p = [xw, up, hs, cs, gates, hr].map((t) => k.ptr(t));
+    k.split('lstm_fwd_seq', B, (r0, r1, prog) => [...p, T, B, r0, r1, H, prog]);
+  });
   const out = tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
   a.onFinalState?.({
-    h: tf.keep(h) as tf.Tensor2D,
+    h: tf.keep(tf.slice(hs, [T * B, 0], [B, H])) as tf.Tensor2D,
     c: tf.keep(tf.slice(cs, [T * B, 0], [B, H])) as tf.Tensor2D,
   });
-  xw.dispose();
   save([x, kernel, rec, hs, cs, gates]);
   return {
     value: out,
     gradFunc: (dy, saved) => {
       const [sx, sk, sr, shs, scs, sg] = saved as tf.Tensor2D[];
-      const recT = tf.transpose(sr) as tf.Tensor2D;
-      const zero = tf.zeros([B, H]);
-      // One step back; dc is the carried ∂L/∂c, updated in place.
-      const back = (t: number, dyPtr: number, dhm: tf.Tensor, dc: tf.Tensor, copyTo: number) => {
-        const dz = k.alloc([B, G]);
-        const sq = k.fn.lstm_bwd(
-          k.row(sg, t * B, G),
-          k.row(scs, t * B, H),
-          k.row(scs, (t + 1) * B, H),
-          dyPtr,
-          k.ptr(dhm),
-          k.ptr(dc),
-          k.ptr(dz),
-          copyTo,
-          B,
-          H,
-        );
-        return { d: dz, sq };
-      };
       const dZ = k.alloc([T * B, G]);
-      const dc = tf.zeros([B, H]);
-      backThroughTime(
-        T,
-        zero,
-        recT,
-        (t, dhm) => back(t, k.row(dy, t * B, H), dhm, dc, k.row(dZ, t * B, G)).d,
-      );
-      probe(a, k, dy, zero, recT, (t, dyPtr, dhm, carry) => back(t, dyPtr, dhm, carry, 0));
+      backward(k, a, sr, dZ, G, (s, d, probe, sq) => {
+        const p = [sg, scs, dy, s.utp, d, s.dhm, s.carry, s.zero].map((t) => k.ptr(t));
+        k.split('lstm_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, probe, prog]);
+      });
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
-      return [...weightGrads(sx, sk, hPrev, dZ as tf.Tensor2D, dZ as tf.Tensor2D), columnSums(dZ)];
+      const g = inputGrads(k, a, sx, sk, dZ as tf.Tensor2D);
+      return [g.dx, g.dKernel, recurrentGrad(hPrev, dZ as tf.Tensor2D), g.dBias];
     },
   };
 }
@@ -110,71 +78,34 @@ export function gruFused(
   const G3 = 3 * H;
   const bIn = tf.slice(bias, [0, 0], [1, G3]).reshape([G3]);
   const bRec = tf.slice(bias, [1, 0], [1, G3]);
-  const xw = tf.add(tf.matMul(x, kernel), bIn) as tf.Tensor2D;
+  const xw = project(k, a, x, kernel, bIn);
   const hs = k.alloc([(T + 1) * B, H]);
   const gates = k.alloc([T * B, 4 * H]);
   k.copy(a.initial.h, k.ptr(hs));
-  const h = forwardThroughTime(k, a, rec, (t, hr, next) =>
-    k.fn.gru_fwd(
-      k.row(xw, t * B, G3),
-      k.ptr(hr),
-      k.ptr(bRec),
-      k.row(hs, t * B, H),
-      k.row(gates, t * B, 4 * H),
-      k.ptr(next),
-      k.row(hs, (t + 1) * B, H),
-      B,
-      H,
-    ),
-  );
+  forward(k, a, rec, [xw, bIn, bRec], G3, (up, hr) => {
+    const p = [xw, up, bRec, hs, gates, hr].map((t) => k.ptr(t));
+    k.split('gru_fwd_seq', B, (r0, r1, prog) => [...p, T, B, r0, r1, H, prog]);
+  });
   const out = tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
-  a.onFinalState?.({ h: tf.keep(h) as tf.Tensor2D });
-  tf.dispose([xw, bIn, bRec]);
+  a.onFinalState?.({ h: tf.keep(tf.slice(hs, [T * B, 0], [B, H])) as tf.Tensor2D });
   save([x, kernel, rec, hs, gates]);
   return {
     value: out,
     gradFunc: (dy, saved) => {
       const [sx, sk, sr, shs, sg] = saved as tf.Tensor2D[];
-      const recT = tf.transpose(sr) as tf.Tensor2D;
-      const zero = tf.zeros([B, H]);
-      // carry holds dh_{t+1} z_{t+1}, the part of ∂L/∂h_t that skips U; updated in place.
-      const back = (
-        t: number,
-        dyPtr: number,
-        dhm: tf.Tensor,
-        carry: tf.Tensor,
-        dxw: number,
-        copyTo: number,
-      ) => {
-        const du = k.alloc([B, G3]);
-        const sq = k.fn.gru_bwd(
-          k.row(sg, t * B, 4 * H),
-          k.row(shs, t * B, H),
-          dyPtr,
-          k.ptr(dhm),
-          k.ptr(carry),
-          dxw,
-          k.ptr(du),
-          copyTo,
-          B,
-          H,
-        );
-        return { d: du, sq };
-      };
       const dXW = k.alloc([T * B, G3]);
       const dHU = k.alloc([T * B, G3]);
-      const carry = tf.zeros([B, H]);
-      backThroughTime(
-        T,
-        zero,
-        recT,
-        (t, dhm) => back(t, k.row(dy, t * B, H), dhm, carry, k.row(dXW, t * B, G3), k.row(dHU, t * B, G3)).d,
-      );
-      probe(a, k, dy, zero, recT, (t, dyPtr, dhm, c) => back(t, dyPtr, dhm, c, 0, 0));
+      backward(k, a, sr, dHU, G3, (s, d, probe, sq) => {
+        const p = [sg, shs, dy, s.utp, dXW, d, s.dhm, s.carry, s.zero].map((t) => k.ptr(t));
+        k.split('gru_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, probe, prog]);
+      });
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
+      const g = inputGrads(k, a, sx, sk, dXW as tf.Tensor2D);
       return [
-        ...weightGrads(sx, sk, hPrev, dXW as tf.Tensor2D, dHU as tf.Tensor2D),
-        tf.stack([columnSums(dXW), columnSums(dHU)]),
+        g.dx,
+        g.dKernel,
+        recurrentGrad(hPrev, dHU as tf.Tensor2D),
+        tf.stack([g.dBias, columnSums(dHU)]),
       ];
     },
   };
@@ -191,107 +122,146 @@ export function rnnFused(
 ): FusedLayerResult {
   const { T, B, H } = a;
   const relu = a.activation === 'relu' ? 1 : 0;
-  const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
+  const xw = project(k, a, x, kernel, bias);
   const hs = k.alloc([(T + 1) * B, H]);
   k.copy(a.initial.h, k.ptr(hs));
-  const h = forwardThroughTime(k, a, rec, (t, hr, next) =>
-    k.fn.rnn_fwd(k.row(xw, t * B, H), k.ptr(hr), k.ptr(next), k.row(hs, (t + 1) * B, H), B * H, relu),
-  );
+  forward(k, a, rec, [xw], H, (up, hr) => {
+    const p = [xw, up, hs, hr].map((t) => k.ptr(t));
+    k.split('rnn_fwd_seq', B, (r0, r1, prog) => [...p, T, B, r0, r1, H, relu, prog]);
+  });
   const out = tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
-  a.onFinalState?.({ h: tf.keep(h) as tf.Tensor2D });
-  xw.dispose();
+  a.onFinalState?.({ h: tf.keep(tf.slice(hs, [T * B, 0], [B, H])) as tf.Tensor2D });
   save([x, kernel, rec, hs]);
   return {
     value: out,
     gradFunc: (dy, saved) => {
       const [sx, sk, sr, shs] = saved as tf.Tensor2D[];
-      const recT = tf.transpose(sr) as tf.Tensor2D;
-      const zero = tf.zeros([B, H]);
-      const back = (t: number, dyPtr: number, dhm: tf.Tensor, copyTo: number) => {
-        const da = k.alloc([B, H]);
-        const sq = k.fn.rnn_bwd(
-          k.row(shs, (t + 1) * B, H),
-          dyPtr,
-          k.ptr(dhm),
-          k.ptr(da),
-          copyTo,
-          B * H,
-          relu,
-        );
-        return { d: da, sq };
-      };
       const dA = k.alloc([T * B, H]);
-      backThroughTime(T, zero, recT, (t, dhm) => back(t, k.row(dy, t * B, H), dhm, k.row(dA, t * B, H)).d);
-      probe(a, k, dy, zero, recT, (t, dyPtr, dhm) => back(t, dyPtr, dhm, 0));
+      backward(k, a, sr, dA, H, (s, d, probe, sq) => {
+        const p = [shs, dy, s.utp, d, s.dhm, s.zero].map((t) => k.ptr(t));
+        k.split('rnn_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, relu, probe, prog]);
+      });
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
-      return [...weightGrads(sx, sk, hPrev, dA as tf.Tensor2D, dA as tf.Tensor2D), columnSums(dA)];
+      const g = inputGrads(k, a, sx, sk, dA as tf.Tensor2D);
+      return [g.dx, g.dKernel, recurrentGrad(hPrev, dA as tf.Tensor2D), g.dBias];
     },
   };
 }
 
 /**
- * ‖∂L_T/∂h_t‖ (see probeBack in layers.ts): the last step's loss gradient alone, carried back
- * through the recurrence with the same backward step; only on recorded steps.
+ * x W + b for every timestep, [T·B, width]. For the first layer (a.ids set) x is the embedding
+ * table [V, E]: the projection is folded into a [V, width] table, E W + b, whose rows are
+ * gathered per token. That replaces a [T·B, E]·[E, width] product (and the embedding gather)
+ * with a [V, E]·[E, width] one and a row copy; backward, a [E, T·B]·[T·B, width] product
+ * (slow on XNNPACK with few rows) becomes a scatter-add into [V, width] and small products.
  */
-function probe(
-  a: RecurrentLayerArgs,
+function project(
   k: CellKernel,
-  dy: tf.Tensor2D,
-  zero: tf.Tensor,
-  recT: tf.Tensor2D,
-  back: (t: number, dyPtr: number, dhm: tf.Tensor, carry: tf.Tensor) => { d: tf.Tensor; sq: number },
-): void {
-  if (!a.recorder) return;
-  const { T, B, H } = a;
-  const carry = tf.zeros([B, H]);
-  backThroughTime(T, zero, recT, (t, dhm) => {
-    const { d, sq } = back(t, t === T - 1 ? k.row(dy, t * B, H) : k.ptr(zero), dhm, carry);
-    record(a, t, sq);
-    return d;
-  });
-  carry.dispose();
+  a: RecurrentLayerArgs,
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor,
+): tf.Tensor2D {
+  const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
+  if (!a.ids) return xw;
+  const width = kernel.shape[1];
+  const out = k.alloc([a.ids.length, width]) as tf.Tensor2D;
+  const ids = tf.tensor1d(a.ids, 'int32');
+  k.fn.gather_rows(k.ptr(xw), k.ptr(ids), k.ptr(out), a.ids.length, width);
+  tf.dispose([xw, ids]);
+  return out;
 }
 
 /**
- * The forward recurrence: per step hr = h_{t-1} U (a TF.js matMul), then `cell` (one kernel call)
- * writes h_t into `next`. Returns h_T; the intermediate h tensors are disposed as it goes.
+ * Gradients of the input projection from dPre = ∂L/∂(x W + b), [T·B, width]: for x, W and the
+ * input bias (column sums). With a.ids (see project) they go through the [V, width] table.
+ * Explicit transposes: wasm's matMul with a transposed operand takes a ~1 GFLOP/s scalar path.
  */
-function forwardThroughTime(
+function inputGrads(
+  k: CellKernel,
+  a: RecurrentLayerArgs,
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  dPre: tf.Tensor2D,
+): { dx: tf.Tensor; dKernel: tf.Tensor; dBias: tf.Tensor1D } {
+  let d = dPre;
+  if (a.ids) {
+    const width = kernel.shape[1];
+    d = tf.zeros([x.shape[0], width]);
+    const ids = tf.tensor1d(a.ids, 'int32');
+    k.fn.scatter_add_rows(k.ptr(dPre), k.ptr(ids), k.ptr(d), a.ids.length, width);
+    ids.dispose();
+  }
+  return {
+    dx: tf.matMul(d, tf.transpose(kernel)),
+    dKernel: tf.matMul(tf.transpose(x), d),
+    dBias: columnSums(d),
+  };
+}
+
+function recurrentGrad(hPrev: tf.Tensor2D, dRecPre: tf.Tensor2D): tf.Tensor {
+  return tf.matMul(tf.transpose(hPrev), dRecPre);
+}
+
+/**
+ * The forward window: `run(up, hr)` calls the cell's window export with U packed for gemm and a
+ * [B, width] scratch for h_{t-1} U. Disposes those and `done` (the window's inputs) afterwards.
+ */
+function forward(
   k: CellKernel,
   a: RecurrentLayerArgs,
   rec: tf.Tensor2D,
-  cell: (t: number, hr: tf.Tensor, next: tf.Tensor) => void,
-): tf.Tensor {
-  let h: tf.Tensor = a.initial.h;
-  for (let t = 0; t < a.T; t++) {
-    const hr = tf.matMul(h as tf.Tensor2D, rec);
-    const next = k.alloc([a.B, a.H]);
-    cell(t, hr, next);
-    hr.dispose();
-    if (h !== a.initial.h) h.dispose();
-    h = next;
-  }
-  return h;
+  done: tf.Tensor[],
+  width: number,
+  run: (up: tf.Tensor, hr: tf.Tensor) => void,
+): void {
+  const up = k.packed(rec);
+  const hr = k.alloc([a.B, width]);
+  run(up, hr);
+  tf.dispose([up, hr, ...done]);
+}
+
+/** Scratch of a backward window, [B, H] each except utp (Uᵀ packed); a thread uses its own rows. */
+interface BackScratch {
+  utp: tf.Tensor;
+  dhm: tf.Tensor;
+  carry: tf.Tensor;
+  zero: tf.Tensor;
 }
 
 /**
- * Backward through time: `step(t, dhm)` runs one backward kernel call, where dhm is the gradient
- * reaching h_t through U from step t+1 (zeros at the last step), and returns the gradient of the
- * recurrent pre-activations, whose product with Uᵀ is the next dhm.
+ * The backward window: `run(scratch, d, probe, sq)` calls the cell's window export, which writes
+ * the recurrent pre-activation gradients to `d` ([T·B, width], the window's) and carries d·Uᵀ
+ * back step by step. On recorded steps it runs again as the probe, ‖∂L_T/∂h_t‖ (see probeBack in
+ * layers.ts): only the last step's dy enters, d is a [B, width] scratch, and each thread writes
+ * its rows' sum of squares per step to `sq(r0)`.
  */
-function backThroughTime(
-  T: number,
-  zero: tf.Tensor,
-  recT: tf.Tensor2D,
-  step: (t: number, dhm: tf.Tensor) => tf.Tensor,
+function backward(
+  k: CellKernel,
+  a: RecurrentLayerArgs,
+  rec: tf.Tensor2D,
+  d: tf.Tensor,
+  width: number,
+  run: (s: BackScratch, d: tf.Tensor, probe: 0 | 1, sq: (r0: number) => number) => void,
 ): void {
-  let dhm = zero;
-  for (let t = T - 1; t >= 0; t--) {
-    const d = step(t, dhm);
-    if (dhm !== zero) dhm.dispose();
-    dhm = t > 0 ? tf.matMul(d as tf.Tensor2D, recT) : zero;
-    d.dispose();
+  const { T, B, H } = a;
+  const s: BackScratch = {
+    utp: k.packed(rec, true),
+    dhm: k.alloc([B, H]),
+    carry: k.alloc([B, H]),
+    zero: k.alloc([B, H]),
+  };
+  run(s, d, 0, () => 0);
+  if (a.recorder) {
+    const scratch = k.alloc([B, width]);
+    const sq = tf.zeros([2, T]);
+    const at = k.ptr(sq);
+    run(s, scratch, 1, (r0) => (r0 === 0 ? at : at + T * 4));
+    const v = k.floats(at, 2 * T);
+    for (let t = 0; t < T; t++) record(a, t, v[t] + v[T + t]);
+    tf.dispose([scratch, sq]);
   }
+  tf.dispose([s.utp, s.dhm, s.carry, s.zero]);
 }
 
 /**

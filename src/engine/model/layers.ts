@@ -59,6 +59,17 @@ export interface RecurrentLayerArgs {
    * two). The fused path needs the wasm backend and H a multiple of 4.
    */
   fused?: boolean;
+  /**
+   * Token ids of the window (first layer only, and only on the fused path; see usesFusedPath):
+   * x is then the embedding table [V, E], the layer's input its rows `ids`, and the gradient
+   * returned for x the table's. The input projection is folded with the embedding (fusedLayers.ts).
+   */
+  ids?: Int32Array;
+}
+
+/** Whether `recurrentLayer(args)` takes the fused wasm kernels (and so honours `ids`). */
+export function usesFusedPath(args: Pick<RecurrentLayerArgs, 'fused' | 'H'>): boolean {
+  return args.fused !== false && args.H % 4 === 0 && cellKernel() !== null;
 }
 
 type Grad = tf.GradSaveFunc;
@@ -82,7 +93,8 @@ export function recurrentLayer(
     bias: tf.Tensor,
     save: Grad,
   ) => {
-    const k = args.fused !== false && args.H % 4 === 0 ? cellKernel() : null;
+    const k = usesFusedPath(args) ? cellKernel() : null;
+    if (args.ids && !k) throw new Error('recurrentLayer: ids (the folded embedding) need the fused path');
     if (k) {
       switch (args.cell) {
         case 'lstm':

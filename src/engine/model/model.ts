@@ -3,7 +3,7 @@ import type { InitScheme, ModelConfig } from '../config';
 import { hash32, Rng } from '../rng';
 import { embeddingLookup, softmaxCrossEntropy } from './heads';
 import { glorotUniform, orthogonal, uniform } from './init';
-import { LayerState, recurrentLayer, TimestepGradRecorder } from './layers';
+import { LayerState, recurrentLayer, TimestepGradRecorder, usesFusedPath } from './layers';
 import { gateCount, paramShapes, Weights } from './shapes';
 
 export { paramGroup, paramShapes } from './shapes';
@@ -81,6 +81,8 @@ export interface ForwardOptions {
   /** Seeds this window's dropout masks. */
   dropoutSeed?: number;
   recorder?: TimestepGradRecorder;
+  /** false: look the embedding up as its own op even on the fused path (tests compare both). */
+  foldEmbedding?: boolean;
 }
 
 /**
@@ -127,7 +129,11 @@ export class LanguageModel {
     final: LayerState[],
   ): tf.Tensor2D {
     const c = this.config;
-    let x = embeddingLookup(ids, c.vocabSize)(this.param('embedding') as tf.Tensor2D);
+    const table = this.param('embedding') as tf.Tensor2D;
+    // On the fused path the first layer reads the embedding itself (its input projection folded
+    // with the table); elsewhere the rows are looked up first.
+    const fold = opts.foldEmbedding !== false && usesFusedPath({ H: c.hidden });
+    let x = fold ? table : embeddingLookup(ids, c.vocabSize)(table);
     for (let l = 0; l < c.layers; l++) {
       if (l > 0 && opts.training && c.dropout > 0)
         x = tf.dropout(x, c.dropout, undefined, hash32(opts.dropoutSeed ?? 0, l)) as tf.Tensor2D;
@@ -141,6 +147,7 @@ export class LanguageModel {
         onFinalState: (s) => (final[l] = s),
         recorder: opts.recorder,
         layerIndex: l,
+        ids: fold && l === 0 ? ids : undefined,
       });
       x = layer(
         x,
