@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { cellKernel } from './model/cellKernel';
 
 /**
  * Replacement kernels for the wasm backend.
@@ -56,7 +57,9 @@ export function installWasmKernelFixes(backendName: string): void {
     const backend = args.backend as unknown as WasmHeapBackend;
     const [rows, cols] = x.shape;
     const out = backend.makeOutput([cols, rows], 'float32');
-    transpose2d(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), rows, cols);
+    const k = rows % 4 === 0 && cols % 4 === 0 ? cellKernel() : null;
+    if (k) k.fn.transpose(k.ptr(x), k.ptr(out), rows, cols);
+    else transpose2d(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), rows, cols);
     return out;
   });
   installed.add(backendName);
@@ -64,7 +67,8 @@ export function installWasmKernelFixes(backendName: string): void {
 
 /**
  * The stock wasm Transpose moved a [2048, 256] float32 matrix in 3.8 ms (every backward pass
- * transposes several); 32 × 32 tiles keep both sides in cache.
+ * transposes several); 32 × 32 tiles keep both sides in cache. Sizes that are multiples of 4 take
+ * the cell kernel's SIMD transpose instead (cellKernel.wat), when SEQLAB_FUSED_CELLS allows it.
  */
 function transpose2d(
   src: Float32Array | Int32Array | Uint8Array,

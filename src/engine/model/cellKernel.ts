@@ -29,6 +29,8 @@ interface CellExports {
   rnn_bwd_seq(...args: number[]): void;
   gather_rows(table: number, ids: number, out: number, n: number, width: number): void;
   scatter_add_rows(src: number, ids: number, dst: number, n: number, width: number): void;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+  softmax_xent(...args: number[]): void;
 }
 
 /**
@@ -80,7 +82,7 @@ export class CellKernel {
   }
 
   /** Byte offset of a tensor's data in the wasm heap. */
-  ptr(t: tf.Tensor): number {
+  ptr(t: { dataId: object }): number {
     const d = this.backend.dataIdMap.get(t.dataId);
     if (!d) throw new Error('tensor is not on the wasm backend');
     return d.memoryOffset;

@@ -76,11 +76,14 @@
     (if (i32.gt_u (local.get $nv) (i32.const 2)) (then (v128.store offset=32 (local.get $c) (local.get $v2))))
     (if (i32.gt_u (local.get $nv) (i32.const 3)) (then (v128.store offset=48 (local.get $c) (local.get $v3)))))
 
-  ;; C = A B (or C += A B with $add) for the panels p0 <= p < p1 of packed B (so that threads can
-  ;; split the columns). A[i][k] is at a + i*ars + k*aks (bytes), so A may be a transpose;
+  ;; C = A B (or C += A B with $add) for the 16-column panels p0 <= p < p1 of B (so that threads
+  ;; can split the columns). A[i][k] is at a + i*ars + k*aks (bytes), so A may be a transpose.
+  ;; B[k][16p + w] is at bp + p*bps + k*bks + 4w: packed B has bks = 64 and bps = 64 K; a plain
+  ;; row-major B has bks = 4 N and bps = 64 (then N must be a multiple of 16, as nothing pads it).
   ;; C[i][n] at c + i*crs + 4n. M, K >= 1.
   (func $gemm (export "gemm")
-    (param $a i32) (param $ars i32) (param $aks i32) (param $bp i32) (param $c i32) (param $crs i32)
+    (param $a i32) (param $ars i32) (param $aks i32) (param $bp i32) (param $bks i32) (param $bps i32)
+    (param $c i32) (param $crs i32)
     (param $M i32) (param $K i32) (param $N i32) (param $add i32) (param $p0 i32) (param $p1 i32)
     (local $p i32) (local $i i32) (local $k i32) (local $nv i32) (local $pa i32) (local $pb i32)
     (local $pc i32) (local $x0 v128) (local $x1 v128) (local $b0 v128) (local $b1 v128)
@@ -97,7 +100,7 @@
           (loop $rows
             (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $M)))
             (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ars))))
-            (local.set $pb (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $p) (local.get $K)) (i32.const 6))))
+            (local.set $pb (i32.add (local.get $bp) (i32.mul (local.get $p) (local.get $bps))))
             (local.set $pc (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $crs)))
               (i32.shl (local.get $p) (i32.const 6))))
             (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
@@ -124,7 +127,7 @@
                   (local.set $c12 (f32x4.add (local.get $c12) (f32x4.mul (local.get $x1) (local.get $b2))))
                   (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $x1) (local.get $b3))))
                   (local.set $pa (i32.add (local.get $pa) (local.get $aks)))
-                  (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
+                  (local.set $pb (i32.add (local.get $pb) (local.get $bks)))
                   (br_if $ks (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
                 (call $put16 (local.get $pc) (local.get $nv) (local.get $add)
                   (local.get $c00) (local.get $c01) (local.get $c02) (local.get $c03))
@@ -140,7 +143,7 @@
                   (local.set $c02 (f32x4.add (local.get $c02) (f32x4.mul (local.get $x0) (v128.load offset=32 (local.get $pb)))))
                   (local.set $c03 (f32x4.add (local.get $c03) (f32x4.mul (local.get $x0) (v128.load offset=48 (local.get $pb)))))
                   (local.set $pa (i32.add (local.get $pa) (local.get $aks)))
-                  (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
+                  (local.set $pb (i32.add (local.get $pb) (local.get $bks)))
                   (br_if $k1 (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
                 (call $put16 (local.get $pc) (local.get $nv) (local.get $add)
                   (local.get $c00) (local.get $c01) (local.get $c02) (local.get $c03))
