@@ -1,6 +1,8 @@
 // Assembles the WebAssembly kernels (.wat) into TypeScript modules holding base64, so that the
 // engine needs no build step and no assembler at run time. A line `;; @include NAME.wat` pastes
 // src/engine/wasm/NAME.wat (shared math). `--check` exits 1 when a committed file is stale.
+// Kernels with `fma` also get variants whose gemm.wat multiply-adds are relaxed-SIMD
+// f32x4.relaxed_madd (one fused instruction on x86 with FMA, where V8 supports relaxed SIMD).
 import { readFileSync, writeFileSync } from 'fs';
 import wabtInit from 'wabt';
 
@@ -18,19 +20,30 @@ const KERNELS = [
     ts: 'src/engine/model/cellKernelWasm.ts',
     name: 'CELL_KERNEL_WASM_BASE64',
     shared: 'CELL_KERNEL_SHARED_WASM_BASE64',
+    fma: 'CELL_KERNEL_FMA_WASM_BASE64',
+    fmaShared: 'CELL_KERNEL_FMA_SHARED_WASM_BASE64',
   },
 ];
-const FEATURES = { simd: true, threads: true };
+const FEATURES = { simd: true, threads: true, relaxed_simd: true };
 
-export function expandIncludes(source) {
-  return source.replace(/^[ \t]*;; @include ([\w.]+)\n/gm, (_, file) =>
-    readFileSync(`src/engine/wasm/${file}`, 'utf8'),
-  );
+/** Multiply-adds of gemm.wat's inner loops (acc + a·b, b a register or a load), written in full. */
+const MADD =
+  /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul (\(local\.get \$\w+\)) (\(local\.get \$\w+\)|\(v128\.load offset=\d+ \(local\.get \$\w+\)\))\)\)/g;
+const GEMM_MADDS = 12;
+
+export function expandIncludes(source, fma = false) {
+  return source.replace(/^[ \t]*;; @include ([\w.]+)\n/gm, (_, file) => {
+    const text = readFileSync(`src/engine/wasm/${file}`, 'utf8');
+    if (!fma || file !== 'gemm.wat') return text;
+    const count = text.match(MADD)?.length ?? 0;
+    if (count !== GEMM_MADDS) throw new Error(`gemm.wat: expected ${GEMM_MADDS} multiply-adds, found ${count}`);
+    return text.replace(MADD, '(f32x4.relaxed_madd $2 $3 (local.get $1))');
+  });
 }
 
-export async function assemble(file, source) {
+export async function assemble(file, source, fma = false) {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat(file, expandIncludes(source), FEATURES);
+  const mod = wabt.parseWat(file, expandIncludes(source, fma), FEATURES);
   mod.validate(FEATURES);
   const { buffer } = mod.toBinary({ log: false, write_debug_names: false });
   mod.destroy();
@@ -48,12 +61,18 @@ let stale = false;
 for (const k of KERNELS) {
   const source = readFileSync(k.wat, 'utf8');
   let text = render(k.wat.split('/').pop(), k.name, await assemble(k.wat, source));
-  if (k.shared) {
-    const plain = '(import "env" "memory" (memory 1))';
+  const plain = '(import "env" "memory" (memory 1))';
+  const shared = () => {
     if (!source.includes(plain)) throw new Error(`${k.wat}: expected ${plain}`);
-    const b64 = await assemble(k.wat, source.replace(plain, '(import "env" "memory" (memory 1 65536 shared))'));
-    text += `export const ${k.shared} =\n  '${b64}';\n`;
-  }
+    return source.replace(plain, '(import "env" "memory" (memory 1 65536 shared))');
+  };
+  const variants = [
+    [k.shared, shared, false],
+    [k.fma, () => source, true],
+    [k.fmaShared, shared, true],
+  ];
+  for (const [name, src, fma] of variants)
+    if (name) text += `export const ${name} =\n  '${await assemble(k.wat, src(), fma)}';\n`;
   if (process.argv.includes('--check')) {
     let current = '';
     try {

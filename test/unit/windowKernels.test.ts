@@ -20,7 +20,7 @@ const script = (cells: string[]): string => `
     const info = await initBackend('wasm');
     const k = cellKernel();
     for (let i = 0; i < 200 && k.threads < 2; i++) await new Promise((res) => setTimeout(res, 50));
-    const out = { backend: tf.getBackend(), threads: k.threads, cells: {} };
+    const out = { backend: tf.getBackend(), threads: k.threads, fma: k.fma, cells: {} };
     for (const [cell, activation] of ${JSON.stringify(cells.map((c) => c.split('/')))}) {
       const config = { cell, activation, vocabSize: 11, embedding: 6, hidden: 8, layers: 2, dropout: 0 };
       const model = new LanguageModel(config, initWeights(config, 3));
@@ -42,6 +42,22 @@ const script = (cells: string[]): string => `
       };
       out.cells[cell + '/' + activation] = { split: run(true, true), one: run(false, true), unfolded: run(false, false) };
     }
+    // k.matMul against TF.js's: both transposes, odd row counts, widths that end in a partial
+    // 16-column panel, K beyond one 256-row block, and a width gemm does not take (fallback).
+    out.products = [];
+    for (const [M, K, N] of [[7, 5, 20], [33, 300, 48], [2, 600, 36], [16, 9, 6], [1, 3, 4]])
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+        const a = tf.randomNormal(ta ? [K, M] : [M, K], 0, 1, 'float32', M + K);
+        const b = tf.randomNormal(tb ? [N, K] : [K, N], 0, 1, 'float32', N + K);
+        const want = tf.matMul(a, b, ta, tb).dataSync();
+        k.helperEnabled = true;
+        const two = k.matMul(a, b, ta, tb).dataSync();
+        k.helperEnabled = false;
+        const one = k.matMul(a, b, ta, tb).dataSync();
+        let diff = 0, same = true;
+        for (let i = 0; i < want.length; i++) { diff = Math.max(diff, Math.abs(two[i] - want[i])); if (two[i] !== one[i]) same = false; }
+        out.products.push({ shape: [M, K, N, ta, tb], diff, same, n: two.length === M * N });
+      }
     console.log(JSON.stringify(out));
   })();
 `;
@@ -52,41 +68,58 @@ interface Run {
   profile: number[][];
 }
 
-test('window kernels: two threads give the same bits as one, and the folded embedding the same gradients as a lookup', () => {
-  const cells = ['lstm/tanh', 'gru/tanh', 'rnn/tanh', 'rnn/relu'];
-  const stdout = execFileSync(process.execPath, ['-e', script(cells)], {
-    encoding: 'utf8',
-    env: { ...process.env, SEQLAB_WASM_THREADS: '2' },
+// SEQLAB_FMA=0: the kernel variant with separate multiplies and adds (runtimes without relaxed
+// SIMD get it); otherwise the fused multiply-add one, which Node 20 has behind a V8 flag that the
+// engine sets.
+for (const fma of ['1', '0'])
+  test(`window kernels and products (SEQLAB_FMA=${fma}): two threads give the same bits as one, products match TF.js, and the folded embedding the same gradients as a lookup`, () => {
+    const cells = ['lstm/tanh', 'gru/tanh', 'rnn/tanh', 'rnn/relu'];
+    const stdout = execFileSync(process.execPath, ['-e', script(cells)], {
+      encoding: 'utf8',
+      env: { ...process.env, SEQLAB_WASM_THREADS: '2', SEQLAB_FMA: fma },
+    });
+    const r = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      backend: string;
+      threads: number;
+      fma: boolean;
+      cells: Record<string, { split: Run; one: Run; unfolded: Run }>;
+      products: { shape: unknown[]; diff: number; same: boolean; n: boolean }[];
+    };
+    assert.equal(r.fma, fma === '1', 'the kernel variant loaded');
+    assert.equal(r.products.length, 20);
+    for (const p of r.products) {
+      const what = `k.matMul ${JSON.stringify(p.shape)}`;
+      assert.ok(p.n, `${what}: wrong output size`);
+      assert.ok(p.diff < 1e-3, `${what}: differs from tf.matMul by ${p.diff}`);
+      assert.ok(p.same, `${what}: two threads and one differ`);
+    }
+    assert.equal(r.backend, 'wasm-mt');
+    assert.equal(r.threads, 2, 'the window kernels never got their helper thread');
+    for (const cell of cells) {
+      const { split, one, unfolded } = r.cells[cell];
+      assert.equal(split.loss, one.loss, `${cell}: loss differs between two threads and one`);
+      assert.deepEqual(split.g, one.g, `${cell}: gradients differ between two threads and one`);
+      assert.ok(
+        Math.abs(one.loss - unfolded.loss) < 1e-6,
+        `${cell}: folded loss ${one.loss} vs ${unfolded.loss}`,
+      );
+      one.g.forEach((g, i) => {
+        const scale = Math.max(1e-3, ...unfolded.g[i].map(Math.abs));
+        const diff = Math.max(...g.map((v, j) => Math.abs(v - unfolded.g[i][j])));
+        assert.ok(
+          diff < 1e-4 * scale,
+          `${cell}: parameter ${i} gradient differs by ${diff} (scale ${scale})`,
+        );
+      });
+      assert.ok(
+        one.g.every((g) => g.some((v) => v !== 0)),
+        `${cell}: a gradient is all zeros`,
+      );
+      // ‖∂L_T/∂h_t‖ per layer and step: each thread sums its own rows, so only rounding may differ.
+      assert.equal(split.profile.length, 2);
+      split.profile.flat().forEach((v, i) => {
+        const w = one.profile.flat()[i];
+        assert.ok(v > 0 && Math.abs(v - w) <= 1e-5 * w, `${cell}: profile value ${i}: ${v} vs ${w}`);
+      });
+    }
   });
-  const r = JSON.parse(stdout.trim().split('\n').pop()!) as {
-    backend: string;
-    threads: number;
-    cells: Record<string, { split: Run; one: Run; unfolded: Run }>;
-  };
-  assert.equal(r.backend, 'wasm-mt');
-  assert.equal(r.threads, 2, 'the window kernels never got their helper thread');
-  for (const cell of cells) {
-    const { split, one, unfolded } = r.cells[cell];
-    assert.equal(split.loss, one.loss, `${cell}: loss differs between two threads and one`);
-    assert.deepEqual(split.g, one.g, `${cell}: gradients differ between two threads and one`);
-    assert.ok(
-      Math.abs(one.loss - unfolded.loss) < 1e-6,
-      `${cell}: folded loss ${one.loss} vs ${unfolded.loss}`,
-    );
-    one.g.forEach((g, i) => {
-      const scale = Math.max(1e-3, ...unfolded.g[i].map(Math.abs));
-      const diff = Math.max(...g.map((v, j) => Math.abs(v - unfolded.g[i][j])));
-      assert.ok(diff < 1e-4 * scale, `${cell}: parameter ${i} gradient differs by ${diff} (scale ${scale})`);
-    });
-    assert.ok(
-      one.g.every((g) => g.some((v) => v !== 0)),
-      `${cell}: a gradient is all zeros`,
-    );
-    // ‖∂L_T/∂h_t‖ per layer and step: each thread sums its own rows, so only rounding may differ.
-    assert.equal(split.profile.length, 2);
-    split.profile.flat().forEach((v, i) => {
-      const w = one.profile.flat()[i];
-      assert.ok(v > 0 && Math.abs(v - w) <= 1e-5 * w, `${cell}: profile value ${i}: ${v} vs ${w}`);
-    });
-  }
-});

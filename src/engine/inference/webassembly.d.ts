@@ -13,4 +13,5 @@ declare namespace WebAssembly {
     constructor(module: Module, imports: object);
     readonly exports: Record<string, unknown>;
   }
+  function validate(bytes: Uint8Array): boolean;
 }

@@ -49,6 +49,7 @@ export const SPLIT_EXPORTS = [
   'lstm_bwd_seq',
   'gru_bwd_seq',
   'rnn_bwd_seq',
+  'gemm_kb',
 ] as const;
 export type SplitExport = (typeof SPLIT_EXPORTS)[number];
 

@@ -60,7 +60,7 @@ export function lstmFused(
       });
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
       const g = inputGrads(k, a, sx, sk, dZ as tf.Tensor2D);
-      return [g.dx, g.dKernel, recurrentGrad(hPrev, dZ as tf.Tensor2D), g.dBias];
+      return [g.dx, g.dKernel, recurrentGrad(k, hPrev, dZ as tf.Tensor2D), g.dBias];
     },
   };
 }
@@ -104,7 +104,7 @@ export function gruFused(
       return [
         g.dx,
         g.dKernel,
-        recurrentGrad(hPrev, dHU as tf.Tensor2D),
+        recurrentGrad(k, hPrev, dHU as tf.Tensor2D),
         tf.stack([g.dBias, columnSums(dHU)]),
       ];
     },
@@ -143,7 +143,7 @@ export function rnnFused(
       });
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
       const g = inputGrads(k, a, sx, sk, dA as tf.Tensor2D);
-      return [g.dx, g.dKernel, recurrentGrad(hPrev, dA as tf.Tensor2D), g.dBias];
+      return [g.dx, g.dKernel, recurrentGrad(k, hPrev, dA as tf.Tensor2D), g.dBias];
     },
   };
 }
@@ -162,7 +162,7 @@ function project(
   kernel: tf.Tensor2D,
   bias: tf.Tensor,
 ): tf.Tensor2D {
-  const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
+  const xw = tf.add(k.matMul(x, kernel), bias) as tf.Tensor2D;
   if (!a.ids) return xw;
   const width = kernel.shape[1];
   const out = k.alloc([a.ids.length, width]) as tf.Tensor2D;
@@ -175,7 +175,6 @@ function project(
 /**
  * Gradients of the input projection from dPre = ∂L/∂(x W + b), [T·B, width]: for x, W and the
  * input bias (column sums). With a.ids (see project) they go through the [V, width] table.
- * Explicit transposes: wasm's matMul with a transposed operand takes a ~1 GFLOP/s scalar path.
  */
 function inputGrads(
   k: CellKernel,
@@ -193,14 +192,14 @@ function inputGrads(
     ids.dispose();
   }
   return {
-    dx: tf.matMul(d, tf.transpose(kernel)),
-    dKernel: tf.matMul(tf.transpose(x), d),
+    dx: k.matMul(d, kernel, false, true),
+    dKernel: k.matMul(x, d, true),
     dBias: columnSums(d),
   };
 }
 
-function recurrentGrad(hPrev: tf.Tensor2D, dRecPre: tf.Tensor2D): tf.Tensor {
-  return tf.matMul(tf.transpose(hPrev), dRecPre);
+function recurrentGrad(k: CellKernel, hPrev: tf.Tensor2D, dRecPre: tf.Tensor2D): tf.Tensor {
+  return k.matMul(hPrev, dRecPre, true);
 }
 
 /**

@@ -79,7 +79,7 @@ function fusedHead(
   save: tf.GradSaveFunc,
 ): { value: tf.Scalar; gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => tf.Tensor[] } {
   const [N, V] = [h.shape[0], w.shape[1]];
-  const logits = tf.matMul(h, w);
+  const logits = k.matMul(h, w);
   const d = k.alloc([N, V]);
   const stats = k.alloc([N, 2]);
   const ids = tf.tensor1d(labels, 'int32');
@@ -94,11 +94,7 @@ function fusedHead(
     gradFunc: (dy, saved) => {
       const [sh, sw, sd] = saved as tf.Tensor2D[];
       const dLogits = tf.mul(sd, dy) as tf.Tensor2D;
-      return [
-        tf.matMul(dLogits, tf.transpose(sw)),
-        tf.matMul(tf.transpose(sh), dLogits),
-        columnSums(dLogits),
-      ];
+      return [k.matMul(dLogits, sw, false, true), k.matMul(sh, dLogits, true), columnSums(dLogits)];
     },
   };
 }

@@ -151,3 +151,23 @@
             (br $rows)))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $panels))))
+
+  ;; gemm over K in blocks of $kb, so that the slice of a B panel a block needs stays in L1
+  ;; (a whole panel is K * 64 bytes: 128 KB for K = 2048) while the row tiles sweep past it.
+  ;; Same arguments as gemm, plus $kb. Sums in a different order from one gemm call.
+  (func (export "gemm_kb")
+    (param $a i32) (param $ars i32) (param $aks i32) (param $bp i32) (param $bks i32) (param $bps i32)
+    (param $c i32) (param $crs i32) (param $M i32) (param $K i32) (param $N i32) (param $add i32)
+    (param $p0 i32) (param $p1 i32) (param $kb i32)
+    (local $k0 i32) (local $n i32)
+    (block $done (loop $blocks
+      (br_if $done (i32.ge_u (local.get $k0) (local.get $K)))
+      (local.set $n (i32.sub (local.get $K) (local.get $k0)))
+      (if (i32.gt_u (local.get $n) (local.get $kb)) (then (local.set $n (local.get $kb))))
+      (call $gemm
+        (i32.add (local.get $a) (i32.mul (local.get $k0) (local.get $aks))) (local.get $ars) (local.get $aks)
+        (i32.add (local.get $bp) (i32.mul (local.get $k0) (local.get $bks))) (local.get $bks) (local.get $bps)
+        (local.get $c) (local.get $crs) (local.get $M) (local.get $n) (local.get $N)
+        (i32.or (local.get $add) (i32.ne (local.get $k0) (i32.const 0))) (local.get $p0) (local.get $p1))
+      (local.set $k0 (i32.add (local.get $k0) (local.get $kb)))
+      (br $blocks))))
