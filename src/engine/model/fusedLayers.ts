@@ -59,8 +59,8 @@ export function lstmFused(
         k.split('lstm_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, probe, prog]);
       });
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
-      const g = inputGrads(k, a, sx, sk, dZ as tf.Tensor2D);
-      return [g.dx, g.dKernel, recurrentGrad(k, hPrev, dZ as tf.Tensor2D), g.dBias];
+      const g = layerGrads(k, a, sx, sk, hPrev, dZ as tf.Tensor2D, dZ as tf.Tensor2D);
+      return [g.dx, g.dKernel, g.dRec, g.dBias];
     },
   };
 }
@@ -100,13 +100,8 @@ export function gruFused(
         k.split('gru_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, probe, prog]);
       });
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
-      const g = inputGrads(k, a, sx, sk, dXW as tf.Tensor2D);
-      return [
-        g.dx,
-        g.dKernel,
-        recurrentGrad(k, hPrev, dHU as tf.Tensor2D),
-        tf.stack([g.dBias, columnSums(dHU)]),
-      ];
+      const g = layerGrads(k, a, sx, sk, hPrev, dXW as tf.Tensor2D, dHU as tf.Tensor2D);
+      return [g.dx, g.dKernel, g.dRec, tf.stack([g.dBias, columnSums(dHU)])];
     },
   };
 }
@@ -142,8 +137,8 @@ export function rnnFused(
         k.split('rnn_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, relu, probe, prog]);
       });
       const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
-      const g = inputGrads(k, a, sx, sk, dA as tf.Tensor2D);
-      return [g.dx, g.dKernel, recurrentGrad(k, hPrev, dA as tf.Tensor2D), g.dBias];
+      const g = layerGrads(k, a, sx, sk, hPrev, dA as tf.Tensor2D, dA as tf.Tensor2D);
+      return [g.dx, g.dKernel, g.dRec, g.dBias];
     },
   };
 }
@@ -173,33 +168,38 @@ function project(
 }
 
 /**
- * Gradients of the input projection from dPre = ∂L/∂(x W + b), [T·B, width]: for x, W and the
- * input bias (column sums). With a.ids (see project) they go through the [V, width] table.
+ * A layer's parameter and input gradients from dPre = ∂L/∂(x W + b) and dRecPre = ∂L/∂(h U)
+ * (the same tensor for LSTM and RNN), [T·B, width] each: x, W, U and the input bias (column
+ * sums). With a.ids (see project) the input side goes through the [V, width] table. Each
+ * right-hand side is packed for the gemm once, and shared when dPre is dRecPre.
  */
-function inputGrads(
+function layerGrads(
   k: CellKernel,
   a: RecurrentLayerArgs,
   x: tf.Tensor2D,
   kernel: tf.Tensor2D,
+  hPrev: tf.Tensor2D,
   dPre: tf.Tensor2D,
-): { dx: tf.Tensor; dKernel: tf.Tensor; dBias: tf.Tensor1D } {
+  dRecPre: tf.Tensor2D,
+): { dx: tf.Tensor; dKernel: tf.Tensor; dRec: tf.Tensor; dBias: tf.Tensor1D } {
+  const width = kernel.shape[1];
   let d = dPre;
   if (a.ids) {
-    const width = kernel.shape[1];
     d = tf.zeros([x.shape[0], width]);
     const ids = tf.tensor1d(a.ids, 'int32');
     k.fn.scatter_add_rows(k.ptr(dPre), k.ptr(ids), k.ptr(d), a.ids.length, width);
     ids.dispose();
   }
-  return {
+  const recPacked = k.packed(dRecPre);
+  const inPacked = d === dRecPre ? recPacked : k.packed(d);
+  const grads = {
     dx: k.matMul(d, kernel, false, true),
-    dKernel: k.matMul(x, d, true),
+    dKernel: k.product(x, true, inPacked, width),
+    dRec: k.product(hPrev, true, recPacked, width),
     dBias: columnSums(d),
   };
-}
-
-function recurrentGrad(k: CellKernel, hPrev: tf.Tensor2D, dRecPre: tf.Tensor2D): tf.Tensor {
-  return k.matMul(hPrev, dRecPre, true);
+  tf.dispose([recPacked, inPacked]);
+  return grads;
 }
 
 /**

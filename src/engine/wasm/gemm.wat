@@ -23,13 +23,20 @@
           (i32.shl (i32.add (i32.mul (local.get $k) (local.get $N)) (i32.shl (local.get $p) (i32.const 4))) (i32.const 2))))
         (local.set $d (i32.add (local.get $dst)
           (i32.shl (i32.add (i32.mul (local.get $p) (local.get $K)) (local.get $k)) (i32.const 6))))
-        (local.set $v (i32.const 0))
-        (loop $vecs
-          (v128.store (i32.add (local.get $d) (i32.shl (local.get $v) (i32.const 4)))
-            (if (result v128) (i32.lt_u (local.get $v) (local.get $nv))
-              (then (v128.load (i32.add (local.get $s) (i32.shl (local.get $v) (i32.const 4)))))
-              (else (v128.const i32x4 0 0 0 0))))
-          (br_if $vecs (i32.lt_u (local.tee $v (i32.add (local.get $v) (i32.const 1))) (i32.const 4))))
+        (if (i32.eq (local.get $nv) (i32.const 4))
+          (then
+            (v128.store offset=0 (local.get $d) (v128.load offset=0 (local.get $s)))
+            (v128.store offset=16 (local.get $d) (v128.load offset=16 (local.get $s)))
+            (v128.store offset=32 (local.get $d) (v128.load offset=32 (local.get $s)))
+            (v128.store offset=48 (local.get $d) (v128.load offset=48 (local.get $s))))
+          (else
+            (local.set $v (i32.const 0))
+            (loop $vecs
+              (v128.store (i32.add (local.get $d) (i32.shl (local.get $v) (i32.const 4)))
+                (if (result v128) (i32.lt_u (local.get $v) (local.get $nv))
+                  (then (v128.load (i32.add (local.get $s) (i32.shl (local.get $v) (i32.const 4)))))
+                  (else (v128.const i32x4 0 0 0 0))))
+              (br_if $vecs (i32.lt_u (local.tee $v (i32.add (local.get $v) (i32.const 1))) (i32.const 4))))))
         (br_if $rows (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))
       (br_if $panels (i32.lt_u
         (i32.shl (local.tee $p (i32.add (local.get $p) (i32.const 1))) (i32.const 4)) (local.get $N)))))
