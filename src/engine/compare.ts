@@ -46,11 +46,17 @@ export function parameterCount(m: ModelConfig): number {
   return paramShapes(m).reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0);
 }
 
-/** The hidden size that brings `cell` closest to `target` parameters, other sizes unchanged. */
+/**
+ * The hidden size that brings `cell` closest to `target` parameters, other sizes unchanged. When
+ * the base hidden size is a multiple of 4, so is the result: the wasm training kernel takes only
+ * those (others train on plain TF.js ops, several times slower), and a table whose tokens/s
+ * compared two different code paths would mislead.
+ */
 export function hiddenForBudget(base: ModelConfig, cell: CellKind, target: number): number {
-  let best = 1;
+  const step = base.hidden % 4 === 0 ? 4 : 1;
+  let best = step;
   let bestGap = Infinity;
-  for (let h = 1; h <= 8192; h++) {
+  for (let h = step; h <= 8192; h += step) {
     const gap = Math.abs(parameterCount({ ...base, cell, hidden: h }) - target);
     if (gap < bestGap) [best, bestGap] = [h, gap];
     else if (gap > bestGap * 2) break; // the count grows with h: past the minimum

@@ -113,7 +113,19 @@ test('a budget picks each cell its hidden size', () => {
     const h = hiddenForBudget(base, cell, target);
     const n = parameterCount({ ...base, cell, hidden: h });
     assert.ok(Math.abs(n - target) / target < 0.01, `${cell} ${h}: ${n} vs ${target}`);
+    // The fused training kernel needs a multiple of 4; otherwise tokens/s compares code paths.
+    assert.equal(h % 4, 0, `${cell}: hidden ${h} is not a multiple of 4`);
   }
+  // A base that is not a multiple of 4 keeps the exact search.
+  const odd = { ...base, hidden: 30 };
+  const h = hiddenForBudget(odd, 'gru', parameterCount(odd));
+  const n = parameterCount({ ...odd, cell: 'gru', hidden: h });
+  for (const other of [h - 1, h + 1])
+    assert.ok(
+      Math.abs(parameterCount({ ...odd, cell: 'gru', hidden: other }) - parameterCount(odd)) >=
+        Math.abs(n - parameterCount(odd)),
+      `gru ${h} is not the closest size`,
+    );
 });
 
 function ratioFor(config: ModelConfig, scaleRecurrent: number): number {
