@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from './backend';
+import { initBackend, isWasmBackend } from './backend';
 import { loadCheckpoint, ParentRef, saveCheckpoint, TensorEntry, writeJsonAtomic } from './checkpoint';
 import { ModelConfig, TrainConfig, validateConfig } from './config';
 import { readCorpus } from './corpus';
@@ -380,6 +380,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         time: now(),
         message: `wasm backend on one thread (${backend.threadsReason})`,
       });
+    if (isWasmBackend(backend.name) && modelConfig.hidden % 4 !== 0) {
+      const near = Math.max(4, Math.round(modelConfig.hidden / 4) * 4);
+      emit({
+        type: 'log',
+        time: now(),
+        message: `hidden size ${modelConfig.hidden} is not a multiple of 4, so training runs on plain TF.js ops, several times slower than the wasm training kernel; a hidden size of ${near} would use the kernel`,
+      });
+    }
     if (B < config.batch)
       emit({
         type: 'log',

@@ -59,6 +59,17 @@ test('the same seed and config give identical losses (with dropout)', async () =
   assert.notDeepEqual(a.result.losses, c.result.losses);
 });
 
+test('a hidden size that is not a multiple of 4 trains, and the log says how to get the fast kernel', async () => {
+  const dir = fixture({ 'a.txt': sampleText(3000) });
+  const slow = await run(dir, { model: { hidden: 30 }, steps: 2 });
+  assert.equal(slow.result.losses.length, 2);
+  const hint = slow.of('log').find((e) => e.message.includes('not a multiple of 4'));
+  assert.ok(hint, 'no log line about the hidden size');
+  assert.match(hint.message, /hidden size 30 .* a hidden size of 32 would use the kernel/);
+  const fast = await run(dir, { model: { hidden: 32 }, steps: 1 });
+  assert.ok(!fast.of('log').some((e) => e.message.includes('not a multiple of 4')));
+});
+
 test('resume continues exactly: the losses after the checkpoint equal the uninterrupted run', async () => {
   const dir = fixture({ 'a.txt': sampleText(3000), 'b.txt': sampleText(800, 3) });
   const over: TrainOverrides = { model: { cell: 'gru', layers: 2, dropout: 0.1 }, evalEvery: 6 };
