@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { cellKernel } from '../../src/engine/model/cellKernel';
 import { softmaxCrossEntropy } from '../../src/engine/model/heads';
+import { columnSums } from '../../src/engine/model/fusedLayers';
 
 before(async () => {
   await initBackend('wasm');
@@ -75,3 +76,24 @@ for (const V of [11, 12])
       );
     });
   });
+
+test('columnSums (bias gradients) equal TF.js sums over rows, on the kernel and the product path', () => {
+  // 12 columns take the kernel's col_sums; 6 the ones-vector product.
+  for (const [rows, cols] of [
+    [7, 12],
+    [2048, 16],
+    [5, 6],
+  ]) {
+    const m = tf.tensor2d(
+      ramp(rows, cols).map((v) => Math.sin(v)),
+      [rows, cols],
+    );
+    const got = columnSums(m).dataSync();
+    const want = tf.sum(m, 0).dataSync();
+    assert.equal(got.length, cols);
+    got.forEach((v, j) =>
+      assert.ok(Math.abs(v - want[j]) < 1e-3, `[${rows}, ${cols}] column ${j}: ${v} vs ${want[j]}`),
+    );
+    m.dispose();
+  }
+});

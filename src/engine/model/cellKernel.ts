@@ -38,6 +38,7 @@ interface CellExports {
   transpose(src: number, dst: number, rows: number, cols: number): void;
   softmax_xent(...args: number[]): void;
   gemm_kb(...args: number[]): void;
+  col_sums(src: number, dst: number, rows: number, cols: number): void;
 }
 
 /**

@@ -639,4 +639,25 @@
       (f32.store (local.get $row) (f32.sub (f32.load (local.get $row)) (local.get $scale)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
+
+  ;; dst[j] = sum over i of src[i][j], for a row-major [rows, cols] src with cols a multiple of 4:
+  ;; a bias gradient. ones·m through XNNPACK took ~10 ms for [2048, 768], because it packs its
+  ;; right-hand side (a new tensor every step) on each call.
+  (func (export "col_sums") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $o i32) (local $bytes i32) (local $s i32)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (memory.fill (local.get $dst) (i32.const 0) (local.get $bytes))
+    (block $done (loop $rowsL
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $s (call $at (local.get $src) (local.get $r) (local.get $bytes)))
+      (local.set $o (i32.const 0))
+      (block $rd (loop $vl
+        (br_if $rd (i32.ge_u (local.get $o) (local.get $bytes)))
+        (v128.store (i32.add (local.get $dst) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $o)))
+            (v128.load (i32.add (local.get $s) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $vl)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowsL))))
 )
