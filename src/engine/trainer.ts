@@ -20,7 +20,7 @@ import {
   Weights,
 } from './model/model';
 import { LayerState, TimestepGradRecorder } from './model/layers';
-import { learningRate, Optimizer } from './optim';
+import { learningRate, Optimizer, squaredNorms } from './optim';
 import { hash32, Rng } from './rng';
 import { generate } from './sample';
 import { Tokenizer, tokenizerFromJSON, trainTokenizer } from './tokenizers';
@@ -541,9 +541,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         trainable.map(([, v]) => v),
       );
       const names = Object.keys(grads);
-      const stats = tf.tidy(() =>
-        tf.stack([value, ...names.map((n) => tf.sum(tf.square(grads[n])))]).dataSync(),
-      );
+      const stats = [value.dataSync()[0], ...squaredNorms(names.map((n) => grads[n]))];
       const loss = stats[0];
       if (!Number.isFinite(loss)) {
         throw new SeqLabError(

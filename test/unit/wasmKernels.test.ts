@@ -5,6 +5,7 @@ import { initBackend } from '../../src/engine/backend';
 import { cellKernel } from '../../src/engine/model/cellKernel';
 import { softmaxCrossEntropy } from '../../src/engine/model/heads';
 import { columnSums } from '../../src/engine/model/fusedLayers';
+import { Optimizer, squaredNorms } from '../../src/engine/optim';
 
 before(async () => {
   await initBackend('wasm');
@@ -96,4 +97,67 @@ test('columnSums (bias gradients) equal TF.js sums over rows, on the kernel and 
     );
     m.dispose();
   }
+});
+
+test('Adam on the kernel gives the same bits as its TF.js ops (weight decay, lr scale, odd sizes)', () => {
+  // Sizes 10 and 15: whole 4-float vectors and a scalar tail; the bias skips weight decay.
+  const run = (fused: boolean) => {
+    const before = process.env.SEQLAB_FUSED_CELLS;
+    process.env.SEQLAB_FUSED_CELLS = fused ? '1' : '0';
+    try {
+      const params = new Map<string, tf.Variable>([
+        [
+          'layer_0/kernel',
+          tf.variable(
+            tf.tensor2d(
+              ramp(3, 5).map((v) => Math.cos(v)),
+              [3, 5],
+            ),
+          ),
+        ],
+        ['layer_0/bias', tf.variable(tf.tensor1d(ramp(1, 10).map((v) => Math.sin(v))))],
+      ]);
+      const o = new Optimizer({
+        kind: 'adam',
+        momentum: 0,
+        weightDecay: 0.01,
+        lrScale: { 'layer_0/bias': 2 },
+      });
+      for (let s = 1; s <= 3; s++)
+        o.apply(
+          params,
+          new Map<string, tf.Tensor>([
+            [
+              'layer_0/kernel',
+              tf.tensor2d(
+                ramp(3, 5).map((v) => Math.sin(v * s)),
+                [3, 5],
+              ),
+            ],
+            ['layer_0/bias', tf.tensor1d(ramp(1, 10).map((v) => Math.cos(v * s) * 1e-3))],
+          ]),
+          0.01,
+        );
+      return [...params.values(), ...o.slots.values()].map((v) => Array.from(v.dataSync()));
+    } finally {
+      process.env.SEQLAB_FUSED_CELLS = before;
+    }
+  };
+  const kernel = run(true);
+  const ops = run(false);
+  assert.equal(kernel.length, 6);
+  assert.deepEqual(kernel, ops);
+});
+
+test('squaredNorms equals sum(t²) for each tensor', () => {
+  const ts = [
+    tf.tensor1d(ramp(1, 7)),
+    tf.tensor2d(
+      ramp(6, 4).map((v) => -v / 10),
+      [6, 4],
+    ),
+  ];
+  const got = squaredNorms(ts);
+  const want = ts.map((t) => tf.sum(tf.square(t)).dataSync()[0]);
+  got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-6 * want[i], `${v} vs ${want[i]}`));
 });

@@ -39,6 +39,8 @@ interface CellExports {
   softmax_xent(...args: number[]): void;
   gemm_kb(...args: number[]): void;
   col_sums(src: number, dst: number, rows: number, cols: number): void;
+  sum_squares(ptr: number, n: number): number;
+  adam(...args: number[]): void;
 }
 
 /**
