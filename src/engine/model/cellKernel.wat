@@ -1,10 +1,12 @@
-;; Fused gate math for training, forward and backward, one timestep of a whole batch per call,
-;; in 128-bit WebAssembly SIMD. Built into cellKernelWasm.ts by scripts/build-kernel.mjs.
+;; The training kernel, in 128-bit WebAssembly SIMD: gate math forward and backward (one
+;; timestep of a batch per call), whole time loops of a layer, the products (gemm.wat), the
+;; embedding fold, the softmax cross-entropy head, column sums, transposes and Adam. Built into
+;; cellKernelWasm.ts by scripts/build-kernel.mjs.
 ;;
 ;; This module imports the TF.js wasm backend's own memory, so its pointers are the byte offsets
-;; of TF.js tensors (fusedCells.ts): no copies. One call replaces the dozen-odd tiny TF.js ops a
-;; timestep's gate math would otherwise take; per-op overhead was half of a training step
-;; (../shared/PERF-NOTES.md). The matrix products stay in TF.js (XNNPACK).
+;; of TF.js tensors (fusedLayers.ts): no copies. Per-op overhead was half of a training step with
+;; TF.js ops (../shared/PERF-NOTES.md), and XNNPACK's products ran at about half of what gemm.wat
+;; reaches here.
 ;;
 ;; Layouts are row-major: B rows; pre-activations and gates are G blocks of H floats per row, in
 ;; the layer's gate order; states are H floats per row. H is a multiple of 4 (the caller falls

@@ -5,9 +5,9 @@ import type { RecurrentLayerArgs } from './layers';
 type Grad = tf.GradSaveFunc;
 
 /**
- * The recurrent layers of layers.ts with each timestep's gate math done by one call into
- * cellKernel.wat instead of a dozen TF.js ops, forward and backward. Per step and layer this
- * leaves one TF.js matMul and one kernel call each way. The math, the saved values and the
+ * The recurrent layers of layers.ts on the training kernel (cellKernel.wat): a layer's whole time
+ * loop is one kernel call each way (split by batch rows over the helper thread), and its other
+ * products run on the kernel's gemm (CellKernel.matMul). The math, the saved values and the
  * gradients are those of layers.ts (the unit tests hold the two paths together).
  *
  * Window tensors: hs [(T+1)·B, H] holds h_0..h_T (h_0 the initial state), cs likewise for the
