@@ -78,6 +78,10 @@ export async function compareCommand(
   }
   const { rows } = finishCompare(plan.dir, status);
   ctx.tree.refresh();
+  const trained = rows.filter((r) => r.status === 'finished').length;
+  void vscode.window.showInformationMessage(
+    `SeqLab: comparison ${plan.id} ${status}: ${trained} of ${rows.length} cells trained; the table is in ${COMPARE_TABLE}.`,
+  );
   if (args?.open !== false) {
     // The dashboard with the runs overlaid, and the table beside it: both in view.
     const ran = rows

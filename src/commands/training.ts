@@ -125,7 +125,11 @@ export async function launch(
       return session.outcome.then(() => undefined);
     },
   );
-  void session.outcome.then((o) => announce(ctx, session, o));
+  // Runs of a comparison are announced once, by the compare command, unless one fails: three
+  // finish notifications would stack over the table it opens.
+  void session.outcome.then((o) =>
+    job.group && o.status !== 'failed' ? undefined : announce(ctx, session, o),
+  );
   if (!wait) return { sessionId: session.id };
   return { sessionId: session.id, outcome: await session.outcome };
 }

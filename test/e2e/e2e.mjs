@@ -438,6 +438,14 @@ try {
     if (overlaid.length < 3) await page.waitForTimeout(500);
   }
   check('the dashboard opens with the three runs overlaid', overlaid.length === 3, overlaid.join(' | '));
+  // One notification for the comparison, none per cell (they stacked over the table).
+  const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+  check(
+    'the comparison is announced once, not once per cell',
+    toasts.filter((t) => /comparison .*compare-[0-9a-f]{4} finished: 3 of 3 cells/.test(t)).length === 1 &&
+      !toasts.some((t) => /compare-[0-9a-f]{4}-(rnn|lstm|gru) (finished|stopped) at step/.test(t)),
+    toasts.map((t) => t.split('\n')[0]).join(' | '),
+  );
   await shot('13-compare-table');
   await page
     .locator('.activitybar .action-item a[aria-label^="SeqLab"], .activitybar .action-label[aria-label^="SeqLab"]')
