@@ -17,16 +17,10 @@ interface WasmBackendInternals {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
+/** The kernel exports called from here (the per-step cell functions and gemm are used inside). */
 interface CellExports {
-  lstm_fwd(...args: number[]): void;
-  lstm_bwd(...args: number[]): number;
-  gru_fwd(...args: number[]): void;
-  gru_bwd(...args: number[]): number;
-  rnn_fwd(...args: number[]): void;
-  rnn_bwd(...args: number[]): number;
   pack_rows(src: number, dst: number, K: number, N: number): void;
   pack_cols(src: number, dst: number, K: number, N: number): void;
-  gemm(...args: number[]): void;
   lstm_fwd_seq(...args: number[]): void;
   gru_fwd_seq(...args: number[]): void;
   rnn_fwd_seq(...args: number[]): void;
@@ -147,11 +141,6 @@ export class CellKernel {
     const d = this.backend.dataIdMap.get(t.dataId);
     if (!d) throw new Error('tensor is not on the wasm backend');
     return d.memoryOffset;
-  }
-
-  /** Byte offset of row `row` of a row-major [rows, cols] float32 tensor. */
-  row(t: tf.Tensor, row: number, cols: number): number {
-    return this.ptr(t) + row * cols * 4;
   }
 
   /** An uninitialised float32 tensor (tracked by the current tf.tidy scope). */

@@ -159,12 +159,23 @@ function project(
 ): tf.Tensor2D {
   const xw = tf.add(k.matMul(x, kernel), bias) as tf.Tensor2D;
   if (!a.ids) return xw;
-  const width = kernel.shape[1];
-  const out = k.alloc([a.ids.length, width]) as tf.Tensor2D;
-  const ids = tf.tensor1d(a.ids, 'int32');
-  k.fn.gather_rows(k.ptr(xw), k.ptr(ids), k.ptr(out), a.ids.length, width);
-  tf.dispose([xw, ids]);
+  const out = k.alloc([a.ids.length, kernel.shape[1]]) as tf.Tensor2D;
+  byToken(k, a.ids, 'gather_rows', xw, out);
+  xw.dispose();
   return out;
+}
+
+/** out[r] = table[ids[r]] (gather_rows) or table[ids[r]] += rows[r] (scatter_add_rows). */
+function byToken(
+  k: CellKernel,
+  ids: Int32Array,
+  op: 'gather_rows' | 'scatter_add_rows',
+  src: tf.Tensor,
+  dst: tf.Tensor,
+): void {
+  const t = tf.tensor1d(ids, 'int32');
+  k.fn[op](k.ptr(src), k.ptr(t), k.ptr(dst), ids.length, src.shape[1]!);
+  t.dispose();
 }
 
 /**
@@ -186,9 +197,7 @@ function layerGrads(
   let d = dPre;
   if (a.ids) {
     d = tf.zeros([x.shape[0], width]);
-    const ids = tf.tensor1d(a.ids, 'int32');
-    k.fn.scatter_add_rows(k.ptr(dPre), k.ptr(ids), k.ptr(d), a.ids.length, width);
-    ids.dispose();
+    byToken(k, a.ids, 'scatter_add_rows', dPre, d);
   }
   const recPacked = k.packed(dRecPre);
   const inPacked = d === dRecPre ? recPacked : k.packed(d);
