@@ -5,7 +5,7 @@ import { writeJsonAtomic } from './checkpoint';
 import type { CellKind, ModelConfig, TrainConfig } from './config';
 import { readCorpus } from './corpus';
 import type { TrainEvent } from './events';
-import { paramShapes } from './model/shapes';
+import { kernelHiddenSize, paramShapes } from './model/shapes';
 import { ensureRunsDir, RunStatus } from './runs';
 import { trainTokenizer } from './tokenizers';
 
@@ -53,7 +53,7 @@ export function parameterCount(m: ModelConfig): number {
  * compared two different code paths would mislead.
  */
 export function hiddenForBudget(base: ModelConfig, cell: CellKind, target: number): number {
-  const step = base.hidden % 4 === 0 ? 4 : 1;
+  const step = kernelHiddenSize(base.hidden) ? 4 : 1;
   let best = step;
   let bestGap = Infinity;
   for (let h = step; h <= 8192; h += step) {

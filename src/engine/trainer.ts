@@ -19,7 +19,7 @@ import {
   paramGroup,
   Weights,
 } from './model/model';
-import { LayerState, TimestepGradRecorder } from './model/layers';
+import { kernelHiddenSize, LayerState, TimestepGradRecorder } from './model/layers';
 import { learningRate, Optimizer, squaredNorms } from './optim';
 import { hash32, Rng } from './rng';
 import { generate } from './sample';
@@ -380,7 +380,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         time: now(),
         message: `wasm backend on one thread (${backend.threadsReason})`,
       });
-    if (isWasmBackend(backend.name) && modelConfig.hidden % 4 !== 0) {
+    if (isWasmBackend(backend.name) && !kernelHiddenSize(modelConfig.hidden)) {
       const near = Math.max(4, Math.round(modelConfig.hidden / 4) * 4);
       emit({
         type: 'log',

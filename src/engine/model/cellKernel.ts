@@ -7,7 +7,7 @@ import {
   CELL_KERNEL_WASM_BASE64,
 } from './cellKernelWasm';
 import { isWasmBackend } from '../backend';
-import { RowSplitter, type SplitExport } from './cellThreads';
+import { CTL_SLOTS, RowSplitter, type SplitExport } from './cellThreads';
 
 /** The parts of the TF.js wasm backend the fused cells reach into (tfjs-backend-wasm 4.22). */
 interface WasmBackendInternals {
@@ -62,8 +62,9 @@ export class CellKernel {
   }
 
   /**
-   * Runs a window export over batch rows [0, rows): split between this thread and the helper
-   * when there is one, else here. `args(r0, r1, prog)` gives the arguments for a row range.
+   * Runs an export over [0, rows) (a time loop's batch rows, or a product's column panels): split
+   * between this thread and the helper when there is one, else here. `args(r0, r1, prog)` gives
+   * the arguments for a sub-range.
    */
   split(name: SplitExport, rows: number, args: (r0: number, r1: number, prog: number) => number[]): void {
     if (this.splitter && this.helperEnabled) this.splitter.run(name, rows, args);
@@ -86,7 +87,7 @@ export class CellKernel {
    * A·B for float32 matrices with the kernel's gemm, its 16-column panels split between this
    * thread and the helper. A is [M, K], or with `transposeA` given as Aᵀ [K, M] (read in place,
    * no transposed copy); B is [K, N], or with `transposeB` given as Bᵀ [N, K]. On this kind of
-   * machine it ran 1.3–2× XNNPACK's speed on the training shapes (with fused multiply-add).
+   * machine it ran 1.1–2× XNNPACK's speed on the training shapes (with fused multiply-add).
    */
   matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor2D {
     const [rows, cols] = b.shape as [number, number];
@@ -180,8 +181,9 @@ export function cellKernel(): CellKernel | null {
       const shared = memory.buffer instanceof SharedArrayBuffer;
       const fma = shared ? CELL_KERNEL_FMA_SHARED_WASM_BASE64 : CELL_KERNEL_FMA_WASM_BASE64;
       const plain = shared ? CELL_KERNEL_SHARED_WASM_BASE64 : CELL_KERNEL_WASM_BASE64;
-      const useFma = fusedMultiplyAdd(Buffer.from(fma, 'base64'));
-      const module = new WebAssembly.Module(Buffer.from(useFma ? fma : plain, 'base64'));
+      const fmaBytes = Buffer.from(fma, 'base64');
+      const useFma = fusedMultiplyAdd(fmaBytes);
+      const module = new WebAssembly.Module(useFma ? fmaBytes : Buffer.from(plain, 'base64'));
       const instance = new WebAssembly.Instance(module, { env: { memory } });
       const fn = instance.exports as unknown as CellExports;
       const splitter = shared ? startSplitter(module, memory, backend, fn) : null;
@@ -206,7 +208,7 @@ function startSplitter(
   fn: CellExports,
 ): RowSplitter | null {
   if (process.env.SEQLAB_CELL_THREADS === '1') return null;
-  const ctl = tf.keep(tf.engine().makeTensorFromTensorInfo(backend.makeOutput([64], 'int32')));
+  const ctl = tf.keep(tf.engine().makeTensorFromTensorInfo(backend.makeOutput([CTL_SLOTS], 'int32')));
   const offset = backend.dataIdMap.get(ctl.dataId)?.memoryOffset;
   if (offset === undefined) return null;
   return RowSplitter.start(

@@ -36,7 +36,8 @@ for (;;) {
 }
 `;
 
-const CTL_SLOTS = 40;
+/** Size of the control block (int32 slots) a caller reserves for a RowSplitter. */
+export const CTL_SLOTS = 40;
 const MAX_ARGS = CTL_SLOTS - 8;
 /** Steps without progress (in seconds) after which a helper counts as gone. */
 const STALL_S = 30;
@@ -54,10 +55,11 @@ export const SPLIT_EXPORTS = [
 export type SplitExport = (typeof SPLIT_EXPORTS)[number];
 
 /**
- * Runs a window job on two threads, each taking a contiguous half of the batch rows: this thread
- * the first half, the helper the second. Batch rows are independent sequences and every row is
- * computed by the same code whichever thread runs it, so results are the same bits as on one
- * thread. Used only on the TF.js wasm backend's threaded build, whose heap is shared memory.
+ * Runs a kernel job on two threads, each taking a contiguous half of a range: the batch rows of
+ * a layer's time loop (independent sequences) or the column panels of a product. This thread
+ * takes the first half, the helper the second. Every row or panel is computed by the same code
+ * whichever thread runs it, so results are the same bits as on one thread. Used only on the
+ * TF.js wasm backend's threaded build, whose heap is shared memory.
  */
 export class RowSplitter {
   private seq = 0;
@@ -108,8 +110,8 @@ export class RowSplitter {
   }
 
   /**
-   * Calls `name(...args(r0, r1, prog))` for rows [0, rows) split in two. Without a ready helper,
-   * this thread runs all rows. Throws if the helper's half failed or it stopped making progress.
+   * Calls `name(...args(r0, r1, prog))` for [0, rows) split in two. Without a ready helper, this
+   * thread runs it all. Throws if the helper's half failed or it stopped making progress.
    */
   run(name: SplitExport, rows: number, args: (r0: number, r1: number, prog: number) => number[]): void {
     const fn = this.fns[name];

@@ -43,11 +43,7 @@ export function lstmFused(
     const p = [xw, up, hs, cs, gates, hr].map((t) => k.ptr(t));
     k.split('lstm_fwd_seq', B, (r0, r1, prog) => [...p, T, B, r0, r1, H, prog]);
   });
-  const out = tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
-  a.onFinalState?.({
-    h: tf.keep(tf.slice(hs, [T * B, 0], [B, H])) as tf.Tensor2D,
-    c: tf.keep(tf.slice(cs, [T * B, 0], [B, H])) as tf.Tensor2D,
-  });
+  const out = windowOutput(a, hs, cs);
   save([x, kernel, rec, hs, cs, gates]);
   return {
     value: out,
@@ -58,8 +54,7 @@ export function lstmFused(
         const p = [sg, scs, dy, s.utp, d, s.dhm, s.carry, s.zero].map((t) => k.ptr(t));
         k.split('lstm_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, probe, prog]);
       });
-      const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
-      const g = layerGrads(k, a, sx, sk, hPrev, dZ as tf.Tensor2D, dZ as tf.Tensor2D);
+      const g = layerGrads(k, a, sx, sk, shs, dZ as tf.Tensor2D, dZ as tf.Tensor2D);
       return [g.dx, g.dKernel, g.dRec, g.dBias];
     },
   };
@@ -86,8 +81,7 @@ export function gruFused(
     const p = [xw, up, bRec, hs, gates, hr].map((t) => k.ptr(t));
     k.split('gru_fwd_seq', B, (r0, r1, prog) => [...p, T, B, r0, r1, H, prog]);
   });
-  const out = tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
-  a.onFinalState?.({ h: tf.keep(tf.slice(hs, [T * B, 0], [B, H])) as tf.Tensor2D });
+  const out = windowOutput(a, hs);
   save([x, kernel, rec, hs, gates]);
   return {
     value: out,
@@ -99,8 +93,7 @@ export function gruFused(
         const p = [sg, shs, dy, s.utp, dXW, d, s.dhm, s.carry, s.zero].map((t) => k.ptr(t));
         k.split('gru_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, probe, prog]);
       });
-      const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
-      const g = layerGrads(k, a, sx, sk, hPrev, dXW as tf.Tensor2D, dHU as tf.Tensor2D);
+      const g = layerGrads(k, a, sx, sk, shs, dXW as tf.Tensor2D, dHU as tf.Tensor2D);
       return [g.dx, g.dKernel, g.dRec, tf.stack([g.dBias, columnSums(dHU)])];
     },
   };
@@ -124,8 +117,7 @@ export function rnnFused(
     const p = [xw, up, hs, hr].map((t) => k.ptr(t));
     k.split('rnn_fwd_seq', B, (r0, r1, prog) => [...p, T, B, r0, r1, H, relu, prog]);
   });
-  const out = tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
-  a.onFinalState?.({ h: tf.keep(tf.slice(hs, [T * B, 0], [B, H])) as tf.Tensor2D });
+  const out = windowOutput(a, hs);
   save([x, kernel, rec, hs]);
   return {
     value: out,
@@ -136,8 +128,7 @@ export function rnnFused(
         const p = [shs, dy, s.utp, d, s.dhm, s.zero].map((t) => k.ptr(t));
         k.split('rnn_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, relu, probe, prog]);
       });
-      const hPrev = tf.slice(shs, [0, 0], [T * B, H]) as tf.Tensor2D;
-      const g = layerGrads(k, a, sx, sk, hPrev, dA as tf.Tensor2D, dA as tf.Tensor2D);
+      const g = layerGrads(k, a, sx, sk, shs, dA as tf.Tensor2D, dA as tf.Tensor2D);
       return [g.dx, g.dKernel, g.dRec, g.dBias];
     },
   };
@@ -178,18 +169,27 @@ function byToken(
   t.dispose();
 }
 
+/** The layer's output h_1..h_T from hs, and the last step's state (h, and c) to onFinalState. */
+function windowOutput(a: RecurrentLayerArgs, hs: tf.Tensor, cs?: tf.Tensor): tf.Tensor2D {
+  const { T, B, H } = a;
+  const last = (m: tf.Tensor) => tf.keep(tf.slice(m, [T * B, 0], [B, H])) as tf.Tensor2D;
+  a.onFinalState?.(cs ? { h: last(hs), c: last(cs) } : { h: last(hs) });
+  return tf.slice(hs, [B, 0], [T * B, H]) as tf.Tensor2D;
+}
+
 /**
  * A layer's parameter and input gradients from dPre = ∂L/∂(x W + b) and dRecPre = ∂L/∂(h U)
- * (the same tensor for LSTM and RNN), [T·B, width] each: x, W, U and the input bias (column
- * sums). With a.ids (see project) the input side goes through the [V, width] table. Each
- * right-hand side is packed for the gemm once, and shared when dPre is dRecPre.
+ * (the same tensor for LSTM and RNN), [T·B, width] each: x, W, U (with h_0..h_{T-1}, the first
+ * T·B rows of hs) and the input bias (column sums). With a.ids (see project) the input side goes
+ * through the [V, width] table. Each right-hand side is packed for the gemm once, and shared
+ * when dPre is dRecPre.
  */
 function layerGrads(
   k: CellKernel,
   a: RecurrentLayerArgs,
   x: tf.Tensor2D,
   kernel: tf.Tensor2D,
-  hPrev: tf.Tensor2D,
+  hs: tf.Tensor2D,
   dPre: tf.Tensor2D,
   dRecPre: tf.Tensor2D,
 ): { dx: tf.Tensor; dKernel: tf.Tensor; dRec: tf.Tensor; dBias: tf.Tensor1D } {
@@ -204,7 +204,7 @@ function layerGrads(
   const grads = {
     dx: k.matMul(d, kernel, false, true),
     dKernel: k.product(x, true, inPacked, width),
-    dRec: k.product(hPrev, true, recPacked, width),
+    dRec: k.product(tf.slice(hs, [0, 0], [a.T * a.B, a.H]), true, recPacked, width),
     dBias: columnSums(d),
   };
   tf.dispose([recPacked, inPacked]);
@@ -285,21 +285,4 @@ export function columnSums(m: tf.Tensor): tf.Tensor1D {
   const out = k.alloc([cols]) as tf.Tensor1D;
   k.fn.col_sums(k.ptr(m), k.ptr(out), rows, cols);
   return out;
-}
-
-/**
- * Shared tail of every backward pass: input and weight gradients as whole-window matmuls.
- * Explicit transposes: wasm's matMul with a transposed operand takes a ~1 GFLOP/s scalar path.
- */
-export function weightGrads(
-  x: tf.Tensor2D,
-  kernel: tf.Tensor2D,
-  hPrev: tf.Tensor2D,
-  dPre: tf.Tensor2D,
-  dRecPre: tf.Tensor2D,
-): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  const dKernel = tf.matMul(tf.transpose(x), dPre);
-  const dRec = tf.matMul(tf.transpose(hPrev), dRecPre);
-  const dx = tf.matMul(dPre, tf.transpose(kernel));
-  return [dx, dKernel, dRec];
 }

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, CellKind } from '../config';
 import { cellKernel } from './cellKernel';
-import { columnSums, gruFused, lstmFused, rnnFused, weightGrads } from './fusedLayers';
-export { gateCount } from './shapes';
+import { columnSums, gruFused, lstmFused, rnnFused } from './fusedLayers';
+import { kernelHiddenSize } from './shapes';
+export { gateCount, kernelHiddenSize } from './shapes';
 
 /**
  * Collects ‖∂L/∂h_t‖ per timestep during a backward pass. The backward pass pushes scalar
@@ -69,7 +70,7 @@ export interface RecurrentLayerArgs {
 
 /** Whether `recurrentLayer(args)` takes the fused wasm kernels (and so honours `ids`). */
 export function usesFusedPath(args: Pick<RecurrentLayerArgs, 'fused' | 'H'>): boolean {
-  return args.fused !== false && args.H % 4 === 0 && cellKernel() !== null;
+  return args.fused !== false && kernelHiddenSize(args.H) && cellKernel() !== null;
 }
 
 type Grad = tf.GradSaveFunc;
@@ -343,4 +344,21 @@ function rnnForward(
       return [dx, dKernel, dRec, columnSums(dA)];
     },
   };
+}
+
+/**
+ * Shared tail of the plain layers' backward passes: input and weight gradients as whole-window matmuls.
+ * Explicit transposes: wasm's matMul with a transposed operand takes a ~1 GFLOP/s scalar path.
+ */
+function weightGrads(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  hPrev: tf.Tensor2D,
+  dPre: tf.Tensor2D,
+  dRecPre: tf.Tensor2D,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const dKernel = tf.matMul(tf.transpose(x), dPre);
+  const dRec = tf.matMul(tf.transpose(hPrev), dRecPre);
+  const dx = tf.matMul(dPre, tf.transpose(kernel));
+  return [dx, dKernel, dRec];
 }

@@ -27,3 +27,8 @@ export function paramShapes(c: ModelConfig): [string, number[]][] {
 export function paramGroup(name: string): string {
   return name.split('/')[0];
 }
+
+/** Whether the wasm training kernel takes hidden size H (its 4-float vectors never straddle two gates). */
+export function kernelHiddenSize(H: number): boolean {
+  return H % 4 === 0;
+}
