@@ -2,8 +2,8 @@
 // patched so that its multi-threaded wasm build runs under Node, registered as a second backend
 // named `wasm-mt` beside the stock `wasm` (src/engine/backend.ts picks it, and falls back to
 // `wasm` when it cannot start). Stock, the Node build never uses threads: its thread check says
-// no for Node, and its pthread workers are started from `blob:` URLs, which Node's Worker refuses
-// (../shared/PERF-NOTES.md). Every patch must match exactly as often as expected, or the build
+// no for Node, and its pthread workers are started from `blob:` URLs, which Node's Worker refuses.
+// Every patch must match exactly as often as expected, or the build
 // fails here rather than at run time: a tfjs upgrade has to revisit this file.
 //
 // The result is a function of (tfjs-core, files) so that it registers on the engine's own TF.js

@@ -22,8 +22,8 @@ export interface SeqLabApi {
   sessions: SessionManager;
   tree: CheckpointTreeProvider;
   activationMs: number;
-  /** The last error messages shown to the user (newest last), for tests and diagnostics. */
-  lastErrors: string[];
+  /** Fires with each failure message a command showed to the user, as shown. */
+  onDidShowError: vscode.Event<string>;
   completion: { controller: CompletionController; provider: SeqLabInlineProvider };
 }
 
@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   const provider = new SeqLabInlineProvider(completion);
   const tree = new CheckpointTreeProvider(sessions, () => completion.checkpoint);
   const dashboard = new DashboardPanel(context.extensionUri, sessions, tree, log);
-  const lastErrors: string[] = [];
+  const shownErrors = new vscode.EventEmitter<string>();
   const ctx: CommandContext = { extension: context, sessions, tree, dashboard, log, completion };
   const view = vscode.window.createTreeView('seqlab.checkpoints', {
     treeDataProvider: tree,
@@ -60,15 +60,15 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
       } catch (err) {
         const msg = describeError(err);
         log.error(`${id}: ${msg}`);
-        lastErrors.push(msg);
-        if (lastErrors.length > 20) lastErrors.shift();
         void vscode.window.showErrorMessage(`SeqLab: ${msg}`);
+        shownErrors.fire(msg);
         return undefined;
       }
     });
 
   context.subscriptions.push(
     log,
+    shownErrors,
     view,
     tree,
     dashboard,
@@ -97,7 +97,13 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   tree.refresh();
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { sessions, tree, activationMs, lastErrors, completion: { controller: completion, provider } };
+  return {
+    sessions,
+    tree,
+    activationMs,
+    onDidShowError: shownErrors.event,
+    completion: { controller: completion, provider },
+  };
 }
 
 export async function deactivate(): Promise<void> {

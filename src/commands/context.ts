@@ -14,8 +14,6 @@ export interface CommandContext {
   completion: CompletionController;
 }
 
-export const COMPLETION_KEY = 'seqlab.completionCheckpoint';
-
 /** Training writes files and spends CPU on the user's data: only in trusted workspaces. */
 export function requireTrust(what: string): boolean {
   if (vscode.workspace.isTrusted) return true;

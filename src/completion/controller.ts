@@ -1,8 +1,16 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { COMPLETION_KEY } from '../commands/context';
 import { CompletionClient } from './client';
 import type { CompletionToHost } from './protocol';
+
+/** The workspace-state key under which the chosen completion checkpoint is remembered. */
+export const COMPLETION_KEY = 'seqlab.completionCheckpoint';
+
+/** One completion as the worker delivered it: the items, the steps it re-read and its time in ms. */
+export type CompletionResult = Pick<
+  Extract<CompletionToHost, { type: 'result' }>,
+  'items' | 'syncSteps' | 'ms'
+>;
 
 /**
  * Which checkpoint completes in this workspace, whether completion is on, and the status-bar item
@@ -18,10 +26,12 @@ export class CompletionController implements vscode.Disposable {
   );
   private failure?: string;
   private readonly disposables: vscode.Disposable[] = [];
-  /** Milliseconds the worker spent on the last completion and the steps it re-read, for tests and the log. */
-  lastResult?: { items: string[]; syncSteps: number; ms: number };
-  /** Warnings shown to the user (newest last), for tests and diagnostics. */
-  readonly notices: string[] = [];
+  private readonly completed = new vscode.EventEmitter<CompletionResult>();
+  private readonly warned = new vscode.EventEmitter<string>();
+  /** Each completion the worker delivered, with what it cost. */
+  readonly onDidComplete = this.completed.event;
+  /** Each warning shown to the user about completion, as shown. */
+  readonly onDidWarn = this.warned.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -35,6 +45,8 @@ export class CompletionController implements vscode.Disposable {
     this.item.command = 'seqlab.toggleCompletion';
     this.disposables.push(
       this.item,
+      this.completed,
+      this.warned,
       vscode.workspace.onDidChangeConfiguration(
         (e) => e.affectsConfiguration('seqlab.completion') && this.paint(),
       ),
@@ -75,6 +87,14 @@ export class CompletionController implements vscode.Disposable {
     await this.fail(`the checkpoint ${path.basename(dir)} was deleted`);
   }
 
+  /** A completion delivered to the editor: traced to the log, and announced to listeners. */
+  delivered(result: CompletionResult): void {
+    this.log.trace(
+      `completion: ${result.items.length} item(s), ${result.syncSteps} step(s) re-read, ${result.ms.toFixed(2)} ms in the worker`,
+    );
+    this.completed.fire(result);
+  }
+
   /** Handles a worker failure: only the first failure for a checkpoint reaches the user. */
   async handle(reply: Extract<CompletionToHost, { type: 'failed' }>): Promise<void> {
     if (reply.failure === 'internal') {
@@ -98,7 +118,7 @@ export class CompletionController implements vscode.Disposable {
     this.onModelChange();
     const pick = 'Choose Checkpoint…';
     const msg = `SeqLab: inline completion is off because ${why}. Pick another model with "SeqLab: Use Checkpoint for Completion".`;
-    this.notices.push(msg);
+    this.warned.fire(msg);
     void vscode.window
       .showWarningMessage(msg, pick)
       .then((a) => a === pick && vscode.commands.executeCommand('seqlab.useForCompletion'));

@@ -45,7 +45,7 @@ export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider
       return undefined;
     }
     if (reply.type !== 'result' || token.isCancellationRequested) return undefined;
-    this.ctl.lastResult = reply;
+    this.ctl.delivered(reply);
     const at = new vscode.Range(position, position);
     const items = reply.items.map((t) => new vscode.InlineCompletionItem(t, at));
     this.maxMainThreadMs = Math.max(this.maxMainThreadMs, performance.now() - t0);

@@ -107,8 +107,40 @@ await installVsix(state, vsix);
 const server = await startCodeServer(state, PORT);
 const { context, close } = await launchBrowser();
 const page = await context.newPage();
+/**
+ * Waits for a condition instead of a fixed time: calls `fn` until it returns a truthy value and
+ * returns that value. After `timeout` ms it throws, naming what it waited for, unless `soft`, in
+ * which case it returns the last value and the check that follows reports the miss with it.
+ */
+async function until(what, fn, { timeout = 15_000, interval = 200, soft = false } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v || Date.now() > end) {
+      if (v || soft) return v;
+      throw new Error(`timed out after ${timeout / 1000}s waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+/**
+ * Two animation frames in every frame of the page: whatever was scheduled to draw has drawn.
+ * A hidden frame gets no animation frames, so each waits at most a second.
+ */
+const painted = async () => {
+  for (const f of page.frames())
+    await f
+      .evaluate(
+        () =>
+          new Promise((r) => {
+            requestAnimationFrame(() => requestAnimationFrame(r));
+            setTimeout(r, 1000);
+          }),
+      )
+      .catch(() => {});
+};
 const shot = async (name) => {
-  await page.waitForTimeout(300);
+  await painted();
   await page.screenshot({ path: path.join(OUT, `${name}.png`) });
   log('screenshot', name);
 };
@@ -135,9 +167,8 @@ try {
         .locator('.context-view .monaco-menu .action-item', { hasText: label })
         .first();
       try {
-        await item.waitFor({ timeout: 2000 });
+        await item.waitFor({ timeout: 3000 });
       } catch {
-        await page.waitForTimeout(1000);
         continue;
       }
       if (!menuSeen && label === 'Train RNN on Folder') await shot('1-explorer-context-menu');
@@ -211,10 +242,11 @@ try {
   // The row can show the checkpoint while it is still being written ("saving…"); the tree
   // refreshes once it is renamed into place.
   let ckText = '';
-  for (let i = 0; i < 30 && !/bpc/.test(ckText); i++) {
-    ckText = (await ckRow.innerText()).replace(/\n/g, ' ');
-    if (!/bpc/.test(ckText)) await page.waitForTimeout(500);
-  }
+  await until(
+    'the checkpoint row to show bpc',
+    async () => /bpc/.test((ckText = (await ckRow.innerText()).replace(/\n/g, ' '))),
+    { soft: true },
+  );
   check(
     'the checkpoint appears in the Checkpoints tree with loss and bpc',
     /step 300.*val \d+\.\d+ · \d+\.\d+ bpc/.test(ckText),
@@ -228,8 +260,9 @@ try {
   const wv = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
   const body = wv.locator('body');
   await wv.locator('#chart-loss canvas').first().waitFor({ timeout: 30_000 });
-  await page.waitForTimeout(1500);
-  const points = Number(await body.getAttribute('data-points'));
+  const dataPoints = async () => Number(await body.getAttribute('data-points'));
+  await until('the dashboard to draw 300 steps', async () => (await dataPoints()) >= 300, { soft: true });
+  const points = await dataPoints();
   check(
     'the dashboard plots the finished run from metrics.jsonl',
     points >= 300,
@@ -255,9 +288,12 @@ try {
     .first()
     .click();
   await wv.locator('body[data-series="2"]').waitFor({ timeout: 30_000 });
-  const before = Number(await body.getAttribute('data-points'));
-  await page.waitForTimeout(2500);
-  const after = Number(await body.getAttribute('data-points'));
+  const before = await dataPoints();
+  await until('the live run to add points', async () => (await dataPoints()) > before, {
+    timeout: 30_000,
+    soft: true,
+  });
+  const after = await dataPoints();
   check('while a run trains, the loss chart gains points', after > before, `${before} → ${after}`);
   check('two runs are overlaid', Number(await body.getAttribute('data-series')) === 2);
   await shot('6-dashboard-live-overlay');
@@ -280,7 +316,10 @@ try {
       .first()
       .waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
-    await page.waitForTimeout(2000);
+    // VS Code marks the workbench and each webview's body with the theme's kind once it applied it.
+    const kind = theme.startsWith('Light') ? ['vs', 'vscode-light'] : ['hc-black', 'vscode-high-contrast'];
+    await page.locator(`.monaco-workbench.${kind[0]}`).waitFor({ timeout: 15_000 });
+    await wv.locator(`body.${kind[1]}`).waitFor({ timeout: 15_000 });
     await shot(name);
   }
   // 8. Stop run, from the dashboard.
@@ -307,13 +346,20 @@ try {
   const bigRow = wv.locator('vscode-data-grid-row', { hasText: '000000' }).first();
   let bigPoints = 0;
   // The runs table re-renders when the tree refreshes (the stopped run's files): a click that
-  // lands during a re-render is lost, so click again while the run is not selected.
-  for (let i = 0; i < 120 && bigPoints < 100_000; i++) {
-    if (i % 20 === 0 && !(await bigRow.locator('vscode-checkbox').first().evaluate((e) => e.checked)))
-      await bigRow.locator('vscode-checkbox').first().click();
-    await page.waitForTimeout(500);
-    bigPoints = Number(await body.getAttribute('data-points'));
-  }
+  // lands during a re-render is lost, so click again (every 10 s) while the run is not selected.
+  let lastClick = 0;
+  await until(
+    'the 100,000-step run to load',
+    async () => {
+      const box = bigRow.locator('vscode-checkbox').first();
+      if (Date.now() - lastClick > 10_000 && !(await box.evaluate((e) => e.checked))) {
+        lastClick = Date.now();
+        await box.click();
+      }
+      return (bigPoints = await dataPoints()) >= 100_000;
+    },
+    { timeout: 60_000, interval: 500, soft: true },
+  );
   check(
     'a 100,000-step run loads into the dashboard',
     bigPoints >= 100_000,
@@ -322,7 +368,9 @@ try {
   // Redraw once more with the data in place: the figure reported is the steady-state render time.
   await wv.locator('vscode-dropdown').nth(1).click();
   await wv.locator('vscode-option', { hasText: 'x: tokens seen' }).first().click();
-  await page.waitForTimeout(800);
+  // The change schedules one redraw on the next animation frame.
+  await until('the x axis to switch to tokens', () => wv.locator('vscode-dropdown').nth(1).evaluate((e) => e.value === 'tokens'));
+  await painted();
   console.log(
     `[e2e] 100k-step run: full redraw (3 runs, 5 charts) took ${await body.getAttribute('data-render-ms')} ms`,
   );
@@ -382,21 +430,27 @@ try {
   }
   check('ghost text appears after typing', ghostText.trim().length > 0, JSON.stringify(ghostText));
   await shot('11-inline-completion');
-  const savedText = async () => {
+  const draft = () => fs.readFileSync(path.join(ws, 'draft.txt'), 'utf8');
+  const dirtyTab = page.locator('.tabs-container .tab.active.dirty');
+  /** Saves, and reads the file once the tab is clean and the file differs from `previous`. */
+  const savedText = async (previous) => {
     await page.keyboard.press('Control+S');
-    await page.waitForTimeout(800);
-    return fs.readFileSync(path.join(ws, 'draft.txt'), 'utf8');
+    await until('draft.txt to be saved', async () => (await dirtyTab.count()) === 0 && draft() !== previous, {
+      timeout: 10_000,
+      soft: true,
+    });
+    return draft();
   };
   // Partial accept: Ctrl+Right takes the next word of the suggestion, and the rest stays offered.
   await page.keyboard.press('Control+ArrowRight');
-  const partial = await savedText();
+  const partial = await savedText(draft());
   check(
     'accept-word takes part of the completion',
     partial.length > prefix.length && (prefix + ghostText).startsWith(partial) && partial !== prefix + ghostText,
     JSON.stringify(partial),
   );
   await page.keyboard.press('Tab');
-  const saved = await savedText();
+  const saved = await savedText(partial);
   check('Tab accepts the rest of the completion', saved === prefix + ghostText, JSON.stringify(saved));
   await shot('12-completion-accepted');
 
@@ -410,16 +464,19 @@ try {
   const compareStarted = await trainViaMenu(corpusRow, page.locator('.notifications-toasts .notification-toast', { hasText: 'SeqLab' }).first(), 'Compare Cells on Folder');
   check('explorer menu offers "Compare Cells on Folder…" and it starts', compareStarted);
   await previewTab.waitFor({ timeout: 180_000 });
-  await page.waitForTimeout(1500);
   // The preview is a webview of its own: find the frame that holds the table.
   let tableText = '';
-  for (let i = 0; i < 20 && !tableText; i++) {
-    for (const f of page.frames()) {
-      const t = f.locator('table', { hasText: 'bits/char' });
-      if (await t.count().catch(() => 0)) tableText = await t.first().innerText().catch(() => '');
-    }
-    if (!tableText) await page.waitForTimeout(500);
-  }
+  await until(
+    'the comparison table in the preview',
+    async () => {
+      for (const f of page.frames()) {
+        const t = f.locator('table', { hasText: 'bits/char' });
+        if (await t.count().catch(() => 0)) tableText = await t.first().innerText().catch(() => '');
+      }
+      return tableText;
+    },
+    { timeout: 20_000, interval: 500, soft: true },
+  );
   check(
     'the comparison table opens as a Markdown preview with a row per cell',
     ['rnn', 'lstm', 'gru'].every((c) => new RegExp(`^${c}\\s`, 'm').test(tableText)),
@@ -428,15 +485,19 @@ try {
   // The dashboard opened with the three runs of the experiment overlaid.
   const compareId = fs.readdirSync(runsRoot).find((d) => /-compare-[0-9a-f]{4}$/.test(d));
   let overlaid = [];
-  for (let i = 0; i < 20 && overlaid.length < 3; i++) {
-    for (const f of page.frames()) {
-      if (!(await f.locator('vscode-data-grid').count().catch(() => 0))) continue;
-      overlaid = await f
-        .locator('vscode-data-grid-row', { hasText: compareId.slice(9, 15) })
-        .evaluateAll((rows) => rows.filter((r) => r.querySelector('vscode-checkbox')?.checked).map((r) => r.textContent.trim()));
-    }
-    if (overlaid.length < 3) await page.waitForTimeout(500);
-  }
+  await until(
+    'the dashboard to overlay the three runs',
+    async () => {
+      for (const f of page.frames()) {
+        if (!(await f.locator('vscode-data-grid').count().catch(() => 0))) continue;
+        overlaid = await f
+          .locator('vscode-data-grid-row', { hasText: compareId.slice(9, 15) })
+          .evaluateAll((rows) => rows.filter((r) => r.querySelector('vscode-checkbox')?.checked).map((r) => r.textContent.trim()));
+      }
+      return overlaid.length >= 3;
+    },
+    { timeout: 20_000, interval: 500, soft: true },
+  );
   check('the dashboard opens with the three runs overlaid', overlaid.length === 3, overlaid.join(' | '));
   // One notification for the comparison, none per cell (they stacked over the table).
   const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);

@@ -95,8 +95,10 @@ test('the fast path and the JS path give the same greedy completion as the engin
   const prime = 'function mul(a, b';
   const o = { ...DEFAULT_COMPLETE_OPTIONS, maxLength: 20, multiline: true };
   const want = generate(new InferenceModel(config, w), tok, { prime, temperature: 0, maxLength: 20 });
+  // Two empty lists would agree without proving anything: these weights continue the prime.
+  assert.ok(want.trim().length > 0, `the sampler continues the prime: ${JSON.stringify(want)}`);
   for (const m of [new InferenceModel(config, w), new FastInferenceModel(config, w)])
-    assert.deepEqual(new Completer(m, tok).complete('d', prime, 0, o).items, want.trim() ? [want] : []);
+    assert.deepEqual(new Completer(m, tok).complete('d', prime, 0, o).items, [want], m.constructor.name);
 });
 
 test('stop at end of line, maximum length, and sampled alternatives', () => {
