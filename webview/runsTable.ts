@@ -2,7 +2,7 @@
 import { button, checkbox, dataGrid, progressRing } from './controls';
 import { css, el, palette } from './dom';
 import { post } from './host';
-import { setSelected, state } from './state';
+import { selectRun, state } from './state';
 
 /** Returns the table's render function, which rebuilds the table only when what it shows changed. */
 export function runsTable(box: HTMLElement): () => void {
@@ -20,8 +20,8 @@ export function runsTable(box: HTMLElement): () => void {
     const colors = palette();
     const rows = runs.map((r) => {
       const pick = checkbox('', view.selected.includes(r.id), (c) => {
-        setSelected(r.id, c);
-        post({ type: 'select', runIds: state.view.selected });
+        selectRun(r.id, c);
+        post({ type: 'select', runIds: [...state.view.selected] });
       });
       pick.setAttribute('aria-label', `overlay ${r.label}`);
       const status = el('span', 'state');

@@ -33,7 +33,7 @@ export interface SelectedRun {
   color: string;
 }
 
-export const state: DashboardState = {
+const current: DashboardState = {
   view: {
     smoothing: 0.6,
     yMode: 'loss',
@@ -46,6 +46,13 @@ export const state: DashboardState = {
   training: new Set(),
   data: new Map(),
 };
+/** The state, read-only: the functions below are the only writers. */
+export const state: {
+  readonly view: Readonly<ViewSettings>;
+  readonly runs: readonly RunSummary[];
+  readonly training: ReadonlySet<string>;
+  readonly data: ReadonlyMap<string, SeriesPatch>;
+} = current;
 
 const listeners: (() => void)[] = [];
 
@@ -54,33 +61,33 @@ export function onChange(listener: () => void): void {
 }
 
 function changed(): void {
-  saveState(state.view);
+  saveState(current.view);
   for (const l of listeners) l();
 }
 
 export function setView<K extends keyof ViewSettings>(key: K, value: ViewSettings[K]): void {
-  state.view[key] = value;
+  current.view[key] = value;
   changed();
 }
 
 /** Adds or removes a run from the overlay; a newly added run takes the next colour. */
-export function setSelected(runId: string, on: boolean): void {
-  const sel = state.view.selected;
+export function selectRun(runId: string, on: boolean): void {
+  const sel = current.view.selected;
   setView('selected', on ? [...sel, runId] : sel.filter((x) => x !== runId));
 }
 
 /** The host's list of runs; a non-empty selection from the host replaces the one held. */
 export function setRuns(runs: RunSummary[], training: string[], selected: string[]): void {
-  state.runs = runs;
-  state.training = new Set(training);
-  if (selected.length) state.view.selected = selected.filter((id) => runs.some((r) => r.id === id));
+  current.runs = runs;
+  current.training = new Set(training);
+  if (selected.length) current.view.selected = selected.filter((id) => runs.some((r) => r.id === id));
   changed();
 }
 
 /** Takes a patch from the host: a reset (or a run seen for the first time) replaces, else appends. */
 export function addPatch(p: SeriesPatch): void {
-  const have = state.data.get(p.runId);
-  if (p.reset || !have) state.data.set(p.runId, p);
+  const have = current.data.get(p.runId);
+  if (p.reset || !have) current.data.set(p.runId, p);
   else {
     const n = have.steps.step.length;
     for (const k of STEP_COLUMNS) have.steps[k].push(...p.steps[k]);
@@ -100,12 +107,12 @@ export function addPatch(p: SeriesPatch): void {
 /** The overlaid runs that the host still lists, with their columns and colours. */
 export function selectedRuns(): SelectedRun[] {
   const colors = palette();
-  return state.view.selected
-    .map((id) => state.runs.find((r) => r.id === id))
+  return current.view.selected
+    .map((id) => current.runs.find((r) => r.id === id))
     .filter((r): r is RunSummary => !!r)
     .map((r, i) => ({
       r,
-      p: state.data.get(r.id) ?? emptyPatch(r.id, true),
+      p: current.data.get(r.id) ?? emptyPatch(r.id, true),
       color: colors[i % colors.length],
     }));
 }
