@@ -16,20 +16,30 @@ export interface RunSummary {
   clip: number;
 }
 
+/**
+ * The per-step columns of a SeriesPatch, defined once: the patch type, its validation, the
+ * webview's merge and the CSV export (which writes them in this order) all follow this list.
+ * step: the training step; tokensSeen; elapsed: wall seconds since the start; loss in nats;
+ * gradNorm: global norm before clipping; clipped: 1 where it was clipped, else 0; lr; tokensPerSec.
+ */
+export const STEP_COLUMNS = [
+  'step',
+  'tokensSeen',
+  'elapsed',
+  'loss',
+  'gradNorm',
+  'clipped',
+  'lr',
+  'tokensPerSec',
+] as const;
+export type StepColumn = (typeof STEP_COLUMNS)[number];
+
 /** Columns of numbers, one entry per step (or per evaluation): cheap to post and to plot. */
 export interface SeriesPatch {
   runId: string;
   /** Replace what the webview holds for this run instead of appending. */
   reset: boolean;
-  steps: {
-    step: number[];
-    loss: number[];
-    gradNorm: number[];
-    clipped: number[];
-    lr: number[];
-    tokensPerSec: number[];
-    tokensSeen: number[];
-    elapsed: number[];
+  steps: Record<StepColumn, number[]> & {
     /** Per parameter group (embedding, layer_0, …, output): one column per group. */
     layerNorms: Record<string, number[]>;
   };
@@ -82,9 +92,8 @@ function isPatch(v: unknown): v is SeriesPatch {
   if (!isObj(v) || !isStr(v.runId) || typeof v.reset !== 'boolean') return false;
   const s = v.steps;
   if (!isObj(s)) return false;
-  const cols = ['step', 'loss', 'gradNorm', 'clipped', 'lr', 'tokensPerSec', 'tokensSeen', 'elapsed'];
   const n = isNums(s.step) ? s.step.length : -1;
-  if (!cols.every((c) => isNums(s[c]) && (s[c] as number[]).length === n)) return false;
+  if (!STEP_COLUMNS.every((c) => isNums(s[c]) && s[c].length === n)) return false;
   if (!isObj(s.layerNorms) || !Object.values(s.layerNorms).every((v) => isNums(v) && v.length === n))
     return false;
   const e = v.evals;

@@ -1,19 +1,24 @@
-import type { TrainEvent } from '../engine/events';
-import type { SeriesPatch } from './protocol';
+import type { StepEvent, TrainEvent } from '../engine/events';
+import { SeriesPatch, STEP_COLUMNS, StepColumn } from './protocol';
+
+/** Where each step column comes from in a step event. */
+const FROM_STEP_EVENT: Record<StepColumn, (e: StepEvent) => number> = {
+  step: (e) => e.step,
+  tokensSeen: (e) => e.tokensSeen,
+  elapsed: (e) => e.elapsedSeconds,
+  loss: (e) => e.loss,
+  gradNorm: (e) => e.gradNorm,
+  clipped: (e) => (e.clipped ? 1 : 0),
+  lr: (e) => e.lr,
+  tokensPerSec: (e) => e.tokensPerSec,
+};
 
 export function emptyPatch(runId: string, reset: boolean): SeriesPatch {
   return {
     runId,
     reset,
     steps: {
-      step: [],
-      loss: [],
-      gradNorm: [],
-      clipped: [],
-      lr: [],
-      tokensPerSec: [],
-      tokensSeen: [],
-      elapsed: [],
+      ...(Object.fromEntries(STEP_COLUMNS.map((c) => [c, [] as number[]])) as Record<StepColumn, number[]>),
       layerNorms: {},
     },
     evals: { step: [], loss: [], bpc: [] },
@@ -28,14 +33,7 @@ export function addEvent(p: SeriesPatch, e: TrainEvent): void {
   switch (e.type) {
     case 'step': {
       const s = p.steps;
-      s.step.push(e.step);
-      s.loss.push(e.loss);
-      s.gradNorm.push(e.gradNorm);
-      s.clipped.push(e.clipped ? 1 : 0);
-      s.lr.push(e.lr);
-      s.tokensPerSec.push(e.tokensPerSec);
-      s.tokensSeen.push(e.tokensSeen);
-      s.elapsed.push(e.elapsedSeconds);
+      for (const c of STEP_COLUMNS) s[c].push(FROM_STEP_EVENT[c](e));
       // A group first seen late (a layer added by fine-tuning) is back-filled with NaN.
       for (const [g, v] of Object.entries(e.layerGradNorms ?? {}))
         (s.layerNorms[g] ??= new Array(s.step.length - 1).fill(NaN)).push(v);

@@ -1,0 +1,84 @@
+/** One chart panel in the grid and the uPlot instance drawn in it. */
+import uPlot from 'uplot';
+import { css, el } from '../dom';
+import { SelectedRun, state } from '../state';
+
+/** What main.ts holds of each chart: its panel, and a draw for the overlaid runs. */
+export interface ChartView {
+  chart: Chart;
+  draw(sel: SelectedRun[]): void;
+}
+
+function axisStyle(): uPlot.Axis {
+  const fg = css('--vscode-foreground', '#ccc');
+  const gridc = css('--vscode-editorWidget-border', '#444');
+  return { stroke: fg, grid: { stroke: gridc, width: 0.5 }, ticks: { stroke: gridc, width: 0.5 } };
+}
+
+export class Chart {
+  private readonly box: HTMLElement;
+  private u: uPlot | undefined;
+  private sig = '';
+
+  /** Appends a panel `<section id=…>` with its title to the grid. */
+  constructor(
+    grid: HTMLElement,
+    title: string,
+    id: string,
+    /** One colour per run, shown in the runs table, needs no legend; a per-layer chart does. */
+    private readonly legend = false,
+  ) {
+    const section = el('section', 'panel');
+    section.id = id;
+    section.append(el('h3', undefined, title));
+    this.box = el('div', 'plot');
+    section.append(this.box);
+    grid.append(section);
+  }
+
+  /** The uPlot instance drawn last, if any. */
+  get plot(): uPlot | undefined {
+    return this.u;
+  }
+
+  /** Reuses the uPlot instance (setData) while the series stay the same; rebuilds it otherwise. */
+  draw(series: uPlot.Series[], d: uPlot.AlignedData, opts: Partial<uPlot.Options> = {}): uPlot {
+    const { view } = state;
+    const sig = JSON.stringify([
+      series.map((s) => s.label),
+      view.xAxis,
+      view.yMode,
+      view.logGrad,
+      css('--vscode-foreground', ''),
+    ]);
+    if (this.u && this.sig === sig) {
+      this.u.setData(d);
+      return this.u;
+    }
+    this.u?.destroy();
+    this.box.replaceChildren();
+    const ax = axisStyle();
+    const axes = (opts.axes ?? [{}, {}]).map((a, i) => ({ ...ax, ...(i > 0 ? { size: 64 } : {}), ...a }));
+    this.u = new uPlot(
+      {
+        width: Math.max(280, this.box.clientWidth - 4),
+        height: 220,
+        legend: { show: this.legend },
+        cursor: { drag: { x: true, y: false } },
+        ...opts,
+        series: [{ label: view.xAxis }, ...series],
+        axes,
+      },
+      d,
+      this.box,
+    );
+    this.sig = sig;
+    return this.u;
+  }
+
+  /** A new size needs a new canvas: the next draw builds one. */
+  reset(): void {
+    this.u?.destroy();
+    this.u = undefined;
+  }
+}

@@ -1,0 +1,28 @@
+/** Learning rate (left axis) and smoothed tokens per second (right axis), per run. */
+import type uPlot from 'uplot';
+import { downsampleMinMax, ema } from '../../src/dashboard/series';
+import { joined, MAX_POINTS, xOf } from './axes';
+import { Chart, ChartView } from './chart';
+
+export function rateChart(grid: HTMLElement): ChartView {
+  const chart = new Chart(grid, 'Learning rate and tokens/s', 'chart-rate');
+  const draw: ChartView['draw'] = (sel) => {
+    const series: uPlot.Series[] = [];
+    const tables: number[][][] = [];
+    for (const { r, p, color } of sel) {
+      const x = xOf(p);
+      const lr = downsampleMinMax(x, p.steps.lr, MAX_POINTS / 2);
+      const tps = downsampleMinMax(x, ema(p.steps.tokensPerSec, 0.9), MAX_POINTS / 2);
+      tables.push([lr.x, lr.y], [tps.x, tps.y]);
+      series.push(
+        { label: `${r.label} lr`, stroke: color, width: 1.5, scale: 'lr' },
+        { label: `${r.label} tok/s`, stroke: color, dash: [4, 3], width: 1, scale: 'tps' },
+      );
+    }
+    chart.draw(series, joined(tables), {
+      scales: { x: { time: false }, lr: {}, tps: {} },
+      axes: [{}, { scale: 'lr', size: 70 }, { scale: 'tps', side: 1, size: 60 }],
+    });
+  };
+  return { chart, draw };
+}

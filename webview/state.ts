@@ -1,0 +1,118 @@
+/**
+ * Everything the dashboard knows, in one object: the view settings (kept in the webview state so
+ * a reload restores them), the runs the host listed, and each run's columns. Only the functions
+ * here change it; each change tells the listeners (main.ts redraws on the next frame).
+ */
+import { RunSummary, SeriesPatch, STEP_COLUMNS } from '../src/dashboard/protocol';
+import { emptyPatch } from '../src/dashboard/series';
+import { palette } from './dom';
+import { loadState, saveState } from './host';
+
+export interface ViewSettings {
+  smoothing: number;
+  yMode: 'loss' | 'perplexity' | 'bpc';
+  logGrad: boolean;
+  xAxis: 'step' | 'tokens' | 'time';
+  /** Run ids overlaid, in order: a run's colour is its place here. */
+  selected: string[];
+}
+
+export interface DashboardState {
+  view: ViewSettings;
+  runs: RunSummary[];
+  /** Ids of the runs training now. */
+  training: Set<string>;
+  /** Each run's columns, as merged from the host's patches. */
+  data: Map<string, SeriesPatch>;
+}
+
+/** A selected run with its columns and its colour, as the charts draw it. */
+export interface SelectedRun {
+  r: RunSummary;
+  p: SeriesPatch;
+  color: string;
+}
+
+const current: DashboardState = {
+  view: {
+    smoothing: 0.6,
+    yMode: 'loss',
+    logGrad: false,
+    xAxis: 'step',
+    selected: [],
+    ...((loadState() ?? {}) as Partial<ViewSettings>),
+  },
+  runs: [],
+  training: new Set(),
+  data: new Map(),
+};
+/** The state, read-only: the functions below are the only writers. */
+export const state: {
+  readonly view: Readonly<ViewSettings>;
+  readonly runs: readonly RunSummary[];
+  readonly training: ReadonlySet<string>;
+  readonly data: ReadonlyMap<string, SeriesPatch>;
+} = current;
+
+const listeners: (() => void)[] = [];
+
+export function onChange(listener: () => void): void {
+  listeners.push(listener);
+}
+
+function changed(): void {
+  saveState(current.view);
+  for (const l of listeners) l();
+}
+
+export function setView<K extends keyof ViewSettings>(key: K, value: ViewSettings[K]): void {
+  current.view[key] = value;
+  changed();
+}
+
+/** Adds or removes a run from the overlay; a newly added run takes the next colour. */
+export function selectRun(runId: string, on: boolean): void {
+  const sel = current.view.selected;
+  setView('selected', on ? [...sel, runId] : sel.filter((x) => x !== runId));
+}
+
+/** The host's list of runs; a non-empty selection from the host replaces the one held. */
+export function setRuns(runs: RunSummary[], training: string[], selected: string[]): void {
+  current.runs = runs;
+  current.training = new Set(training);
+  if (selected.length) current.view.selected = selected.filter((id) => runs.some((r) => r.id === id));
+  changed();
+}
+
+/** Takes a patch from the host: a reset (or a run seen for the first time) replaces, else appends. */
+export function addPatch(p: SeriesPatch): void {
+  const have = current.data.get(p.runId);
+  if (p.reset || !have) current.data.set(p.runId, p);
+  else {
+    const n = have.steps.step.length;
+    for (const k of STEP_COLUMNS) have.steps[k].push(...p.steps[k]);
+    // A group first seen late is back-filled with NaN; one that stopped is padded.
+    for (const [g, col] of Object.entries(p.steps.layerNorms))
+      (have.steps.layerNorms[g] ??= new Array<number>(n).fill(NaN)).push(...col);
+    for (const col of Object.values(have.steps.layerNorms))
+      while (col.length < have.steps.step.length) col.push(NaN);
+    for (const k of Object.keys(p.evals) as (keyof SeriesPatch['evals'])[]) have.evals[k].push(...p.evals[k]);
+    have.timestepGradients.push(...p.timestepGradients);
+    have.samples.push(...p.samples);
+    have.checkpoints.push(...p.checkpoints);
+  }
+  for (const l of listeners) l();
+}
+
+/** The overlaid runs that the host still lists, with their columns and colours. */
+export function selectedRuns(): SelectedRun[] {
+  const colors = palette();
+  return current.view.selected
+    .map((id) => current.runs.find((r) => r.id === id))
+    .filter((r): r is RunSummary => !!r)
+    .map((r, i) => ({
+      r,
+      p: current.data.get(r.id) ?? emptyPatch(r.id, true),
+      color: colors[i % colors.length],
+    }));
+}
