@@ -14,6 +14,7 @@ say() { echo "[test-host] $*"; }
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+[ -x /usr/bin/strace ] || need_apt+=(strace) # scripts/crash-suite.mjs kills runs at chosen system calls with it
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" = 0 ]; then
     say "apt-get install ${need_apt[*]}"

@@ -28,6 +28,8 @@ export interface CorpusOptions {
   /** Fraction of files (or, for a single file, of its tail) held out for validation. */
   valFraction?: number;
   respectGitignore?: boolean;
+  /** Where the include/exclude patterns came from (a flag, seqlab.json, config.json), for errors. */
+  patternSource?: string;
 }
 
 export interface CorpusFile {
@@ -61,6 +63,90 @@ export function countChars(s: string): number {
   return n;
 }
 
+/**
+ * A pattern that is absolute or climbs with `..` would let a corpus (from a flag, a repository's
+ * seqlab.json or an edited config.json) read files anywhere on the machine, so it is refused.
+ */
+export function checkCorpusPatterns(patterns: string[], kind: 'include' | 'exclude', source?: string): void {
+  for (const pattern of patterns) {
+    const absolute =
+      pattern.startsWith('/') ||
+      pattern.startsWith('\\') ||
+      /^[A-Za-z]:/.test(pattern) ||
+      pattern.startsWith('~');
+    const climbs = pattern.split(/[\\/]/).includes('..');
+    if (!absolute && !climbs) continue;
+    throw new SeqLabError(
+      'E_PATTERN_OUTSIDE',
+      `The ${kind} pattern '${pattern}'${source ? ` (from ${source})` : ''} ${absolute ? 'is absolute' : "climbs out with '..'"}: corpus patterns may only select files inside the training folder.`,
+      source ?? `${kind} pattern`,
+      `Write it relative to the training folder (e.g. 'docs/**/*.md'), or train on the folder that holds those files.`,
+    );
+  }
+}
+
+/** Why a file could not be read, in words, for the corpus report's skipped list. */
+function readFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'vanished before it could be read (ENOENT)';
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (${code})`;
+    case 'EISDIR':
+      return 'is a directory (EISDIR)';
+    case 'EIO':
+      return 'read error from the disk (EIO)';
+    case 'ELOOP':
+      return 'symbolic link loop (ELOOP)';
+    default:
+      return `could not be read (${code ?? (e instanceof Error ? e.message : String(e))})`;
+  }
+}
+
+/**
+ * Opens without blocking (a FIFO would otherwise wait for a writer forever) and reads only a
+ * regular file; returns the bytes, or the reason it was skipped.
+ */
+function readRegularFile(abs: string, maxBytes: number): Buffer | string {
+  let fd: number;
+  try {
+    fd = fs.openSync(abs, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    return readFailure(e);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) return 'is a directory';
+    if (!st.isFile()) return 'not a regular file (device, FIFO or socket)';
+    if (st.size > maxBytes) {
+      return `larger than ${(maxBytes / 1048576).toFixed(1)} MB (${(st.size / 1048576).toFixed(1)} MB)`;
+    }
+    return fs.readFileSync(fd);
+  } catch (e) {
+    return readFailure(e);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The real path of `abs` if it lies inside `realRoot` (after symlinks), else why not. */
+function insideRoot(abs: string, realRoot: string): { real: string } | { reason: string } {
+  let real: string;
+  try {
+    real = fs.realpathSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    return { reason: code === 'ENOENT' ? 'dangling symbolic link or vanished (ENOENT)' : readFailure(e) };
+  }
+  const rel = path.relative(realRoot, real);
+  if (rel === '' || rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) {
+    return { reason: `resolves outside the training folder (to ${real})` };
+  }
+  return { real };
+}
+
 function gitignoreFor(folder: string, exclude: string[]): (rel: string) => boolean {
   const files = fg.sync('**/.gitignore', {
     cwd: folder,
@@ -70,9 +156,18 @@ function gitignoreFor(folder: string, exclude: string[]): (rel: string) => boole
   });
   const rules: { dir: string; ig: Ignore }[] = files.map((f) => ({
     dir: path.posix.dirname(f) === '.' ? '' : path.posix.dirname(f) + '/',
-    ig: ignore().add(fs.readFileSync(path.join(folder, f), 'utf8')),
+    ig: ignore().add(readGitignore(path.join(folder, f))),
   }));
   return (rel) => rules.some(({ dir, ig }) => rel.startsWith(dir) && ig.ignores(rel.slice(dir.length)));
+}
+
+/** An unreadable .gitignore ignores nothing rather than stopping the run. */
+function readGitignore(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /**
@@ -85,6 +180,8 @@ export function readCorpus(folder: string, opts: CorpusOptions = {}): Corpus {
   const exclude = opts.exclude ?? DEFAULT_EXCLUDE;
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const valFraction = opts.valFraction ?? 0.1;
+  checkCorpusPatterns(include, 'include', opts.patternSource);
+  checkCorpusPatterns(exclude, 'exclude', opts.patternSource);
   let stat: fs.Stats;
   try {
     stat = fs.statSync(folder);
@@ -111,17 +208,23 @@ export function readCorpus(folder: string, opts: CorpusOptions = {}): Corpus {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const skipped: SkippedFile[] = [];
   const texts: { rel: string; text: string }[] = [];
+  // A single named file is the user's explicit choice; a folder's files must stay inside it.
+  const realRoot = single ? undefined : fs.realpathSync(root);
   for (const rel of rels) {
-    const abs = path.join(root, rel);
-    const size = fs.statSync(abs).size;
-    if (size > maxBytes) {
-      skipped.push({
-        path: rel,
-        reason: `larger than ${(maxBytes / 1048576).toFixed(1)} MB (${(size / 1048576).toFixed(1)} MB)`,
-      });
+    let abs = path.join(root, rel);
+    if (realRoot !== undefined) {
+      const inside = insideRoot(abs, realRoot);
+      if ('reason' in inside) {
+        skipped.push({ path: rel, reason: inside.reason });
+        continue;
+      }
+      abs = inside.real;
+    }
+    const buf = readRegularFile(abs, maxBytes);
+    if (typeof buf === 'string') {
+      skipped.push({ path: rel, reason: buf });
       continue;
     }
-    const buf = fs.readFileSync(abs);
     if (buf.includes(0)) {
       skipped.push({ path: rel, reason: 'binary (contains NUL bytes)' });
       continue;
