@@ -1,4 +1,5 @@
 import type { TrainEvent } from '../engine/events';
+import { parseMetrics } from '../engine/runFolder/metrics';
 import type { SeriesPatch } from './protocol';
 
 export function emptyPatch(runId: string, reset: boolean): SeriesPatch {
@@ -64,14 +65,7 @@ export function addEvent(p: SeriesPatch, e: TrainEvent): void {
 /** A whole run from its metrics.jsonl text; unreadable lines (a crash mid-write) are skipped. */
 export function patchFromJsonl(runId: string, text: string): SeriesPatch {
   const p = emptyPatch(runId, true);
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      addEvent(p, JSON.parse(line) as TrainEvent);
-    } catch {
-      // a torn last line
-    }
-  }
+  for (const e of parseMetrics(text).events) addEvent(p, e);
   return p;
 }
 
