@@ -1,4 +1,5 @@
 import type { StepEvent, TrainEvent } from '../engine/events';
+import { parseMetrics } from '../engine/runFolder/metrics';
 import { SeriesPatch, STEP_COLUMNS, StepColumn } from './protocol';
 
 /** Where each step column comes from in a step event. */
@@ -62,14 +63,7 @@ export function addEvent(p: SeriesPatch, e: TrainEvent): void {
 /** A whole run from its metrics.jsonl text; unreadable lines (a crash mid-write) are skipped. */
 export function patchFromJsonl(runId: string, text: string): SeriesPatch {
   const p = emptyPatch(runId, true);
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      addEvent(p, JSON.parse(line) as TrainEvent);
-    } catch {
-      // a torn last line
-    }
-  }
+  for (const e of parseMetrics(text).events) addEvent(p, e);
   return p;
 }
 

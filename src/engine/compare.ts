@@ -1,4 +1,3 @@
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeJsonAtomic } from './checkpoint';
@@ -6,41 +5,24 @@ import type { CellKind, ModelConfig, TrainConfig } from './config';
 import { readCorpus } from './corpus';
 import type { TrainEvent } from './events';
 import { kernelHiddenSize, paramShapes } from './model/shapes';
-import { ensureRunsDir, RunStatus } from './runs';
+import {
+  compareCellRunId,
+  CompareRow,
+  CompareSpec,
+  ensureRunsDir,
+  newRunId,
+  readMetricsFile,
+  readStatus,
+  RUN_FILES,
+  runPaths,
+  runsRootFor,
+} from './runFolder';
 import { trainTokenizer } from './tokenizers';
 
-export const COMPARE_FILE = 'compare.json';
-export const COMPARE_TABLE = 'compare.md';
+export type { CompareRow, CompareSpec } from './runFolder';
+export const COMPARE_FILE = RUN_FILES.compare;
+export const COMPARE_TABLE = RUN_FILES.compareTable;
 export const ALL_CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];
-
-/** compare.json in the experiment's folder under .seqlab/runs. */
-export interface CompareSpec {
-  kind: 'compare';
-  id: string;
-  folder: string;
-  createdAt: string;
-  /** Parameter count every cell is sized to match (the LSTM at the base hidden size). */
-  targetParameters: number;
-  vocabSize: number;
-  runs: { cell: CellKind; runId: string; hidden: number; parameters: number }[];
-  status: 'running' | 'finished' | 'stopped' | 'failed';
-  rows?: CompareRow[];
-}
-
-export interface CompareRow {
-  cell: CellKind;
-  runId: string;
-  hidden: number;
-  parameters: number;
-  status: string;
-  steps: number;
-  valLoss: number | null;
-  bpc: number | null;
-  tokensPerSec: number | null;
-  wallSeconds: number | null;
-  /** Median over recorded steps of ‖∂L_T/∂h_1‖ / ‖∂L_T/∂h_T‖ in the top layer. */
-  gradientRatio: number | null;
-}
 
 export function parameterCount(m: ModelConfig): number {
   return paramShapes(m).reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0);
@@ -99,14 +81,9 @@ export function planCompare(
   const vocabSize = trainTokenizer(base.tokenizer, corpus.train, base.vocabSize).vocabSize;
   const model: ModelConfig = { ...base.model, vocabSize };
   const target = parameterCount({ ...model, cell: 'lstm' });
-  const root = out
-    ? path.resolve(out)
-    : fs.statSync(folder).isFile()
-      ? path.dirname(path.resolve(folder))
-      : path.resolve(folder);
+  const root = runsRootFor(folder, out);
   const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  const id = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}-compare-${crypto.randomBytes(2).toString('hex')}`;
+  const id = newRunId('compare', d);
   const dir = path.join(ensureRunsDir(root), id);
   fs.mkdirSync(dir, { recursive: true });
   const spec: CompareSpec = {
@@ -118,7 +95,12 @@ export function planCompare(
     vocabSize,
     runs: cells.map((cell) => {
       const hidden = hiddenForBudget(model, cell, target);
-      return { cell, runId: `${id}-${cell}`, hidden, parameters: parameterCount({ ...model, cell, hidden }) };
+      return {
+        cell,
+        runId: compareCellRunId(id, cell),
+        hidden,
+        parameters: parameterCount({ ...model, cell, hidden }),
+      };
     }),
     status: 'running',
   };
@@ -135,31 +117,16 @@ export function cellConfig(base: TrainConfig, run: CompareSpec['runs'][number]):
   };
 }
 
-function readEvents(file: string): TrainEvent[] {
-  try {
-    return fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as TrainEvent);
-  } catch {
-    return [];
-  }
-}
-
 /** Reads the experiment's runs back from disk (metrics.jsonl and status.json) into table rows. */
 export function summarizeCompare(dir: string): CompareRow[] {
   const spec = JSON.parse(fs.readFileSync(path.join(dir, COMPARE_FILE), 'utf8')) as CompareSpec;
   const runsRoot = path.dirname(dir);
   return spec.runs.map((r) => {
     const runDir = path.join(runsRoot, r.runId);
-    const events = readEvents(path.join(runDir, 'metrics.jsonl'));
-    let status = 'not run';
-    try {
-      status = (JSON.parse(fs.readFileSync(path.join(runDir, 'status.json'), 'utf8')) as RunStatus).status;
-    } catch {
-      // never started (cancelled before its turn)
-    }
+    // Tolerant: a cell whose worker crashed mid-line still shows every step it finished.
+    const { events } = readMetricsFile(runPaths(runDir).metrics);
+    // No status: never started (cancelled before its turn).
+    const status = readStatus(runDir)?.status ?? 'not run';
     const done = [...events].reverse().find((e) => e.type === 'done');
     const evals = events.filter((e) => e.type === 'eval');
     const lastEval = evals[evals.length - 1];

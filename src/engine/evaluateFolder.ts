@@ -5,7 +5,7 @@ import { countChars, readCorpus } from './corpus';
 import { SeqLabError } from './errors';
 import { LanguageModel } from './model/model';
 import { tokenizerFromJSON } from './tokenizers';
-import { evaluate } from './trainer';
+import { evaluate } from './tasks/languageModel/evaluate';
 
 export interface FolderEvaluation {
   checkpoint: string;

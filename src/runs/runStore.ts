@@ -1,21 +1,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CheckpointManifest, ParentRef, readManifest } from '../engine/checkpoint';
-import type { ModelConfig, TrainConfig } from '../engine/config';
+import { CheckpointManifest, readManifest } from '../engine/checkpoint';
 import { describeError } from '../engine/errors';
-import { COMPARE_FILE, CompareSpec } from '../engine/compare';
-import { RunStatus, runsDir } from '../engine/runs';
+import {
+  CompareSpec,
+  listCheckpointEntries,
+  readCompareSpec,
+  readRunConfig,
+  readStatus,
+  RunConfigFile,
+  RunStatus,
+  runsDir,
+} from '../engine/runFolder';
 
-export interface RunConfigFile {
-  runId: string;
-  folder: string;
-  createdAt: string;
-  train: TrainConfig;
-  model: ModelConfig;
-  parent: ParentRef | null;
-  /** The compare-cells experiment this run belongs to (its folder name under runs/). */
-  group?: string;
-}
+export type { RunConfigFile } from '../engine/runFolder';
 
 export interface CheckpointInfo {
   name: string;
@@ -111,8 +109,8 @@ export function listRuns(root: string, isActive: (runDir: string) => boolean = (
 
 export function readRun(dir: string, isActive: (runDir: string) => boolean = () => false): RunInfo {
   const id = path.basename(dir);
-  const compare = readJson<CompareSpec>(path.join(dir, COMPARE_FILE));
-  if (compare?.kind === 'compare') {
+  const compare = readCompareSpec(dir);
+  if (compare) {
     // Still "running" with no run of it active in this window: it was cut off, like a run.
     const state: RunState =
       compare.status === 'running' &&
@@ -121,36 +119,17 @@ export function readRun(dir: string, isActive: (runDir: string) => boolean = () 
         : compare.status;
     return { id, dir, state, checkpoints: [], compare };
   }
-  const config = readJson<RunConfigFile>(path.join(dir, 'config.json'));
-  const status = readJson<RunStatus>(path.join(dir, 'status.json'));
+  const config = readRunConfig(dir);
+  const status = readStatus(dir);
   let state: RunState = status?.status ?? 'unknown';
   if (state === 'running' && !isActive(dir) && (status!.pid === process.pid || !pidAlive(status!.pid)))
     state = 'interrupted';
-  const ckDir = path.join(dir, 'checkpoints');
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(ckDir);
-  } catch {
-    names = [];
-  }
-  const checkpoints: CheckpointInfo[] = [];
-  for (const name of names) {
-    const m = /^(?:\.tmp-)?step-(\d+)/.exec(name);
-    if (!m || name.endsWith('-old')) continue;
-    const inProgress = name.startsWith('.tmp-');
-    const full = path.join(ckDir, name);
-    const info = inProgress ? {} : inspectCheckpoint(full);
-    checkpoints.push({
-      name: inProgress ? `step-${m[1]}` : name,
-      dir: full,
-      step: Number(m[1]),
-      ...info,
-      inProgress,
-      isBest: name === status?.best,
-      isLatest: false,
-    });
-  }
-  checkpoints.sort((a, b) => b.step - a.step);
+  const checkpoints: CheckpointInfo[] = listCheckpointEntries(dir).map((c) => ({
+    ...c,
+    ...(c.inProgress ? {} : inspectCheckpoint(c.dir)),
+    isBest: !c.inProgress && c.name === status?.best,
+    isLatest: false,
+  }));
   const latest = checkpoints.find((c) => !c.inProgress && !c.error);
   if (latest) latest.isLatest = true;
   return {

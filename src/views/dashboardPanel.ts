@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { TrainEvent } from '../engine/events';
+import { runPaths, runTimeLabel } from '../engine/runFolder';
 import { HostMessage, parseWebviewMessage, RunSummary, SeriesPatch } from '../dashboard/protocol';
 import { addEvent, emptyPatch, patchFromJsonl } from '../dashboard/series';
 import type { RunInfo } from '../runs/runStore';
@@ -177,7 +178,7 @@ export class DashboardPanel implements vscode.Disposable {
     const runs: RunSummary[] = this.allRuns().map((r) => ({
       id: r.dir,
       label: r.config
-        ? `${r.config.model.cell.toUpperCase()} ${r.config.model.layers}×${r.config.model.hidden} · ${r.id.slice(9, 15)}`
+        ? `${r.config.model.cell.toUpperCase()} ${r.config.model.layers}×${r.config.model.hidden} · ${runTimeLabel(r.id)}`
         : r.id,
       cell: r.config?.model.cell ?? '?',
       hidden: r.config?.model.hidden ?? 0,
@@ -204,7 +205,7 @@ export class DashboardPanel implements vscode.Disposable {
       if (this.sent.has(id)) continue;
       let text = '';
       try {
-        text = fs.readFileSync(path.join(id, 'metrics.jsonl'), 'utf8');
+        text = fs.readFileSync(runPaths(id).metrics, 'utf8');
       } catch {
         text = '';
       }

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { gradientRatio, hiddenForBudget, parameterCount } from '../../src/engine/compare';
+import { gradientRatio, hiddenForBudget, parameterCount, summarizeCompare } from '../../src/engine/compare';
 import { compareCells } from '../../src/engine/compareRun';
 import { DEFAULT_TRAIN_CONFIG, mergeConfig, ModelConfig } from '../../src/engine/config';
 import { TimestepGradRecorder } from '../../src/engine/model/layers';
@@ -166,4 +166,34 @@ test('the vanishing-gradient ratio: a tanh RNN with small recurrent weights is f
   );
   assert.ok(small > 0 && small < 1e-4, `small recurrent weights: ratio ${small}`);
   assert.ok(large > 1e3 * small, `larger recurrent weights keep more gradient: ${large} vs ${small}`);
+});
+
+test('a cell whose metrics.jsonl ends in a torn line (a crashed worker) still shows its steps', () => {
+  const root = tmpDir();
+  const runs = path.join(root, '.seqlab', 'runs');
+  const fx = path.resolve(__dirname, '../../../test/fixtures/run-v0.1/20261130-044035-lstm-2ae1');
+  fs.cpSync(fx, path.join(runs, 'x-lstm'), { recursive: true });
+  const metrics = path.join(runs, 'x-lstm', 'metrics.jsonl');
+  const text = fs.readFileSync(metrics, 'utf8');
+  // Cut the last line (the done event) in half, as a process killed mid-write leaves it.
+  const lastStart = text.lastIndexOf('\n', text.length - 2) + 1;
+  fs.writeFileSync(metrics, text.slice(0, lastStart + 20));
+  fs.mkdirSync(path.join(runs, 'x'));
+  fs.writeFileSync(
+    path.join(runs, 'x', 'compare.json'),
+    JSON.stringify({
+      kind: 'compare',
+      id: 'x',
+      folder: root,
+      createdAt: '',
+      targetParameters: 1,
+      vocabSize: 1,
+      runs: [{ cell: 'lstm', runId: 'x-lstm', hidden: 8, parameters: 1 }],
+      status: 'running',
+    }),
+  );
+  const [row] = summarizeCompare(path.join(runs, 'x'));
+  assert.equal(row.steps, 10);
+  assert.ok(row.valLoss !== null && row.valLoss > 0, 'the last eval gives the loss');
+  assert.ok(row.tokensPerSec !== null && row.tokensPerSec > 0);
 });

@@ -1,0 +1,76 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { SeqLabError } from '../errors';
+
+/**
+ * The files of a run folder `<root>/.seqlab/runs/<id>/`. Every reader and writer takes the names
+ * from here, so that the layout is changed (or versioned) in one place.
+ */
+export const RUN_FILES = {
+  config: 'config.json',
+  status: 'status.json',
+  metrics: 'metrics.jsonl',
+  checkpoints: 'checkpoints',
+  /** In a compare-cells experiment's folder (a sibling of its runs). */
+  compare: 'compare.json',
+  compareTable: 'compare.md',
+} as const;
+
+export interface RunPaths {
+  dir: string;
+  config: string;
+  status: string;
+  metrics: string;
+  checkpoints: string;
+}
+
+export function runPaths(runDir: string): RunPaths {
+  return {
+    dir: runDir,
+    config: path.join(runDir, RUN_FILES.config),
+    status: path.join(runDir, RUN_FILES.status),
+    metrics: path.join(runDir, RUN_FILES.metrics),
+    checkpoints: path.join(runDir, RUN_FILES.checkpoints),
+  };
+}
+
+export function runsDir(root: string): string {
+  return path.join(root, '.seqlab', 'runs');
+}
+
+/** Where `.seqlab/runs` goes for a training folder: `out` if given, else the folder (a file's folder). */
+export function runsRootFor(folder: string, out?: string): string {
+  if (out) return path.resolve(out);
+  return fs.statSync(folder).isFile() ? path.dirname(path.resolve(folder)) : path.resolve(folder);
+}
+
+/**
+ * Creates `<root>/.seqlab/runs` and, the first time, a `.seqlab/.gitignore` of `*` so that runs
+ * and checkpoints stay out of the user's repository (an existing file is left alone).
+ */
+export function ensureRunsDir(root: string): string {
+  const dir = runsDir(root);
+  fs.mkdirSync(dir, { recursive: true });
+  const gi = path.join(root, '.seqlab', '.gitignore');
+  if (!fs.existsSync(gi))
+    fs.writeFileSync(gi, '# Written by SeqLab: runs and checkpoints are not source.\n*\n');
+  return dir;
+}
+
+/** Creates a new run's folder with its checkpoints folder; a clear error when it cannot. */
+export function createRunDir(root: string, runId: string): string {
+  const runDir = path.join(runsDir(root), runId);
+  try {
+    ensureRunsDir(root);
+    fs.mkdirSync(runPaths(runDir).checkpoints, { recursive: true });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new SeqLabError(
+      'E_OUTPUT',
+      `Cannot create the run folder ${runDir}: ${e.message}`,
+      runDir,
+      'Choose a writable output folder: --out on the command line; in VS Code, train in a writable workspace folder.',
+    );
+  }
+  return runDir;
+}
