@@ -3,10 +3,10 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
 import { buildSync } from 'esbuild';
 import * as path from 'path';
-import { initBackend } from '../../src/engine/backend';
+import { initBackend } from '../../src/engine/wasm/backend';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { DEFAULT_TRAIN_CONFIG, ModelConfig, mergeConfig } from '../../src/engine/config';
-import { InferenceModel, InferState, StepModel } from '../../src/engine/infer';
+import { InferenceModel, InferState, StepModel } from '../../src/engine/inference/stepModel';
 import { chooseAnchor, Completer, DEFAULT_COMPLETE_OPTIONS } from '../../src/engine/inference/completer';
 import { FastInferenceModel } from '../../src/engine/inference/fastModel';
 import { tokenSpaceOf } from '../../src/engine/inference/tokenSpace';
@@ -194,9 +194,9 @@ test('bpe model: a word cut inside a token is continued at the byte level', asyn
   }
 });
 
-test('the committed kernel bytes are assembled from kernel.wat', () => {
+test('the committed kernel bytes are assembled from their .wat sources', () => {
   const root = path.resolve(__dirname, '../../..');
-  // Exits 1 (and this throws) when src/engine/inference/kernelWasm.ts is stale.
+  // Exits 1 (and this throws) when a generated kernel module (src/engine/wasm/*Wasm.ts) is stale.
   execFileSync(process.execPath, ['scripts/build-kernel.mjs', '--check'], { cwd: root, stdio: 'pipe' });
 });
 

@@ -12,8 +12,8 @@ import * as path from 'path';
 const script = (cells: string[]): string => `
   const tf = require('@tensorflow/tfjs');
   const r = (m) => require(${JSON.stringify(path.resolve(__dirname, '../../src/engine'))} + m);
-  const { initBackend } = r('/backend');
-  const { cellKernel } = r('/model/cellKernel');
+  const { initBackend } = r('/wasm/backend');
+  const { cellKernel } = r('/wasm/cellKernel');
   const { LanguageModel, initWeights } = r('/model/model');
   const { TimestepGradRecorder } = r('/model/layers');
   (async () => {

@@ -1,8 +1,8 @@
 import { Worker } from 'worker_threads';
 import type { ModelConfig } from '../config';
-import { cloneInferState, InferState, StepModel, zeroInferState } from '../infer';
+import { cloneInferState, InferState, StepModel, zeroInferState } from './stepModel';
 import { gateCount, type Weights } from '../model/shapes';
-import { KERNEL_WASM_BASE64 } from './kernelWasm';
+import { KERNEL_WASM_BASE64 } from '../wasm/inferenceKernelWasm';
 
 interface Kernel {
   matvec(w: number, x: number, y: number, nIn: number, nOut: number): void;
@@ -140,7 +140,7 @@ const ceil4 = (n: number): number => (n + 3) & ~3;
 const ceil8 = (n: number): number => (n + 7) & ~7;
 
 /**
- * Batch-1 forward pass for completion, in a small WebAssembly SIMD kernel (kernel.wat): matrix-vector
+ * Batch-1 forward pass for completion, in a small WebAssembly SIMD kernel (wasm/inferenceKernel.wat): matrix-vector
  * products over weights stored in the kernel's panel layout, and the gate math with a polynomial
  * exp (Math.exp/Math.tanh from JS cost as much as the products). The first layer's input
  * projection is folded with the embedding into a [vocab, G·H] table, so a token's input is one row
@@ -232,7 +232,7 @@ export class FastInferenceModel implements StepModel {
 
     // Output unit j of a gate-stacked matrix lands at row (gate · hp + unit).
     const row = (j: number, stacked: boolean): number => (stacked ? Math.floor(j / H) * hp + (j % H) : j);
-    // The kernel's panel layout: 8 output rows × 4 inputs per 32-float block (see kernel.wat).
+    // The kernel's panel layout: 8 output rows × 4 inputs per 32-float block (see inferenceKernel.wat).
     const putPanels = (
       at: number,
       w: Float32Array,

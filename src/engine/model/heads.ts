@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { cellKernel, type CellKernel } from './cellKernel';
-import { columnSums } from './fusedLayers';
+import { cellKernel, type CellKernel } from '../wasm/cellKernel';
+import { columnSums } from '../wasm/fusedLayers';
 
 /**
  * Embedding lookup with a scatter-add gradient done in JS: tf.layers' embedding gradient needs

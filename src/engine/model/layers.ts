@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, CellKind } from '../config';
-import { cellKernel } from './cellKernel';
-import { columnSums, gruFused, lstmFused, rnnFused } from './fusedLayers';
+import { cellKernel } from '../wasm/cellKernel';
+import { columnSums, gruFused, lstmFused, rnnFused } from '../wasm/fusedLayers';
 import { kernelHiddenSize } from './shapes';
 export { gateCount, kernelHiddenSize } from './shapes';
 

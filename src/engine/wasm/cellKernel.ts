@@ -6,8 +6,8 @@ import {
   CELL_KERNEL_SHARED_WASM_BASE64,
   CELL_KERNEL_WASM_BASE64,
 } from './cellKernelWasm';
-import { isWasmBackend } from '../backend';
-import { CTL_SLOTS, RowSplitter, type SplitExport } from './cellThreads';
+import { isWasmBackend } from './backendNames';
+import { CTL_SLOTS, RowSplitter, type SplitExport } from './rowSplitter';
 
 /** The parts of the TF.js wasm backend the fused cells reach into (tfjs-backend-wasm 4.22). */
 interface WasmBackendInternals {
