@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { cellKernel, type CellKernel } from './cellKernel';
-import type { RecurrentLayerArgs } from '../model/layers';
+import type { RecurrentLayerArgs } from '../model/layerArgs';
 
 type Grad = tf.GradSaveFunc;
 
