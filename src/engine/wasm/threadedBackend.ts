@@ -44,7 +44,8 @@ export async function startThreaded(wasmDir: string, threads: number): Promise<s
     path.join(__dirname, '../../../../dist'),
   ];
   const file =
-    threadedBackendFileOverride() ?? dirs.map((d) => path.join(d, THREADED_FILE)).find((f) => fs.existsSync(f));
+    threadedBackendFileOverride() ??
+    dirs.map((d) => path.join(d, THREADED_FILE)).find((f) => fs.existsSync(f));
   if (file && !fs.existsSync(file)) return `${file} not found`;
   if (!file) return `${THREADED_FILE} not found (it is made by npm run build)`;
   if (!tf.findBackendFactory(THREADED_BACKEND)) {
