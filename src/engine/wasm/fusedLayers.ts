@@ -5,10 +5,10 @@ import type { RecurrentLayerArgs } from '../model/layerArgs';
 type Grad = tf.GradSaveFunc;
 
 /**
- * The recurrent layers of layers.ts on the training kernel (cellKernel.wat): a layer's whole time
+ * The recurrent layers of model/layers.ts on the training kernel (cellKernel.wat): a layer's whole time
  * loop is one kernel call each way (split by batch rows over the helper thread), and its other
  * products run on the kernel's gemm (CellKernel.matMul). The math, the saved values and the
- * gradients are those of layers.ts (the unit tests hold the two paths together).
+ * gradients are those of model/layers.ts (the unit tests hold the two paths together).
  *
  * Window tensors: hs [(T+1)·B, H] holds h_0..h_T (h_0 the initial state), cs likewise for the
  * LSTM cell state, gates [T·B, 4H] the activated gates (GRU: z, r, n and (h U + c)_n).
