@@ -262,6 +262,11 @@ export class FastInferenceModel implements StepModel {
     }
   }
 
+  /** 2 while the helper thread takes part, else 1 (never asked for, or given up). */
+  get threads(): 1 | 2 {
+    return this.helper ? 2 : 1;
+  }
+
   newState(): InferState {
     return zeroInferState(this.config);
   }
