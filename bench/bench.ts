@@ -9,7 +9,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initBackend } from '../src/engine/backend';
+import { initBackend } from '../src/engine/wasm/backend';
 import { DEFAULT_TRAIN_CONFIG, mergeConfig, CellKind } from '../src/engine/config';
 import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';

@@ -5,7 +5,7 @@
  * bringing a document's state up to date after one typed character.
  */
 import { ModelConfig } from '../src/engine/config';
-import { InferenceModel, pickToken, StepModel } from '../src/engine/infer';
+import { InferenceModel, pickToken, StepModel } from '../src/engine/inference/stepModel';
 import { Completer, DEFAULT_COMPLETE_OPTIONS } from '../src/engine/inference/completer';
 import { FastInferenceModel } from '../src/engine/inference/fastModel';
 import { Rng } from '../src/engine/rng';

@@ -9,7 +9,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initBackend } from '../src/engine/backend';
+import { initBackend } from '../src/engine/wasm/backend';
 import { CellKind, DEFAULT_TRAIN_CONFIG, mergeConfig } from '../src/engine/config';
 import { readCorpus } from '../src/engine/corpus';
 import { CharTokenizer } from '../src/engine/tokenizers';

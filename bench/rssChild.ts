@@ -2,7 +2,7 @@
  * Child process of `npm run bench`: trains the reference config for a few steps on the folder given
  * as argv[2] and prints its peak resident memory (the whole process: Node, wasm heap, tensors).
  */
-import { initBackend } from '../src/engine/backend';
+import { initBackend } from '../src/engine/wasm/backend';
 import { CellKind, DEFAULT_TRAIN_CONFIG, mergeConfig } from '../src/engine/config';
 import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CellKind } from '../src/engine/config';
-import { installWasmKernelFixes } from '../src/engine/kernels';
+import { installWasmKernelFixes } from '../src/engine/wasm/tfjsKernels';
 
 /**
  * The same model built from stock tf.layers, trained with model.trainOnBatch: the baseline a

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../src/engine/config';
-import { cloneInferState, InferState, StepModel, zeroInferState } from '../src/engine/infer';
+import { cloneInferState, InferState, StepModel, zeroInferState } from '../src/engine/inference/stepModel';
 import type { Weights } from '../src/engine/model/shapes';
 
 /**

@@ -9,15 +9,15 @@ import wabtInit from 'wabt';
 const KERNELS = [
   // Inference (completion): shared memory, so that a helper thread can take half of each product.
   {
-    wat: 'src/engine/inference/kernel.wat',
-    ts: 'src/engine/inference/kernelWasm.ts',
+    wat: 'src/engine/wasm/inferenceKernel.wat',
+    ts: 'src/engine/wasm/inferenceKernelWasm.ts',
     name: 'KERNEL_WASM_BASE64',
   },
   // Training: gate math on the TF.js wasm backend's own memory; `shared` is the same code for
   // the backend's threaded build, whose memory is shared (a memory import must match exactly).
   {
-    wat: 'src/engine/model/cellKernel.wat',
-    ts: 'src/engine/model/cellKernelWasm.ts',
+    wat: 'src/engine/wasm/cellKernel.wat',
+    ts: 'src/engine/wasm/cellKernelWasm.ts',
     name: 'CELL_KERNEL_WASM_BASE64',
     shared: 'CELL_KERNEL_SHARED_WASM_BASE64',
     fma: 'CELL_KERNEL_FMA_WASM_BASE64',

@@ -1,6 +1,6 @@
 // Builds dist/tfjs-backend-wasm-mt.js: the pinned @tensorflow/tfjs-backend-wasm's Node bundle,
 // patched so that its multi-threaded wasm build runs under Node, registered as a second backend
-// named `wasm-mt` beside the stock `wasm` (src/engine/backend.ts picks it, and falls back to
+// named `wasm-mt` beside the stock `wasm` (src/engine/wasm/threadedBackend.ts picks it, and falls back to
 // `wasm` when it cannot start). Stock, the Node build never uses threads: its thread check says
 // no for Node, and its pthread workers are started from `blob:` URLs, which Node's Worker refuses.
 // Every patch must match exactly as often as expected, or the build

@@ -1,5 +1,5 @@
 // Bundles the extension, the CLI and (later) the worker and webview with esbuild, and copies the
-// TF.js wasm binaries next to the bundles, where src/engine/backend.ts looks for them.
+// TF.js wasm binaries next to the bundles, where src/engine/wasm/backend.ts looks for them.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'fs';
 import { dirname, join } from 'path';
@@ -30,6 +30,6 @@ for (const [i, file] of [[1, 'dist/extension.js'], [3, 'dist/completionWorker.js
 
 const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join('dist', f));
-// The wasm backend's threaded build, patched for Node (loaded at run time by src/engine/backend.ts).
+// The wasm backend's threaded build, patched for Node (loaded at run time by src/engine/wasm/backend.ts).
 buildThreadedBackend('dist');
 console.log('built dist/');

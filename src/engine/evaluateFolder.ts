@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { BackendName, initBackend } from './backend';
+import { BackendName, initBackend } from './wasm/backend';
 import { loadCheckpoint } from './checkpoint';
 import { countChars, readCorpus } from './corpus';
 import { SeqLabError } from './errors';

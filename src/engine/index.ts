@@ -1,11 +1,11 @@
 /** The engine's public surface: no `vscode` anywhere below this folder. */
-export * from './backend';
+export * from './wasm/backend';
 export * from './checkpoint';
 export * from './config';
 export * from './corpus';
 export * from './errors';
 export * from './events';
-export * from './infer';
+export * from './inference/stepModel';
 export * from './runs';
 export * from './sample';
 export * from './trainer';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerKind, ScheduleKind } from './config';
-import { cellKernel } from './model/cellKernel';
+import { cellKernel } from './wasm/cellKernel';
 
 export interface OptimizerOptions {
   kind: OptimizerKind;

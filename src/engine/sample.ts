@@ -1,5 +1,5 @@
 import { loadCheckpoint } from './checkpoint';
-import { InferenceModel, pickToken, SampleOptions, StepModel } from './infer';
+import { InferenceModel, pickToken, SampleOptions, StepModel } from './inference/stepModel';
 import { FastInferenceModel, simdKernelAvailable } from './inference/fastModel';
 import { Rng } from './rng';
 import { Tokenizer, tokenizerFromJSON } from './tokenizers';

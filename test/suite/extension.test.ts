@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
-import { InferenceModel } from '../../src/engine/infer';
+import { InferenceModel } from '../../src/engine/inference/stepModel';
 import { generate } from '../../src/engine/sample';
 import { tokenizerFromJSON } from '../../src/engine/tokenizers';
 import type { TrainEvent } from '../../src/engine/events';

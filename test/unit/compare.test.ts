@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/engine/backend';
+import { initBackend } from '../../src/engine/wasm/backend';
 import { gradientRatio, hiddenForBudget, parameterCount, summarizeCompare } from '../../src/engine/compare';
 import { compareCells } from '../../src/engine/compareRun';
 import { DEFAULT_TRAIN_CONFIG, mergeConfig, ModelConfig } from '../../src/engine/config';

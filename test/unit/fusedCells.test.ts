@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/engine/backend';
-import { cellKernel } from '../../src/engine/model/cellKernel';
+import { initBackend } from '../../src/engine/wasm/backend';
+import { cellKernel } from '../../src/engine/wasm/cellKernel';
 import { LayerState, recurrentLayer, TimestepGradRecorder } from '../../src/engine/model/layers';
 import { CELL_CASES as CELLS, randomLayerInputs, referenceLayer } from '../helpers/reference';
 
@@ -20,8 +20,8 @@ test('the fused cell kernel loads on both the stock (one thread) and the threade
   // Their heaps differ (the threaded build's memory is shared), and so do the kernels' imports.
   const script = `
     const tf = require('@tensorflow/tfjs');
-    const { initBackend } = require(${JSON.stringify(path.resolve(__dirname, '../../src/engine/backend'))});
-    const { cellKernel } = require(${JSON.stringify(path.resolve(__dirname, '../../src/engine/model/cellKernel'))});
+    const { initBackend } = require(${JSON.stringify(path.resolve(__dirname, '../../src/engine/wasm/backend'))});
+    const { cellKernel } = require(${JSON.stringify(path.resolve(__dirname, '../../src/engine/wasm/cellKernel'))});
     initBackend('wasm').then((b) => console.log(JSON.stringify({ backend: tf.getBackend(), threads: b.threads, kernel: !!cellKernel() })));
   `;
   for (const [threads, backend] of [

@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/engine/backend';
+import { initBackend } from '../../src/engine/wasm/backend';
 import type { ModelConfig } from '../../src/engine/config';
 import { recurrentLayer } from '../../src/engine/model/layers';
 import { initWeights, LanguageModel } from '../../src/engine/model/model';

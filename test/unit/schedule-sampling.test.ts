@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { pickToken } from '../../src/engine/infer';
+import { pickToken } from '../../src/engine/inference/stepModel';
 import { learningRate } from '../../src/engine/optim';
 import { Rng } from '../../src/engine/rng';
 

@@ -1,10 +1,10 @@
 import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/engine/backend';
-import { cellKernel } from '../../src/engine/model/cellKernel';
+import { initBackend } from '../../src/engine/wasm/backend';
+import { cellKernel } from '../../src/engine/wasm/cellKernel';
 import { softmaxCrossEntropy } from '../../src/engine/model/heads';
-import { columnSums } from '../../src/engine/model/fusedLayers';
+import { columnSums } from '../../src/engine/wasm/fusedLayers';
 import { Optimizer, squaredNorms } from '../../src/engine/optim';
 
 before(async () => {

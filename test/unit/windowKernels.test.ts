@@ -12,8 +12,8 @@ import * as path from 'path';
 const script = (cells: string[]): string => `
   const tf = require('@tensorflow/tfjs');
   const r = (m) => require(${JSON.stringify(path.resolve(__dirname, '../../src/engine'))} + m);
-  const { initBackend } = r('/backend');
-  const { cellKernel } = r('/model/cellKernel');
+  const { initBackend } = r('/wasm/backend');
+  const { cellKernel, runWithoutHelper } = r('/wasm/cellKernel');
   const { LanguageModel, initWeights } = r('/model/model');
   const { TimestepGradRecorder } = r('/model/layers');
   (async () => {
@@ -27,8 +27,7 @@ const script = (cells: string[]): string => `
       const T = 6, B = 5;
       const ids = Int32Array.from({ length: T * B }, (_, i) => (i * 7 + 3) % 11);
       const targets = Int32Array.from({ length: T * B }, (_, i) => (i * 5 + 1) % 11);
-      const run = (split, fold) => {
-        k.helperEnabled = split;
+      const measure = (fold) => {
         const state = model.zeroState(B);
         const recorder = new TimestepGradRecorder();
         const vars = [...model.params.values()];
@@ -40,6 +39,7 @@ const script = (cells: string[]): string => `
         const profile = recorder.read();
         return { loss: value.dataSync()[0], g, profile };
       };
+      const run = (split, fold) => (split ? measure(fold) : runWithoutHelper(k, () => measure(fold)));
       out.cells[cell + '/' + activation] = { split: run(true, true), one: run(false, true), unfolded: run(false, false) };
     }
     // k.matMul against TF.js's: both transposes, odd row counts, widths that end in a partial
@@ -50,10 +50,8 @@ const script = (cells: string[]): string => `
         const a = tf.randomNormal(ta ? [K, M] : [M, K], 0, 1, 'float32', M + K);
         const b = tf.randomNormal(tb ? [N, K] : [K, N], 0, 1, 'float32', N + K);
         const want = tf.matMul(a, b, ta, tb).dataSync();
-        k.helperEnabled = true;
         const two = k.matMul(a, b, ta, tb).dataSync();
-        k.helperEnabled = false;
-        const one = k.matMul(a, b, ta, tb).dataSync();
+        const one = runWithoutHelper(k, () => k.matMul(a, b, ta, tb).dataSync());
         let diff = 0, same = true;
         for (let i = 0; i < want.length; i++) { diff = Math.max(diff, Math.abs(two[i] - want[i])); if (two[i] !== one[i]) same = false; }
         out.products.push({ shape: [M, K, N, ta, tb], diff, same, n: two.length === M * N });

@@ -1,8 +1,8 @@
-import { Worker } from 'worker_threads';
 import type { ModelConfig } from '../config';
-import { cloneInferState, InferState, StepModel, zeroInferState } from '../infer';
+import { cloneInferState, InferState, StepModel, zeroInferState } from './stepModel';
 import { gateCount, type Weights } from '../model/shapes';
-import { KERNEL_WASM_BASE64 } from './kernelWasm';
+import { HelperChannel } from '../wasm/helperChannel';
+import { KERNEL_WASM_BASE64 } from '../wasm/inferenceKernelWasm';
 
 interface Kernel {
   matvec(w: number, x: number, y: number, nIn: number, nOut: number): void;
@@ -16,7 +16,7 @@ interface Kernel {
  * One layer's recurrence over `n` timesteps whose input projections (bias included) are already
  * in zx: per step, zh = b_rec + U h, the gate math, and h (and c) appended to hs (and cs).
  * Offsets are in bytes; cell 0/1/2 = lstm/gru/rnn. Self-contained, because the helper thread runs
- * its source text too (see HELPER): the same code on either thread gives the same bits.
+ * its source text too (see HELPER_SETUP): the same code on either thread gives the same bits.
  */
 function runLayer(k: Kernel, mem: Float32Array, a: ArrayLike<number>): void {
   const wh = a[0],
@@ -85,36 +85,22 @@ function layerJob(
 }
 
 /**
- * The helper thread: waits for a job in the shared control block (spinning briefly, then
- * sleeping), runs it with the same kernel on the same memory, and signals done.
- * ctl: [0] job sequence (-1: quit), [1] done sequence, [2] op, [3..] arguments.
+ * What the helper thread runs (see HelperChannel): a product or the gate math for part of the
+ * rows (ops 0-3, the kernel's exports), or a block of the top layer (op 4, layerJob).
  */
-const HELPER = `
-const { workerData } = require('worker_threads');
-const { module, memory, ctl } = workerData;
-const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const HELPER_SETUP = `
 const mem = new Float32Array(memory.buffer);
-const c = new Int32Array(ctl);
 const runLayer = ${runLayer.toString()};
 const projectBlock = ${projectBlock.toString()};
 const layerJob = ${layerJob.toString()};
 const ops = [k.matvec, k.lstm_cell, k.gru_cell, k.rnn_cell];
-let seen = 0;
-for (;;) {
-  // Spin a few milliseconds (the next job of a completion comes within microseconds, or a
-  // block's worth of work later: waking from a sleep costs ~0.1 ms each time), then sleep until
-  // notified: an idle helper costs no CPU.
-  const until = performance.now() + 4;
-  for (let spins = 0; Atomics.load(c, 0) === seen; spins++)
-    if ((spins & 1023) === 0 && performance.now() > until) Atomics.wait(c, 0, seen);
-  seen = Atomics.load(c, 0);
-  if (seen < 0) break;
-  if (c[2] === 4) layerJob(k, mem, c.subarray(3), projectBlock, runLayer);
-  else ops[c[2]](c[3], c[4], c[5], c[6], c[7], c[8]);
-  Atomics.store(c, 1, seen);
-  Atomics.notify(c, 1);
-}
+const run = (op, a) => (op === 4 ? layerJob(k, mem, a, projectBlock, runLayer) : ops[op](...a));
 `;
+
+/** How long the helper spins for its next job (ms): within one completion they come quickly. */
+const HELPER_SPIN_MS = 4;
+/** How long this thread spins for the helper's share before sleeping (ms). */
+const JOIN_SPIN_MS = 20;
 
 const OP = { matvec: 0, lstm: 1, gru: 2, rnn: 3, layer: 4 } as const;
 
@@ -140,7 +126,7 @@ const ceil4 = (n: number): number => (n + 3) & ~3;
 const ceil8 = (n: number): number => (n + 7) & ~7;
 
 /**
- * Batch-1 forward pass for completion, in a small WebAssembly SIMD kernel (kernel.wat): matrix-vector
+ * Batch-1 forward pass for completion, in a small WebAssembly SIMD kernel (wasm/inferenceKernel.wat): matrix-vector
  * products over weights stored in the kernel's panel layout, and the gate math with a polynomial
  * exp (Math.exp/Math.tanh from JS cost as much as the products). The first layer's input
  * projection is folded with the embedding into a [vocab, G·H] table, so a token's input is one row
@@ -151,9 +137,8 @@ const ceil8 = (n: number): number => (n + 7) & ~7;
  */
 export class FastInferenceModel implements StepModel {
   private readonly k: Kernel;
-  private helper?: Worker;
-  private ctl?: Int32Array;
-  private seq = 0;
+  /** The helper thread, while there is one (it is given up if it stops answering). */
+  private helper?: HelperChannel;
   private readonly mem: Float32Array;
   private readonly hp: number;
   private readonly zRows: number;
@@ -232,7 +217,7 @@ export class FastInferenceModel implements StepModel {
 
     // Output unit j of a gate-stacked matrix lands at row (gate · hp + unit).
     const row = (j: number, stacked: boolean): number => (stacked ? Math.floor(j / H) * hp + (j % H) : j);
-    // The kernel's panel layout: 8 output rows × 4 inputs per 32-float block (see kernel.wat).
+    // The kernel's panel layout: 8 output rows × 4 inputs per 32-float block (see inferenceKernel.wat).
     const putPanels = (
       at: number,
       w: Float32Array,
@@ -262,11 +247,9 @@ export class FastInferenceModel implements StepModel {
     putVector(this.bo, get('output/bias'), false);
 
     if (opts.threads === 2) {
-      const ctl = new SharedArrayBuffer(32 * 4);
-      this.ctl = new Int32Array(ctl);
-      this.helper = new Worker(HELPER, { eval: true, workerData: { module: compiled, memory, ctl } });
-      // An idle helper must not keep a process alive.
-      this.helper.unref();
+      this.helper =
+        HelperChannel.start({ module: compiled!, memory, setup: HELPER_SETUP, spinMs: HELPER_SPIN_MS }) ??
+        undefined;
     }
 
     // Fold embedding · W_x + b_in for every token, with the kernel itself.
@@ -277,6 +260,11 @@ export class FastInferenceModel implements StepModel {
       mem.copyWithin(dst, this.bIn[0], this.bIn[0] + zRows);
       this.k.matvec(this.wx[0] * 4, embBuf * 4, dst * 4, Ep, zRows);
     }
+  }
+
+  /** 2 while the helper thread takes part, else 1 (never asked for, or given up). */
+  get threads(): 1 | 2 {
+    return this.helper ? 2 : 1;
   }
 
   newState(): InferState {
@@ -329,7 +317,7 @@ export class FastInferenceModel implements StepModel {
     const { layers: L, cell, activation } = this.config;
     const { mem, hp, zRows, k } = this;
     const n = tokens.length;
-    if (this.ctl && L < 2) {
+    if (this.helper && L < 2) {
       // Nothing to overlap: splitting each product between the threads is the faster way.
       for (let i = 0; i < n; i++) {
         this.step(s, tokens[i]);
@@ -379,7 +367,7 @@ export class FastInferenceModel implements StepModel {
       projFrom,
       this.bIn[l] * 4,
     ];
-    const pipelined = this.ctl !== undefined;
+    const pipelined = this.helper !== undefined;
     const own = pipelined ? L - 1 : L; // layers run on this thread
     // With two layers, this thread runs layer 0 and the helper layer 1: the top layer's input
     // projections are split between them so that both have about as much to do.
@@ -430,7 +418,7 @@ export class FastInferenceModel implements StepModel {
       }
       if (pipelined) {
         job = layerArgs(L - 1, b, m, mine);
-        if (this.ctl) this.handoff(OP.layer, job);
+        if (this.helper) this.helper.post(OP.layer, job);
         else layerJob(k, mem, job, projectBlock, runLayer); // the helper was given up in join
       }
     }
@@ -447,10 +435,10 @@ export class FastInferenceModel implements StepModel {
 
   /** y += W x, the second half of the output rows on the helper thread when there is one. */
   private matvec(w: number, x: number, y: number, nIn: number, nOut: number): void {
-    if (!this.ctl || nIn * nOut < SPLIT_MIN) return this.k.matvec(w, x, y, nIn, nOut);
+    if (!this.helper || nIn * nOut < SPLIT_MIN) return this.k.matvec(w, x, y, nIn, nOut);
     const mine = Math.ceil(nOut / 16) * 8; // whole panels of 8 rows
     const theirs = [w + mine * nIn * 4, x, y + mine * 4, nIn, nOut - mine];
-    this.handoff(OP.matvec, theirs);
+    this.helper.post(OP.matvec, theirs);
     this.k.matvec(w, x, y, nIn, mine);
     this.join(() => this.k.matvec(theirs[0], theirs[1], theirs[2], theirs[3], theirs[4]));
   }
@@ -461,51 +449,31 @@ export class FastInferenceModel implements StepModel {
       op === OP.lstm
         ? this.k.lstm_cell(p[0], p[1], p[2], p[3], n, hp)
         : this.k.gru_cell(p[0], p[1], p[2], n, hp);
-    if (!this.ctl || hp < 64) return run(ptrs, hp);
+    if (!this.helper || hp < 64) return run(ptrs, hp);
     const mine = Math.ceil(hp / 8) * 4;
     const theirs = ptrs.map((p) => p + mine * 4);
-    this.handoff(op, [...theirs, hp - mine, hp]);
+    this.helper.post(op, [...theirs, hp - mine, hp]);
     run(ptrs, mine);
     this.join(() => run(theirs, hp - mine));
   }
 
-  private handoff(op: number, args: number[]): void {
-    const c = this.ctl!;
-    c[2] = op;
-    for (let i = 0; i < args.length; i++) c[3 + i] = args[i];
-    Atomics.store(c, 0, ++this.seq);
-    Atomics.notify(c, 0);
-  }
-
   /**
    * Waits for the helper's job: spinning (it is due within microseconds to a few milliseconds),
-   * then sleeping. A helper that makes no progress for a second is given up: `theirs` does its
-   * job here and the model runs on one thread from then on, rather than hanging the completion
-   * worker.
+   * then sleeping. A helper that makes no progress for a second, or whose job failed, is given
+   * up: `theirs` does its job here and the model runs on one thread from then on, rather than
+   * hanging the completion worker.
    */
   private join(theirs: () => void): void {
-    const c = this.ctl;
-    if (!c) return; // no helper (any more): nothing was handed off
-    const until = performance.now() + 20;
-    for (let spins = 0; Atomics.load(c, 1) !== this.seq; spins++) {
-      if ((spins & 1023) !== 0 || performance.now() < until) continue;
-      const done = Atomics.load(c, 1);
-      if (done === this.seq) break;
-      if (Atomics.wait(c, 1, done, 1000) === 'timed-out' && Atomics.load(c, 1) !== this.seq) {
-        this.dispose();
-        theirs();
-        return;
-      }
-    }
+    if (!this.helper) return; // no helper (any more): nothing was handed off
+    if (this.helper.wait(JOIN_SPIN_MS, () => false) === 'done') return;
+    this.dispose();
+    theirs();
   }
 
   /** Stops the helper thread, if any. */
   dispose(): void {
-    if (!this.ctl) return;
-    Atomics.store(this.ctl, 0, -1);
-    Atomics.notify(this.ctl, 0);
-    void this.helper?.terminate();
-    this.ctl = undefined;
+    this.helper?.stop();
+    this.helper = undefined;
   }
 
   logits(s: InferState, out = new Float32Array(this.config.vocabSize)): Float32Array {

@@ -1,76 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Activation, CellKind } from '../config';
-import { cellKernel } from './cellKernel';
-import { columnSums, gruFused, lstmFused, rnnFused } from './fusedLayers';
-import { kernelHiddenSize } from './shapes';
-export { gateCount, kernelHiddenSize } from './shapes';
-
-/**
- * Collects ‖∂L/∂h_t‖ per timestep during a backward pass. The backward pass pushes scalar
- * tensors; the trainer reads them once per step, so recording costs no extra syncs.
- */
-export class TimestepGradRecorder {
-  readonly norms: (tf.Scalar | number)[][] = [];
-
-  add(layer: number, t: number, norm: tf.Scalar): void {
-    (this.norms[layer] ??= [])[t] = tf.keep(norm);
-  }
-
-  /** A norm already computed (the fused kernels return it as a number). */
-  addValue(layer: number, t: number, norm: number): void {
-    (this.norms[layer] ??= [])[t] = norm;
-  }
-
-  /** [layer][t] as numbers; disposes the tensors. */
-  read(): number[][] {
-    const out = this.norms.map((row) => {
-      const tensors = row.filter((v): v is tf.Scalar => typeof v !== 'number');
-      const values = tensors.length > 0 ? tf.stack(tensors) : undefined;
-      const data = values?.dataSync();
-      values?.dispose();
-      let next = 0;
-      return row.map((v) => (typeof v === 'number' ? v : data![next++]));
-    });
-    this.norms.forEach((row) => tf.dispose(row.filter((v): v is tf.Scalar => typeof v !== 'number')));
-    this.norms.length = 0;
-    return out;
-  }
-}
-
-export interface LayerState {
-  h: tf.Tensor2D;
-  /** LSTM cell state; absent for GRU and RNN. */
-  c?: tf.Tensor2D;
-}
-
-export interface RecurrentLayerArgs {
-  cell: CellKind;
-  activation: Activation;
-  /** Timesteps and batch: inputs and outputs are time-major, flattened to [T·B, D]. */
-  T: number;
-  B: number;
-  H: number;
-  initial: LayerState;
-  /** Receives the final state (kept tensors) for carrying into the next window. */
-  onFinalState?: (s: LayerState) => void;
-  recorder?: TimestepGradRecorder;
-  layerIndex?: number;
-  /**
-   * false forces the plain TF.js ops even where the fused wasm kernel applies (tests compare the
-   * two). The fused path needs the wasm backend and H a multiple of 4.
-   */
-  fused?: boolean;
-  /**
-   * Token ids of the window (first layer only, and only on the fused path; see usesFusedPath):
-   * x is then the embedding table [V, E], the layer's input its rows `ids`, and the gradient
-   * returned for x the table's. The input projection is folded with the embedding (fusedLayers.ts).
-   */
-  ids?: Int32Array;
-}
+import { cellKernel } from '../wasm/cellKernel';
+import { columnSums, gruFused, lstmFused, rnnFused } from '../wasm/fusedLayers';
+import type { RecurrentLayerArgs } from './layerArgs';
+import { fitsTrainingKernel } from './shapes';
+export { TimestepGradRecorder, type LayerState, type RecurrentLayerArgs } from './layerArgs';
+/** @deprecated kernelHiddenSize is fitsTrainingKernel (alias kept for the merge). */
+export { fitsTrainingKernel, gateCount, kernelHiddenSize } from './shapes';
 
 /** Whether `recurrentLayer(args)` takes the fused wasm kernels (and so honours `ids`). */
 export function usesFusedPath(args: Pick<RecurrentLayerArgs, 'fused' | 'H'>): boolean {
-  return args.fused !== false && kernelHiddenSize(args.H) && cellKernel() !== null;
+  return args.fused !== false && fitsTrainingKernel(args.H) && cellKernel() !== null;
 }
 
 type Grad = tf.GradSaveFunc;
@@ -82,45 +21,41 @@ type CustomFn = Parameters<typeof tf.customGrad>[0];
  * three large matmuls over all timesteps. Wrapped in tf.customGrad so TF.js autodiff composes it
  * with the rest of the model without taping the hundreds of per-step ops.
  *
- * x: [T·B, In]; kernel: [In, G·H]; recurrent: [H, G·H]; bias: [G·H] (GRU: [2, 3H]). Returns [T·B, H].
+ * x: [T·B, In]; W: [In, G·H]; recurrent: [H, G·H]; bias: [G·H] (GRU: [2, 3H]). Returns [T·B, H].
  */
 export function recurrentLayer(
   args: RecurrentLayerArgs,
-): (x: tf.Tensor2D, kernel: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D {
+): (x: tf.Tensor2D, W: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D {
   const fn = tf.customGrad(((
     x: tf.Tensor2D,
-    kernel: tf.Tensor2D,
+    W: tf.Tensor2D,
     rec: tf.Tensor2D,
     bias: tf.Tensor,
     save: Grad,
   ) => {
-    const k = usesFusedPath(args) ? cellKernel() : null;
-    if (args.ids && !k) throw new Error('recurrentLayer: ids (the folded embedding) need the fused path');
-    if (k) {
+    const wasmKernel = usesFusedPath(args) ? cellKernel() : null;
+    if (args.ids && !wasmKernel)
+      throw new Error('recurrentLayer: ids (the folded embedding) need the fused path');
+    if (wasmKernel) {
       switch (args.cell) {
         case 'lstm':
-          return lstmFused(k, args, x, kernel, rec, bias as tf.Tensor1D, save);
+          return lstmFused(wasmKernel, args, x, W, rec, bias as tf.Tensor1D, save);
         case 'gru':
-          return gruFused(k, args, x, kernel, rec, bias as tf.Tensor2D, save);
+          return gruFused(wasmKernel, args, x, W, rec, bias as tf.Tensor2D, save);
         case 'rnn':
-          return rnnFused(k, args, x, kernel, rec, bias as tf.Tensor1D, save);
+          return rnnFused(wasmKernel, args, x, W, rec, bias as tf.Tensor1D, save);
       }
     }
     switch (args.cell) {
       case 'lstm':
-        return lstmForward(args, x, kernel, rec, bias as tf.Tensor1D, save);
+        return lstmForward(args, x, W, rec, bias as tf.Tensor1D, save);
       case 'gru':
-        return gruForward(args, x, kernel, rec, bias as tf.Tensor2D, save);
+        return gruForward(args, x, W, rec, bias as tf.Tensor2D, save);
       case 'rnn':
-        return rnnForward(args, x, kernel, rec, bias as tf.Tensor1D, save);
+        return rnnForward(args, x, W, rec, bias as tf.Tensor1D, save);
     }
   }) as unknown as CustomFn);
-  return fn as unknown as (
-    x: tf.Tensor2D,
-    kernel: tf.Tensor2D,
-    rec: tf.Tensor2D,
-    bias: tf.Tensor,
-  ) => tf.Tensor2D;
+  return fn as unknown as (x: tf.Tensor2D, W: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D;
 }
 
 function rowsAt(m: tf.Tensor2D, t: number, B: number): tf.Tensor2D {
@@ -160,13 +95,13 @@ function probeBack<S>(
 function lstmForward(
   a: RecurrentLayerArgs,
   x: tf.Tensor2D,
-  kernel: tf.Tensor2D,
+  W: tf.Tensor2D,
   rec: tf.Tensor2D,
   bias: tf.Tensor1D,
   save: Grad,
 ) {
   const { T, B, H } = a;
-  const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
+  const xw = tf.add(tf.matMul(x, W), bias) as tf.Tensor2D;
   let h: tf.Tensor = a.initial.h;
   let c: tf.Tensor = a.initial.c!;
   const hs: tf.Tensor[] = [];
@@ -188,11 +123,11 @@ function lstmForward(
   const out = tf.concat(hs, 0) as tf.Tensor2D;
   a.onFinalState?.({ h: tf.keep(h) as tf.Tensor2D, c: tf.keep(c) as tf.Tensor2D });
   const hPrev = tf.concat([a.initial.h, ...hs.slice(0, T - 1)], 0) as tf.Tensor2D;
-  save([x, kernel, rec, hPrev, ...keep]);
+  save([x, W, rec, hPrev, ...keep]);
   return {
     value: out,
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const [sx, sk, sr, shPrev] = saved as tf.Tensor2D[];
+      const [sx, sW, sr, shPrev] = saved as tf.Tensor2D[];
       const recT = tf.transpose(sr);
       // One step back: from ∂/∂h_t and the carried ∂/∂c_t to the gate pre-activations.
       const back = (t: number, dh: tf.Tensor, dcNext: tf.Tensor | undefined) => {
@@ -219,8 +154,8 @@ function lstmForward(
       }
       probeBack(a, T, rowsAt(dy, T - 1, B), undefined as tf.Tensor | undefined, back);
       const dZ = tf.concat(dzs, 0) as tf.Tensor2D;
-      const [dx, dKernel, dRec] = weightGrads(sx, sk, shPrev, dZ, dZ);
-      return [dx, dKernel, dRec, columnSums(dZ)];
+      const [dx, dW, dRec] = weightGrads(sx, sW, shPrev, dZ, dZ);
+      return [dx, dW, dRec, columnSums(dZ)];
     },
   };
 }
@@ -234,14 +169,14 @@ function lstmForward(
 function gruForward(
   a: RecurrentLayerArgs,
   x: tf.Tensor2D,
-  kernel: tf.Tensor2D,
+  W: tf.Tensor2D,
   rec: tf.Tensor2D,
   bias: tf.Tensor2D,
   save: Grad,
 ) {
   const { T, B, H } = a;
   const [bIn, bRec] = tf.unstack(bias) as tf.Tensor1D[];
-  const xw = tf.add(tf.matMul(x, kernel), bIn) as tf.Tensor2D;
+  const xw = tf.add(tf.matMul(x, W), bIn) as tf.Tensor2D;
   let h: tf.Tensor = a.initial.h;
   const hs: tf.Tensor[] = [];
   const keep: tf.Tensor[] = [];
@@ -261,11 +196,11 @@ function gruForward(
   const out = tf.concat(hs, 0) as tf.Tensor2D;
   a.onFinalState?.({ h: tf.keep(h) as tf.Tensor2D });
   const hPrevAll = tf.concat([a.initial.h, ...hs.slice(0, T - 1)], 0) as tf.Tensor2D;
-  save([x, kernel, rec, hPrevAll, ...keep]);
+  save([x, W, rec, hPrevAll, ...keep]);
   return {
     value: out,
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const [sx, sk, sr, shPrev] = saved as tf.Tensor2D[];
+      const [sx, sW, sr, shPrev] = saved as tf.Tensor2D[];
       const recT = tf.transpose(sr);
       const back = (t: number, dh: tf.Tensor) => {
         const [z, r, n, huh, hPrev] = saved.slice(4 + 5 * t, 9 + 5 * t) as tf.Tensor2D[];
@@ -290,8 +225,8 @@ function gruForward(
       probeBack(a, T, rowsAt(dy, T - 1, B), undefined, back);
       const dXW = tf.concat(dxs, 0) as tf.Tensor2D;
       const dHU = tf.concat(dhs, 0) as tf.Tensor2D;
-      const [dx, dKernel, dRec] = weightGrads(sx, sk, shPrev, dXW, dHU);
-      return [dx, dKernel, dRec, tf.stack([columnSums(dXW), columnSums(dHU)])];
+      const [dx, dW, dRec] = weightGrads(sx, sW, shPrev, dXW, dHU);
+      return [dx, dW, dRec, tf.stack([columnSums(dXW), columnSums(dHU)])];
     },
   };
 }
@@ -299,14 +234,14 @@ function gruForward(
 function rnnForward(
   a: RecurrentLayerArgs,
   x: tf.Tensor2D,
-  kernel: tf.Tensor2D,
+  W: tf.Tensor2D,
   rec: tf.Tensor2D,
   bias: tf.Tensor1D,
   save: Grad,
 ) {
   const { T, B } = a;
   const relu = a.activation === 'relu';
-  const xw = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
+  const xw = tf.add(tf.matMul(x, W), bias) as tf.Tensor2D;
   let h: tf.Tensor = a.initial.h;
   const hs: tf.Tensor[] = [];
   for (let t = 0; t < T; t++) {
@@ -317,11 +252,11 @@ function rnnForward(
   const out = tf.concat(hs, 0) as tf.Tensor2D;
   a.onFinalState?.({ h: tf.keep(h) as tf.Tensor2D });
   const hPrev = tf.concat([a.initial.h, ...hs.slice(0, T - 1)], 0) as tf.Tensor2D;
-  save([x, kernel, rec, hPrev, out]);
+  save([x, W, rec, hPrev, out]);
   return {
     value: out,
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const [sx, sk, sr, shPrev, sOut] = saved as tf.Tensor2D[];
+      const [sx, sW, sr, shPrev, sOut] = saved as tf.Tensor2D[];
       const recT = tf.transpose(sr);
       // f'(a) from the output: tanh' = 1 − h², relu' = [h > 0].
       const deriv = relu ? tf.cast(tf.greater(sOut, 0), 'float32') : tf.sub(1, tf.square(sOut));
@@ -340,8 +275,8 @@ function rnnForward(
       }
       probeBack(a, T, rowsAt(dy, T - 1, B), undefined, back);
       const dA = tf.concat(das, 0) as tf.Tensor2D;
-      const [dx, dKernel, dRec] = weightGrads(sx, sk, shPrev, dA, dA);
-      return [dx, dKernel, dRec, columnSums(dA)];
+      const [dx, dW, dRec] = weightGrads(sx, sW, shPrev, dA, dA);
+      return [dx, dW, dRec, columnSums(dA)];
     },
   };
 }
@@ -352,13 +287,13 @@ function rnnForward(
  */
 function weightGrads(
   x: tf.Tensor2D,
-  kernel: tf.Tensor2D,
+  W: tf.Tensor2D,
   hPrev: tf.Tensor2D,
   dPre: tf.Tensor2D,
   dRecPre: tf.Tensor2D,
 ): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  const dKernel = tf.matMul(tf.transpose(x), dPre);
+  const dW = tf.matMul(tf.transpose(x), dPre);
   const dRec = tf.matMul(tf.transpose(hPrev), dRecPre);
-  const dx = tf.matMul(dPre, tf.transpose(kernel));
-  return [dx, dKernel, dRec];
+  const dx = tf.matMul(dPre, tf.transpose(W));
+  return [dx, dW, dRec];
 }

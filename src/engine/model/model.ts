@@ -3,7 +3,8 @@ import type { InitScheme, ModelConfig } from '../config';
 import { hash32, Rng } from '../rng';
 import { embeddingLookup, softmaxCrossEntropy } from './heads';
 import { glorotUniform, orthogonal, uniform } from './init';
-import { LayerState, recurrentLayer, TimestepGradRecorder, usesFusedPath } from './layers';
+import { LayerState, TimestepGradRecorder } from './layerArgs';
+import { recurrentLayer, usesFusedPath } from './layers';
 import { gateCount, paramShapes, Weights } from './shapes';
 
 export { paramGroup, paramShapes } from './shapes';

@@ -29,6 +29,9 @@ export function paramGroup(name: string): string {
 }
 
 /** Whether the wasm training kernel takes hidden size H (its 4-float vectors never straddle two gates). */
-export function kernelHiddenSize(H: number): boolean {
+export function fitsTrainingKernel(H: number): boolean {
   return H % 4 === 0;
 }
+
+/** @deprecated Renamed fitsTrainingKernel (alias kept for the merge). */
+export const kernelHiddenSize = fitsTrainingKernel;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { cellKernel } from './model/cellKernel';
+import { cellKernel } from './cellKernel';
 
 /**
  * Replacement kernels for the wasm backend.

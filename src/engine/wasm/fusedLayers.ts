@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { cellKernel, type CellKernel } from './cellKernel';
-import type { RecurrentLayerArgs } from './layers';
+import type { RecurrentLayerArgs } from '../model/layerArgs';
 
 type Grad = tf.GradSaveFunc;
 
 /**
- * The recurrent layers of layers.ts on the training kernel (cellKernel.wat): a layer's whole time
+ * The recurrent layers of model/layers.ts on the training kernel (cellKernel.wat): a layer's whole time
  * loop is one kernel call each way (split by batch rows over the helper thread), and its other
  * products run on the kernel's gemm (CellKernel.matMul). The math, the saved values and the
- * gradients are those of layers.ts (the unit tests hold the two paths together).
+ * gradients are those of model/layers.ts (the unit tests hold the two paths together).
  *
  * Window tensors: hs [(T+1)·B, H] holds h_0..h_T (h_0 the initial state), cs likewise for the
  * LSTM cell state, gates [T·B, 4H] the activated gates (GRU: z, r, n and (h U + c)_n).
@@ -26,14 +26,14 @@ export function lstmFused(
   k: CellKernel,
   a: RecurrentLayerArgs,
   x: tf.Tensor2D,
-  kernel: tf.Tensor2D,
+  W: tf.Tensor2D,
   rec: tf.Tensor2D,
   bias: tf.Tensor1D,
   save: Grad,
 ): FusedLayerResult {
   const { T, B, H } = a;
   const G = 4 * H;
-  const xw = project(k, a, x, kernel, bias);
+  const xw = project(k, a, x, W, bias);
   const hs = k.alloc([(T + 1) * B, H]);
   const cs = k.alloc([(T + 1) * B, H]);
   const gates = k.alloc([T * B, G]);
@@ -44,18 +44,18 @@ export function lstmFused(
     k.split('lstm_fwd_seq', B, (r0, r1, prog) => [...p, T, B, r0, r1, H, prog]);
   });
   const out = windowOutput(a, hs, cs);
-  save([x, kernel, rec, hs, cs, gates]);
+  save([x, W, rec, hs, cs, gates]);
   return {
     value: out,
     gradFunc: (dy, saved) => {
-      const [sx, sk, sr, shs, scs, sg] = saved as tf.Tensor2D[];
+      const [sx, sW, sr, shs, scs, sg] = saved as tf.Tensor2D[];
       const dZ = k.alloc([T * B, G]);
       backward(k, a, sr, dZ, G, (s, d, probe, sq) => {
         const p = [sg, scs, dy, s.utp, d, s.dhm, s.carry, s.zero].map((t) => k.ptr(t));
         k.split('lstm_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, probe, prog]);
       });
-      const g = layerGrads(k, a, sx, sk, shs, dZ as tf.Tensor2D, dZ as tf.Tensor2D);
-      return [g.dx, g.dKernel, g.dRec, g.dBias];
+      const g = layerGrads(k, a, sx, sW, shs, dZ as tf.Tensor2D, dZ as tf.Tensor2D);
+      return [g.dx, g.dW, g.dRec, g.dBias];
     },
   };
 }
@@ -64,7 +64,7 @@ export function gruFused(
   k: CellKernel,
   a: RecurrentLayerArgs,
   x: tf.Tensor2D,
-  kernel: tf.Tensor2D,
+  W: tf.Tensor2D,
   rec: tf.Tensor2D,
   bias: tf.Tensor2D,
   save: Grad,
@@ -73,7 +73,7 @@ export function gruFused(
   const G3 = 3 * H;
   const bIn = tf.slice(bias, [0, 0], [1, G3]).reshape([G3]);
   const bRec = tf.slice(bias, [1, 0], [1, G3]);
-  const xw = project(k, a, x, kernel, bIn);
+  const xw = project(k, a, x, W, bIn);
   const hs = k.alloc([(T + 1) * B, H]);
   const gates = k.alloc([T * B, 4 * H]);
   k.copy(a.initial.h, k.ptr(hs));
@@ -82,19 +82,19 @@ export function gruFused(
     k.split('gru_fwd_seq', B, (r0, r1, prog) => [...p, T, B, r0, r1, H, prog]);
   });
   const out = windowOutput(a, hs);
-  save([x, kernel, rec, hs, gates]);
+  save([x, W, rec, hs, gates]);
   return {
     value: out,
     gradFunc: (dy, saved) => {
-      const [sx, sk, sr, shs, sg] = saved as tf.Tensor2D[];
+      const [sx, sW, sr, shs, sg] = saved as tf.Tensor2D[];
       const dXW = k.alloc([T * B, G3]);
       const dHU = k.alloc([T * B, G3]);
       backward(k, a, sr, dHU, G3, (s, d, probe, sq) => {
         const p = [sg, shs, dy, s.utp, dXW, d, s.dhm, s.carry, s.zero].map((t) => k.ptr(t));
         k.split('gru_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, probe, prog]);
       });
-      const g = layerGrads(k, a, sx, sk, shs, dXW as tf.Tensor2D, dHU as tf.Tensor2D);
-      return [g.dx, g.dKernel, g.dRec, tf.stack([g.dBias, columnSums(dHU)])];
+      const g = layerGrads(k, a, sx, sW, shs, dXW as tf.Tensor2D, dHU as tf.Tensor2D);
+      return [g.dx, g.dW, g.dRec, tf.stack([g.dBias, columnSums(dHU)])];
     },
   };
 }
@@ -103,14 +103,14 @@ export function rnnFused(
   k: CellKernel,
   a: RecurrentLayerArgs,
   x: tf.Tensor2D,
-  kernel: tf.Tensor2D,
+  W: tf.Tensor2D,
   rec: tf.Tensor2D,
   bias: tf.Tensor1D,
   save: Grad,
 ): FusedLayerResult {
   const { T, B, H } = a;
   const relu = a.activation === 'relu' ? 1 : 0;
-  const xw = project(k, a, x, kernel, bias);
+  const xw = project(k, a, x, W, bias);
   const hs = k.alloc([(T + 1) * B, H]);
   k.copy(a.initial.h, k.ptr(hs));
   forward(k, a, rec, [xw], H, (up, hr) => {
@@ -118,18 +118,18 @@ export function rnnFused(
     k.split('rnn_fwd_seq', B, (r0, r1, prog) => [...p, T, B, r0, r1, H, relu, prog]);
   });
   const out = windowOutput(a, hs);
-  save([x, kernel, rec, hs]);
+  save([x, W, rec, hs]);
   return {
     value: out,
     gradFunc: (dy, saved) => {
-      const [sx, sk, sr, shs] = saved as tf.Tensor2D[];
+      const [sx, sW, sr, shs] = saved as tf.Tensor2D[];
       const dA = k.alloc([T * B, H]);
       backward(k, a, sr, dA, H, (s, d, probe, sq) => {
         const p = [shs, dy, s.utp, d, s.dhm, s.zero].map((t) => k.ptr(t));
         k.split('rnn_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, relu, probe, prog]);
       });
-      const g = layerGrads(k, a, sx, sk, shs, dA as tf.Tensor2D, dA as tf.Tensor2D);
-      return [g.dx, g.dKernel, g.dRec, g.dBias];
+      const g = layerGrads(k, a, sx, sW, shs, dA as tf.Tensor2D, dA as tf.Tensor2D);
+      return [g.dx, g.dW, g.dRec, g.dBias];
     },
   };
 }
@@ -145,12 +145,12 @@ function project(
   k: CellKernel,
   a: RecurrentLayerArgs,
   x: tf.Tensor2D,
-  kernel: tf.Tensor2D,
+  W: tf.Tensor2D,
   bias: tf.Tensor,
 ): tf.Tensor2D {
-  const xw = tf.add(k.matMul(x, kernel), bias) as tf.Tensor2D;
+  const xw = tf.add(k.matMul(x, W), bias) as tf.Tensor2D;
   if (!a.ids) return xw;
-  const out = k.alloc([a.ids.length, kernel.shape[1]]) as tf.Tensor2D;
+  const out = k.alloc([a.ids.length, W.shape[1]]) as tf.Tensor2D;
   byToken(k, a.ids, 'gather_rows', xw, out);
   xw.dispose();
   return out;
@@ -188,12 +188,12 @@ function layerGrads(
   k: CellKernel,
   a: RecurrentLayerArgs,
   x: tf.Tensor2D,
-  kernel: tf.Tensor2D,
+  W: tf.Tensor2D,
   hs: tf.Tensor2D,
   dPre: tf.Tensor2D,
   dRecPre: tf.Tensor2D,
-): { dx: tf.Tensor; dKernel: tf.Tensor; dRec: tf.Tensor; dBias: tf.Tensor1D } {
-  const width = kernel.shape[1];
+): { dx: tf.Tensor; dW: tf.Tensor; dRec: tf.Tensor; dBias: tf.Tensor1D } {
+  const width = W.shape[1];
   let d = dPre;
   if (a.ids) {
     d = tf.zeros([x.shape[0], width]);
@@ -202,8 +202,8 @@ function layerGrads(
   const recPacked = k.packed(dRecPre);
   const inPacked = d === dRecPre ? recPacked : k.packed(d);
   const grads = {
-    dx: k.matMul(d, kernel, false, true),
-    dKernel: k.product(x, true, inPacked, width),
+    dx: k.matMul(d, W, false, true),
+    dW: k.product(x, true, inPacked, width),
     dRec: k.product(tf.slice(hs, [0, 0], [a.T * a.B, a.H]), true, recPacked, width),
     dBias: columnSums(d),
   };

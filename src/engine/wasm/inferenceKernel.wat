@@ -1,5 +1,5 @@
 ;; Matrix-vector products for batch-1 inference (completion), in 128-bit WebAssembly SIMD.
-;; Built into kernelWasm.ts by scripts/build-kernel.mjs (npm run build:kernel); a unit test checks
+;; Built into inferenceKernelWasm.ts by scripts/build-kernel.mjs (npm run build:kernel); a unit test checks
 ;; that the committed bytes match this source.
 ;;
 ;; The weights are stored in panels of 8 output units: for each group of 4 inputs, the panel holds

@@ -299,7 +299,7 @@
 
   ;; ---- Whole windows: a layer's time loop in one call, for the batch rows r0 <= b < r1 ----
   ;; Batch rows are independent sequences, so two threads can each take half of the rows for a
-  ;; whole window with no step-by-step handoff (cellThreads.ts). Per step: the recurrent product
+  ;; whole window with no step-by-step handoff (rowSplitter.ts). Per step: the recurrent product
   ;; with packed U (gemm) into the scratch hr, then the gate math. Window tensors as in
   ;; fusedLayers.ts; scratch buffers are [B, ...] and each thread uses its own rows. `prog`, when
   ;; not 0, receives the number of steps done (a heartbeat for the thread waiting on this one).

@@ -6,8 +6,10 @@ import {
   CELL_KERNEL_SHARED_WASM_BASE64,
   CELL_KERNEL_WASM_BASE64,
 } from './cellKernelWasm';
-import { isWasmBackend } from '../backend';
-import { CTL_SLOTS, RowSplitter, type SplitExport } from './cellThreads';
+import { isWasmBackend } from './backendNames';
+import { CTL_SLOTS } from './helperChannel';
+import { RowSplitter, type SplitExport } from './rowSplitter';
+import { fusedMultiplyAddOff, trainingHelperOff, trainingKernelOff } from './switches';
 
 /** The parts of the TF.js wasm backend the fused cells reach into (tfjs-backend-wasm 4.22). */
 interface WasmBackendInternals {
@@ -53,12 +55,9 @@ export class CellKernel {
     readonly fma = false,
   ) {}
 
-  /** false: run every window job on this thread (tests compare the two; results are equal). */
-  helperEnabled = true;
-
   /** Whether window jobs are split over two threads (the backend's threaded build). */
   get threads(): number {
-    return this.helperEnabled && this.splitter?.ready() ? 2 : 1;
+    return !helperHeldBack.has(this) && this.splitter?.ready() ? 2 : 1;
   }
 
   /**
@@ -67,7 +66,7 @@ export class CellKernel {
    * the arguments for a sub-range.
    */
   split(name: SplitExport, rows: number, args: (r0: number, r1: number, prog: number) => number[]): void {
-    if (this.splitter && this.helperEnabled) this.splitter.run(name, rows, args);
+    if (this.splitter && !helperHeldBack.has(this)) this.splitter.run(name, rows, args);
     else this.fn[name](...args(0, rows, 0));
   }
 
@@ -158,6 +157,22 @@ export class CellKernel {
   }
 }
 
+/** Kernels whose window jobs all run on the calling thread (see runWithoutHelper). */
+const helperHeldBack = new WeakSet<CellKernel>();
+
+/**
+ * Test seam: runs `fn` with every window job of `kernel` on this thread, so that tests can compare
+ * the split and unsplit results (they must be the same bits). Production code never calls it.
+ */
+export function runWithoutHelper<T>(kernel: CellKernel, fn: () => T): T {
+  helperHeldBack.add(kernel);
+  try {
+    return fn();
+  } finally {
+    helperHeldBack.delete(kernel);
+  }
+}
+
 /** K rows of a B panel per pass: 256 × 64 bytes stay in L1 while row tiles sweep past. */
 const GEMM_K_BLOCK = 256;
 
@@ -169,7 +184,7 @@ const instances = new WeakMap<object, CellKernel | null>();
  * use the plain TF.js ops, which compute the same thing more slowly.
  */
 export function cellKernel(): CellKernel | null {
-  if (process.env.SEQLAB_FUSED_CELLS === '0') return null;
+  if (trainingKernelOff()) return null;
   if (!isWasmBackend(tf.getBackend())) return null;
   const backend = tf.backend() as unknown as WasmBackendInternals;
   const known = instances.get(backend);
@@ -207,7 +222,7 @@ function startSplitter(
   backend: WasmBackendInternals,
   fn: CellExports,
 ): RowSplitter | null {
-  if (process.env.SEQLAB_CELL_THREADS === '1') return null;
+  if (trainingHelperOff()) return null;
   const ctl = tf.keep(tf.engine().makeTensorFromTensorInfo(backend.makeOutput([CTL_SLOTS], 'int32')));
   const offset = backend.dataIdMap.get(ctl.dataId)?.memoryOffset;
   if (offset === undefined) return null;
@@ -228,7 +243,7 @@ let fmaChecked: boolean | undefined;
  * SEQLAB_FMA=0 keeps the plain multiply-then-add kernel.
  */
 export function fusedMultiplyAdd(probe: Uint8Array): boolean {
-  if (process.env.SEQLAB_FMA === '0') return false;
+  if (fusedMultiplyAddOff()) return false;
   if (fmaChecked !== undefined) return fmaChecked;
   let ok = WebAssembly.validate(probe);
   if (!ok) {

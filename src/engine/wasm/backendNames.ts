@@ -1,0 +1,13 @@
+/**
+ * TF.js backend names, in a module of its own that imports nothing: the kernels ask which backend
+ * is active without pulling in the code that starts backends.
+ */
+export type BackendName = 'wasm' | 'cpu';
+
+/** The threaded build of the wasm backend registers under this name (scripts/build-tfjs-threads.mjs). */
+export const THREADED_BACKEND = 'wasm-mt';
+
+/** Whether a TF.js backend name is one of the wasm backends (stock or threaded). */
+export function isWasmBackend(name: string): boolean {
+  return name === 'wasm' || name === THREADED_BACKEND;
+}
