@@ -330,7 +330,13 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   // Engine-only: validated, but neither flags nor settings.
   { key: 'gradEvery', type: 'integer', min: 0, max: BIG, help: 'record ‖∂L/∂h_t‖ every n steps' },
   { key: 'keepCheckpoints', type: 'integer', min: 1, max: 1000, help: 'checkpoints kept per run' },
-  { key: 'evalTokens', type: 'integer', min: 0, max: BIG, help: 'validation tokens per evaluation (0 = all)' },
+  {
+    key: 'evalTokens',
+    type: 'integer',
+    min: 0,
+    max: BIG,
+    help: 'validation tokens per evaluation (0 = all)',
+  },
   { key: 'sampleLength', type: 'integer', min: 0, max: 1e6, help: 'tokens per sample' },
   { key: 'decaySteps', type: 'integer', min: 1, max: BIG, help: 'step schedule: decay every n steps' },
   { key: 'decayRate', type: 'number', min: 0, max: 1, help: 'step schedule: multiply the rate by this' },

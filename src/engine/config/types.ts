@@ -156,7 +156,8 @@ export function mergeConfig(base: TrainConfig, ...overrides: (TrainOverrides | u
  * the object's prototype and accepted.
  */
 export function lookupPreset(name: unknown, where: string): PresetName {
-  if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(PRESETS, name)) return name as PresetName;
+  if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(PRESETS, name))
+    return name as PresetName;
   throw new SeqLabError(
     'E_CONFIG',
     `Unknown preset ${JSON.stringify(name)} in ${where}`,

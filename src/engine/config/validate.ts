@@ -18,7 +18,8 @@ function checkField(f: FieldSpec, v: unknown): void {
   const k = nameOf(f);
   switch (f.type) {
     case 'string':
-      if (typeof v !== 'string' || !f.enum?.includes(v)) bad(k, JSON.stringify(v), `Use ${orList(f.enum ?? [])}.`);
+      if (typeof v !== 'string' || !f.enum?.includes(v))
+        bad(k, JSON.stringify(v), `Use ${orList(f.enum ?? [])}.`);
       return;
     case 'string[]':
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
@@ -26,11 +27,19 @@ function checkField(f: FieldSpec, v: unknown): void {
       return;
     case 'integer':
       if (typeof v !== 'number' || !Number.isInteger(v) || v < f.min! || v > f.max!)
-        bad(k, `${JSON.stringify(v)} (expected a whole number from ${f.min} to ${f.max})`, `Set ${k} within range.`);
+        bad(
+          k,
+          `${JSON.stringify(v)} (expected a whole number from ${f.min} to ${f.max})`,
+          'Choose a value in that range.',
+        );
       return;
     case 'number':
       if (typeof v !== 'number' || !Number.isFinite(v) || v < f.min! || v > f.max!)
-        bad(k, `${JSON.stringify(v)} (expected a number from ${f.min} to ${f.max})`, `Set ${k} within range.`);
+        bad(
+          k,
+          `${JSON.stringify(v)} (expected a number from ${f.min} to ${f.max})`,
+          'Choose a value in that range.',
+        );
       return;
   }
 }
