@@ -87,6 +87,24 @@ test('train, sample, eval and info work end to end', () => {
   for (const t of ['start', 'step', 'done', 'checkpoint']) assert.ok(types.has(t), t);
 });
 
+test('resume names a run whose config.json is missing or lacks its folder (not "Folder not found: undefined")', () => {
+  const dir = fixture({ 'a.txt': sampleText(3000) });
+  const out = tmpDir();
+  const r = seqlab('train', dir, '--preset', 'tiny', '--steps', '2', '--json', '--out', out);
+  assert.equal(r.code, 0, r.err);
+  const runs = path.join(out, '.seqlab', 'runs');
+  const run = path.join(runs, fs.readdirSync(runs)[0]);
+  const cfgFile = path.join(run, 'config.json');
+  const { folder: _, ...cfg } = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+  expectOneLineError(
+    ['resume', run, '--steps', '3'],
+    /Cannot resume .*config\.json does not name the folder/,
+  );
+  fs.rmSync(cfgFile);
+  expectOneLineError(['resume', run, '--steps', '3'], /Cannot resume .*config\.json is missing/);
+});
+
 test('Ctrl-C (SIGINT) saves a checkpoint, then stops', async () => {
   const { spawn } = await import('child_process');
   const dir = fixture({ 'a.txt': sampleText(20000) });
