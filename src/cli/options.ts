@@ -7,7 +7,7 @@ import {
   mergeConfig,
   PRESETS,
   PresetName,
-  setPath,
+  setConfigPath,
   TrainConfig,
   TrainOverrides,
 } from '../engine/config';
@@ -60,7 +60,7 @@ export function overridesFrom(flags: TrainFlags): TrainOverrides {
   const out: Record<string, unknown> = { model: {} };
   for (const f of flagged) {
     const v = flags[new Option(f.flag!).attributeName()];
-    if (v !== undefined) setPath(out, f.key, v);
+    if (v !== undefined) setConfigPath(out, f.key, v);
   }
   return out as TrainOverrides;
 }

@@ -5,7 +5,7 @@ import {
   FieldSpec,
   PRESETS,
   PresetName,
-  setPath,
+  setConfigPath,
   TrainOverrides,
 } from '../engine/config';
 import { parseBudget } from '../config/budget';
@@ -70,7 +70,7 @@ export async function pickConfig(): Promise<{ preset?: PresetName; overrides: Tr
   for (const f of CONFIG_FIELDS.filter((x) => x.prompted)) {
     const v = await askField(f);
     if (v === undefined) return undefined;
-    setPath(out, f.key, v);
+    setConfigPath(out, f.key, v);
   }
   const minutes = await askNumber('Time budget in minutes (0 = until the step limit)', 5, 0, 10000);
   if (minutes === undefined) return undefined;

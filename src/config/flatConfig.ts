@@ -3,7 +3,7 @@ import {
   jsonKeyOf,
   lookupPreset,
   PresetName,
-  setPath,
+  setConfigPath,
   TrainOverrides,
 } from '../engine/config';
 import { SeqLabError } from '../engine/errors';
@@ -53,7 +53,7 @@ export function overridesFromFlat(
         );
       if (!v.length) continue;
     }
-    setPath(out, f.key, v);
+    setConfigPath(out, f.key, v);
   }
   return {
     overrides: { ...(out as TrainOverrides), model: (out.model ?? {}) as TrainOverrides['model'] },

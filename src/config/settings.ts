@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CONFIG_FIELDS, setPath, TrainOverrides } from '../engine/config';
+import { CONFIG_FIELDS, setConfigPath, TrainOverrides } from '../engine/config';
 import { overridesFromFlat } from './flatConfig';
 
 /**
@@ -23,7 +23,7 @@ export function settingsOverrides(scope?: vscode.Uri): TrainOverrides {
     // Settings that seqlab.json cannot hold (the backend) go straight into the overrides.
     if (f.setting.startsWith('seqlab.training.') || f.setting.startsWith('seqlab.corpus.'))
       flat[key] = section.get(key);
-    else setPath(direct, f.key, section.get(key));
+    else setConfigPath(direct, f.key, section.get(key));
   }
   const { overrides } = overridesFromFlat(flat, 'settings (seqlab.training.*)');
   return { ...overrides, ...(direct as TrainOverrides) };

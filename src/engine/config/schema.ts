@@ -360,14 +360,14 @@ export function flagNameOf(f: FieldSpec): string | undefined {
   return f.flag?.split(' ')[0];
 }
 
-export function getPath(obj: unknown, key: string): unknown {
+export function getConfigPath(obj: unknown, key: string): unknown {
   let v: unknown = obj;
   for (const part of key.split('.')) v = v == null ? undefined : (v as Record<string, unknown>)[part];
   return v;
 }
 
 /** Sets `model.hidden` as `{ model: { hidden } }`, creating the nested object. */
-export function setPath(obj: Record<string, unknown>, key: string, value: unknown): void {
+export function setConfigPath(obj: Record<string, unknown>, key: string, value: unknown): void {
   const parts = key.split('.');
   let o = obj;
   for (const part of parts.slice(0, -1)) o = (o[part] ??= {}) as Record<string, unknown>;
@@ -375,5 +375,5 @@ export function setPath(obj: Record<string, unknown>, key: string, value: unknow
 }
 
 export function defaultOf(f: FieldSpec): unknown {
-  return getPath(DEFAULT_TRAIN_CONFIG satisfies TrainConfig, f.key);
+  return getConfigPath(DEFAULT_TRAIN_CONFIG satisfies TrainConfig, f.key);
 }

@@ -1,6 +1,6 @@
 import { SeqLabError } from '../errors';
 import { checkMemory } from './memory';
-import { CONFIG_FIELDS, FieldSpec, getPath } from './schema';
+import { CONFIG_FIELDS, FieldSpec, getConfigPath } from './schema';
 import type { TrainConfig } from './types';
 
 function bad(where: string, msg: string, hint: string): never {
@@ -49,7 +49,7 @@ function checkField(f: FieldSpec, v: unknown): void {
  * in memory. The `where` of an error is the config key, which the CLI maps to its flag.
  */
 export function validateConfig(c: TrainConfig): TrainConfig {
-  for (const f of CONFIG_FIELDS) checkField(f, getPath(c, f.key));
+  for (const f of CONFIG_FIELDS) checkField(f, getConfigPath(c, f.key));
   if (c.tokenizer === 'bpe' && c.vocabSize !== 0 && c.vocabSize < 257)
     bad('vocabSize', `${c.vocabSize} is too small for bpe`, 'BPE needs at least 257 (256 bytes + merges).');
   if (c.steps > 0 && c.warmupSteps > c.steps)
