@@ -13,7 +13,7 @@ mkdirSync('dist', { recursive: true });
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: !production, minify: production, logLevel: 'warning' };
 const entries = [
-  { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' },
   // The extension must not pull in TF.js: activation stays fast, the engine loads in the worker.
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], metafile: true },
   { entryPoints: ['src/training/worker.ts'], outfile: 'dist/worker.js' },

@@ -1,5 +1,13 @@
 import * as vscode from 'vscode';
-import { PRESETS, PresetName, TrainOverrides } from '../engine/config';
+import {
+  CONFIG_FIELDS,
+  defaultOf,
+  FieldSpec,
+  PRESETS,
+  PresetName,
+  setConfigPath,
+  TrainOverrides,
+} from '../engine/config';
 import { parseBudget } from '../config/budget';
 
 export async function pickFolder(title: string): Promise<vscode.Uri | undefined> {
@@ -57,31 +65,39 @@ export async function pickConfig(): Promise<{ preset?: PresetName; overrides: Tr
   });
   if (!choice) return undefined;
   if (choice.preset) return { preset: choice.preset, overrides: {} };
-  const cell = await vscode.window.showQuickPick(
-    [
-      { label: 'lstm', description: 'Long short-term memory: the usual choice' },
-      { label: 'gru', description: 'Gated recurrent unit: fewer parameters, similar quality' },
-      { label: 'rnn', description: 'Vanilla tanh RNN: watch its gradients vanish' },
-    ],
-    { title: 'SeqLab: cell' },
-  );
-  if (!cell) return undefined;
-  const hidden = await askInt('Hidden units per layer', 256, 1, 4096);
-  if (hidden === undefined) return undefined;
-  const layers = await askInt('Recurrent layers', 2, 1, 8);
-  if (layers === undefined) return undefined;
-  const tok = await vscode.window.showQuickPick(['char', 'word', 'bpe'], { title: 'SeqLab: tokenizer' });
-  if (!tok) return undefined;
+  // The prompted fields of the schema, in its order: cell, hidden size, layers, tokenizer.
+  const out: Record<string, unknown> = {};
+  for (const f of CONFIG_FIELDS.filter((x) => x.prompted)) {
+    const v = await askField(f);
+    if (v === undefined) return undefined;
+    setConfigPath(out, f.key, v);
+  }
   const minutes = await askNumber('Time budget in minutes (0 = until the step limit)', 5, 0, 10000);
   if (minutes === undefined) return undefined;
   return {
     overrides: {
-      model: { cell: cell.label as 'lstm' | 'gru' | 'rnn', hidden, layers },
-      tokenizer: tok as 'char' | 'word' | 'bpe',
+      ...(out as TrainOverrides),
       timeSeconds: Math.round(minutes * 60),
       steps: minutes > 0 ? 0 : undefined,
     },
   };
+}
+
+/** One field, asked as the schema describes it: a pick for a choice (default first), a checked number otherwise. */
+export async function askField(f: FieldSpec): Promise<unknown> {
+  const dflt = defaultOf(f);
+  const title = f.help.charAt(0).toUpperCase() + f.help.slice(1);
+  if (f.enum) {
+    const order = [...f.enum].sort((a, b) => Number(b === dflt) - Number(a === dflt));
+    const picked = await vscode.window.showQuickPick(
+      order.map((label) => ({ label, description: f.choiceHelp?.[label] })),
+      { title: `SeqLab: ${title}` },
+    );
+    return picked?.label;
+  }
+  if (f.type === 'integer') return askInt(title, Number(dflt), f.min ?? 0, f.max ?? Number.MAX_SAFE_INTEGER);
+  if (f.type === 'number') return askNumber(title, Number(dflt), f.min ?? 0, f.max ?? Number.MAX_VALUE);
+  return undefined;
 }
 
 export async function askBudget(): Promise<{ steps: number; timeSeconds: number } | undefined> {

@@ -1,51 +1,49 @@
-import { PRESETS, PresetName, TrainOverrides } from '../engine/config';
+import {
+  CONFIG_FIELDS,
+  jsonKeyOf,
+  lookupPreset,
+  PresetName,
+  setConfigPath,
+  TrainOverrides,
+} from '../engine/config';
 import { SeqLabError } from '../engine/errors';
 
-/** Keys of `seqlab.training.*` settings and of a folder's seqlab.json, flat as a user writes them. */
-export const MODEL_KEYS = ['cell', 'activation', 'hidden', 'layers', 'embedding', 'dropout'] as const;
-export const TRAIN_KEYS = [
-  'init',
-  'tokenizer',
-  'vocabSize',
-  'seqLen',
-  'batch',
-  'optimizer',
-  'lr',
-  'momentum',
-  'weightDecay',
-  'clip',
-  'schedule',
-  'warmupSteps',
-  'steps',
-  'epochs',
-  'timeSeconds',
-  'evalEvery',
-  'seed',
-] as const;
-export const CORPUS_KEYS = ['include', 'exclude', 'validationFraction'] as const;
+/** seqlab.json key → TrainConfig path, from the schema (the same keys as the settings' last segment). */
+const JSON_FIELDS = new Map(
+  CONFIG_FIELDS.flatMap((f) => {
+    const k = jsonKeyOf(f);
+    return k ? [[k, f] as const] : [];
+  }),
+);
 
-/** Flat { cell: 'gru', hidden: 128, steps: 500, … } → engine overrides. Unknown keys are errors. */
+/** The keys of a folder's seqlab.json and of the `seqlab.training.*`/`seqlab.corpus.*` settings. */
+export const SEQLAB_JSON_KEYS: readonly string[] = ['preset', ...JSON_FIELDS.keys()];
+
+/**
+ * Flat { cell: 'gru', hidden: 128, steps: 500, … } → engine overrides. Unknown keys are errors;
+ * values are checked later by validateConfig, except the shape of glob lists.
+ */
 export function overridesFromFlat(
   flat: Record<string, unknown>,
   where: string,
 ): { overrides: TrainOverrides; preset?: PresetName } {
-  const model: Record<string, unknown> = {};
-  const rest: Record<string, unknown> = {};
+  const out: Record<string, unknown> = {};
   let preset: PresetName | undefined;
   for (const [k, v] of Object.entries(flat)) {
-    if (v === undefined || v === null) continue;
+    if (v === undefined || v === null || k === '$schema') continue;
     if (k === 'preset') {
-      if (typeof v !== 'string' || !(v in PRESETS))
-        throw new SeqLabError(
-          'E_CONFIG',
-          `Unknown preset ${JSON.stringify(v)} in ${where}`,
-          where,
-          `Use one of ${Object.keys(PRESETS).join(', ')}.`,
-        );
-      preset = v as PresetName;
-    } else if ((MODEL_KEYS as readonly string[]).includes(k)) model[k] = v;
-    else if ((TRAIN_KEYS as readonly string[]).includes(k)) rest[k] = v;
-    else if (k === 'include' || k === 'exclude') {
+      preset = lookupPreset(v, where);
+      continue;
+    }
+    const f = JSON_FIELDS.get(k);
+    if (!f)
+      throw new SeqLabError(
+        'E_CONFIG',
+        `Unknown key "${k}" in ${where}`,
+        where,
+        `Known keys: ${SEQLAB_JSON_KEYS.join(', ')}.`,
+      );
+    if (f.type === 'string[]') {
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
         throw new SeqLabError(
           'E_CONFIG',
@@ -53,19 +51,15 @@ export function overridesFromFlat(
           where,
           `Write it as ["**/*.md"].`,
         );
-      if (v.length) rest[k] = v;
-    } else if (k === 'validationFraction') rest.valFraction = v;
-    else if (k !== '$schema')
-      throw new SeqLabError(
-        'E_CONFIG',
-        `Unknown key "${k}" in ${where}`,
-        where,
-        `Known keys: preset, ${[...MODEL_KEYS, ...TRAIN_KEYS, ...CORPUS_KEYS].join(', ')}.`,
-      );
+      if (!v.length) continue;
+    }
+    setConfigPath(out, f.key, v);
   }
-  return { overrides: { ...(rest as TrainOverrides), model: model as TrainOverrides['model'] }, preset };
+  return {
+    overrides: { ...(out as TrainOverrides), model: (out.model ?? {}) as TrainOverrides['model'] },
+    preset,
+  };
 }
-
 /** Parses a seqlab.json text; a syntax error names the file and the position. */
 export function parseSeqlabJson(text: string, file: string): Record<string, unknown> {
   let v: unknown;

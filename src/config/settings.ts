@@ -1,26 +1,30 @@
 import * as vscode from 'vscode';
-import type { TrainOverrides } from '../engine/config';
-import { CORPUS_KEYS, MODEL_KEYS, overridesFromFlat, TRAIN_KEYS } from './flatConfig';
+import { CONFIG_FIELDS, setConfigPath, TrainOverrides } from '../engine/config';
+import { overridesFromFlat } from './flatConfig';
 
 /**
- * Training defaults from the `seqlab.training.*` and `seqlab.corpus.*` settings. Only values the
- * user actually set are returned, so that presets and seqlab.json can still apply on top of the
- * engine defaults.
+ * Training defaults from the settings the schema names (`seqlab.training.*`, `seqlab.corpus.*`,
+ * `seqlab.backend`). Only values the user actually set are returned, so that presets and
+ * seqlab.json can still apply on top of the engine defaults.
  */
 export function settingsOverrides(scope?: vscode.Uri): TrainOverrides {
-  const training = vscode.workspace.getConfiguration('seqlab.training', scope);
-  const corpus = vscode.workspace.getConfiguration('seqlab.corpus', scope);
   const flat: Record<string, unknown> = {};
-  const setByUser = (cfg: vscode.WorkspaceConfiguration, key: string) => {
-    const i = cfg.inspect(key);
-    return (
+  const direct: Record<string, unknown> = {};
+  for (const f of CONFIG_FIELDS) {
+    if (!f.setting) continue;
+    const dot = f.setting.lastIndexOf('.');
+    const section = vscode.workspace.getConfiguration(f.setting.slice(0, dot), scope);
+    const key = f.setting.slice(dot + 1);
+    const i = section.inspect(key);
+    const setByUser =
       i &&
-      (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined)
-    );
-  };
-  for (const k of [...MODEL_KEYS, ...TRAIN_KEYS]) if (setByUser(training, k)) flat[k] = training.get(k);
-  for (const k of CORPUS_KEYS) if (setByUser(corpus, k)) flat[k] = corpus.get(k);
+      (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+    if (!setByUser) continue;
+    // Settings that seqlab.json cannot hold (the backend) go straight into the overrides.
+    if (f.setting.startsWith('seqlab.training.') || f.setting.startsWith('seqlab.corpus.'))
+      flat[key] = section.get(key);
+    else setConfigPath(direct, f.key, section.get(key));
+  }
   const { overrides } = overridesFromFlat(flat, 'settings (seqlab.training.*)');
-  const backend = vscode.workspace.getConfiguration('seqlab', scope).get<'wasm' | 'cpu'>('backend');
-  return { ...overrides, ...(backend ? { backend } : {}) };
+  return { ...overrides, ...(direct as TrainOverrides) };
 }

@@ -33,6 +33,19 @@ test('invalid flags give a one-line error and a non-zero exit', () => {
   expectOneLineError(['frobnicate'], /unknown command/);
 });
 
+test('schema checks reach the CLI: warm-up, and a model too large for memory, named by their flags', () => {
+  const dir = fixture({ 'a.txt': sampleText(2000) });
+  expectOneLineError(['train', dir, '--warmup', '-5'], /Invalid warmupSteps: -5 .*\(--warmup\)/);
+  expectOneLineError(['train', dir, '--warmup', '500', '--steps', '100'], /warm-up steps .*\(--warmup\)/);
+  expectOneLineError(
+    ['train', dir, '--hidden', '8192', '--layers', '2'],
+    /Model too large: training needs about [\d,]+ MB .*over the limit of [\d,]+ MB.*--max-memory/,
+  );
+  // A normal preset passes the same check and trains.
+  const r = seqlab('train', dir, '--preset', 'small', '--steps', '1', '--json', '--out', tmpDir());
+  assert.equal(r.code, 0, r.err);
+});
+
 test('an empty folder and a missing checkpoint give their documented errors', () => {
   expectOneLineError(['train', tmpDir(), '--steps', '1'], /No usable text in .*include:/);
   expectOneLineError(['sample', path.join(tmpDir(), 'nope')], /Checkpoint not found/);
@@ -72,6 +85,24 @@ test('train, sample, eval and info work end to end', () => {
       .map((l) => JSON.parse(l).type),
   );
   for (const t of ['start', 'step', 'done', 'checkpoint']) assert.ok(types.has(t), t);
+});
+
+test('resume names a run whose config.json is missing or lacks its folder (not "Folder not found: undefined")', () => {
+  const dir = fixture({ 'a.txt': sampleText(3000) });
+  const out = tmpDir();
+  const r = seqlab('train', dir, '--preset', 'tiny', '--steps', '2', '--json', '--out', out);
+  assert.equal(r.code, 0, r.err);
+  const runs = path.join(out, '.seqlab', 'runs');
+  const run = path.join(runs, fs.readdirSync(runs)[0]);
+  const cfgFile = path.join(run, 'config.json');
+  const { folder: _, ...cfg } = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+  expectOneLineError(
+    ['resume', run, '--steps', '3'],
+    /Cannot resume .*config\.json does not name the folder/,
+  );
+  fs.rmSync(cfgFile);
+  expectOneLineError(['resume', run, '--steps', '3'], /Cannot resume .*config\.json is missing/);
 });
 
 test('Ctrl-C (SIGINT) saves a checkpoint, then stops', async () => {

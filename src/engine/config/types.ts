@@ -1,5 +1,5 @@
-import { SeqLabError } from './errors';
-import type { TokenizerKind } from './tokenizers';
+import { SeqLabError } from '../errors';
+import type { TokenizerKind } from '../tokenizers';
 
 export type CellKind = 'rnn' | 'lstm' | 'gru';
 export type Activation = 'tanh' | 'relu';
@@ -61,6 +61,11 @@ export interface TrainConfig {
   exclude: string[];
   maxFileBytes: number;
   backend: 'wasm' | 'cpu';
+  /**
+   * Refuse a model whose estimated memory exceeds this many MB (0 = the default limit).
+   * Optional: checkpoints written before it existed lack it.
+   */
+  maxMemoryMB?: number;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -93,6 +98,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   exclude: ['**/.git/**', '**/node_modules/**', '**/dist/**', '**/out/**', '**/build/**', '**/.seqlab/**'],
   maxFileBytes: 10 * 1024 * 1024,
   backend: 'wasm',
+  maxMemoryMB: 0,
 };
 
 export type PresetName = 'tiny' | 'small' | 'medium' | 'keras-seed';
@@ -145,57 +151,17 @@ export function mergeConfig(base: TrainConfig, ...overrides: (TrainOverrides | u
   return out;
 }
 
-function bad(where: string, msg: string, hint: string): never {
-  throw new SeqLabError('E_CONFIG', `Invalid ${where}: ${msg}`, where, hint);
-}
-
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-
-/** Checks every field; the `where` of the error is the config key, which the CLI maps to its flag. */
-export function validateConfig(c: TrainConfig): TrainConfig {
-  const m = c.model;
-  if (!['rnn', 'lstm', 'gru'].includes(m.cell))
-    bad('cell', `${JSON.stringify(m.cell)}`, 'Use rnn, lstm or gru.');
-  if (!['tanh', 'relu'].includes(m.activation))
-    bad('activation', `${JSON.stringify(m.activation)}`, 'Use tanh or relu.');
-  for (const [k, v, lo, hi] of [
-    ['hidden', m.hidden, 1, 8192],
-    ['layers', m.layers, 1, 16],
-    ['embedding', m.embedding, 1, 8192],
-    ['seqLen', c.seqLen, 1, 4096],
-    ['batch', c.batch, 1, 4096],
-    ['steps', c.steps, 0, 1e9],
-    ['epochs', c.epochs, 0, 1e6],
-    ['evalEvery', c.evalEvery, 1, 1e9],
-    ['gradEvery', c.gradEvery, 0, 1e9],
-    ['keepCheckpoints', c.keepCheckpoints, 1, 1000],
-    ['vocabSize', c.vocabSize, 0, 65536],
-    ['seed', c.seed, 0, 2 ** 31],
-  ] as const) {
-    if (!isInt(v) || v < lo || v > hi)
-      bad(k, `${JSON.stringify(v)} (expected a whole number from ${lo} to ${hi})`, `Set ${k} within range.`);
-  }
-  for (const [k, v, lo, hi] of [
-    ['dropout', m.dropout, 0, 0.95],
-    ['lr', c.lr, 1e-9, 10],
-    ['clip', c.clip, 0, 1e9],
-    ['weightDecay', c.weightDecay, 0, 1],
-    ['momentum', c.momentum, 0, 0.999999],
-    ['timeSeconds', c.timeSeconds, 0, 1e9],
-    ['valFraction', c.valFraction, 0, 0.9],
-  ] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
-      bad(k, `${JSON.stringify(v)} (expected a number from ${lo} to ${hi})`, `Set ${k} within range.`);
-  }
-  if (!['char', 'word', 'bpe'].includes(c.tokenizer))
-    bad('tokenizer', JSON.stringify(c.tokenizer), 'Use char, word or bpe.');
-  if (c.tokenizer === 'bpe' && c.vocabSize !== 0 && c.vocabSize < 257)
-    bad('vocabSize', `${c.vocabSize} is too small for bpe`, 'BPE needs at least 257 (256 bytes + merges).');
-  if (!['adam', 'sgd', 'rmsprop'].includes(c.optimizer))
-    bad('optimizer', JSON.stringify(c.optimizer), 'Use adam, sgd or rmsprop.');
-  if (!['pytorch', 'keras'].includes(c.init)) bad('init', JSON.stringify(c.init), 'Use pytorch or keras.');
-  if (!['constant', 'cosine', 'step'].includes(c.schedule))
-    bad('schedule', JSON.stringify(c.schedule), 'Use constant, cosine or step.');
-  if (!['wasm', 'cpu'].includes(c.backend)) bad('backend', JSON.stringify(c.backend), 'Use wasm or cpu.');
-  return c;
+/**
+ * A preset by name, own properties only: `__proto__` or `toString` would otherwise be found on
+ * the object's prototype and accepted.
+ */
+export function lookupPreset(name: unknown, where: string): PresetName {
+  if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(PRESETS, name))
+    return name as PresetName;
+  throw new SeqLabError(
+    'E_CONFIG',
+    `Unknown preset ${JSON.stringify(name)} in ${where}`,
+    where,
+    `Use one of ${Object.keys(PRESETS).join(', ')}.`,
+  );
 }

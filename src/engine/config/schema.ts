@@ -1,0 +1,379 @@
+import { DEFAULT_TRAIN_CONFIG, TrainConfig } from './types';
+
+/**
+ * Every training hyperparameter, described once. Validation, the CLI's flags, seqlab.json's flat
+ * keys, the VS Code settings (package.json is checked against this table by a test) and the
+ * generic prompts are all derived from it. Defaults live in DEFAULT_TRAIN_CONFIG, which is typed
+ * against TrainConfig; `defaultOf` reads them from there.
+ */
+export type FieldType = 'integer' | 'number' | 'string' | 'string[]';
+
+export interface FieldSpec {
+  /** Path in TrainConfig: `lr`, or `model.hidden` for the model's fields. */
+  key: string;
+  type: FieldType;
+  min?: number;
+  max?: number;
+  enum?: readonly string[];
+  /** One line per choice, for quick picks. */
+  choiceHelp?: Readonly<Record<string, string>>;
+  /** Short help: the CLI's option text and the prompt's title. */
+  help: string;
+  /** Longer Markdown for the settings UI (defaults to `help` with a capital). */
+  description?: string;
+  /** The CLI flag with its argument, e.g. `--hidden <n>`. */
+  flag?: string;
+  /** Model shape: offered by `train` and `compare`, not by `finetune` (the checkpoint fixes it). */
+  modelFlag?: boolean;
+  /** The VS Code setting, e.g. `seqlab.training.hidden`. */
+  setting?: string;
+  /** Key in seqlab.json; by default the setting's last segment when it is a training/corpus setting. */
+  json?: string | false;
+  /** Asked by the Custom… prompt of the Train command. */
+  prompted?: boolean;
+  /** May be absent (configs saved before the field existed). */
+  optional?: boolean;
+}
+
+const CELL_HELP = {
+  lstm: 'Long short-term memory: the usual choice',
+  gru: 'Gated recurrent unit: fewer parameters, similar quality',
+  rnn: 'Vanilla tanh RNN: watch its gradients vanish',
+};
+
+const BIG = 1e9;
+
+export const CONFIG_FIELDS: readonly FieldSpec[] = [
+  // Model shape (train and compare only).
+  {
+    key: 'model.cell',
+    type: 'string',
+    enum: ['rnn', 'lstm', 'gru'],
+    choiceHelp: CELL_HELP,
+    help: 'recurrent cell',
+    description: 'Recurrent cell.',
+    flag: '--cell <cell>',
+    modelFlag: true,
+    setting: 'seqlab.training.cell',
+    prompted: true,
+  },
+  {
+    key: 'model.activation',
+    type: 'string',
+    enum: ['tanh', 'relu'],
+    help: 'rnn activation',
+    description: 'Activation of the vanilla `rnn` cell.',
+    flag: '--activation <f>',
+    modelFlag: true,
+    setting: 'seqlab.training.activation',
+  },
+  {
+    key: 'model.hidden',
+    type: 'integer',
+    min: 1,
+    max: 8192,
+    help: 'hidden units per layer',
+    description: 'Hidden units per recurrent layer.',
+    flag: '--hidden <n>',
+    modelFlag: true,
+    setting: 'seqlab.training.hidden',
+    prompted: true,
+  },
+  {
+    key: 'model.layers',
+    type: 'integer',
+    min: 1,
+    max: 16,
+    help: 'recurrent layers',
+    description: 'Stacked recurrent layers.',
+    flag: '--layers <n>',
+    modelFlag: true,
+    setting: 'seqlab.training.layers',
+    prompted: true,
+  },
+  {
+    key: 'model.embedding',
+    type: 'integer',
+    min: 1,
+    max: 8192,
+    help: 'embedding size',
+    description: 'Embedding size.',
+    flag: '--embedding <n>',
+    modelFlag: true,
+    setting: 'seqlab.training.embedding',
+  },
+  {
+    key: 'tokenizer',
+    type: 'string',
+    enum: ['char', 'word', 'bpe'],
+    help: 'tokenizer',
+    description:
+      'Tokenizer: `char` (code points), `word` (top-K words, whitespace and punctuation kept) or byte-level `bpe`.',
+    flag: '--tokenizer <kind>',
+    modelFlag: true,
+    setting: 'seqlab.training.tokenizer',
+    prompted: true,
+  },
+  {
+    key: 'vocabSize',
+    type: 'integer',
+    min: 0,
+    max: 65536,
+    help: 'vocabulary size (word top-K, bpe total, char cap)',
+    description: 'Vocabulary size: word top-K (default 10000), BPE total (default 1024), char cap (0 = all).',
+    flag: '--vocab-size <n>',
+    modelFlag: true,
+    setting: 'seqlab.training.vocabSize',
+  },
+  {
+    key: 'init',
+    type: 'string',
+    enum: ['pytorch', 'keras'],
+    help: "initialisation: PyTorch's defaults or Keras'",
+    description:
+      "Initialisation: PyTorch's defaults (embedding N(0,1), U(±1/√H) elsewhere, two summed biases) or Keras' (Glorot, orthogonal recurrent, zero biases). PyTorch's learns faster at equal budget here.",
+    flag: '--init <scheme>',
+    modelFlag: true,
+    setting: 'seqlab.training.init',
+  },
+  // Training (train, compare and finetune).
+  {
+    key: 'model.dropout',
+    type: 'number',
+    min: 0,
+    max: 0.95,
+    help: 'dropout between layers',
+    description: 'Dropout between recurrent layers.',
+    flag: '--dropout <p>',
+    setting: 'seqlab.training.dropout',
+  },
+  {
+    key: 'seqLen',
+    type: 'integer',
+    min: 1,
+    max: 4096,
+    help: 'BPTT window length T',
+    flag: '--seq-len <n>',
+    setting: 'seqlab.training.seqLen',
+  },
+  {
+    key: 'batch',
+    type: 'integer',
+    min: 1,
+    max: 4096,
+    help: 'parallel streams B',
+    flag: '--batch <n>',
+    setting: 'seqlab.training.batch',
+  },
+  {
+    key: 'lr',
+    type: 'number',
+    min: 1e-9,
+    max: 10,
+    help: 'learning rate',
+    flag: '--lr <x>',
+    setting: 'seqlab.training.lr',
+  },
+  {
+    key: 'optimizer',
+    type: 'string',
+    enum: ['adam', 'sgd', 'rmsprop'],
+    help: '',
+    description: 'Optimizer.',
+    flag: '--optimizer <name>',
+    setting: 'seqlab.training.optimizer',
+  },
+  {
+    key: 'momentum',
+    type: 'number',
+    min: 0,
+    max: 0.999999,
+    help: 'SGD momentum',
+    flag: '--momentum <x>',
+    setting: 'seqlab.training.momentum',
+  },
+  {
+    key: 'weightDecay',
+    type: 'number',
+    min: 0,
+    max: 1,
+    help: 'decoupled weight decay',
+    description: 'Decoupled weight decay (kernels only).',
+    flag: '--weight-decay <x>',
+    setting: 'seqlab.training.weightDecay',
+  },
+  {
+    key: 'clip',
+    type: 'number',
+    min: 0,
+    max: BIG,
+    help: 'clip gradients to this global norm (0 = off)',
+    flag: '--clip <x>',
+    setting: 'seqlab.training.clip',
+  },
+  {
+    key: 'schedule',
+    type: 'string',
+    enum: ['constant', 'cosine', 'step'],
+    help: 'learning-rate schedule',
+    flag: '--schedule <name>',
+    setting: 'seqlab.training.schedule',
+  },
+  {
+    key: 'warmupSteps',
+    type: 'integer',
+    min: 0,
+    max: BIG,
+    help: 'warmup steps',
+    description: 'Linear warm-up steps.',
+    flag: '--warmup <n>',
+    setting: 'seqlab.training.warmupSteps',
+  },
+  {
+    key: 'steps',
+    type: 'integer',
+    min: 0,
+    max: BIG,
+    help: 'stop after this many steps',
+    description: 'Stop after this many steps (0 = no limit; presets set one).',
+    flag: '--steps <n>',
+    setting: 'seqlab.training.steps',
+  },
+  {
+    key: 'epochs',
+    type: 'integer',
+    min: 0,
+    max: 1e6,
+    help: 'stop after this many epochs',
+    description: 'Stop after this many epochs (0 = no limit).',
+    flag: '--epochs <n>',
+    setting: 'seqlab.training.epochs',
+  },
+  {
+    key: 'timeSeconds',
+    type: 'number',
+    min: 0,
+    max: BIG,
+    help: 'stop after this many seconds',
+    description: 'Stop after this many seconds (0 = no limit).',
+    flag: '--time <s>',
+    setting: 'seqlab.training.timeSeconds',
+  },
+  {
+    key: 'evalEvery',
+    type: 'integer',
+    min: 1,
+    max: BIG,
+    help: 'evaluate, sample and checkpoint every n steps',
+    description: 'Evaluate, sample and save a checkpoint every this many steps.',
+    flag: '--eval-every <n>',
+    setting: 'seqlab.training.evalEvery',
+  },
+  {
+    key: 'seed',
+    type: 'integer',
+    min: 0,
+    max: 2 ** 31,
+    help: 'random seed',
+    flag: '--seed <n>',
+    setting: 'seqlab.training.seed',
+  },
+  {
+    key: 'include',
+    type: 'string[]',
+    help: 'comma-separated include globs',
+    description: 'Glob patterns of files to train on (empty = common text and code extensions).',
+    flag: '--include <globs>',
+    setting: 'seqlab.corpus.include',
+  },
+  {
+    key: 'exclude',
+    type: 'string[]',
+    help: 'comma-separated exclude globs',
+    description: 'Glob patterns to leave out (`.gitignore` is honoured too).',
+    flag: '--exclude <globs>',
+    setting: 'seqlab.corpus.exclude',
+  },
+  {
+    key: 'backend',
+    type: 'string',
+    enum: ['wasm', 'cpu'],
+    help: '',
+    description:
+      'TF.js backend for training: `wasm` (fast) or `cpu` (pure JavaScript, 40–50× slower; a fallback).',
+    flag: '--backend <name>',
+    setting: 'seqlab.backend',
+    json: false,
+  },
+  {
+    key: 'maxMemoryMB',
+    type: 'integer',
+    min: 0,
+    max: 16 * 1024 * 1024,
+    help: 'refuse models whose estimated memory is over this many MB (0 = the default limit)',
+    description:
+      'Refuse, before training, a model whose estimated memory is over this many MB. `0`: the default limit, the smaller of 4096 MB and half the machine’s memory. Raise it to train larger models on purpose.',
+    flag: '--max-memory <mb>',
+    setting: 'seqlab.training.maxMemoryMB',
+    optional: true,
+  },
+  // Set by seqlab.json or the settings only (no flag).
+  {
+    key: 'valFraction',
+    type: 'number',
+    min: 0,
+    max: 0.9,
+    help: 'fraction of files held out for validation',
+    description: 'Fraction of files held out for validation (the tail of the text when there is one file).',
+    setting: 'seqlab.corpus.validationFraction',
+  },
+  // Engine-only: validated, but neither flags nor settings.
+  { key: 'gradEvery', type: 'integer', min: 0, max: BIG, help: 'record ‖∂L/∂h_t‖ every n steps' },
+  { key: 'keepCheckpoints', type: 'integer', min: 1, max: 1000, help: 'checkpoints kept per run' },
+  {
+    key: 'evalTokens',
+    type: 'integer',
+    min: 0,
+    max: BIG,
+    help: 'validation tokens per evaluation (0 = all)',
+  },
+  { key: 'sampleLength', type: 'integer', min: 0, max: 1e6, help: 'tokens per sample' },
+  { key: 'decaySteps', type: 'integer', min: 1, max: BIG, help: 'step schedule: decay every n steps' },
+  { key: 'decayRate', type: 'number', min: 0, max: 1, help: 'step schedule: multiply the rate by this' },
+  { key: 'maxFileBytes', type: 'integer', min: 1, max: 2 ** 40, help: 'skip files larger than this' },
+];
+
+export function fieldByKey(key: string): FieldSpec | undefined {
+  return CONFIG_FIELDS.find((f) => f.key === key);
+}
+
+/** The seqlab.json key of a field, or undefined when seqlab.json cannot set it. */
+export function jsonKeyOf(f: FieldSpec): string | undefined {
+  if (f.json === false) return undefined;
+  if (f.json) return f.json;
+  if (f.setting && /^seqlab\.(training|corpus)\./.test(f.setting)) return f.setting.split('.').pop();
+  return undefined;
+}
+
+/** The CLI option name of a field (`--hidden`), or undefined. */
+export function flagNameOf(f: FieldSpec): string | undefined {
+  return f.flag?.split(' ')[0];
+}
+
+export function getConfigPath(obj: unknown, key: string): unknown {
+  let v: unknown = obj;
+  for (const part of key.split('.')) v = v == null ? undefined : (v as Record<string, unknown>)[part];
+  return v;
+}
+
+/** Sets `model.hidden` as `{ model: { hidden } }`, creating the nested object. */
+export function setConfigPath(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let o = obj;
+  for (const part of parts.slice(0, -1)) o = (o[part] ??= {}) as Record<string, unknown>;
+  o[parts[parts.length - 1]] = value;
+}
+
+export function defaultOf(f: FieldSpec): unknown {
+  return getConfigPath(DEFAULT_TRAIN_CONFIG satisfies TrainConfig, f.key);
+}
