@@ -4,6 +4,7 @@ import { ALL_CELLS } from '../engine/compare';
 import { compareCells } from '../engine/compareRun';
 import type { CellKind } from '../engine/config';
 import { SeqLabError } from '../engine/errors';
+import { RUN_FILES } from '../engine/runFolder';
 import { configFrom, list, TrainFlags, trainFlags } from './options';
 import { reporter, stopOnSigint } from './report';
 
@@ -46,7 +47,7 @@ export function registerCompare(program: Command): void {
     else {
       console.log('\n' + r.markdown);
       console.log(
-        `table written to ${path.join(r.dir, 'compare.md')}${r.stopped ? ' (stopped early: finished cells kept)' : ''}`,
+        `table written to ${path.join(r.dir, RUN_FILES.compareTable)}${r.stopped ? ' (stopped early: finished cells kept)' : ''}`,
       );
     }
   });
