@@ -19,6 +19,7 @@ import { compareCells } from './engine/compareRun';
 import type { CellKind } from './engine/config';
 import { SeqLabError } from './engine/errors';
 import { evaluateCheckpointOnFolder } from './engine/evaluateFolder';
+import { registerCompleteEval } from './cliCompleteEval';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -462,6 +463,7 @@ export function buildProgram(): Command {
       );
     });
 
+  registerCompleteEval(program);
   return program;
 }
 

@@ -89,7 +89,7 @@ function run(): void {
     const t0 = performance.now();
     try {
       const c = completerFor(r.checkpoint);
-      const { items, syncSteps } = c.complete(r.docId, r.text, r.textStart, r.options);
+      const { items, syncSteps } = c.complete(r.docId, r.text, r.textStart, r.options, r.prime);
       post({ type: 'result', id: r.id, items, syncSteps, ms: performance.now() - t0 });
     } catch (err) {
       const failure = (err as { failure?: 'gone' | 'corrupt' }).failure ?? 'internal';
