@@ -113,24 +113,36 @@ export class SuggestionBuilder {
   }
 
   /**
-   * Whether the text now ends with a stretch repeated right after itself, the second copy ending
-   * in the suggestion; if so the suggestion is cut before the second copy.
+   * Whether the text now ends in a loop: a stretch that repeats with some period, with a whole
+   * copy inside the suggestion after the copy that the cursor is in. If so, the suggestion is cut
+   * at the end of that copy (the person may be repeating text themselves; completing their copy
+   * is fine, a further one is the model going round), and back to a word end if that is inside
+   * a word.
    */
   private cutLoop(): boolean {
     const s = this.before + this.out;
     const n = s.length;
+    const cursor = this.before.length;
     const last = s.charCodeAt(n - 1);
     for (let unit = MIN_LOOP_UNIT; 2 * unit <= n; unit++) {
       if (s.charCodeAt(n - 1 - unit) !== last || !repeats(s, unit, 2)) continue;
-      const secondStart = n - unit - this.before.length;
-      // The person typed the first copy and part of the second: completing it is no loop.
-      if (secondStart < 0) continue;
-      const copy = s.slice(n - unit);
       // A repeat of punctuation or spaces (`----`, `), )`) is layout, not a loop.
+      const copy = s.slice(n - unit);
       if (!/[\p{L}\p{N}]/u.test(copy)) continue;
+      let start = n - 2 * unit;
+      while (start > 0 && s.charCodeAt(start - 1) === s.charCodeAt(start - 1 + unit)) start--;
       // Inside one word, twice is a spelling (`banana`, `2020`); three times is a loop.
-      if (!/[^\p{L}\p{N}_]/u.test(copy) && !repeats(s, unit, 3)) continue;
-      this.out = this.out.slice(0, secondStart);
+      if (!/[^\p{L}\p{N}_]/u.test(copy) && n - start < 3 * unit) continue;
+      let keep = start + unit * Math.max(1, Math.ceil((cursor - start) / unit));
+      // Typed text that repeats only a separator (`and the ` + `the`) is no sign of repeating.
+      const copyStart = keep - unit;
+      if (copyStart > start && copyStart < cursor && !/[\p{L}\p{N}]/u.test(s.slice(copyStart, cursor)))
+        keep = copyStart;
+      if (n - keep < unit) continue;
+      let cut = Math.max(0, keep - cursor);
+      if (cut > 0 && isWordChar(s[keep - 1]) && isWordChar(s[keep]))
+        cut = lastWordEnd(this.out.slice(0, cut));
+      this.out = this.out.slice(0, cut);
       return true;
     }
     return false;
