@@ -14,6 +14,7 @@ import { DEFAULT_TRAIN_CONFIG, ModelConfig, mergeConfig } from '../../src/engine
 import { InferState, StepModel } from '../../src/engine/infer';
 import { Completer, DEFAULT_COMPLETE_OPTIONS } from '../../src/engine/inference/completer';
 import { FastInferenceModel } from '../../src/engine/inference/fastModel';
+import { initWeights } from '../../src/engine/model/model';
 import { CharTokenizer, tokenizerFromJSON } from '../../src/engine/tokenizers';
 import { train } from '../../src/engine/trainer';
 import { fixture, sampleText, tmpDir } from '../helpers/util';
@@ -219,4 +220,34 @@ test('priming text: the start of each other file, within the budget, ending in a
     JSON.stringify(p),
   );
   assert.equal(primeText([], 100), '');
+});
+
+test('priming: a new document starts from the state after the other files, and its edits rewind to it', () => {
+  const prime = 'const total = 1;\n\n';
+  const doc = 'let x = tot';
+  const tok = CharTokenizer.train([prime + doc + 'abc']);
+  const config: ModelConfig = {
+    cell: 'gru',
+    activation: 'tanh',
+    vocabSize: tok.vocabSize,
+    embedding: 8,
+    hidden: 16,
+    layers: 1,
+    dropout: 0,
+  };
+  const model = new FastInferenceModel(config, initWeights(config, 3));
+  const want = (text: string) => {
+    const s = model.newState();
+    for (const id of tok.encode(text)) model.step(s, id);
+    return Array.from(s.h[0]);
+  };
+  const c = new Completer(model, tok);
+  c.sync('d', doc, 0, 512, prime);
+  assert.deepEqual(Array.from(c.stateOf('d')!.state.h[0]), want(prime + doc));
+  // An edit at the very start rewinds to the primed state, not to a blank one.
+  c.sync('d', 'a' + doc, 0, 512, prime);
+  assert.deepEqual(Array.from(c.stateOf('d')!.state.h[0]), want(prime + 'a' + doc));
+  // Without priming: the document alone.
+  c.sync('e', doc, 0, 512);
+  assert.deepEqual(Array.from(c.stateOf('e')!.state.h[0]), want(doc));
 });
