@@ -28,6 +28,7 @@ interface Flags {
   maxLength: number;
   maxContext: number;
   multiline?: boolean;
+  multilineMinConfidence: number;
   order: number;
   chars: number;
   prime?: boolean;
@@ -94,6 +95,12 @@ export function registerCompleteEval(program: Command): void {
       DEFAULT_COMPLETE_OPTIONS.maxContext,
     )
     .option('--multiline', 'let suggestions cross line ends when confident')
+    .option(
+      '--multiline-min-confidence <p>',
+      'with --multiline: probability a line end and the next indentation need',
+      fraction('--multiline-min-confidence'),
+      DEFAULT_COMPLETE_OPTIONS.multilineMinConfidence,
+    )
     .option('--order <n>', 'order of the n-gram baseline', positive('--order'), 6)
     .option('--chars <n>', 'held-out characters to type at most', positive('--chars'), 20000)
     .option('--prime', 'also measure priming each file with the other held-out files of its kind')
@@ -107,6 +114,7 @@ export function registerCompleteEval(program: Command): void {
           maxLength: f.maxLength,
           maxContext: f.maxContext,
           multiline: !!f.multiline,
+          multilineMinConfidence: f.multilineMinConfidence,
         },
         sweep: f.sweep,
         ngramOrder: f.order,
