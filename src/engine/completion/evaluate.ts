@@ -69,8 +69,59 @@ export function evaluateCompletionOn(
 ): CompletionEvaluation {
   const o: CompleteOptions = { ...DEFAULT_COMPLETE_OPTIONS, ...opts.options, temperature: 0 };
   const order = opts.ngramOrder ?? 6;
-  const maxChars = opts.maxChars ?? 20000;
   const log = opts.log ?? (() => undefined);
+  const files = firstChars(heldOut, opts.maxChars ?? 20000);
+  const t0 = performance.now();
+  const ngram = new CharNgramModel(trainText, order);
+  log(`n-gram baseline (order ${order}) built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const completer = new Completer(model, tokenizer);
+  const thresholds = [...new Set([o.minConfidence, ...(opts.sweep ?? [])])].sort((a, b) => a - b);
+  const counts = thresholds.map(() => ({ model: emptyCounts(), ngram: emptyCounts() }));
+  const primed = emptyCounts();
+  files.forEach((f, i) => {
+    const modelPieces = piecesOf(completer, o, `f${i}`);
+    const ngramPieces = cachedByPosition((before) => ngram.greedyPieces(before, o.maxLength + 1));
+    thresholds.forEach((t, k) => {
+      const policy = { ...o, minConfidence: t };
+      const model = (before: string) => completer.suggestion(modelPieces(before), before, policy);
+      simulateTyping(f.text, model, counts[k].model);
+      const base = (before: string) => buildSuggestion(ngramPieces(before), before, policy);
+      simulateTyping(f.text, base, counts[k].ngram);
+    });
+    if (opts.prime) {
+      const ext = path.extname(f.path);
+      const others = heldOut.filter((g) => g.path !== f.path && path.extname(g.path) === ext);
+      const prime = primeText(
+        others.map((g) => g.text),
+        o.maxContext,
+      );
+      const pieces = piecesOf(completer, o, `p${i}`, prime);
+      simulateTyping(f.text, (before) => completer.suggestion(pieces(before), before, o), primed);
+    }
+    completer.forget(`f${i}`);
+    completer.forget(`p${i}`);
+    log(`typed ${f.path} (${f.text.length} characters)`);
+  });
+  const sweep = thresholds.map((t, k) => sweepRow(t, counts[k].model, counts[k].ngram));
+  const chosen = sweep[thresholds.indexOf(o.minConfidence)];
+  const primedFigures = opts.prime ? figures(primed) : undefined;
+  return {
+    heldOutFiles: files.length,
+    chars: files.reduce((n, f) => n + f.text.length, 0),
+    ngramOrder: order,
+    options: o,
+    keystrokes_saved: chosen.model.keystrokesSaved,
+    ngram_keystrokes_saved: chosen.ngram.keystrokesSaved,
+    primed_keystrokes_saved: primedFigures?.keystrokesSaved,
+    model: chosen.model,
+    ngram: chosen.ngram,
+    primed: primedFigures,
+    sweep,
+  };
+}
+
+/** The held-out files cut to `maxChars` characters in all (the last one cut short). */
+function firstChars(heldOut: HeldOutFile[], maxChars: number): HeldOutFile[] {
   const files: HeldOutFile[] = [];
   let chars = 0;
   for (const f of heldOut) {
@@ -86,94 +137,34 @@ export function evaluateCompletionOn(
       'complete-eval',
       'Use a folder with at least two files, or a file long enough to hold out its tail.',
     );
-  const t0 = performance.now();
-  const ngram = new CharNgramModel(trainText, order);
-  log(`n-gram baseline (order ${order}) built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const completer = new Completer(model, tokenizer);
-  const thresholds = [...new Set([o.minConfidence, ...(opts.sweep ?? [])])].sort((a, b) => a - b);
-  const counts = new Map<number, { model: KeystrokeCounts; ngram: KeystrokeCounts }>();
-  for (const t of thresholds) counts.set(t, { model: emptyCounts(), ngram: emptyCounts() });
-  const primed = emptyCounts();
-  const reach = 4 * o.maxContext;
-  files.forEach((f, i) => {
-    const modelCache = new Map<number, Piece[]>();
-    const ngramCache = new Map<number, Piece[]>();
-    const modelPieces = (before: string, docId: string, prime = ''): Piece[] => {
-      const start = Math.max(0, before.length - reach);
-      return completer.greedyPieces(docId, before.slice(start), start, o, prime);
-    };
-    const cached = (cache: Map<number, Piece[]>, before: string, make: () => Piece[]): Piece[] => {
-      let p = cache.get(before.length);
-      if (!p) cache.set(before.length, (p = make()));
-      return p;
-    };
-    for (const t of thresholds) {
-      const policy = { ...o, minConfidence: t };
-      const c = counts.get(t)!;
-      simulateTyping(
-        f.text,
-        (before) =>
-          completer.suggestion(
-            cached(modelCache, before, () => modelPieces(before, `f${i}`)),
-            before,
-            policy,
-          ),
-        c.model,
-      );
-      simulateTyping(
-        f.text,
-        (before) =>
-          buildSuggestion(
-            cached(ngramCache, before, () => ngram.greedyPieces(before, o.maxLength + 1)),
-            before,
-            policy,
-          ),
-        c.ngram,
-      );
-    }
-    if (opts.prime) {
-      const ext = path.extname(f.path);
-      const others = heldOut.filter((g) => g.path !== f.path && path.extname(g.path) === ext);
-      const prime = primeText(
-        others.map((g) => g.text),
-        o.maxContext,
-      );
-      simulateTyping(
-        f.text,
-        (before) => completer.suggestion(modelPieces(before, `p${i}`, prime), before, o),
-        primed,
-      );
-    }
-    completer.forget(`f${i}`);
-    completer.forget(`p${i}`);
-    log(`typed ${f.path} (${f.text.length} characters)`);
+  return files;
+}
+
+/** `make(before)` computed once per cursor position (the text typed is the same every time). */
+function cachedByPosition(make: (before: string) => Piece[]): (before: string) => Piece[] {
+  const cache = new Map<number, Piece[]>();
+  return (before) => {
+    let p = cache.get(before.length);
+    if (!p) cache.set(before.length, (p = make(before)));
+    return p;
+  };
+}
+
+/** The model's greedy pieces after `before`, read as the editor sends it (4 windows back). */
+function piecesOf(c: Completer, o: CompleteOptions, docId: string, prime = ''): (before: string) => Piece[] {
+  return cachedByPosition((before) => {
+    const start = Math.max(0, before.length - 4 * o.maxContext);
+    return c.greedyPieces(docId, before.slice(start), start, o, prime);
   });
-  const sweep: SweepRow[] = thresholds.map((t) => {
-    const c = counts.get(t)!;
-    const model = figures(c.model);
-    const ng = figures(c.ngram);
-    return {
-      minConfidence: t,
-      model,
-      ngram: ng,
-      modelSavedPerShown: model.shownChars ? (c.model.chars - c.model.keystrokes) / model.shownChars : 0,
-      ngramSavedPerShown: ng.shownChars ? (c.ngram.chars - c.ngram.keystrokes) / ng.shownChars : 0,
-    };
-  });
-  const chosen = sweep.find((r) => r.minConfidence === o.minConfidence)!;
-  const primedFigures = opts.prime ? figures(primed) : undefined;
+}
+
+function sweepRow(minConfidence: number, m: KeystrokeCounts, n: KeystrokeCounts): SweepRow {
   return {
-    heldOutFiles: files.length,
-    chars,
-    ngramOrder: order,
-    options: o,
-    keystrokes_saved: chosen.model.keystrokesSaved,
-    ngram_keystrokes_saved: chosen.ngram.keystrokesSaved,
-    primed_keystrokes_saved: primedFigures?.keystrokesSaved,
-    model: chosen.model,
-    ngram: chosen.ngram,
-    primed: primedFigures,
-    sweep,
+    minConfidence,
+    model: figures(m),
+    ngram: figures(n),
+    modelSavedPerShown: m.shownChars ? (m.chars - m.keystrokes) / m.shownChars : 0,
+    ngramSavedPerShown: n.shownChars ? (n.chars - n.keystrokes) / n.shownChars : 0,
   };
 }
 
