@@ -13,7 +13,7 @@ import { initBackend } from '../src/engine/wasm/backend';
 import { DEFAULT_TRAIN_CONFIG, mergeConfig, CellKind } from '../src/engine/config';
 import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';
-import { benchCompletion } from './completion';
+import { benchCompletion, benchKeystrokes } from './completion';
 import { benchIngest } from './ingest';
 import { runTorch, torchUnavailable } from './torch';
 import { benchTfLayers } from './tflayers';
@@ -29,8 +29,8 @@ const ENGINE_STEPS = Number(process.env.BENCH_ENGINE_STEPS ?? 8);
 const LAYERS_STEPS = Number(process.env.BENCH_LAYERS_STEPS ?? 2);
 const CELLS = (process.env.BENCH_CELLS ?? 'lstm,gru,rnn').split(',') as CellKind[];
 const TORCH_STEPS = Number(process.env.BENCH_TORCH_STEPS ?? 12);
-/** Sections to run (default all): train, completion, ingest, rss. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'train,completion,ingest,rss').split(','));
+/** Sections to run (default all): train, completion, keystrokes, ingest, rss. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss').split(','));
 
 /** A corpus with exactly V distinct characters, long enough for the steps. */
 function makeCorpus(): string {
@@ -186,6 +186,26 @@ async function main(): Promise<void> {
     console.log(
       `fast path (${shipped === 'fast2' ? '2 threads' : '1 thread'}, as shipped) vs TF.js ops: cold ${(c.cold_ms.tfops / c.cold_ms[shipped]).toFixed(1)}× faster, keystroke ${(c.keystroke_ms.tfops / c.keystroke_ms[shipped]).toFixed(1)}× faster`,
     );
+  }
+  if (ONLY.has('keystrokes')) {
+    const seconds = Number(process.env.BENCH_KEYSTROKE_SECONDS ?? 300);
+    console.log(
+      `\nCompletion usefulness: the reference LSTM trained ${seconds} s on node_modules' READMEs, typing held-out ones:`,
+    );
+    const k = await benchKeystrokes(seconds, console.log);
+    results.completion_keystrokes_saved = +k.model.keystrokesSaved.toFixed(4);
+    results.completion_ngram_keystrokes_saved = +k.ngram.keystrokesSaved.toFixed(4);
+    results.completion_keystrokes = k;
+    console.log(
+      '               saved   shown/100 chars   accepted   mean accepted   shown per accepted char',
+    );
+    for (const [name, f] of [
+      ['model', k.model],
+      [`${k.ngram_order}-gram`, k.ngram],
+    ] as const)
+      console.log(
+        `${name.padEnd(12)} ${(100 * f.keystrokesSaved).toFixed(1).padStart(6)}% ${f.shownPer100Chars.toFixed(1).padStart(17)} ${(100 * f.acceptanceRate).toFixed(1).padStart(9)}% ${f.meanAcceptedLength.toFixed(1).padStart(15)} ${f.shownPerAcceptedChar.toFixed(2).padStart(25)}`,
+      );
   }
   const file = path.resolve(__dirname, '../../bench/results.json');
   let previous: Record<string, unknown> = {};

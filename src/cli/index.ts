@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { describeError } from '../engine';
 import { SeqLabError } from '../engine/errors';
 import { registerCompare } from './compare';
+import { registerCompleteEval } from './completeEval';
 import { registerEval } from './eval';
 import { registerFinetune } from './finetune';
 import { registerInfo } from './info';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerSample(program);
   registerEval(program);
   registerInfo(program);
+  registerCompleteEval(program);
   return program;
 }
 

@@ -9,6 +9,7 @@ export interface CompletionQuery {
   text: string;
   textStart: number;
   options: CompleteOptions;
+  prime?: string;
 }
 
 /** The part of a cancellation token the client needs (vscode's and test doubles fit). */

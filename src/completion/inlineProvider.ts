@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
+import { primeText } from '../engine/completion/prime';
 import type { CompletionController } from './controller';
 import { completionSettings } from './settings';
 
 const SCHEMES = new Set(['file', 'untitled', 'vscode-remote']);
+const PRIME_TTL_MS = 5000;
 
 /**
  * Inline completions from the workspace's own model. The provider's main-thread work is reading
@@ -14,7 +16,26 @@ export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider
   /** Longest synchronous stretch of a request on the extension host's thread, in ms (diagnostics). */
   maxMainThreadMs = 0;
 
+  /** The priming text per language, rebuilt at most every PRIME_TTL_MS (other files change slowly). */
+  private readonly primes = new Map<string, { at: number; text: string }>();
+
   constructor(private readonly ctl: CompletionController) {}
+
+  /** The start of the other open files of `doc`'s language, for a new document's state. */
+  private primeFor(doc: vscode.TextDocument, maxChars: number): string {
+    const hit = this.primes.get(doc.languageId);
+    if (hit && performance.now() - hit.at < PRIME_TTL_MS) return hit.text;
+    const others = vscode.workspace.textDocuments.filter(
+      (d) => d !== doc && d.languageId === doc.languageId && SCHEMES.has(d.uri.scheme),
+    );
+    const share = Math.ceil(maxChars / Math.max(1, others.length));
+    const text = primeText(
+      others.map((d) => d.getText(new vscode.Range(d.positionAt(0), d.positionAt(share)))),
+      maxChars,
+    );
+    this.primes.set(doc.languageId, { at: performance.now(), text });
+    return text;
+  }
 
   async provideInlineCompletionItems(
     document: vscode.TextDocument,
@@ -33,8 +54,9 @@ export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider
     // Four windows' worth: the worker keeps reading incrementally until its stream is that long.
     const start = Math.max(0, cursor - 4 * s.options.maxContext);
     const text = document.getText(new vscode.Range(document.positionAt(start), position));
+    const prime = s.primeFromOpenFiles ? this.primeFor(document, s.options.maxContext) : undefined;
     const pending = this.ctl.client.request(
-      { checkpoint, docId: document.uri.toString(), text, textStart: start, options: s.options },
+      { checkpoint, docId: document.uri.toString(), text, textStart: start, options: s.options, prime },
       token,
     );
     this.maxMainThreadMs = Math.max(this.maxMainThreadMs, performance.now() - t0);

@@ -11,6 +11,8 @@ export type HostToCompletion =
       text: string;
       textStart: number;
       options: CompleteOptions;
+      /** Text of other open files, read before a new document's first token ('' for none). */
+      prime?: string;
     }
   | { type: 'cancel'; id: number }
   | { type: 'forget'; docId: string };
@@ -53,7 +55,8 @@ export function isHostToCompletion(v: unknown): v is HostToCompletion {
         typeof v.docId === 'string' &&
         typeof v.text === 'string' &&
         typeof v.textStart === 'number' &&
-        isObj(v.options)
+        isObj(v.options) &&
+        (v.prime === undefined || typeof v.prime === 'string')
       );
     case 'cancel':
       return typeof v.id === 'number';

@@ -1,11 +1,17 @@
 import * as vscode from 'vscode';
+import { DEFAULT_SUGGESTION_POLICY } from '../engine/completion/policy';
 import type { CompleteOptions } from '../engine/inference/completer';
 
 export interface CompletionSettings {
   enabled: boolean;
   debounceMs: number;
+  /** Read the other open files of the same language before a new document (priming). */
+  primeFromOpenFiles: boolean;
   options: CompleteOptions;
 }
+
+const clamp = (v: unknown, lo: number, hi: number, dflt: number): number =>
+  typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : dflt;
 
 const clampInt = (v: unknown, lo: number, hi: number, dflt: number): number =>
   typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.round(v))) : dflt;
@@ -19,10 +25,18 @@ export function completionSettings(doc: vscode.TextDocument): CompletionSettings
   return {
     enabled: c.get<boolean>('enabled', true) && forLanguage !== false,
     debounceMs: clampInt(c.get('debounceMs'), 0, 2000, 75),
+    primeFromOpenFiles: c.get<boolean>('primeFromOpenFiles', false),
     options: {
       maxContext: clampInt(c.get('maxContextChars'), 16, 16384, 512),
       maxLength: clampInt(c.get('maxLength'), 1, 2000, 64),
       multiline: c.get<boolean>('multiline', false),
+      minConfidence: clamp(c.get('minConfidence'), 0, 1, DEFAULT_SUGGESTION_POLICY.minConfidence),
+      multilineMinConfidence: clamp(
+        c.get('multilineMinConfidence'),
+        0,
+        1,
+        DEFAULT_SUGGESTION_POLICY.multilineMinConfidence,
+      ),
       temperature: typeof temperature === 'number' && temperature > 0 ? Math.min(temperature, 5) : 0,
       alternatives: clampInt(c.get('alternatives'), 1, 10, 3),
       seed: Math.floor(Math.random() * 2 ** 31),

@@ -8,8 +8,9 @@ import { loadCheckpoint } from '../engine/checkpoint';
 import { describeError } from '../engine/errors';
 import { Completer } from '../engine/inference/completer';
 import { FastInferenceModel, simdKernelAvailable } from '../engine/inference/fastModel';
-import { InferenceModel } from '../engine/infer';
+import { InferenceModel } from '../engine/inference/stepModel';
 import { tokenizerFromJSON } from '../engine/tokenizers';
+import { completionHelperOff } from '../engine/wasm/switches';
 import { CompletionToHost, HostToCompletion, isHostToCompletion } from './protocol';
 
 type Request = Extract<HostToCompletion, { type: 'complete' }>;
@@ -49,7 +50,7 @@ function completerFor(dir: string): Completer {
   }
   const { model: config, tokenizer } = data.manifest;
   // Two threads split every product when there are cores for it (bench: see README).
-  const threads = os.cpus().length >= 2 && process.env.SEQLAB_COMPLETION_THREADS !== '1' ? 2 : 1;
+  const threads = os.cpus().length >= 2 && !completionHelperOff() ? 2 : 1;
   const model = simdKernelAvailable()
     ? new FastInferenceModel(config, data.weights, { threads })
     : new InferenceModel(config, data.weights);
@@ -89,7 +90,7 @@ function run(): void {
     const t0 = performance.now();
     try {
       const c = completerFor(r.checkpoint);
-      const { items, syncSteps } = c.complete(r.docId, r.text, r.textStart, r.options);
+      const { items, syncSteps } = c.complete(r.docId, r.text, r.textStart, r.options, r.prime);
       post({ type: 'result', id: r.id, items, syncSteps, ms: performance.now() - t0 });
     } catch (err) {
       const failure = (err as { failure?: 'gone' | 'corrupt' }).failure ?? 'internal';

@@ -4,7 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
+import { DEFAULT_SUGGESTION_POLICY } from '../../src/engine/completion/policy';
 import { InferenceModel } from '../../src/engine/inference/stepModel';
+import { Completer, DEFAULT_COMPLETE_OPTIONS } from '../../src/engine/inference/completer';
 import { generate } from '../../src/engine/sample';
 import { tokenizerFromJSON } from '../../src/engine/tokenizers';
 import type { TrainEvent } from '../../src/engine/events';
@@ -178,6 +180,10 @@ suite('SeqLab in a real VS Code extension host', () => {
     await vscode.workspace
       .getConfiguration('editor')
       .update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Workspace);
+    // Ungated first: the whole greedy line, which the engine's sampler gives too.
+    await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('minConfidence', 0, vscode.ConfigurationTarget.Workspace);
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: '' });
     const editor = await vscode.window.showTextDocument(doc);
     const prefix = 'The hidden state is com';
@@ -195,10 +201,16 @@ suite('SeqLab in a real VS Code extension host', () => {
     ).split('\n')[0];
     log(`greedy continuation of ${JSON.stringify(prefix)}: ${JSON.stringify(greedy)}`);
     assert.ok(greedy.trim().length > 0, 'the model continues this prefix on the same line');
+    const jsModel = new InferenceModel(data.manifest.model, data.weights);
+    const tok = tokenizerFromJSON(data.manifest.tokenizer);
+    const ungated = { ...DEFAULT_COMPLETE_OPTIONS, minConfidence: 0 };
+    // The same policy on the plain-JS path: the greedy line, less a loop if the model went round.
+    const [want] = new Completer(jsModel, tok).complete('want', prefix, 0, ungated).items;
+    assert.ok(want && greedy.startsWith(want), `${JSON.stringify(want)} starts the greedy line`);
     const items = await complete(doc, editor.selection.active);
     assert.deepStrictEqual(
       items?.map((i) => i.insertText),
-      [greedy],
+      [want],
     );
     assert.ok(items![0].range!.isEmpty && items![0].range!.start.isEqual(editor.selection.active));
     log(
@@ -208,6 +220,44 @@ suite('SeqLab in a real VS Code extension host', () => {
     await vscode.commands.executeCommand('type', { text: 'x' });
     await complete(doc, editor.selection.active);
     assert.strictEqual(lastCompletion?.syncSteps, 1, 'a typed character costs one step');
+
+    // With the default threshold, a prefix the model is unsure how to continue gets no suggestion.
+    await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('minConfidence', undefined, vscode.ConfigurationTarget.Workspace);
+    const threshold = DEFAULT_SUGGESTION_POLICY.minConfidence;
+    const nextProbability = (text: string): number => {
+      const st = jsModel.newState();
+      for (const id of tok.encode(text)) jsModel.step(st, id);
+      const l = jsModel.logits(st);
+      const max = Math.max(...l);
+      const sum = l.reduce((a, v) => a + Math.exp(v - max), 0);
+      return 1 / sum; // the greedy token's probability
+    };
+    const unsure = ['The hidden state is comx', 'zq', 'Qv7 ', 'The 9', 'x x x'].find(
+      (t) => nextProbability(t) < threshold,
+    );
+    assert.ok(unsure, 'the fixture model is unsure somewhere');
+    log(
+      `unsure prefix ${JSON.stringify(unsure)}: p(next) ${nextProbability(unsure).toFixed(3)} < ${threshold}`,
+    );
+    await editor.edit((e) =>
+      e.replace(new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), unsure),
+    );
+    const none = await complete(doc, doc.positionAt(unsure.length));
+    assert.deepStrictEqual(
+      none?.map((i) => i.insertText) ?? [],
+      [],
+      'no suggestion where the model is unsure',
+    );
+    await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('minConfidence', 0, vscode.ConfigurationTarget.Workspace);
+    const typed = prefix + 'x';
+    await editor.edit((e) =>
+      e.replace(new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), typed),
+    );
+    editor.selection = new vscode.Selection(doc.positionAt(typed.length), doc.positionAt(typed.length));
 
     await vscode.commands.executeCommand('seqlab.toggleCompletion');
     assert.strictEqual(vscode.workspace.getConfiguration('seqlab.completion').get('enabled'), false);
@@ -226,6 +276,9 @@ suite('SeqLab in a real VS Code extension host', () => {
       .getConfiguration('seqlab.completion')
       .update('enabled', undefined, vscode.ConfigurationTarget.Workspace);
     await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('minConfidence', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
       .getConfiguration('editor')
       .update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Workspace);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
@@ -235,8 +288,13 @@ suite('SeqLab in a real VS Code extension host', () => {
     const copy = path.join(path.dirname(completionModel), 'step-completion-copy');
     fs.cpSync(completionModel, copy, { recursive: true });
     await vscode.commands.executeCommand('seqlab.useForCompletion', { checkpoint: copy });
-    const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'The ' });
-    const end = doc.positionAt(4);
+    // A prefix the fixture model completes with confidence (the test above).
+    const content = 'The hidden state is com';
+    const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content });
+    const end = doc.positionAt(content.length);
+    await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('minConfidence', 0, vscode.ConfigurationTarget.Workspace);
     assert.ok((await complete(doc, end))?.length, 'completes before the deletion');
     const before = warnings.length;
     fs.rmSync(copy, { recursive: true });
@@ -247,6 +305,9 @@ suite('SeqLab in a real VS Code extension host', () => {
     assert.strictEqual(api.completion.controller.checkpoint, undefined);
     await vscode.commands.executeCommand('seqlab.useForCompletion', { checkpoint: completionModel });
     assert.ok((await complete(doc, end))?.length, 'choosing a checkpoint again turns it back on');
+    await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('minConfidence', undefined, vscode.ConfigurationTarget.Workspace);
   });
 
   test('compare cells: three runs at about equal size, grouped in the tree, with a table', async () => {

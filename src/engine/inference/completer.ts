@@ -1,18 +1,22 @@
-import { InferState, pickToken, StepModel } from '../infer';
+import { buildSuggestion, DEFAULT_SUGGESTION_POLICY, SuggestionPolicy } from '../completion/policy';
+import { InferState, pickToken, StepModel } from './stepModel';
 import { Rng } from '../rng';
 import type { Tokenizer } from '../tokenizers';
 import { TokenSpace, tokenSpaceOf } from './tokenSpace';
 
+/** A generated token's new text (what is shown) and the probability the model gave the token. */
+export interface Piece {
+  piece: string;
+  prob: number;
+}
+
 /** Below this many new tokens (typing), plain steps: `advance` pays off on a context. */
 const ADVANCE_MIN = 8;
 
-export interface CompleteOptions {
+/** What a suggestion may show (length, lines, confidence: see SuggestionPolicy), and how it is made. */
+export interface CompleteOptions extends SuggestionPolicy {
   /** Characters of text before the cursor that a cold start reads. */
   maxContext: number;
-  /** Characters of completion at most. */
-  maxLength: number;
-  /** Stop at the end of the line (false) or carry on over newlines (true). */
-  multiline: boolean;
   /** 0: the single greedy completion; above 0: `alternatives` sampled ones. */
   temperature: number;
   alternatives: number;
@@ -20,9 +24,8 @@ export interface CompleteOptions {
 }
 
 export const DEFAULT_COMPLETE_OPTIONS: CompleteOptions = {
+  ...DEFAULT_SUGGESTION_POLICY,
   maxContext: 512,
-  maxLength: 64,
-  multiline: false,
   temperature: 0,
   alternatives: 3,
   seed: 1,
@@ -62,6 +65,7 @@ export class Completer {
   private readonly stateBytes: number;
   private readonly logitsBuf: Float32Array;
   private readonly maskBuf: Float32Array;
+  private primed?: { text: string; state: InferState };
 
   constructor(
     readonly model: StepModel,
@@ -78,15 +82,23 @@ export class Completer {
   /**
    * Brings the document's state up to the end of `text`, which starts at document offset
    * `textStart` and ends at the cursor. Returns the stream's pending tail and the steps spent.
+   * `prime` (text of other files) is read before a new stream's first token, so that what they
+   * define is known; it does not count as the document's text.
    */
-  sync(docId: string, text: string, textStart: number, maxContext: number): { tail: string; steps: number } {
+  sync(
+    docId: string,
+    text: string,
+    textStart: number,
+    maxContext: number,
+    prime = '',
+  ): { tail: string; steps: number } {
     const cursor = textStart + text.length;
     let doc = this.docs.get(docId);
     if (!doc || doc.anchor < textStart || doc.anchor > cursor || cursor - doc.anchor > 4 * maxContext) {
       doc = {
         anchor: chooseAnchor(text, textStart, maxContext),
         ids: [],
-        state: this.model.newState(),
+        state: this.primedState(prime),
         snapshots: new Map(),
       };
       doc.snapshots.set(0, this.model.cloneState(doc.state));
@@ -142,17 +154,36 @@ export class Completer {
     return { tail, steps };
   }
 
-  complete(docId: string, text: string, textStart: number, o: CompleteOptions): CompleteResult {
-    const { tail, steps } = this.sync(docId, text, textStart, o.maxContext);
+  complete(docId: string, text: string, textStart: number, o: CompleteOptions, prime = ''): CompleteResult {
+    const { tail, steps } = this.sync(docId, text, textStart, o.maxContext, prime);
     const doc = this.docs.get(docId)!;
     if (doc.ids.length === 0 && tail === '') return { items: [], syncSteps: steps };
     const runs = o.temperature > 0 ? Math.max(1, o.alternatives) : 1;
     const items: string[] = [];
     for (let a = 0; a < runs; a++) {
-      const s = this.continueFrom(doc.state, tail, o, new Rng(o.seed + a));
-      if (s.trim() !== '' && !items.includes(s)) items.push(s);
+      const gen = this.pieces(doc.state, tail, o, new Rng(o.seed + a));
+      const s = this.suggestion(gen, text, o);
+      if (s && !items.includes(s)) items.push(s);
     }
     return { items, syncSteps: steps };
+  }
+
+  /**
+   * The greedy continuation's pieces with their probabilities, with no policy applied (as many
+   * as a suggestion of `o.maxLength` could use): what `complete` builds its suggestion from, for
+   * evaluations that try several policies on the same continuation.
+   */
+  greedyPieces(docId: string, text: string, textStart: number, o: CompleteOptions, prime = ''): Piece[] {
+    const { tail } = this.sync(docId, text, textStart, o.maxContext, prime);
+    const doc = this.docs.get(docId)!;
+    if (doc.ids.length === 0 && tail === '') return [];
+    return [...this.pieces(doc.state, tail, { ...o, temperature: 0 }, new Rng(o.seed))];
+  }
+
+  /** The suggestion that `o`'s policy makes of `pieces` after `text` ('' for none). */
+  suggestion(pieces: Iterable<Piece>, text: string, o: CompleteOptions): string {
+    const out = [...this.space.toText(buildSuggestion(pieces, text, o))].slice(0, o.maxLength).join('');
+    return out.trim() === '' ? '' : out;
   }
 
   /** The state after the document's stream (for tests), or undefined. */
@@ -171,6 +202,19 @@ export class Completer {
     return n;
   }
 
+  /** A fresh state, or the state after reading `prime` (the last one is kept: it is per language). */
+  private primedState(prime: string): InferState {
+    if (!prime) return this.model.newState();
+    if (this.primed?.text !== prime) {
+      const state = this.model.newState();
+      const ids = this.tokenizer.encode(prime);
+      if (this.model.advance) this.model.advance(state, ids);
+      else for (const id of ids) this.model.step(state, id);
+      this.primed = { text: prime, state };
+    }
+    return this.model.cloneState(this.primed.state);
+  }
+
   private evict(): void {
     let bytes = this.memoryBytes();
     for (const [id, d] of this.docs) {
@@ -180,38 +224,34 @@ export class Completer {
     }
   }
 
-  private continueFrom(from: InferState, tail: string, o: CompleteOptions, rng: Rng): string {
+  /**
+   * Generates from `from`: each chosen token's new text and its probability (softmax of the
+   * logits; under a typed tail, among the tokens that agree with it). Tokens inside the typed
+   * tail come as empty pieces. Lazy: the model steps only when the next piece is asked for.
+   */
+  private *pieces(from: InferState, tail: string, o: CompleteOptions, rng: Rng): Generator<Piece> {
     const { model, space } = this;
     const state = model.cloneState(from);
     const sampling = { temperature: o.temperature, topK: 0, topP: 0 };
     const unk = this.tokenizer.unkId;
     let rest = tail;
-    let out = '';
+    let id = -1;
     for (let n = 0; n < o.maxLength + tail.length + 4; n++) {
+      if (id >= 0) model.step(state, id);
       let logits = model.logits(state, this.logitsBuf);
       if (rest) {
         logits = this.maskToTail(logits, rest);
-        if (logits.every((v) => v === -Infinity)) return '';
+        if (logits.every((v) => v === -Infinity)) return;
       }
-      const id = pickToken(logits, sampling, rng, unk);
+      id = pickToken(logits, sampling, rng, unk);
       const s = space.spell(id);
+      let piece = s;
       if (rest) {
-        if (s.length >= rest.length) {
-          out += s.slice(rest.length);
-          rest = '';
-        } else rest = rest.slice(s.length);
-      } else out += s;
-      if (!o.multiline) {
-        const nl = out.indexOf('\n');
-        if (nl >= 0) {
-          out = out.slice(0, nl);
-          break;
-        }
+        piece = s.length >= rest.length ? s.slice(rest.length) : '';
+        rest = s.length >= rest.length ? '' : rest.slice(s.length);
       }
-      if (!rest && out.length >= o.maxLength) break;
-      model.step(state, id);
+      yield { piece, prob: softmaxAt(logits, id) };
     }
-    return [...space.toText(out)].slice(0, o.maxLength).join('');
   }
 
   /** Logits with every token that disagrees with the typed tail set to -Infinity. */
@@ -225,6 +265,15 @@ export class Completer {
     }
     return m;
   }
+}
+
+/** softmax(logits)[id], with -Infinity logits (masked tokens) counting as probability 0. */
+function softmaxAt(logits: Float32Array, id: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  return Math.exp(logits[id] - max) / sum;
 }
 
 /**

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { fixture, sampleText, tmpDir } from '../helpers/util';
+
+const CLI = path.resolve(__dirname, '../../../bin/seqlab.js');
+
+function seqlab(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 180_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('seqlab complete-eval: model and n-gram figures as JSON, a sweep, and flag errors', () => {
+  const dir = fixture({
+    'a.txt': sampleText(6000),
+    'b.txt': sampleText(3000, 9),
+    'c.txt': sampleText(900, 4),
+  });
+  const t = seqlab(
+    'train',
+    dir,
+    '--preset',
+    'tiny',
+    '--steps',
+    '30',
+    '--eval-every',
+    '30',
+    '--out',
+    tmpDir(),
+  );
+  assert.equal(t.code, 0, t.err);
+  const ck = /checkpoint: (.*)/.exec(t.out)![1].trim();
+  const r = seqlab('complete-eval', ck, dir, '--json', '--chars', '300', '--sweep', '0,0.9');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.chars, 300);
+  for (const k of ['keystrokes_saved', 'ngram_keystrokes_saved']) {
+    assert.equal(typeof j[k], 'number', k);
+    assert.ok(j[k] >= 0 && j[k] < 1, `${k} ${j[k]}`);
+  }
+  assert.deepEqual(
+    j.sweep.map((s: { minConfidence: number }) => s.minConfidence),
+    [0, j.options.minConfidence, 0.9],
+  );
+  // Showing everything shows at least as much as the gated default.
+  assert.ok(j.sweep[0].model.shownChars >= j.sweep[1].model.shownChars);
+  const table = seqlab('complete-eval', ck, dir, '--chars', '200');
+  assert.equal(table.code, 0, table.err);
+  assert.match(table.out, /model .*\n.*6-gram baseline/);
+  const bad = seqlab('complete-eval', ck, dir, '--min-confidence', '2');
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.err, /--min-confidence must be a number from 0 to 1/);
+});
