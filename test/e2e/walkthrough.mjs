@@ -179,13 +179,12 @@ export async function walkthroughTour({ page, ws, shot, check, log }) {
           asked && fs.readFileSync(mine, 'utf8') === 'my own log\n',
         );
       } else if (step.id === 'dashboard') {
+        // Let the dashboard load (it takes the focus when it does) before going back.
         await page
-          .frameLocator('iframe.webview.ready')
-          .frameLocator('#active-frame')
-          .locator('#chart-loss canvas')
+          .locator('.tabs-container .tab.active', { hasText: 'SeqLab Dashboard' })
           .first()
           .waitFor({ timeout: 30_000 });
-        await page.waitForTimeout(1500);
+        await page.waitForTimeout(2500);
       } else {
         // The commands ask (folder, checkpoint, preset…): the step is done once the command ran.
         await page.waitForTimeout(800);
