@@ -9,6 +9,7 @@ import {
 } from './commands/checkpoints';
 import { compareCommand } from './commands/compare';
 import { CommandContext } from './commands/context';
+import { getStartedCommand, unpackSampleCommand } from './commands/getStarted';
 import { CompletionController } from './completion/controller';
 import { SeqLabInlineProvider } from './completion/inlineProvider';
 import { finetuneCommand, resumeCommand, stopCommand, trainCommand } from './commands/training';
@@ -90,6 +91,10 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     register('seqlab.revealCheckpoint', (a?: Parameters<typeof revealCommand>[1]) => revealCommand(ctx, a)),
     register('seqlab.deleteCheckpoint', (a?: Parameters<typeof deleteCommand>[1]) => deleteCommand(ctx, a)),
     register('seqlab.refresh', () => tree.refresh()),
+    register('seqlab.getStarted', () => getStartedCommand()),
+    register('seqlab.unpackSample', (a?: Parameters<typeof unpackSampleCommand>[1]) =>
+      unpackSampleCommand(ctx, a),
+    ),
     vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
     completion,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),

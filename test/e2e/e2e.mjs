@@ -10,6 +10,7 @@ import {
   seedSettings,
   startCodeServer,
 } from '../../scripts/code-server.mjs';
+import { walkthroughTour } from './walkthrough.mjs';
 
 const OUT = path.join(ROOT, 'test-output/e2e');
 const PORT = Number(process.env.E2E_PORT ?? 8392);
@@ -516,6 +517,9 @@ try {
   await group.waitFor({ timeout: 20_000 }).catch(() => {});
   check('the three runs are grouped under the experiment in the Checkpoints tree', await group.isVisible());
   await shot('14-compare-tree');
+
+  // 13. The Get Started walkthrough, step by step (test/e2e/walkthrough.mjs).
+  await walkthroughTour({ page, ws, shot, check, log });
 } catch (err) {
   failed++;
   console.log(`✘ e2e aborted: ${err?.stack ?? err}`);

@@ -12,6 +12,7 @@ import { tokenizerFromJSON } from '../../src/engine/tokenizers';
 import type { TrainEvent } from '../../src/engine/events';
 import type { SeqLabApi } from '../../src/extension';
 import type { CompletionResult } from '../../src/completion/controller';
+import type { UnpackReport } from '../../src/sample/unpack';
 import type { LaunchResult } from '../../src/commands/training';
 import type { TrainingSession } from '../../src/training/sessionManager';
 import type { CheckpointItem, ParentItem, RunItem, TreeNode } from '../../src/views/checkpointTree';
@@ -76,6 +77,8 @@ suite('SeqLab in a real VS Code extension host', () => {
       'compareCells',
       'revealCheckpoint',
       'deleteCheckpoint',
+      'getStarted',
+      'unpackSample',
     ])
       assert.ok(all.includes(`seqlab.${id}`), `seqlab.${id}`);
     const tfLoaded = Object.keys(require.cache).some((k) => k.includes('@tensorflow'));
@@ -508,5 +511,46 @@ suite('SeqLab in a real VS Code extension host', () => {
     const start = events.find((e) => e.type === 'start');
     assert.strictEqual(start?.type === 'start' && start.resumedFromStep, 30);
     assert.strictEqual(r.outcome?.done?.step, 34);
+  });
+
+  test('the sample unpacks into a chosen folder, trains there, and a second unpack overwrites nothing', async () => {
+    const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-sample-'));
+    const first = (await vscode.commands.executeCommand('seqlab.unpackSample', {
+      folder: dest,
+    })) as UnpackReport;
+    assert.deepStrictEqual(first.conflicts, []);
+    assert.ok(first.written.includes('text/keeper-log.txt'), first.written.join(', '));
+    assert.ok(first.written.includes('labelled/reviews.csv') && first.written.includes('parallel/en-fr.tsv'));
+    const r = (await vscode.commands.executeCommand('seqlab.train', {
+      folder: path.join(dest, 'text'),
+      preset: 'tiny',
+      overrides: { steps: 20, evalEvery: 10 },
+      ifBusy: 'queue',
+      wait: true,
+    })) as LaunchResult;
+    assert.strictEqual(r?.outcome?.status, 'finished', r?.outcome?.error);
+    assert.ok(r.outcome.runDir!.startsWith(dest), `run inside the sample folder: ${r.outcome.runDir}`);
+    assert.strictEqual(r.outcome.done?.step, 20);
+    // Unpacking again: the user's edit survives "skip", and "rename" writes a copy beside it.
+    const log = path.join(dest, 'text', 'keeper-log.txt');
+    fs.writeFileSync(log, 'my own log\n');
+    const skipped = (await vscode.commands.executeCommand('seqlab.unpackSample', {
+      folder: dest,
+      ifTaken: 'skip',
+    })) as UnpackReport;
+    assert.deepStrictEqual(skipped.written, []);
+    assert.ok(skipped.skipped.includes('text/keeper-log.txt'));
+    assert.strictEqual(fs.readFileSync(log, 'utf8'), 'my own log\n');
+    const renamed = (await vscode.commands.executeCommand('seqlab.unpackSample', {
+      folder: dest,
+      ifTaken: 'rename',
+    })) as UnpackReport;
+    assert.ok(renamed.written.includes('text/keeper-log (2).txt'), renamed.written.join(', '));
+    assert.strictEqual(fs.readFileSync(log, 'utf8'), 'my own log\n');
+    const cancelled = (await vscode.commands.executeCommand('seqlab.unpackSample', {
+      folder: dest,
+      ifTaken: 'cancel',
+    })) as UnpackReport;
+    assert.ok(cancelled.cancelled && cancelled.written.length === 0);
   });
 });
