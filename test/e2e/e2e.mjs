@@ -91,6 +91,11 @@ fs.writeFileSync(
 );
 // An empty file to type into for the inline-completion check.
 fs.writeFileSync(path.join(ws, 'draft.txt'), '');
+// The e2e's completion model trains for seconds and is rarely 70% sure of anything, so the
+// confidence gate (tested in the integration suite) would rightly hide every suggestion: this
+// test is about ghost text and accepting it, so it shows the gated-off text too.
+fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'seqlab.completion.minConfidence': 0 }, null, 2));
 seedSettings(state, { 'workbench.colorTheme': process.env.E2E_THEME ?? 'Default Dark Modern' });
 
 const t0 = Date.now();
@@ -130,15 +135,19 @@ async function until(what, fn, { timeout = 15_000, interval = 200, soft = false 
  */
 const painted = async () => {
   for (const f of page.frames())
-    await f
-      .evaluate(
-        () =>
-          new Promise((r) => {
-            requestAnimationFrame(() => requestAnimationFrame(r));
-            setTimeout(r, 1000);
-          }),
-      )
-      .catch(() => {});
+    await Promise.race([
+      f
+        .evaluate(
+          () =>
+            new Promise((r) => {
+              requestAnimationFrame(() => requestAnimationFrame(r));
+              setTimeout(r, 1000);
+            }),
+        )
+        .catch(() => {}),
+      // A frame being torn down (a closing webview) never runs the script: don't wait on it.
+      new Promise((r) => setTimeout(r, 2000)),
+    ]);
 };
 const shot = async (name) => {
   await painted();
