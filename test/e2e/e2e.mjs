@@ -528,7 +528,7 @@ try {
   await shot('14-compare-tree');
 
   // 13. The Get Started walkthrough, step by step (test/e2e/walkthrough.mjs).
-  await walkthroughTour({ page, ws, shot, check, log });
+  await walkthroughTour({ page, ws, shot, check, log, until });
 } catch (err) {
   failed++;
   console.log(`✘ e2e aborted: ${err?.stack ?? err}`);

@@ -18,9 +18,10 @@ const STEPS = [
 
 /**
  * @param {{ page: import('playwright-core').Page, ws: string, shot: (name: string) => Promise<void>,
- *   check: (name: string, ok: boolean, detail?: string) => void, log: (...a: unknown[]) => void }} t
+ *   check: (name: string, ok: boolean, detail?: string) => void, log: (...a: unknown[]) => void,
+ *   until: (what: string, fn: () => Promise<unknown>, o?: { timeout?: number }) => Promise<unknown> }} t
  */
-export async function walkthroughTour({ page, ws, shot, check, log }) {
+export async function walkthroughTour({ page, ws, shot, check, log, until }) {
   const input = page.locator('.quick-input-widget input.input');
   // A focused webview (the dashboard) keeps F1 to itself, and one that has just loaded takes the
   // focus back and closes the palette: focus the workbench and try again.
@@ -51,14 +52,16 @@ export async function walkthroughTour({ page, ws, shot, check, log }) {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await runCommand('Preferences: Color Theme');
-      await page.waitForTimeout(500);
+      await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 5000 });
       await input.fill('Dark Modern');
       await page
         .locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' })
         .first()
         .waitFor({ timeout: 5000 });
       await page.keyboard.press('Enter');
-      await page.waitForTimeout(1000);
+      await until('the dark theme', async () => (await page.locator('.monaco-workbench.vs-dark').count()) > 0, {
+        timeout: 5000,
+      });
       break;
     } catch {
       log('theme picker did not open; retrying');
@@ -97,16 +100,22 @@ export async function walkthroughTour({ page, ws, shot, check, log }) {
   const chooseFolder = async (dir) => {
     await input.waitFor({ timeout: 15_000 });
     // The dialog fills in its start folder once it has read it: type over that, not before it.
-    await page.waitForTimeout(1500);
+    // The same value twice, 400 ms apart: the dialog has stopped filling in.
+    const steady = async (want) => {
+      const v = await input.inputValue();
+      await new Promise((r) => setTimeout(r, 400));
+      return v.length > 0 && v === (await input.inputValue()) && (want === undefined || v === want);
+    };
+    await until('the folder dialog to show its start folder', () => steady());
     await input.fill(`${dir}/`);
-    await page.waitForTimeout(1500);
+    await until('the folder dialog to keep the typed folder', () => steady(`${dir}/`));
     log('folder dialog:', await input.inputValue());
     const ok = page
       .locator('.quick-input-widget .monaco-button', { hasText: 'Unpack the Sample Here' })
       .first();
     if (await ok.isVisible().catch(() => false)) await ok.click();
     else await page.keyboard.press('Enter');
-    await page.waitForTimeout(700);
+    await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
   };
 
   for (const [n, step] of STEPS.entries()) {
@@ -120,7 +129,11 @@ export async function walkthroughTour({ page, ws, shot, check, log }) {
       .waitFor({ timeout: 10_000 })
       .catch(() => {});
     // The step's Markdown or SVG is drawn into the media pane a moment after the step expands.
-    await page.waitForTimeout(1500);
+    await until(
+      `step "${step.id}"'s media`,
+      async () => (await page.locator('.getting-started-media img, .getting-started-media iframe').count()) > 0,
+      { timeout: 5000, soft: true },
+    );
     await shot(`w${n + 1}-walkthrough-${step.id}`);
     if (step.button) {
       const btn = page
@@ -173,7 +186,7 @@ export async function walkthroughTour({ page, ws, shot, check, log }) {
         } catch {
           // reported below
         }
-        await page.waitForTimeout(1000);
+        await dialog.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
         check(
           'unpacking where the names are taken asks, and "Skip" overwrites nothing',
           asked && fs.readFileSync(mine, 'utf8') === 'my own log\n',
@@ -184,20 +197,16 @@ export async function walkthroughTour({ page, ws, shot, check, log }) {
           .locator('.tabs-container .tab.active', { hasText: 'SeqLab Dashboard' })
           .first()
           .waitFor({ timeout: 30_000 });
-        await page.waitForTimeout(2500);
+        await page.locator('iframe.webview.ready').last().waitFor({ state: 'attached', timeout: 30_000 });
       } else {
         // The commands ask (folder, checkpoint, preset…): the step is done once the command ran.
-        await page.waitForTimeout(800);
+        await input.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {});
         await page.keyboard.press('Escape');
       }
     }
     await openWalkthrough();
     await stepButton(step.id).waitFor({ timeout: 10_000 });
-    let ok = false;
-    for (let i = 0; i < 20 && !ok; i++) {
-      ok = await isDone(step.id);
-      if (!ok) await page.waitForTimeout(250);
-    }
+    const ok = !!(await until(`step "${step.id}" to be ticked`, () => isDone(step.id), { timeout: 5000, soft: true }));
     check(`walkthrough step "${step.id}" is marked done by its completion event`, ok);
   }
   await shot('w8-walkthrough-all-done');
@@ -233,11 +242,11 @@ export async function walkthroughTour({ page, ws, shot, check, log }) {
   const before = await state();
   await page.keyboard.press('Control+K');
   await page.keyboard.press('Control+Alt+C');
-  let after = before;
-  for (let i = 0; i < 20 && after === before; i++) {
-    await page.waitForTimeout(250);
-    after = await state();
-  }
+  const after =
+    (await until('the completion toggle', async () => ((await state()) !== before ? state() : undefined), {
+      timeout: 5000,
+      soft: true,
+    })) ?? before;
   check(
     'Ctrl+K Ctrl+Alt+C toggles completion',
     after !== before && (await completionItem.count()) > 0,
