@@ -71,12 +71,14 @@ export function planCompare(
   base: TrainConfig,
   cells: CellKind[],
   out?: string,
+  patternSource?: string,
 ): CompareSpec & { dir: string } {
   const corpus = readCorpus(folder, {
     include: base.include,
     exclude: base.exclude,
     maxFileBytes: base.maxFileBytes,
     valFraction: base.valFraction,
+    patternSource,
   });
   const vocabSize = trainTokenizer(base.tokenizer, corpus.train, base.vocabSize).vocabSize;
   const model: ModelConfig = { ...base.model, vocabSize };

@@ -6,9 +6,18 @@ import { SeqLabError, describeError } from './errors';
 import type { StopReason, TrainEventListener } from './events';
 import { kernelHiddenSize } from './model/layers';
 import type { Optimizer } from './optim';
-import { createRunDir, newRunId, RunRecorder, runsRootFor, writeRunConfig } from './runFolder';
+import {
+  acquireRunLock,
+  createRunDir,
+  newRunId,
+  RunLock,
+  RunRecorder,
+  recoverRunFolder,
+  runsRootFor,
+  writeRunConfig,
+} from './runFolder';
 import { corpusReport, LanguageData, prepareLanguageData } from './tasks/languageModel/data';
-import { FinetuneOptions, StartPoint, startPoint } from './tasks/languageModel/start';
+import { FinetuneOptions, resumeRunDir, StartPoint, startPoint } from './tasks/languageModel/start';
 import { LanguageModelTask } from './tasks/languageModel/task';
 import { TrainingLoop } from './training/loop';
 import { createOptimizer } from './training/optimizer';
@@ -28,8 +37,12 @@ export interface TrainOptions {
   runId?: string;
   /** Written to config.json: runs of one experiment (compare cells) share it. */
   group?: string;
-  /** Continue this run folder from its latest checkpoint. */
+  /** Continue this run folder from its newest checkpoint that loads (or from `resumeFrom`). */
   resume?: string;
+  /** With `resume`: the checkpoint to continue from (its folder, or its name `step-…`). */
+  resumeFrom?: string;
+  /** Where the include/exclude patterns came from (a flag, seqlab.json), for a refused pattern's message. */
+  patternSource?: string;
   finetune?: FinetuneOptions;
   onEvent?: TrainEventListener;
   /** Polled between steps; true stops the run after saving a checkpoint. */
@@ -100,12 +113,30 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const recorder = new RunRecorder(opts.onEvent);
   let task: LanguageModelTask | undefined;
   let optimizer: Optimizer | undefined;
+  let lock: RunLock | undefined;
   try {
-    const s = startPoint(opts.folder, opts.config, opts.resume, opts.finetune);
+    // A resumed run is locked before its checkpoints are read, and cleaned of a crash's temporaries.
+    const notes: string[] = [];
+    if (opts.resume) {
+      const dir = resumeRunDir(opts.resume);
+      lock = acquireRunLock(dir);
+      const r = recoverRunFolder(dir);
+      for (const n of r.restored)
+        notes.push(`recovered checkpoint ${n}, complete but not yet renamed when the run stopped`);
+      if (r.removed.length) notes.push(`removed temporaries left by a crash: ${r.removed.join(', ')}`);
+    }
+    const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
+    const s = startPoint(opts.folder, opts.config, resume, opts.finetune);
     const backend = await initBackend(s.config.backend, opts.log);
-    const data: LanguageData = prepareLanguageData(s.folder, s.config, s.tokenizer);
+    const data: LanguageData = prepareLanguageData(
+      s.folder,
+      s.config,
+      s.tokenizer,
+      s.patternSource ?? opts.patternSource,
+    );
     const model: ModelConfig = { ...s.modelConfig, vocabSize: data.tokenizer.vocabSize };
     const runDir = s.runDir ?? openNewRun(opts, s, model);
+    lock ??= acquireRunLock(runDir);
     recorder.attach(runDir);
     recorder.status({ status: 'running', pid: process.pid, step: s.counters.step });
     const recorded: TrainConfig = { ...s.config, model: s.modelConfig as ModelConfig };
@@ -131,7 +162,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       resumedFromStep: s.counters.step,
       batch: data.batcher.B,
     });
-    for (const message of setupNotes(backend, s, data.batcher.B))
+    for (const message of [...notes, ...s.notes, ...setupNotes(backend, s, data.batcher.B)])
       recorder.emit({ type: 'log', time: Date.now(), message });
     const loop = new TrainingLoop({
       task,
@@ -150,5 +181,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } finally {
     task?.dispose();
     optimizer?.dispose();
+    lock?.release();
   }
 }

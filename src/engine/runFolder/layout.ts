@@ -11,6 +11,8 @@ export const RUN_FILES = {
   status: 'status.json',
   metrics: 'metrics.jsonl',
   checkpoints: 'checkpoints',
+  /** Held while a process trains the run (pid, host, start time). */
+  lock: 'train.lock',
   /** In a compare-cells experiment's folder (a sibling of its runs). */
   compare: 'compare.json',
   compareTable: 'compare.md',
@@ -22,6 +24,7 @@ export interface RunPaths {
   status: string;
   metrics: string;
   checkpoints: string;
+  lock: string;
 }
 
 export function runPaths(runDir: string): RunPaths {
@@ -31,6 +34,7 @@ export function runPaths(runDir: string): RunPaths {
     status: path.join(runDir, RUN_FILES.status),
     metrics: path.join(runDir, RUN_FILES.metrics),
     checkpoints: path.join(runDir, RUN_FILES.checkpoints),
+    lock: path.join(runDir, RUN_FILES.lock),
   };
 }
 
