@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { loadCheckpoint, saveCheckpoint } from '../../src/engine/checkpoint';
 import { ModelConfig } from '../../src/engine/config';
 import { SeqLabError } from '../../src/engine/errors';
@@ -11,6 +11,7 @@ import {
   acquireRunLock,
   appendMetric,
   checkpointName,
+  createRunDir,
   listCheckpointEntries,
   parseMetrics,
   pruneCheckpoints,
@@ -272,5 +273,27 @@ test('saving where a file blocks the folder says so and names --out', () => {
         carry: [],
       }),
     (e: unknown) => e instanceof SeqLabError && e.code === 'E_SAVE' && /--out/.test(e.hint ?? ''),
+  );
+});
+
+test('an --out that refuses new folders is named in the error (a virtual file system, a file in the way)', () => {
+  const blocker = path.join(tmpDir(), 'file');
+  fs.writeFileSync(blocker, '');
+  assert.throws(
+    () => createRunDir(path.join(blocker, 'out'), 'r1'),
+    (e: unknown) =>
+      e instanceof SeqLabError &&
+      e.code === 'E_OUTPUT' &&
+      e.message.includes(`${blocker} is a file, not a folder`),
+  );
+  if (process.platform !== 'linux') return;
+  // Node's recursive mkdir never returns under /proc: run it where a hang is a failure, not a stall.
+  const layout = path.resolve(__dirname, '../../src/engine/runFolder/layout.js');
+  const code = `try { require(${JSON.stringify(layout)}).createRunDir('/proc/seqlab-out', 'r1') } catch (e) { console.log(e.code + ' ' + e.message) }`;
+  const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 20000 });
+  assert.equal(r.error, undefined, 'createRunDir under /proc did not return');
+  assert.match(
+    r.stdout,
+    /^E_OUTPUT Cannot create \/proc\/seqlab-out\/\.seqlab\/runs: \/proc does not accept new folders/,
   );
 });

@@ -123,16 +123,32 @@ function newestLoadable(runDir: string, notes: string[]): Loaded {
   );
 }
 
+/** Why config.json could not be read, in words. */
+function configProblem(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return `cannot be read (${(err as Error).message})`;
+  }
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    return `is not valid JSON (${(err as Error).message})`;
+  }
+  return 'is not a JSON object';
+}
+
 /** config.json's training folder, checked: a hand edit must still name an existing folder or file. */
 function runFolderOf(runDir: string): string {
   const file = runPaths(runDir).config;
   const runCfg = readRunConfig(runDir);
-  if (!runCfg)
+  if (!runCfg || typeof runCfg !== 'object')
     throw new SeqLabError(
       'E_RESUME',
-      `Run ${runDir} has no readable config.json`,
+      `${file} ${configProblem(file)}`,
       file,
-      'Fine-tune from its checkpoint instead, or start a new run.',
+      'Restore config.json (it records the training folder), or fine-tune from a checkpoint of the run instead.',
     );
   const folder: unknown = runCfg.folder;
   if (typeof folder !== 'string' || !folder)
