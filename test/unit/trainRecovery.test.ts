@@ -56,7 +56,7 @@ test('resume is refused while another live process trains the run, naming that p
   const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
   try {
     fs.writeFileSync(
-      runPaths(result.runDir).lock,
+      path.join(result.runDir, 'train.lock'),
       JSON.stringify({ pid: other.pid, host: os.hostname(), startedAt: '2026-01-01T00:00:00Z' }),
     );
     await rejectsWith(resumeWith(result.runDir), 'E_RUN_LOCKED', new RegExp(`by process ${other.pid}`));
