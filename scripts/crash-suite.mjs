@@ -4,7 +4,7 @@
 // that nothing the user had is lost. Linux only; needs strace, the built CLI (npm run build) and the
 // compiled engine (npm run compile) for loadCheckpoint.
 //
-//   node scripts/crash-suite.mjs [--quick] [--n N] [--write-samples M] [--syscalls rename,fsync,write,unlink]
+//   node scripts/crash-suite.mjs [--quick] [--n N] [--write-samples M] [--syscalls rename,fsync,write,unlink,link]
 //                                [--phases train,resume] [--keep] [--verbose]
 //
 // Invariants checked after each kill, and again after `seqlab resume` (and a second resume with more
@@ -45,6 +45,8 @@ const FAMILIES = {
   fsync: ['fsync', 'fdatasync'],
   write: ['write', 'pwrite64', 'writev', 'pwritev', 'pwritev2'],
   unlink: ['unlink', 'unlinkat', 'rmdir'],
+  // The run lock is linked into place.
+  link: ['link', 'linkat'],
 };
 const families = opt('--syscalls', Object.keys(FAMILIES).join(',')).split(',');
 const phases = opt('--phases', 'train,resume').split(',');

@@ -104,6 +104,25 @@ function frozenGroups(ft: FinetuneOptions | undefined): Set<string> {
 }
 
 /**
+ * Locks a run to be resumed before its checkpoints are read (two processes must never train one
+ * run), then repairs what a crash left in it; what was repaired goes to `notes` for the run's log.
+ */
+function lockForResume(resume: string, notes: string[]): RunLock {
+  const dir = resumeRunDir(resume);
+  const lock = acquireRunLock(dir);
+  try {
+    const r = recoverRunFolder(dir);
+    for (const n of r.restored)
+      notes.push(`recovered checkpoint ${n}, complete but not yet renamed when the run stopped`);
+    if (r.removed.length) notes.push(`removed temporaries left by a crash: ${r.removed.join(', ')}`);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  return lock;
+}
+
+/**
  * Trains a language model on a folder: the language-model task (truncated BPTT over B parallel
  * streams with the state carried between windows, evaluation, sampling) in the task-independent
  * training loop (budgets, clipping, schedule, atomic checkpoints). Reports through typed events;
@@ -115,16 +134,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let optimizer: Optimizer | undefined;
   let lock: RunLock | undefined;
   try {
-    // A resumed run is locked before its checkpoints are read, and cleaned of a crash's temporaries.
     const notes: string[] = [];
-    if (opts.resume) {
-      const dir = resumeRunDir(opts.resume);
-      lock = acquireRunLock(dir);
-      const r = recoverRunFolder(dir);
-      for (const n of r.restored)
-        notes.push(`recovered checkpoint ${n}, complete but not yet renamed when the run stopped`);
-      if (r.removed.length) notes.push(`removed temporaries left by a crash: ${r.removed.join(', ')}`);
-    }
+    if (opts.resume) lock = lockForResume(opts.resume, notes);
     const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
     const s = startPoint(opts.folder, opts.config, resume, opts.finetune);
     const backend = await initBackend(s.config.backend, opts.log);
