@@ -4,14 +4,16 @@
 // that nothing the user had is lost. Linux only; needs strace, the built CLI (npm run build) and the
 // compiled engine (npm run compile) for loadCheckpoint.
 //
-//   node scripts/crash-suite.mjs [--quick] [--n N] [--write-samples M] [--syscalls rename,fsync,write,unlink]
+//   node scripts/crash-suite.mjs [--quick] [--n N] [--write-samples M] [--syscalls rename,fsync,write,unlink,link]
 //                                [--phases train,resume] [--keep] [--verbose]
 //
 // Invariants checked after each kill, and again after `seqlab resume` (and a second resume with more
 // steps, which rewrites a finished run's checkpoints):
 //   loads       every checkpoints/step-* under its final name loads (checksums, shapes)
 //   kept        a finished run's final checkpoint survives a crash in its resume
-//   best        the checkpoint with the lowest valLoss on disk after the crash still exists after resume
+//   best        the lowest valLoss on disk after the crash is still on disk after resume: the best
+//               checkpoint is kept until one at least as good replaces it (pruning may then
+//               delete it, as an uninterrupted run would)
 //   losses      every step's loss equals the uninterrupted run's (relative 1e-6), and every step is there
 //   metrics     every line of metrics.jsonl parses
 //   temporaries no .tmp-* or *-old file or folder remains after the resume
@@ -43,6 +45,8 @@ const FAMILIES = {
   fsync: ['fsync', 'fdatasync'],
   write: ['write', 'pwrite64', 'writev', 'pwritev', 'pwritev2'],
   unlink: ['unlink', 'unlinkat', 'rmdir'],
+  // The run lock is linked into place.
+  link: ['link', 'linkat'],
 };
 const families = opt('--syscalls', Object.keys(FAMILIES).join(',')).split(',');
 const phases = opt('--phases', 'train,resume').split(',');
@@ -263,8 +267,16 @@ function injectionPoint(phase, { sc, k, of }) {
       const after = checkpoints(runDir);
       for (const [n, c] of Object.entries(after))
         if (c.error) fail('loads (after resume)', `${n}: ${c.error}`);
-      if (best && !after[best])
-        fail('best', `${best} (valLoss ${before[best].valLoss.toFixed(4)}, the best on disk) was deleted`);
+      const bestAfter = Math.min(
+        ...Object.values(after)
+          .filter((c) => !c.error && typeof c.valLoss === 'number')
+          .map((c) => c.valLoss),
+      );
+      if (best && !after[best] && !(bestAfter <= before[best].valLoss))
+        fail(
+          'best',
+          `${best} (valLoss ${before[best].valLoss.toFixed(4)}, the best on disk) was deleted, and nothing as good is left (best now ${bestAfter.toFixed(4)})`,
+        );
       const m = metrics(runDir);
       for (const b of m.bad) fail('metrics (after resume)', b);
       const seen = new Set();

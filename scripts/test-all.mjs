@@ -1,4 +1,4 @@
-// `npm test` after lint and build: unit tests (Node's runner), then the offline VS Code test host
+// `npm test` after lint and build: unit tests (Node's runner), crash injection (quick), then the offline VS Code test host
 // (set up once into .test-host/), integration tests in its real extension host, packaging, and
 // the browser end-to-end test of the packaged .vsix. Ends with one summary line.
 import { spawnSync } from 'child_process';
@@ -45,6 +45,10 @@ function summary() {
 
 step('compile (tsc, strict; extension and webview)', 'npm', ['run', '-s', 'compile']);
 step('unit tests', process.execPath, ['--test', '--test-concurrency=1', 'out/test/unit/'], nodeTest);
+// Kills training at the first checkpoint and status writes and checks that resuming loses nothing
+// (--quick: about 1.5 min; `npm run test:crash` runs the full set). Linux with strace only.
+if (process.platform === 'linux')
+  step('crash injection (strace)', process.execPath, ['scripts/crash-suite.mjs', '--quick'], plain('crash-suite'));
 step('test host (Node 24, code-server, chromium; cached in .test-host/)', 'bash', ['scripts/setup-test-host.sh']);
 step('integration tests (real VS Code extension host)', process.execPath, ['scripts/run-integration.mjs'], plain('integration'));
 step('package .vsix', process.execPath, ['scripts/package.mjs']);

@@ -17,6 +17,7 @@ export function registerEval(program: Command): void {
       ) => {
         const r = await evaluateCheckpointOnFolder(checkpoint, folder, {
           include: f.include,
+          patternSource: '--include',
           backend: f.backend,
           log: (l) => console.error(l),
         });

@@ -8,26 +8,35 @@ import { runTraining } from './report';
 
 export function registerResume(program: Command): void {
   program
-    .command('resume <run>')
-    .description('continue a run from its latest checkpoint (exactly: weights, optimizer, data position)')
+    .command('resume <run> [checkpoint]')
+    .description(
+      'continue a run from its newest checkpoint that loads, or from [checkpoint] (exactly: weights, optimizer, data position)',
+    )
     .option('--steps <n>', 'new total step limit', int('--steps'))
     .option('--time <s>', 'train this many more seconds', num('--time'))
     .option('--json', 'print events as JSON lines')
-    .action(async (run: string, flags: { steps?: number; time?: number; json?: boolean }) => {
-      checkRunConfig(run);
-      await runTraining(
-        {
-          folder: '',
-          resume: run,
-          config: mergeConfig(DEFAULT_TRAIN_CONFIG, {
-            steps: flags.steps ?? 0,
-            timeSeconds: flags.time ?? 0,
-          }),
-        },
-        !!flags.json,
-        false,
-      );
-    });
+    .action(
+      async (
+        run: string,
+        checkpoint: string | undefined,
+        flags: { steps?: number; time?: number; json?: boolean },
+      ) => {
+        checkRunConfig(run);
+        await runTraining(
+          {
+            folder: '',
+            resume: run,
+            resumeFrom: checkpoint,
+            config: mergeConfig(DEFAULT_TRAIN_CONFIG, {
+              steps: flags.steps ?? 0,
+              timeSeconds: flags.time ?? 0,
+            }),
+          },
+          !!flags.json,
+          false,
+        );
+      },
+    );
 }
 
 /**

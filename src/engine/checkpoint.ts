@@ -4,7 +4,7 @@ import * as path from 'path';
 import type { ModelConfig, TrainConfig } from './config';
 import { SeqLabError } from './errors';
 import { paramShapes, Weights } from './model/shapes';
-import type { TokenizerJSON } from './tokenizers';
+import { tokenizerFromJSON, TokenizerJSON } from './tokenizers';
 
 export const CHECKPOINT_FORMAT = 'seqlab-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -101,16 +101,47 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   fs.renameSync(tmp, file);
 }
 
+/** Whether `dir` holds a checkpoint that loads (manifest, checksums, shapes, tokenizer). */
+export function checkpointLoads(dir: string): boolean {
+  try {
+    loadCheckpoint(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A unique temporary sibling name of `dir`: `.tmp-<name>-<pid>-<hex>[-<suffix>]`. */
+export function tempSibling(dir: string, suffix = ''): string {
+  const name = `.tmp-${path.basename(dir)}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  return path.join(path.dirname(dir), suffix ? `${name}-${suffix}` : name);
+}
+
+/**
+ * Deletes a checkpoint folder without ever leaving a half-deleted one under its final name: it is
+ * renamed to a `-deleted` temporary first (one atomic step), then removed. A crash in between leaves
+ * only the temporary, which the next start sweeps away.
+ */
+export function removeCheckpointDir(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  const doomed = tempSibling(dir, 'deleted');
+  fs.renameSync(dir, doomed);
+  fs.rmSync(doomed, { recursive: true, force: true });
+}
+
 /**
  * Writes the checkpoint into a temporary sibling folder and renames it into place, so that a
  * crash or a full disk never leaves a partial checkpoint under its final name.
+ *
+ * A checkpoint that already exists under `dir` and loads is kept as it is: in a run the same step
+ * means the same weights (a resumed finished run re-saves its final step), and moving a good
+ * checkpoint aside to replace it opens a window in which a crash leaves none under that name.
+ * One that does not load is deleted (renamed away first) before the new one takes its name.
  */
 export function saveCheckpoint(dir: string, data: CheckpointData): string {
   const parent = path.dirname(dir);
-  const tmp = path.join(
-    parent,
-    `.tmp-${path.basename(dir)}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`,
-  );
+  if (fs.existsSync(dir) && checkpointLoads(dir)) return dir;
+  const tmp = tempSibling(dir);
   try {
     fs.mkdirSync(parent, { recursive: true });
     fs.mkdirSync(tmp);
@@ -126,13 +157,8 @@ export function saveCheckpoint(dir: string, data: CheckpointData): string {
       sha256,
     };
     writeFileSynced(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
-    let old: string | undefined;
-    if (fs.existsSync(dir)) {
-      old = `${tmp}-old`;
-      fs.renameSync(dir, old);
-    }
+    removeCheckpointDir(dir);
     fs.renameSync(tmp, dir);
-    if (old) fs.rmSync(old, { recursive: true, force: true });
     return dir;
   } catch (err) {
     try {
@@ -140,15 +166,20 @@ export function saveCheckpoint(dir: string, data: CheckpointData): string {
     } catch {
       // Nothing to clean up, or the folder itself is what failed.
     }
-    const e = err as NodeJS.ErrnoException;
-    const hint =
-      e.code === 'ENOSPC'
-        ? 'The disk is full: free some space or choose another output folder (--out).'
-        : e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM'
-          ? 'The output folder is not writable: choose another one (--out).'
-          : 'Check the output folder.';
-    throw new SeqLabError('E_SAVE', `Could not save checkpoint ${dir}: ${e.message}`, dir, hint);
+    throw saveError(dir, err as NodeJS.ErrnoException);
   }
+}
+
+function saveError(dir: string, e: NodeJS.ErrnoException): SeqLabError {
+  const hint =
+    e.code === 'ENOSPC'
+      ? 'The disk is full: free some space or choose another output folder (--out).'
+      : e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM'
+        ? 'The output folder is not writable: choose another one (--out).'
+        : e.code === 'ENOTDIR' || e.code === 'EEXIST'
+          ? 'A file is in the way of the output folder: choose another one (--out).'
+          : 'Check the output folder.';
+  return new SeqLabError('E_SAVE', `Could not save checkpoint ${dir}: ${e.message}`, dir, hint);
 }
 
 function corrupt(file: string, what: string): never {
@@ -191,13 +222,16 @@ export function readManifest(dir: string): CheckpointManifest {
     );
   for (const k of ['model', 'tokenizer', 'train', 'trainer'] as const)
     if (!m[k] || typeof m[k] !== 'object') corrupt(file, `has no "${k}"`);
+  // Every checkpoint SeqLab has written carries its checksums; without them a flipped byte loads.
+  for (const bin of ['weights.bin', 'optimizer.bin', 'carry.bin'])
+    if (typeof m.sha256?.[bin] !== 'string') corrupt(file, `has no sha256 checksum for ${bin}`);
   // Checkpoints written before `init` existed were initialised (and parametrized) the Keras way;
   // filling it here keeps resume and fine-tune from failing validation or changing the math.
   m.train.init ??= 'keras';
   return m;
 }
 
-function readGroup(dir: string, base: string, expectedSha?: string): TensorEntry[] {
+function readGroup(dir: string, base: string, expectedSha: string): TensorEntry[] {
   const jsonFile = path.join(dir, `${base}.json`);
   const binFile = path.join(dir, `${base}.bin`);
   let groups: WeightsManifestGroup[];
@@ -208,6 +242,13 @@ function readGroup(dir: string, base: string, expectedSha?: string): TensorEntry
   }
   if (!Array.isArray(groups) || groups.length !== 1 || !Array.isArray(groups[0].weights))
     corrupt(jsonFile, 'is not a weights manifest');
+  for (const w of groups[0].weights)
+    if (
+      typeof w?.name !== 'string' ||
+      !Array.isArray(w.shape) ||
+      !w.shape.every((d) => Number.isInteger(d) && d >= 0)
+    )
+      corrupt(jsonFile, `has a tensor with a malformed name or shape (${JSON.stringify(w).slice(0, 80)})`);
   let buf: Buffer;
   try {
     buf = fs.readFileSync(binFile);
@@ -220,7 +261,7 @@ function readGroup(dir: string, base: string, expectedSha?: string): TensorEntry
       binFile,
       `is ${buf.length < need ? 'truncated' : 'too long'} (${buf.length} bytes, expected ${need})`,
     );
-  if (expectedSha && crypto.createHash('sha256').update(buf).digest('hex') !== expectedSha)
+  if (crypto.createHash('sha256').update(buf).digest('hex') !== expectedSha)
     corrupt(binFile, 'is corrupt (checksum mismatch)');
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
   let off = 0;
@@ -232,12 +273,32 @@ function readGroup(dir: string, base: string, expectedSha?: string): TensorEntry
   });
 }
 
+/** The tokenizer must build and cover exactly the model's vocabulary, or every id is wrong. */
+function checkTokenizer(file: string, m: CheckpointManifest): void {
+  let vocab: number;
+  try {
+    vocab = tokenizerFromJSON(m.tokenizer).vocabSize;
+  } catch (err) {
+    corrupt(file, `has a tokenizer that cannot be read (${(err as Error).message})`);
+  }
+  if (vocab !== m.model.vocabSize)
+    corrupt(file, `has a tokenizer of ${vocab} tokens for a model of ${m.model.vocabSize}`);
+}
+
 /** Loads and checks a checkpoint: format version, checksums, file sizes and every tensor shape. */
 export function loadCheckpoint(dir: string): CheckpointData & { manifest: CheckpointManifest } {
   const manifest = readManifest(dir);
-  const weightList = readGroup(dir, 'weights', manifest.sha256?.['weights.bin']);
+  const manifestFile = path.join(dir, 'manifest.json');
+  checkTokenizer(manifestFile, manifest);
+  const weightList = readGroup(dir, 'weights', manifest.sha256['weights.bin']);
   const weights: Weights = new Map(weightList.map((e) => [e.name, { shape: e.shape, data: e.data }]));
-  for (const [name, shape] of paramShapes(manifest.model)) {
+  let shapes: [string, number[]][];
+  try {
+    shapes = paramShapes(manifest.model);
+  } catch (err) {
+    corrupt(manifestFile, `has a model config that cannot be read (${(err as Error).message})`);
+  }
+  for (const [name, shape] of shapes) {
     const w = weights.get(name);
     if (!w) corrupt(path.join(dir, 'weights.json'), `has no tensor "${name}"`);
     if (w.shape.join(',') !== shape.join(','))
@@ -246,7 +307,7 @@ export function loadCheckpoint(dir: string): CheckpointData & { manifest: Checkp
         `gives "${name}" shape [${w.shape}] but the model config needs [${shape}]`,
       );
   }
-  const optimizer = readGroup(dir, 'optimizer', manifest.sha256?.['optimizer.bin']);
-  const carry = readGroup(dir, 'carry', manifest.sha256?.['carry.bin']);
+  const optimizer = readGroup(dir, 'optimizer', manifest.sha256['optimizer.bin']);
+  const carry = readGroup(dir, 'carry', manifest.sha256['carry.bin']);
   return { manifest, weights, optimizer, carry };
 }

@@ -4,7 +4,7 @@ import { writeJsonAtomic } from './checkpoint';
 import type { CellKind, ModelConfig, TrainConfig } from './config';
 import { readCorpus } from './corpus';
 import type { TrainEvent } from './events';
-import { kernelHiddenSize, paramShapes } from './model/shapes';
+import { fitsTrainingKernel, paramShapes } from './model/shapes';
 import {
   compareCellRunId,
   CompareRow,
@@ -35,7 +35,7 @@ export function parameterCount(m: ModelConfig): number {
  * compared two different code paths would mislead.
  */
 export function hiddenForBudget(base: ModelConfig, cell: CellKind, target: number): number {
-  const step = kernelHiddenSize(base.hidden) ? 4 : 1;
+  const step = fitsTrainingKernel(base.hidden) ? 4 : 1;
   let best = step;
   let bestGap = Infinity;
   for (let h = step; h <= 8192; h += step) {
@@ -71,12 +71,14 @@ export function planCompare(
   base: TrainConfig,
   cells: CellKind[],
   out?: string,
+  patternSource?: string,
 ): CompareSpec & { dir: string } {
   const corpus = readCorpus(folder, {
     include: base.include,
     exclude: base.exclude,
     maxFileBytes: base.maxFileBytes,
     valFraction: base.valFraction,
+    patternSource,
   });
   const vocabSize = trainTokenizer(base.tokenizer, corpus.train, base.vocabSize).vocabSize;
   const model: ModelConfig = { ...base.model, vocabSize };

@@ -14,13 +14,15 @@ export interface CompareOptions {
   /** Polled between steps: stops the current cell (after its checkpoint) and skips the rest. */
   shouldStop?: () => boolean;
   log?: (line: string) => void;
+  /** Where the include/exclude patterns came from (a flag, seqlab.json), for a refused pattern's message. */
+  patternSource?: string;
 }
 
 /** The whole experiment in this process, one cell after another (the CLI's and the tests' path). */
 export async function compareCells(
   o: CompareOptions,
 ): Promise<{ dir: string; rows: CompareRow[]; markdown: string; stopped: boolean }> {
-  const plan = planCompare(o.folder, o.config, o.cells ?? ALL_CELLS, o.out);
+  const plan = planCompare(o.folder, o.config, o.cells ?? ALL_CELLS, o.out, o.patternSource);
   let stopped = false;
   try {
     for (const run of plan.runs) {
@@ -37,6 +39,7 @@ export async function compareCells(
         onEvent: (e) => o.onEvent?.(run.cell, e),
         shouldStop: o.shouldStop,
         log: o.log,
+        patternSource: o.patternSource,
       });
       if (r.reason === 'stopped') {
         stopped = true;

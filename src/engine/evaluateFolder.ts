@@ -21,12 +21,24 @@ export interface FolderEvaluation {
 export async function evaluateCheckpointOnFolder(
   checkpoint: string,
   folder: string,
-  opts: { include?: string[]; exclude?: string[]; backend?: BackendName; log?: (l: string) => void } = {},
+  opts: {
+    include?: string[];
+    exclude?: string[];
+    backend?: BackendName;
+    log?: (l: string) => void;
+    /** Where the include/exclude patterns came from (a flag), for a refused pattern's message. */
+    patternSource?: string;
+  } = {},
 ): Promise<FolderEvaluation> {
   const data = loadCheckpoint(checkpoint);
   await initBackend(opts.backend ?? 'wasm', opts.log);
   const tok = tokenizerFromJSON(data.manifest.tokenizer);
-  const corpus = readCorpus(folder, { include: opts.include, exclude: opts.exclude, valFraction: 0 });
+  const corpus = readCorpus(folder, {
+    include: opts.include,
+    exclude: opts.exclude,
+    valFraction: 0,
+    patternSource: opts.patternSource,
+  });
   const text = corpus.train.join('');
   const enc = tok.encodeCounting(text);
   const model = new LanguageModel(data.manifest.model, data.weights);
@@ -44,6 +56,14 @@ export async function evaluateCheckpointOnFolder(
         `Not enough text in ${folder} to evaluate`,
         folder,
         'Use a folder with more text.',
+      );
+    // A NaN loss (diverged weights) is a failure to report, never a result to print.
+    if (!Number.isFinite(r.loss))
+      throw new SeqLabError(
+        'E_DIVERGED',
+        `Checkpoint ${checkpoint} gives a loss of ${r.loss} on ${folder}: its weights are not usable`,
+        checkpoint,
+        'Evaluate an earlier checkpoint of the run (one saved before training diverged).',
       );
     return {
       checkpoint: path.resolve(checkpoint),

@@ -1,14 +1,24 @@
 import * as path from 'path';
 import * as os from 'os';
-import { initBackend, isWasmBackend } from './backend';
+import { initBackend } from './wasm/backend';
+import { isWasmBackend } from './wasm/backendNames';
 import type { ModelConfig, TrainConfig } from './config';
 import { SeqLabError, describeError } from './errors';
 import type { StopReason, TrainEventListener } from './events';
-import { kernelHiddenSize } from './model/layers';
+import { fitsTrainingKernel } from './model/shapes';
 import type { Optimizer } from './optim';
-import { createRunDir, newRunId, RunRecorder, runsRootFor, writeRunConfig } from './runFolder';
+import {
+  acquireRunLock,
+  createRunDir,
+  newRunId,
+  RunLock,
+  RunRecorder,
+  recoverRunFolder,
+  runsRootFor,
+  writeRunConfig,
+} from './runFolder';
 import { corpusReport, LanguageData, prepareLanguageData } from './tasks/languageModel/data';
-import { FinetuneOptions, StartPoint, startPoint } from './tasks/languageModel/start';
+import { FinetuneOptions, resumeRunDir, StartPoint, startPoint } from './tasks/languageModel/start';
 import { LanguageModelTask } from './tasks/languageModel/task';
 import { TrainingLoop } from './training/loop';
 import { createOptimizer } from './training/optimizer';
@@ -28,8 +38,12 @@ export interface TrainOptions {
   runId?: string;
   /** Written to config.json: runs of one experiment (compare cells) share it. */
   group?: string;
-  /** Continue this run folder from its latest checkpoint. */
+  /** Continue this run folder from its newest checkpoint that loads (or from `resumeFrom`). */
   resume?: string;
+  /** With `resume`: the checkpoint to continue from (its folder, or its name `step-…`). */
+  resumeFrom?: string;
+  /** Where the include/exclude patterns came from (a flag, seqlab.json), for a refused pattern's message. */
+  patternSource?: string;
   finetune?: FinetuneOptions;
   onEvent?: TrainEventListener;
   /** Polled between steps; true stops the run after saving a checkpoint. */
@@ -70,7 +84,7 @@ function setupNotes(backend: Awaited<ReturnType<typeof initBackend>>, s: StartPo
   if (backend.fallbackReason) notes.push(`wasm backend unavailable (${backend.fallbackReason}); using cpu`);
   if (backend.threadsReason && os.cpus().length > 1)
     notes.push(`wasm backend on one thread (${backend.threadsReason})`);
-  if (isWasmBackend(backend.name) && !kernelHiddenSize(hidden)) {
+  if (isWasmBackend(backend.name) && !fitsTrainingKernel(hidden)) {
     const near = Math.max(4, Math.round(hidden / 4) * 4);
     notes.push(
       `hidden size ${hidden} is not a multiple of 4, so training runs on plain TF.js ops, several times slower than the wasm training kernel; a hidden size of ${near} would use the kernel`,
@@ -91,6 +105,25 @@ function frozenGroups(ft: FinetuneOptions | undefined): Set<string> {
 }
 
 /**
+ * Locks a run to be resumed before its checkpoints are read (two processes must never train one
+ * run), then repairs what a crash left in it; what was repaired goes to `notes` for the run's log.
+ */
+function lockForResume(resume: string, notes: string[]): RunLock {
+  const dir = resumeRunDir(resume);
+  const lock = acquireRunLock(dir);
+  try {
+    const r = recoverRunFolder(dir);
+    for (const n of r.restored)
+      notes.push(`recovered checkpoint ${n}, complete but not yet renamed when the run stopped`);
+    if (r.removed.length) notes.push(`removed temporaries left by a crash: ${r.removed.join(', ')}`);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  return lock;
+}
+
+/**
  * Trains a language model on a folder: the language-model task (truncated BPTT over B parallel
  * streams with the state carried between windows, evaluation, sampling) in the task-independent
  * training loop (budgets, clipping, schedule, atomic checkpoints). Reports through typed events;
@@ -100,12 +133,22 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const recorder = new RunRecorder(opts.onEvent);
   let task: LanguageModelTask | undefined;
   let optimizer: Optimizer | undefined;
+  let lock: RunLock | undefined;
   try {
-    const s = startPoint(opts.folder, opts.config, opts.resume, opts.finetune);
+    const notes: string[] = [];
+    if (opts.resume) lock = lockForResume(opts.resume, notes);
+    const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
+    const s = startPoint(opts.folder, opts.config, resume, opts.finetune);
     const backend = await initBackend(s.config.backend, opts.log);
-    const data: LanguageData = prepareLanguageData(s.folder, s.config, s.tokenizer);
+    const data: LanguageData = prepareLanguageData(
+      s.folder,
+      s.config,
+      s.tokenizer,
+      s.patternSource ?? opts.patternSource,
+    );
     const model: ModelConfig = { ...s.modelConfig, vocabSize: data.tokenizer.vocabSize };
     const runDir = s.runDir ?? openNewRun(opts, s, model);
+    lock ??= acquireRunLock(runDir);
     recorder.attach(runDir);
     recorder.status({ status: 'running', pid: process.pid, step: s.counters.step });
     const recorded: TrainConfig = { ...s.config, model: s.modelConfig as ModelConfig };
@@ -131,7 +174,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       resumedFromStep: s.counters.step,
       batch: data.batcher.B,
     });
-    for (const message of setupNotes(backend, s, data.batcher.B))
+    for (const message of [...notes, ...s.notes, ...setupNotes(backend, s, data.batcher.B)])
       recorder.emit({ type: 'log', time: Date.now(), message });
     const loop = new TrainingLoop({
       task,
@@ -150,5 +193,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } finally {
     task?.dispose();
     optimizer?.dispose();
+    lock?.release();
   }
 }

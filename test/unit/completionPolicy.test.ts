@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { initBackend } from '../../src/engine/backend';
+import { initBackend } from '../../src/engine/wasm/backend';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { acceptance, figures, simulateTyping } from '../../src/engine/completion/keystrokeEval';
 import { CharNgramModel } from '../../src/engine/completion/ngram';

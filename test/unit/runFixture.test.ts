@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { initBackend } from '../../src/engine/backend';
+import { initBackend } from '../../src/engine/wasm/backend';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { DEFAULT_TRAIN_CONFIG, mergeConfig } from '../../src/engine/config';
 import type { TrainEvent } from '../../src/engine/events';

@@ -60,7 +60,8 @@ test('checkpoints: names, listing (with one being written), latest and pruning t
     fs.mkdirSync(path.join(ck, checkpointName(step)), { recursive: true });
     fs.writeFileSync(path.join(ck, checkpointName(step), 'manifest.json'), '{}');
   }
-  fs.mkdirSync(path.join(ck, '.tmp-step-00000025-123-abcd'));
+  // Being written by a live process (this one); one left by a dead process is not listed.
+  fs.mkdirSync(path.join(ck, `.tmp-step-00000025-${process.pid}-abcd`));
   fs.mkdirSync(path.join(ck, '.tmp-step-00000020-9-ffff-old'));
   fs.mkdirSync(path.join(ck, 'step-00000030')); // no manifest: not a usable checkpoint
   assert.equal(checkpointName(7), 'step-00000007');

@@ -4,8 +4,7 @@ import { columnSums, gruFused, lstmFused, rnnFused } from '../wasm/fusedLayers';
 import type { RecurrentLayerArgs } from './layerArgs';
 import { fitsTrainingKernel } from './shapes';
 export { TimestepGradRecorder, type LayerState, type RecurrentLayerArgs } from './layerArgs';
-/** @deprecated kernelHiddenSize is fitsTrainingKernel (alias kept for the merge). */
-export { fitsTrainingKernel, gateCount, kernelHiddenSize } from './shapes';
+export { fitsTrainingKernel, gateCount } from './shapes';
 
 /** Whether `recurrentLayer(args)` takes the fused wasm kernels (and so honours `ids`). */
 export function usesFusedPath(args: Pick<RecurrentLayerArgs, 'fused' | 'H'>): boolean {

@@ -32,6 +32,3 @@ export function paramGroup(name: string): string {
 export function fitsTrainingKernel(H: number): boolean {
   return H % 4 === 0;
 }
-
-/** @deprecated Renamed fitsTrainingKernel (alias kept for the merge). */
-export const kernelHiddenSize = fitsTrainingKernel;

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CheckpointData, saveCheckpoint } from '../checkpoint';
+import { CheckpointData, readManifest, removeCheckpointDir, saveCheckpoint } from '../checkpoint';
+import { processAlive } from './lock';
 import { runPaths } from './layout';
 import { readStatus, updateStatus } from './status';
 import type { RunStatus } from './schema';
@@ -11,8 +12,16 @@ import type { RunStatus } from './schema';
  * update, and pruning all live here.
  */
 const NAME = /^step-(\d+)$/;
-/** A checkpoint folder, or one being written (`.tmp-step-…-<pid>-<hex>`); not a replaced one (`-old`). */
+/** A checkpoint folder, or one being written (`.tmp-step-…-<pid>-<hex>`); not one being deleted. */
 const ENTRY = /^(?:\.tmp-)?step-(\d+)/;
+/** The writer's pid in a temporary's name `.tmp-step-…-<pid>-<hex>`. */
+const TMP_PID = /^\.tmp-step-\d+-(\d+)-[0-9a-f]+$/;
+
+/** A temporary checkpoint folder whose writer is still alive (one left by a crash is not). */
+function beingWritten(name: string): boolean {
+  const m = TMP_PID.exec(name);
+  return !!m && processAlive(Number(m[1]));
+}
 
 export function checkpointName(step: number): string {
   return `step-${String(step).padStart(8, '0')}`;
@@ -45,8 +54,10 @@ export function listCheckpointEntries(runDir: string): CheckpointEntry[] {
   const out: CheckpointEntry[] = [];
   for (const name of names) {
     const m = ENTRY.exec(name);
-    if (!m || name.endsWith('-old')) continue;
+    if (!m) continue;
     const inProgress = name.startsWith('.tmp-');
+    // A crash's leftovers (and folders being deleted) are not checkpoints; the next start sweeps them.
+    if (inProgress && !beingWritten(name)) continue;
     out.push({
       name: inProgress ? `step-${m[1]}` : name,
       dir: path.join(dir, name),
@@ -73,13 +84,36 @@ export function latestCheckpoint(runDir: string): string | undefined {
   return names.length ? path.join(dir, names[names.length - 1]) : undefined;
 }
 
-/** Keeps the newest `keep` step checkpoints and the best one. Best effort: never fails a run. */
+/**
+ * The checkpoints with the lowest validation loss on disk, read from their manifests: status.json
+ * may lag behind (a crash between the rename and its update) or be damaged.
+ */
+export function bestOnDisk(runDir: string): string[] {
+  const losses = stepNames(runDir).flatMap((n) => {
+    try {
+      const v = readManifest(path.join(runPaths(runDir).checkpoints, n)).valLoss;
+      return typeof v === 'number' && Number.isFinite(v) ? [[n, v] as const] : [];
+    } catch {
+      return [];
+    }
+  });
+  const min = Math.min(...losses.map(([, v]) => v));
+  return losses.filter(([, v]) => v === min).map(([n]) => n);
+}
+
+/**
+ * Keeps the newest `keep` step checkpoints, the best on disk (by the manifests' valLoss) and the
+ * one status.json calls best. Each doomed one is renamed away before it is deleted, so a crash
+ * never leaves a half-deleted checkpoint under its final name. Best effort: never fails a run.
+ */
 export function pruneCheckpoints(runDir: string, keep: number): void {
   try {
+    const spare = new Set(bestOnDisk(runDir));
     const best = readStatus(runDir)?.best;
+    if (best) spare.add(best);
     const names = stepNames(runDir);
     for (const n of names.slice(0, Math.max(0, names.length - keep)))
-      if (n !== best) fs.rmSync(path.join(runPaths(runDir).checkpoints, n), { recursive: true, force: true });
+      if (!spare.has(n)) removeCheckpointDir(path.join(runPaths(runDir).checkpoints, n));
   } catch {
     // A folder that cannot be listed now will fail the next save with a proper message.
   }

@@ -20,6 +20,11 @@ export interface MetricsRead {
 /**
  * Parses metrics.jsonl text line by line: a line that is not a JSON event is skipped and reported,
  * never the whole file, so a run killed mid-write still shows everything it finished.
+ *
+ * A resume appends a `start` event with `resumedFromStep` R, then steps R+1, R+2, …; a crash after
+ * R had already logged some of those. The resumed run's history wins: at each such `start`, the
+ * earlier events past step R (the abandoned ones) are dropped, so every series stays monotonic in
+ * step and holds no duplicates.
  */
 export function parseMetrics(text: string): MetricsRead {
   const events: MetricsLine[] = [];
@@ -29,11 +34,24 @@ export function parseMetrics(text: string): MetricsRead {
     if (!raw.trim()) return;
     try {
       const e = JSON.parse(raw) as MetricsLine;
-      if (e && typeof e === 'object' && typeof e.type === 'string') events.push(e);
-      else skipped.push({ line: i + 1, text: raw, reason: 'not an event object' });
+      if (e && typeof e === 'object' && typeof e.type === 'string') {
+        if (e.type === 'start' && typeof e.resumedFromStep === 'number') dropAfter(events, e.resumedFromStep);
+        events.push(e);
+      } else skipped.push({ line: i + 1, text: raw, reason: 'not an event object' });
     } catch (err) {
       skipped.push({ line: i + 1, text: raw, reason: (err as Error).message });
     }
   });
   return { events, skipped };
+}
+
+/** Removes, in place, the events with a step greater than `step`. */
+function dropAfter(events: MetricsLine[], step: number): void {
+  let w = 0;
+  for (const e of events) {
+    const s = (e as { step?: unknown }).step;
+    if (typeof s === 'number' && s > step) continue;
+    events[w++] = e;
+  }
+  events.length = w;
 }

@@ -1,4 +1,5 @@
 import type { ParentRef } from '../checkpoint';
+import { SeqLabError } from '../errors';
 import type { TrainConfig } from '../config';
 import type { StopReason, TrainEvent } from '../events';
 import type { Optimizer } from '../optim';
@@ -127,6 +128,15 @@ export class TrainingLoop {
   private evaluate(): boolean {
     const step = this.c.step;
     const r: TaskEval | null = this.o.task.evaluate();
+    // Like a non-finite training loss: stop before it is logged or checkpointed (a NaN would
+    // otherwise compare as never-worse and could become "best"); the last good checkpoint stays.
+    if (r && !Number.isFinite(r.loss))
+      throw new SeqLabError(
+        'E_DIVERGED',
+        `Validation loss is ${r.loss} at step ${step}; the run stopped without saving this step (its last good checkpoint is kept)`,
+        this.o.runDir,
+        'Lower the learning rate (--lr) or the clip threshold (--clip), then resume or start again.',
+      );
     if (r) {
       this.lastEval = { loss: r.loss, bpc: r.bpc };
       // The task's fields (perplexity, bpc for a language model) sit between valLoss and tokensSeen.

@@ -17,12 +17,18 @@ export interface LanguageData {
 }
 
 /** Reads the folder; trains a tokenizer on its training split unless one is given (fine-tune, resume). */
-export function prepareLanguageData(folder: string, config: TrainConfig, given?: Tokenizer): LanguageData {
+export function prepareLanguageData(
+  folder: string,
+  config: TrainConfig,
+  given?: Tokenizer,
+  patternSource?: string,
+): LanguageData {
   const corpus = readCorpus(folder, {
     include: config.include,
     exclude: config.exclude,
     maxFileBytes: config.maxFileBytes,
     valFraction: config.valFraction,
+    patternSource,
   });
   const tokenizer = given ?? trainTokenizer(config.tokenizer, corpus.train, config.vocabSize);
   let unknown = 0;

@@ -1,10 +1,11 @@
+import * as fs from 'fs';
 import * as path from 'path';
-import { loadCheckpoint, ParentRef, TensorEntry } from '../../checkpoint';
+import { CheckpointManifest, CheckpointData, loadCheckpoint, ParentRef, TensorEntry } from '../../checkpoint';
 import { ModelConfig, TrainConfig, validateConfig } from '../../config';
 import { SeqLabError } from '../../errors';
 import { initLayerWeights, Weights } from '../../model/model';
 import { Rng } from '../../rng';
-import { latestCheckpoint, readRunConfig } from '../../runFolder';
+import { listCheckpointEntries, readRunConfig, runPaths } from '../../runFolder';
 import { Tokenizer, tokenizerFromJSON } from '../../tokenizers';
 import { countersFromManifest, freshCounters, LoopCounters } from '../../training/counters';
 
@@ -29,12 +30,23 @@ export interface StartPoint {
   carry: TensorEntry[];
   counters: LoopCounters;
   parent: ParentRef | null;
+  /** Where the corpus patterns came from, for a refused pattern's message. */
+  patternSource?: string;
+  /** What the start had to work around (a checkpoint skipped on resume), for the run's log. */
+  notes: string[];
+}
+
+export interface ResumeOptions {
+  /** The run folder to continue. */
+  run: string;
+  /** A checkpoint of that run (its folder, or its name `step-…`); default: the newest that loads. */
+  from?: string;
 }
 
 export function startPoint(
   folder: string,
   given: TrainConfig,
-  resume: string | undefined,
+  resume: ResumeOptions | undefined,
   finetune: FinetuneOptions | undefined,
 ): StartPoint {
   const config = validateConfig(given);
@@ -48,28 +60,119 @@ export function startPoint(
     carry: [],
     counters: freshCounters(),
     parent: null,
+    notes: [],
   };
 }
 
-function resumePoint(resume: string, given: TrainConfig): StartPoint {
-  const runDir = path.resolve(resume);
-  const ck = latestCheckpoint(runDir);
-  if (!ck)
+/** The run folder named on resume: it must exist and be a folder. */
+export function resumeRunDir(run: string): string {
+  const runDir = path.resolve(run);
+  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory())
     throw new SeqLabError(
       'E_RESUME',
-      `Run ${runDir} has no checkpoint to resume from`,
+      `Run folder not found: ${runDir}`,
       runDir,
-      'Start a new run instead.',
+      'Give the path of a run folder (.seqlab/runs/<id>).',
     );
-  const data = loadCheckpoint(ck);
-  const runCfg = readRunConfig(runDir);
-  if (!runCfg)
+  return runDir;
+}
+
+type Loaded = CheckpointData & { manifest: CheckpointManifest };
+
+/** The checkpoint named by `from` (a folder, or a name in the run); it must belong to the run. */
+function namedCheckpoint(runDir: string, from: string): Loaded {
+  const ckDir = runPaths(runDir).checkpoints;
+  const dir = fs.existsSync(path.join(ckDir, from)) ? path.join(ckDir, from) : path.resolve(from);
+  if (path.dirname(dir) !== ckDir)
     throw new SeqLabError(
       'E_RESUME',
-      `Run ${runDir} has no readable config.json`,
-      path.join(runDir, 'config.json'),
-      'Fine-tune from its checkpoint instead, or start a new run.',
+      `Checkpoint ${dir} is not one of run ${path.basename(runDir)}'s checkpoints`,
+      dir,
+      `Give a checkpoint under ${ckDir}, or fine-tune from it (seqlab finetune) to start a new run.`,
     );
+  return loadCheckpoint(dir);
+}
+
+/**
+ * The newest checkpoint of the run that loads. One that does not (damaged, truncated) is skipped
+ * with a note saying which and why, so that a damaged newest checkpoint does not block a resume
+ * that an older one can serve.
+ */
+function newestLoadable(runDir: string, notes: string[]): Loaded {
+  const errors: string[] = [];
+  for (const c of listCheckpointEntries(runDir).filter((e) => !e.inProgress)) {
+    try {
+      const data = loadCheckpoint(c.dir);
+      if (errors.length) notes.push(`resuming from ${c.name}, the newest checkpoint that loads`);
+      return data;
+    } catch (err) {
+      const why = (err as Error).message;
+      errors.push(why);
+      notes.push(`skipped checkpoint ${c.name}: ${why}`);
+    }
+  }
+  throw new SeqLabError(
+    'E_RESUME',
+    errors.length
+      ? `None of run ${runDir}'s ${errors.length} checkpoints loads (newest: ${errors[0]})`
+      : `Run ${runDir} has no checkpoint to resume from`,
+    runDir,
+    errors.length
+      ? 'Start a new run instead, or restore a checkpoint from a backup.'
+      : 'Start a new run instead.',
+  );
+}
+
+/** Why config.json could not be read, in words. */
+function configProblem(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return `cannot be read (${(err as Error).message})`;
+  }
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    return `is not valid JSON (${(err as Error).message})`;
+  }
+  return 'is not a JSON object';
+}
+
+/** config.json's training folder, checked: a hand edit must still name an existing folder or file. */
+function runFolderOf(runDir: string): string {
+  const file = runPaths(runDir).config;
+  const runCfg = readRunConfig(runDir);
+  if (!runCfg || typeof runCfg !== 'object')
+    throw new SeqLabError(
+      'E_RESUME',
+      `${file} ${configProblem(file)}`,
+      file,
+      'Restore config.json (it records the training folder), or fine-tune from a checkpoint of the run instead.',
+    );
+  const folder: unknown = runCfg.folder;
+  if (typeof folder !== 'string' || !folder)
+    throw new SeqLabError(
+      'E_RESUME',
+      `${file} has no "folder" (the folder the run trains on), or it is not a string`,
+      file,
+      'Set "folder" in config.json to the path of the training folder.',
+    );
+  if (!fs.existsSync(folder))
+    throw new SeqLabError(
+      'E_RESUME',
+      `The training folder ${folder} named in ${file} does not exist`,
+      file,
+      'Restore that folder, or set "folder" in config.json to where it is now.',
+    );
+  return folder;
+}
+
+function resumePoint(resume: ResumeOptions, given: TrainConfig): StartPoint {
+  const runDir = resumeRunDir(resume.run);
+  const notes: string[] = [];
+  const folder = runFolderOf(runDir);
+  const data = resume.from ? namedCheckpoint(runDir, resume.from) : newestLoadable(runDir, notes);
   // Limits given now extend the run (steps: a new total; time: seconds more than it has
   // already trained); without them the run keeps its own. Everything that shapes the math stays.
   const m = data.manifest;
@@ -83,7 +186,7 @@ function resumePoint(resume: string, given: TrainConfig): StartPoint {
   return {
     config,
     modelConfig: m.model,
-    folder: runCfg.folder,
+    folder,
     runDir,
     tokenizer: tokenizerFromJSON(m.tokenizer),
     weights: data.weights,
@@ -91,6 +194,8 @@ function resumePoint(resume: string, given: TrainConfig): StartPoint {
     carry: data.carry,
     counters: countersFromManifest(m),
     parent: m.parent,
+    patternSource: runPaths(runDir).config,
+    notes,
   };
 }
 
@@ -120,5 +225,6 @@ function finetunePoint(folder: string, config: TrainConfig, ft: FinetuneOptions)
       run: path.basename(path.dirname(path.dirname(src))),
       step: data.manifest.step,
     },
+    notes: [],
   };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorEntry } from '../../checkpoint';
 import type { ModelConfig, TrainConfig } from '../../config';
-import { InferenceModel } from '../../infer';
+import { InferenceModel } from '../../inference/stepModel';
 import { LayerState, TimestepGradRecorder } from '../../model/layers';
 import { disposeState, initWeights, LanguageModel, paramGroup, Weights } from '../../model/model';
 import { hash32 } from '../../rng';
