@@ -218,6 +218,13 @@ export class DashboardPanel implements vscode.Disposable {
   private onEvent(s: TrainingSession, e: TrainEvent): void {
     if (e.type === 'start') {
       if (!this.selected.includes(e.runDir)) this.selected = [...this.selected, e.runDir];
+      // A resume retrains the steps after its checkpoint: the webview may already hold them from
+      // before a crash, so the run is sent again whole, from metrics.jsonl, whose reader keeps the
+      // resumed history and drops the abandoned steps (series never step back in x).
+      if (e.resumedFromStep > 0) {
+        this.sent.delete(e.runDir);
+        this.pending.delete(e.runDir);
+      }
       // The new run folder must be in the list before the webview can select it.
       this.tree.refresh();
       return;
