@@ -5,7 +5,7 @@
 ;;
 ;; This module imports the TF.js wasm backend's own memory, so its pointers are the byte offsets
 ;; of TF.js tensors (fusedLayers.ts): no copies. Per-op overhead was half of a training step with
-;; TF.js ops (../shared/PERF-NOTES.md), and XNNPACK's products ran at about half of what gemm.wat
+;; TF.js ops when first profiled, and XNNPACK's products ran at about half of what gemm.wat
 ;; reaches here.
 ;;
 ;; Layouts are row-major: B rows; pre-activations and gates are G blocks of H floats per row, in

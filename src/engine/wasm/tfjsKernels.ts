@@ -6,7 +6,7 @@ import { cellKernel } from './cellKernel';
  *
  * The stock wasm Slice kernel reads the *whole* input out of the wasm heap on every call
  * (`readSync` copies it), so taking one timestep of a [T·B, 4H] tensor costs milliseconds
- * (../shared/PERF-NOTES.md). This replacement copies only the requested region, straight from a
+ * (measured when the engine was first profiled). This replacement copies only the requested region, straight from a
  * heap view. Strings and ranks above 3 go to the original kernel.
  */
 interface WasmHeapBackend {
