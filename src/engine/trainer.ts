@@ -4,7 +4,7 @@ import { initBackend } from './wasm/backend';
 import { isWasmBackend } from './wasm/backendNames';
 import type { ModelConfig, TrainConfig } from './config';
 import { SeqLabError, describeError } from './errors';
-import type { StopReason, TrainEventListener } from './events';
+import type { TrainEventListener } from './events';
 import { fitsTrainingKernel } from './model/shapes';
 import type { Optimizer } from './optim';
 import {
@@ -20,7 +20,7 @@ import {
 import { corpusReport, LanguageData, prepareLanguageData } from './tasks/languageModel/data';
 import { FinetuneOptions, resumeRunDir, StartPoint, startPoint } from './tasks/languageModel/start';
 import { LanguageModelTask } from './tasks/languageModel/task';
-import { TrainingLoop } from './training/loop';
+import { LoopResult, TrainingLoop } from './training/loop';
 import { createOptimizer } from './training/optimizer';
 
 // Moved; re-exported from their old path for the callers and branches that import them here.
@@ -51,14 +51,8 @@ export interface TrainOptions {
   log?: (line: string) => void;
 }
 
-export interface TrainResult {
+export interface TrainResult extends LoopResult {
   runDir: string;
-  step: number;
-  reason: StopReason;
-  valLoss: number | null;
-  bpc: number | null;
-  checkpoint: string | null;
-  losses: number[];
 }
 
 /** A new run's folder with its config.json. */
