@@ -313,7 +313,16 @@ export async function finetuneCommand(
 
 export async function resumeCommand(
   ctx: CommandContext,
-  arg?: RunItem | { runDir: string; steps?: number; wait?: boolean; ifBusy?: TrainArgs['ifBusy'] },
+  arg?:
+    | RunItem
+    | {
+        runDir: string;
+        steps?: number;
+        wait?: boolean;
+        ifBusy?: TrainArgs['ifBusy'];
+        /** Resume a run whose config.json names a folder outside the workspace (asked otherwise). */
+        allowOutsideWorkspace?: boolean;
+      },
 ): Promise<LaunchResult | undefined> {
   if (!requireTrust('Training')) return undefined;
   let runDir = arg instanceof RunItem ? arg.run.dir : arg?.runDir;
@@ -346,13 +355,32 @@ export async function resumeCommand(
       'Start a new run instead.',
     );
   const args = arg instanceof RunItem ? undefined : arg;
+  // A run folder can come with a repository: a config.json whose "folder" points outside the
+  // workspace (at ~/.ssh, /etc) would read files the user never chose. Ask before reading them.
+  const folder = run.config.folder;
+  const inWorkspace = (vscode.workspace.workspaceFolders ?? []).some((w) => {
+    const rel = path.relative(w.uri.fsPath, path.resolve(folder));
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  });
+  if (!inWorkspace && !args?.allowOutsideWorkspace) {
+    const what = `${path.basename(runDir)} trains on ${folder}, outside this workspace`;
+    const where = path.join(runDir, 'config.json');
+    if (args)
+      throw new SeqLabError(
+        'E_RESUME_OUTSIDE',
+        `Not resuming: ${what}`,
+        where,
+        'Check the "folder" in its config.json; pass allowOutsideWorkspace: true, or resume it with seqlab resume, if it is right.',
+      );
+    const ok = await vscode.window.showWarningMessage(
+      `SeqLab: ${what} (${where}). Resume and read that folder?`,
+      { modal: true },
+      'Resume Anyway',
+    );
+    if (ok !== 'Resume Anyway') return undefined;
+  }
   const config = { ...run.config.train, steps: args?.steps ?? run.config.train.steps, timeSeconds: 0 };
-  return launch(
-    ctx,
-    { kind: 'train', folder: run.config.folder, config, resume: runDir },
-    args?.ifBusy,
-    !!args?.wait,
-  );
+  return launch(ctx, { kind: 'train', folder, config, resume: runDir }, args?.ifBusy, !!args?.wait);
 }
 
 export async function stopCommand(ctx: CommandContext, arg?: RunItem | { runDir?: string }): Promise<number> {

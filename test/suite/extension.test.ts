@@ -513,6 +513,28 @@ suite('SeqLab in a real VS Code extension host', () => {
     assert.strictEqual(r.outcome?.done?.step, 34);
   });
 
+  test('a run whose config.json names a folder outside the workspace is not resumed without asking', async () => {
+    const src = path.dirname(path.dirname(firstCheckpoint));
+    const copy = path.join(ws, '.seqlab', 'runs', `${path.basename(src)}-outside`);
+    fs.cpSync(src, copy, { recursive: true });
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-outside-'));
+    fs.writeFileSync(path.join(outside, 'secret.txt'), 'not for training\n'.repeat(200));
+    const cfgFile = path.join(copy, 'config.json');
+    fs.writeFileSync(
+      cfgFile,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), folder: outside }),
+    );
+    const before = errors.length;
+    const r = await vscode.commands.executeCommand('seqlab.resume', { runDir: copy, steps: 34, wait: true });
+    assert.strictEqual(r, undefined);
+    assert.match(errors.slice(before).join('\n'), /outside this workspace/);
+    assert.strictEqual(
+      fs.readdirSync(path.join(copy, 'checkpoints')).filter((n) => /^step-/.test(n)).length > 0,
+      true,
+    );
+    assert.ok(!fs.readFileSync(path.join(copy, 'metrics.jsonl'), 'utf8').includes(outside), 'no run started');
+  });
+
   test('the sample unpacks into a chosen folder, trains there, and a second unpack overwrites nothing', async () => {
     const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-sample-'));
     const first = (await vscode.commands.executeCommand('seqlab.unpackSample', {
