@@ -97,12 +97,9 @@ test('resume names a run whose config.json is missing or lacks its folder (not "
   const cfgFile = path.join(run, 'config.json');
   const { folder: _, ...cfg } = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
   fs.writeFileSync(cfgFile, JSON.stringify(cfg));
-  expectOneLineError(
-    ['resume', run, '--steps', '3'],
-    /Cannot resume .*config\.json does not name the folder/,
-  );
+  expectOneLineError(['resume', run, '--steps', '3'], /config\.json has no "folder"/);
   fs.rmSync(cfgFile);
-  expectOneLineError(['resume', run, '--steps', '3'], /Cannot resume .*config\.json is missing/);
+  expectOneLineError(['resume', run, '--steps', '3'], /config\.json cannot be read/);
 });
 
 test('Ctrl-C (SIGINT) saves a checkpoint, then stops', async () => {
