@@ -12,7 +12,7 @@ import * as path from 'path';
 import { initBackend } from '../src/engine/wasm/backend';
 import { CellKind, DEFAULT_TRAIN_CONFIG, mergeConfig } from '../src/engine/config';
 import { readCorpus } from '../src/engine/corpus';
-import { CharTokenizer } from '../src/engine/tokenizers';
+import { CharTokenizer, concatIds } from '../src/engine/tokenizers';
 import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';
 import { runTorch, torchUnavailable } from './torch';
@@ -66,16 +66,6 @@ function buildCorpus(): string {
   return corpus;
 }
 
-const concat = (parts: Int32Array[]) => {
-  const out = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
-
 async function main(): Promise<void> {
   const noTorch = torchUnavailable();
   if (noTorch) {
@@ -97,8 +87,8 @@ async function main(): Promise<void> {
   const corpus = readCorpus(folder, { valFraction });
   const tok = CharTokenizer.train(corpus.train);
   const data = tmpDir('seqlab-parity-data-');
-  const trainIds = concat(corpus.train.map((t) => tok.encode(t)));
-  const valIds = concat(corpus.val.map((t) => tok.encode(t)));
+  const trainIds = concatIds(corpus.train.map((t) => tok.encode(t)));
+  const valIds = concatIds(corpus.val.map((t) => tok.encode(t)));
   fs.writeFileSync(path.join(data, 'train.bin'), Buffer.from(trainIds.buffer));
   fs.writeFileSync(path.join(data, 'val.bin'), Buffer.from(valIds.buffer));
   fs.writeFileSync(

@@ -30,3 +30,14 @@ export function tokenizerFromJSON(json: TokenizerJSON): Tokenizer {
       throw new Error(`unknown tokenizer kind ${JSON.stringify((json as { kind?: unknown })?.kind)}`);
   }
 }
+
+/** The token ids of several texts as one stream, in order. */
+export function concatIds(parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -3,7 +3,7 @@ import type { TrainConfig } from '../../config';
 import { Corpus, readCorpus } from '../../corpus';
 import { StreamBatcher } from '../../data';
 import type { CorpusReport } from '../../events';
-import { Tokenizer, trainTokenizer } from '../../tokenizers';
+import { concatIds, Tokenizer, trainTokenizer } from '../../tokenizers';
 
 /** A folder read, tokenized and cut into B parallel streams of T-token windows. */
 export interface LanguageData {
@@ -32,20 +32,14 @@ export function prepareLanguageData(
   });
   const tokenizer = given ?? trainTokenizer(config.tokenizer, corpus.train, config.vocabSize);
   let unknown = 0;
-  const encodeAll = (texts: string[]) => {
-    const parts = texts.map((t) => {
-      const r = tokenizer.encodeCounting(t);
-      unknown += r.unknown;
-      return r.ids;
-    });
-    const out = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  };
+  const encodeAll = (texts: string[]) =>
+    concatIds(
+      texts.map((t) => {
+        const r = tokenizer.encodeCounting(t);
+        unknown += r.unknown;
+        return r.ids;
+      }),
+    );
   const trainTokens = encodeAll(corpus.train);
   const valTokens = encodeAll(corpus.val);
   const batcher = StreamBatcher.forTraining(trainTokens, config.batch, config.seqLen);
