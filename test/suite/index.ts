@@ -7,10 +7,12 @@ import Mocha from 'mocha';
  * and ends with a line "integration: N passed, N failed" for the CI log.
  */
 export function run(): Promise<void> {
+  // ITEST_FILES=classify,forecast runs only those suites (a helper's quick check; CI runs all).
+  const only = process.env.ITEST_FILES?.split(',');
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 90_000, reporter: 'spec' });
   for (const f of fs
     .readdirSync(__dirname)
-    .filter((f) => f.endsWith('.test.js'))
+    .filter((f) => f.endsWith('.test.js') && (!only || only.includes(f.replace(/\.test\.js$/, ''))))
     .sort())
     mocha.addFile(path.join(__dirname, f));
   return new Promise((resolve, reject) => {
