@@ -1,31 +1,59 @@
 import { Command, Option } from 'commander';
+import { readManifest } from '../engine/checkpoint';
 import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
+import { TASK_NOUNS, TaskKind, taskOf } from '../engine/tasks/kinds';
+import { SeqLabError } from '../engine/errors';
 import { list } from './options';
+
+/** The flags of `seqlab eval`; a task reads the ones it has. */
+export interface EvalFlags {
+  include?: string[];
+  backend: 'wasm' | 'cpu';
+  json?: boolean;
+  [flag: string]: unknown;
+}
+
+/** Evaluates a checkpoint of one kind on `data` and prints its figures (one JSON object with --json). */
+type Evaluator = (checkpoint: string, data: string, f: EvalFlags) => Promise<void>;
+
+async function evalLanguageModel(checkpoint: string, folder: string, f: EvalFlags): Promise<void> {
+  const r = await evaluateCheckpointOnFolder(checkpoint, folder, {
+    include: f.include,
+    patternSource: '--include',
+    backend: f.backend,
+    log: (l) => console.error(l),
+  });
+  if (f.json) console.log(JSON.stringify(r));
+  else
+    console.log(
+      `loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}  bits per character ${r.bpc.toFixed(3)}  (${r.tokens} tokens${r.unknownTokens ? `, ${r.unknownTokens} unknown` : ''})`,
+    );
+}
+
+/** One line per kind of checkpoint. */
+const EVALUATORS: Partial<Record<TaskKind, Evaluator>> = {
+  lm: evalLanguageModel,
+};
 
 export function registerEval(program: Command): void {
   program
-    .command('eval <checkpoint> <folder>')
-    .description('loss, perplexity and bits per character of a checkpoint on a folder (all of it)')
+    .command('eval <checkpoint> <data>')
+    .description(
+      'evaluate a checkpoint on a folder or file: a language model gives loss, perplexity and bits per character',
+    )
     .option('--include <globs>', 'comma-separated include globs', list)
     .addOption(new Option('--backend <name>').choices(['wasm', 'cpu']).default('wasm'))
     .option('--json', 'print JSON')
-    .action(
-      async (
-        checkpoint: string,
-        folder: string,
-        f: { include?: string[]; backend: 'wasm' | 'cpu'; json?: boolean },
-      ) => {
-        const r = await evaluateCheckpointOnFolder(checkpoint, folder, {
-          include: f.include,
-          patternSource: '--include',
-          backend: f.backend,
-          log: (l) => console.error(l),
-        });
-        if (f.json) console.log(JSON.stringify(r));
-        else
-          console.log(
-            `loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}  bits per character ${r.bpc.toFixed(3)}  (${r.tokens} tokens${r.unknownTokens ? `, ${r.unknownTokens} unknown` : ''})`,
-          );
-      },
-    );
+    .action(async (checkpoint: string, data: string, f: EvalFlags) => {
+      const kind = taskOf(readManifest(checkpoint));
+      const evaluator = EVALUATORS[kind];
+      if (!evaluator)
+        throw new SeqLabError(
+          'E_TASK',
+          `Evaluating a ${TASK_NOUNS[kind]} checkpoint is not available in this version of SeqLab`,
+          checkpoint,
+          'update SeqLab',
+        );
+      await evaluator(checkpoint, data, f);
+    });
 }

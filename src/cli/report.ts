@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import { generateFromCheckpoint, train, TrainEvent, TrainOptions } from '../engine';
+import { generateFromCheckpoint, taskOfOptions, trainTask, TrainEvent, TrainOptions } from '../engine';
 
 /** Prints events: a progress bar on a TTY, plain lines otherwise, or JSON lines with --json. */
 export function reporter(json: boolean, total: () => number) {
@@ -106,13 +106,13 @@ export async function runTraining(
   sampleAfter: boolean,
 ): Promise<void> {
   const total = () => opts.config.steps;
-  const result = await train({
+  const result = await trainTask({
     ...opts,
     onEvent: reporter(json, total),
     shouldStop: stopOnSigint(),
     log: (l) => console.error(l),
   });
-  if (sampleAfter && result.checkpoint && !json) {
+  if (sampleAfter && result.checkpoint && !json && taskOfOptions(opts) === 'lm') {
     const text = generateFromCheckpoint(result.checkpoint, {
       prime: '',
       maxLength: 300,

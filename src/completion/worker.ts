@@ -1,5 +1,6 @@
 // The completion worker: holds the model and every document's recurrent state, off the extension
 // host's main thread. No TF.js here: the fast path needs only the checkpoint's weights.
+import { requireTask } from '../engine/tasks/kinds';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -45,6 +46,7 @@ function completerFor(dir: string): Completer {
   let data;
   try {
     data = loadCheckpoint(dir);
+    requireTask(dir, data.manifest, 'lm', 'Completion');
   } catch (err) {
     throw Object.assign(new Error(describeError(err)), { failure: 'corrupt' });
   }

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { ModelConfig, TrainConfig } from './config';
 import { SeqLabError } from './errors';
+import type { TaskKind } from './tasks/kinds';
 import { paramShapes, Weights } from './model/shapes';
 import { tokenizerFromJSON, TokenizerJSON } from './tokenizers';
 
@@ -43,6 +44,12 @@ export interface CheckpointManifest {
   trainer: TrainerState;
   /** sha256 of each .bin file, so a flipped byte is caught, not just a short file. */
   sha256: Record<string, string>;
+  /** The kind of model; absent in checkpoints written before there were others (language models). */
+  task?: TaskKind;
+  /** Owned by the task: what using the checkpoint needs besides the above (labels, normalisation…). */
+  taskSpec?: Record<string, unknown>;
+  /** The last evaluation's fields (perplexity, accuracy, macro_f1, bleu, mae…), for the tree and tables. */
+  metrics?: Record<string, number>;
 }
 
 export interface TensorEntry {

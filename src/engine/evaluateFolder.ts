@@ -1,3 +1,4 @@
+import { requireTask } from './tasks/kinds';
 import * as path from 'path';
 import { BackendName, initBackend } from './wasm/backend';
 import { loadCheckpoint } from './checkpoint';
@@ -31,6 +32,7 @@ export async function evaluateCheckpointOnFolder(
   } = {},
 ): Promise<FolderEvaluation> {
   const data = loadCheckpoint(checkpoint);
+  requireTask(checkpoint, data.manifest, 'lm', 'Evaluating a language model on a folder');
   await initBackend(opts.backend ?? 'wasm', opts.log);
   const tok = tokenizerFromJSON(data.manifest.tokenizer);
   const corpus = readCorpus(folder, {

@@ -9,5 +9,7 @@ export * from './inference/stepModel';
 export * from './runs';
 export * from './sample';
 export * from './trainer';
+export * from './tasks/kinds';
+export { trainTask, taskOfOptions } from './tasks/registry';
 export { LanguageModel, initWeights, paramShapes } from './model/model';
 export * from './tokenizers';

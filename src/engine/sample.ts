@@ -1,3 +1,4 @@
+import { requireTask } from './tasks/kinds';
 import { loadCheckpoint } from './checkpoint';
 import { InferenceModel, pickToken, SampleOptions, StepModel } from './inference/stepModel';
 import { FastInferenceModel, simdKernelAvailable } from './inference/fastModel';
@@ -41,6 +42,7 @@ export function generate(model: StepModel, tok: Tokenizer, o: GenerateOptions = 
  */
 export function generateFromCheckpoint(checkpoint: string, o: GenerateOptions = {}): string {
   const data = loadCheckpoint(checkpoint);
+  requireTask(checkpoint, data.manifest, 'lm', 'Sampling text');
   const { model: config } = data.manifest;
   const model = simdKernelAvailable()
     ? new FastInferenceModel(config, data.weights)

@@ -7,7 +7,7 @@ import { describeError, SeqLabError } from '../engine/errors';
 import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
 import { generateFromCheckpoint } from '../engine/sample';
 import { planCompare } from '../engine/compare';
-import { train } from '../engine/trainer';
+import { trainTask } from '../engine/tasks/registry';
 import type { HostToWorker, Job, WorkerToHost } from './workerProtocol';
 
 const port = parentPort!;
@@ -20,7 +20,7 @@ port.on('message', (m: HostToWorker) => {
 async function run(job: Job): Promise<void> {
   switch (job.kind) {
     case 'train':
-      await train({
+      await trainTask({
         folder: job.folder,
         config: job.config,
         out: job.out,

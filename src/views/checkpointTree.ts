@@ -1,6 +1,15 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { headline, TASK_NOUNS, TaskKind, taskOf } from '../engine/tasks/kinds';
 import { CheckpointInfo, listRuns, RunInfo } from '../runs/runStore';
+
+/** The icon of a finished or stopped run of each kind (a running or failed run shows its state). */
+const TASK_ICONS: Record<TaskKind, string> = {
+  lm: 'pulse',
+  classify: 'tag',
+  seq2seq: 'arrow-swap',
+  forecast: 'graph-line',
+};
 import type { SessionManager } from '../training/sessionManager';
 
 export class RunItem extends vscode.TreeItem {
@@ -25,7 +34,8 @@ export class RunItem extends vscode.TreeItem {
       interrupted: `interrupted · step ${step}`,
       unknown: '',
     };
-    this.description = states[run.state];
+    const kind = taskOf(cfg?.train);
+    this.description = kind === 'lm' ? states[run.state] : `${TASK_NOUNS[kind]} · ${states[run.state]}`;
     this.contextValue = `seqlab.run.${run.state}`;
     this.iconPath = new vscode.ThemeIcon(
       run.state === 'running'
@@ -34,7 +44,7 @@ export class RunItem extends vscode.TreeItem {
           ? 'error'
           : run.state === 'interrupted'
             ? 'debug-pause'
-            : 'pulse',
+            : TASK_ICONS[kind],
       run.state === 'failed' ? new vscode.ThemeColor('errorForeground') : undefined,
     );
     const md = new vscode.MarkdownString(undefined, true);
@@ -83,9 +93,12 @@ export class CheckpointItem extends vscode.TreeItem {
       this.contextValue = 'seqlab.checkpoint.broken';
       return;
     }
+    const kind = taskOf(m);
     const parts: string[] = [];
-    if (m?.valLoss != null) parts.push(`val ${m.valLoss.toFixed(3)}`);
-    if (m?.valBpc != null) parts.push(`${m.valBpc.toFixed(2)} bpc`);
+    if (kind === 'lm') {
+      if (m?.valLoss != null) parts.push(`val ${m.valLoss.toFixed(3)}`);
+      if (m?.valBpc != null) parts.push(`${m.valBpc.toFixed(2)} bpc`);
+    } else if (m?.metrics) parts.push(headline(kind, m.metrics));
     const tags = [
       checkpoint.isBest ? 'best' : '',
       checkpoint.isLatest ? 'latest' : '',
@@ -103,7 +116,8 @@ export class CheckpointItem extends vscode.TreeItem {
             : 'circle-outline',
       checkpoint.isBest ? new vscode.ThemeColor('charts.yellow') : undefined,
     );
-    this.contextValue = `seqlab.checkpoint${checkpoint.isBest ? '.best' : ''}`;
+    // Language-model menu items match /^seqlab\.checkpoint(\.best)?$/; other kinds add their kind.
+    this.contextValue = `seqlab.checkpoint${kind === 'lm' ? '' : `.${kind}`}${checkpoint.isBest ? '.best' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${checkpoint.name}** of \`${run.id}\`\n\n`);
     if (m) {

@@ -1,11 +1,16 @@
-import { saveCheckpoint } from '../../src/engine/checkpoint';
+import { CheckpointData, saveCheckpoint } from '../../src/engine/checkpoint';
 import { DEFAULT_TRAIN_CONFIG, ModelConfig } from '../../src/engine/config';
 import { initWeights } from '../../src/engine/model/model';
 import type { Weights } from '../../src/engine/model/shapes';
 import { CharTokenizer } from '../../src/engine/tokenizers';
 
 /** A checkpoint of an untrained model (seeded weights) with a char vocabulary from `text`. */
-export function saveTestCheckpoint(dir: string, config: ModelConfig, text: string): Weights {
+export function saveTestCheckpoint(
+  dir: string,
+  config: ModelConfig,
+  text: string,
+  extra: Partial<CheckpointData['manifest']> = {},
+): Weights {
   const tok = CharTokenizer.train([text]);
   const weights = initWeights(config, 11);
   saveCheckpoint(dir, {
@@ -21,6 +26,7 @@ export function saveTestCheckpoint(dir: string, config: ModelConfig, text: strin
       createdAt: new Date().toISOString(),
       parent: null,
       trainer: { epoch: 0, window: 1, rngState: 0, optimizerStep: 1, bestValLoss: 1.5, elapsedSeconds: 1 },
+      ...extra,
     },
     weights,
     optimizer: [

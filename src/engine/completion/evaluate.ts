@@ -1,3 +1,4 @@
+import { requireTask } from '../tasks/kinds';
 import * as path from 'path';
 import { loadCheckpoint } from '../checkpoint';
 import { readCorpus } from '../corpus';
@@ -179,6 +180,7 @@ export function evaluateCompletion(
   opts: CompletionEvalOptions & { include?: string[]; exclude?: string[] } = {},
 ): CompletionEvaluation & { checkpoint: string; folder: string } {
   const data = loadCheckpoint(checkpoint);
+  requireTask(checkpoint, data.manifest, 'lm', 'Completion');
   const { model: config, tokenizer, train } = data.manifest;
   const corpus = readCorpus(folder, {
     include: opts.include,

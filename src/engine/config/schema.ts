@@ -1,3 +1,4 @@
+import { TASK_KINDS } from '../tasks/kinds';
 import { DEFAULT_TRAIN_CONFIG, TrainConfig } from './types';
 
 /**
@@ -44,6 +45,21 @@ const CELL_HELP = {
 const BIG = 1e9;
 
 export const CONFIG_FIELDS: readonly FieldSpec[] = [
+  {
+    key: 'task',
+    type: 'string',
+    enum: TASK_KINDS,
+    choiceHelp: {
+      lm: 'Language model: predicts the next token (completion, sampling)',
+      classify: 'Classifier: a label for each text (a folder per label, or a table)',
+      seq2seq: 'Sequence to sequence: translation and summarisation (pairs of texts)',
+      forecast: 'Forecaster: the next values of a numeric series (a CSV)',
+    },
+    help: 'what to train: lm, classify, seq2seq or forecast',
+    flag: '--task <kind>',
+    json: 'task',
+    optional: true,
+  },
   // Model shape (train and compare only).
   {
     key: 'model.cell',

@@ -1,4 +1,5 @@
 import { SeqLabError } from '../errors';
+import type { TaskKind } from '../tasks/kinds';
 import type { TokenizerKind } from '../tokenizers';
 
 export type CellKind = 'rnn' | 'lstm' | 'gru';
@@ -22,6 +23,8 @@ export interface ModelConfig {
 export type InitScheme = 'pytorch' | 'keras';
 
 export interface TrainConfig {
+  /** The kind of model to train; absent in configs written before there was a choice (a language model). */
+  task?: TaskKind;
   model: Omit<ModelConfig, 'vocabSize'>;
   /**
    * 'pytorch': PyTorch's default initialisation, and its two summed biases (b_ih + b_hh) for
@@ -69,6 +72,7 @@ export interface TrainConfig {
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  task: 'lm',
   model: { cell: 'lstm', activation: 'tanh', embedding: 64, hidden: 256, layers: 2, dropout: 0 },
   init: 'pytorch',
   tokenizer: 'char',

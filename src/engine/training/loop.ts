@@ -42,7 +42,7 @@ export class TrainingLoop {
   private readonly c: LoopCounters;
   private readonly startStep: number;
   private readonly t0 = Date.now();
-  private lastEval: { loss: number; bpc: number | null } | null = null;
+  private lastEval: { loss: number; bpc: number | null; fields: Record<string, number> } | null = null;
   private lastCheckpoint: string | null = null;
   private readonly losses: number[] = [];
 
@@ -138,7 +138,7 @@ export class TrainingLoop {
         'Lower the learning rate (--lr) or the clip threshold (--clip), then resume or start again.',
       );
     if (r) {
-      this.lastEval = { loss: r.loss, bpc: r.bpc };
+      this.lastEval = { loss: r.loss, bpc: r.bpc, fields: r.fields };
       // The task's fields (perplexity, bpc for a language model) sit between valLoss and tokensSeen.
       this.emit({
         type: 'eval',
@@ -151,8 +151,10 @@ export class TrainingLoop {
     }
     const sample = this.o.task.sample(step);
     if (sample) this.emit({ type: 'sample', time: Date.now(), step, ...sample });
-    const isBest = !!r && (this.c.bestVal === null || r.loss < this.c.bestVal);
-    if (isBest) this.c.bestVal = r!.loss;
+    // bestVal holds the task's score (the loss unless the task chooses by another figure).
+    const score = r ? (r.score ?? r.loss) : null;
+    const isBest = score !== null && (this.c.bestVal === null || score < this.c.bestVal);
+    if (isBest) this.c.bestVal = score;
     return isBest;
   }
 
@@ -166,6 +168,9 @@ export class TrainingLoop {
       {
         manifest: {
           name: checkpointName(step),
+          task: t.task ?? 'lm',
+          ...(t.spec ? { taskSpec: t.spec } : {}),
+          ...(this.lastEval ? { metrics: this.lastEval.fields } : {}),
           model: t.model,
           tokenizer: t.tokenizer,
           train: config,

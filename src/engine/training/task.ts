@@ -3,6 +3,7 @@ import type { TensorEntry } from '../checkpoint';
 import type { ModelConfig } from '../config';
 import type { Weights } from '../model/model';
 import type { TokenizerJSON } from '../tokenizers';
+import type { TaskKind } from '../tasks/kinds';
 
 /** A held-out evaluation. */
 export interface TaskEval {
@@ -11,6 +12,11 @@ export interface TaskEval {
   fields: Record<string, number>;
   /** Bits per character where the task has them; the done event and the checkpoint carry it. */
   bpc: number | null;
+  /**
+   * What the best checkpoint is chosen by, lower is better (a classifier: minus its macro-F1).
+   * Default: the loss.
+   */
+  score?: number;
 }
 
 /** What a task puts into a checkpoint besides the loop's counters and the optimizer. */
@@ -20,6 +26,10 @@ export interface TaskCheckpoint {
   weights: Weights;
   /** State carried between batches (a language model's recurrent state), for an exact resume. */
   carry: TensorEntry[];
+  /** The kind of model; default a language model. */
+  task?: TaskKind;
+  /** What using the checkpoint needs besides model, tokenizer and weights (labels, normalisation…). */
+  spec?: Record<string, unknown>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { requireTask } from '../kinds';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CheckpointManifest, CheckpointData, loadCheckpoint, ParentRef, TensorEntry } from '../../checkpoint';
@@ -202,6 +203,7 @@ function resumePoint(resume: ResumeOptions, given: TrainConfig): StartPoint {
 function finetunePoint(folder: string, config: TrainConfig, ft: FinetuneOptions): StartPoint {
   const src = path.resolve(ft.checkpoint);
   const data = loadCheckpoint(src);
+  requireTask(src, data.manifest, 'lm', 'Fine-tuning a language model');
   const tokenizer = tokenizerFromJSON(data.manifest.tokenizer);
   const base = data.manifest.model;
   const modelConfig = { ...base, dropout: config.model.dropout, layers: base.layers + (ft.addLayer ? 1 : 0) };
