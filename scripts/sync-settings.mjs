@@ -20,10 +20,6 @@ for (const [k, v] of Object.entries(conf.properties)) {
 for (const [k, v] of Object.entries(fresh)) out[k] ??= v;
 for (const [k, v] of Object.entries(conf.properties)) if (!isSchemaSetting(k)) out[k] = v;
 conf.properties = out;
-// package.json keeps non-ASCII characters as \u escapes.
-const text = JSON.stringify(pkg, null, 2).replace(
-  /[\u007f-\uffff]/g,
-  (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
-);
-writeFileSync('package.json', text + '\n');
+// Characters stay as they are (…, ×): escaping them would rewrite every title on each sync.
+writeFileSync('package.json', JSON.stringify(pkg, null, 2) + '\n');
 console.log('package.json: training settings written from the schema');
