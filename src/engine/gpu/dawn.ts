@@ -77,6 +77,7 @@ export async function openGpu(): Promise<GpuOpened | { reason: string }> {
       const file = findDawnBinary();
       if (!file) return { reason: `no WebGPU binary (dawn.node) for ${process.platform}-${process.arch}` };
       // A native module: require() is the only loader; esbuild leaves it external.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       dawn = require(file) as DawnModule;
       for (const [k, v] of Object.entries(dawn.globals))
         if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true });
