@@ -32,8 +32,8 @@ export async function startWebgpu(): Promise<
     installNavigatorGpu();
     // The package registers its own factory on import; replace it with one on our device.
     // Loaded only when asked for: wasm runs never pay for the webgpu backend's kernels.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { WebGPUBackend } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       require('@tensorflow/tfjs-backend-webgpu') as typeof import('@tensorflow/tfjs-backend-webgpu');
     const device = await opened.adapter.requestDevice({
       requiredLimits: {
