@@ -5,6 +5,7 @@
  * speed and the peak memory of a training run.
  * Reference config: character LM, vocab 96, embedding 64, 2 layers of 256, T 64, batch 32, Adam.
  */
+import { benchWebgpu } from './webgpu';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -29,8 +30,8 @@ const ENGINE_STEPS = Number(process.env.BENCH_ENGINE_STEPS ?? 8);
 const LAYERS_STEPS = Number(process.env.BENCH_LAYERS_STEPS ?? 2);
 const CELLS = (process.env.BENCH_CELLS ?? 'lstm,gru,rnn').split(',') as CellKind[];
 const TORCH_STEPS = Number(process.env.BENCH_TORCH_STEPS ?? 12);
-/** Sections to run (default all): train, completion, keystrokes, ingest, rss. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss').split(','));
+/** Sections to run (default all): train, completion, keystrokes, ingest, rss, webgpu. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss,webgpu').split(','));
 
 /** A corpus with exactly V distinct characters, long enough for the steps. */
 function makeCorpus(): string {
@@ -186,6 +187,10 @@ async function main(): Promise<void> {
     console.log(
       `fast path (${shipped === 'fast2' ? '2 threads' : '1 thread'}, as shipped) vs TF.js ops: cold ${(c.cold_ms.tfops / c.cold_ms[shipped]).toFixed(1)}× faster, keystroke ${(c.keystroke_ms.tfops / c.keystroke_ms[shipped]).toFixed(1)}× faster`,
     );
+  }
+  if (ONLY.has('webgpu')) {
+    console.log('\nTF.js on WebGPU (Dawn):');
+    results.webgpu = benchWebgpu(console.log);
   }
   if (ONLY.has('keystrokes')) {
     const seconds = Number(process.env.BENCH_KEYSTROKE_SECONDS ?? 300);

@@ -15,6 +15,7 @@ need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
 [ -x /usr/bin/strace ] || need_apt+=(strace) # scripts/crash-suite.mjs kills runs at chosen system calls with it
+dpkg -s libvulkan1 >/dev/null 2>&1 || need_apt+=(libvulkan1) # the Vulkan loader: WebGPU tests run on chromium's SwiftShader
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" = 0 ]; then
     say "apt-get install ${need_apt[*]}"

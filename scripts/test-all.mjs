@@ -10,7 +10,12 @@ const results = [];
 function step(name, cmd, args, parse) {
   const t0 = Date.now();
   console.log(`\n=== ${name}`);
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(cmd, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const out = (r.stdout ?? '') + (r.stderr ?? '');
   process.stdout.write(out);
   const counts = parse ? parse(out) : null;
@@ -21,7 +26,10 @@ function step(name, cmd, args, parse) {
   }
 }
 
-const nodeTest = (out) => ({ passed: Number(/^# pass (\d+)/m.exec(out)?.[1] ?? 0), failed: Number(/^# fail (\d+)/m.exec(out)?.[1] ?? 0) });
+const nodeTest = (out) => ({
+  passed: Number(/^# pass (\d+)/m.exec(out)?.[1] ?? 0),
+  failed: Number(/^# fail (\d+)/m.exec(out)?.[1] ?? 0),
+});
 const plain = (label) => (out) => {
   const m = new RegExp(`${label}: (\\d+) passed, (\\d+) failed`).exec(out);
   return m ? { passed: Number(m[1]), failed: Number(m[2]) } : { passed: 0, failed: 1 };
@@ -37,7 +45,9 @@ function summary() {
       failed += r.counts.failed;
     }
     if (!r.ok && !(r.counts?.failed > 0)) failed++;
-    console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.counts ? ` (${r.counts.passed} passed, ${r.counts.failed} failed)` : ''} ${r.seconds.toFixed(0)} s`);
+    console.log(
+      `${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.counts ? ` (${r.counts.passed} passed, ${r.counts.failed} failed)` : ''} ${r.seconds.toFixed(0)} s`,
+    );
   }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed || results.some((r) => !r.ok) ? 1 : 0);
@@ -48,9 +58,26 @@ step('unit tests', process.execPath, ['--test', '--test-concurrency=1', 'out/tes
 // Kills training at the first checkpoint and status writes and checks that resuming loses nothing
 // (--quick: about 1.5 min; `npm run test:crash` runs the full set). Linux with strace only.
 if (process.platform === 'linux')
-  step('crash injection (strace)', process.execPath, ['scripts/crash-suite.mjs', '--quick'], plain('crash-suite'));
-step('test host (Node 24, code-server, chromium; cached in .test-host/)', 'bash', ['scripts/setup-test-host.sh']);
-step('integration tests (real VS Code extension host)', process.execPath, ['scripts/run-integration.mjs'], plain('integration'));
+  step(
+    'crash injection (strace)',
+    process.execPath,
+    ['scripts/crash-suite.mjs', '--quick'],
+    plain('crash-suite'),
+  );
+step('test host (Node 24, code-server, chromium; cached in .test-host/)', 'bash', [
+  'scripts/setup-test-host.sh',
+]);
+step(
+  'integration tests (real VS Code extension host)',
+  process.execPath,
+  ['scripts/run-integration.mjs'],
+  plain('integration'),
+);
 step('package .vsix', process.execPath, ['scripts/package.mjs']);
+step('package .vsix for linux-x64 (with WebGPU)', process.execPath, [
+  'scripts/package.mjs',
+  '--target',
+  'linux-x64',
+]);
 step('end-to-end (browser, packaged .vsix)', process.execPath, ['test/e2e/e2e.mjs'], plain('e2e'));
 summary();

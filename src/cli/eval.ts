@@ -4,11 +4,12 @@ import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
 import { TASK_NOUNS, TaskKind, taskOf } from '../engine/tasks/kinds';
 import { SeqLabError } from '../engine/errors';
 import { list } from './options';
+import type { BackendChoice } from '../engine/wasm/backendNames';
 
 /** The flags of `seqlab eval`; a task reads the ones it has. */
 export interface EvalFlags {
   include?: string[];
-  backend: 'wasm' | 'cpu';
+  backend: BackendChoice;
   json?: boolean;
   [flag: string]: unknown;
 }
@@ -42,7 +43,7 @@ export function registerEval(program: Command): void {
       'evaluate a checkpoint on a folder or file: a language model gives loss, perplexity and bits per character',
     )
     .option('--include <globs>', 'comma-separated include globs', list)
-    .addOption(new Option('--backend <name>').choices(['wasm', 'cpu']).default('wasm'))
+    .addOption(new Option('--backend <name>').choices(['wasm', 'webgpu', 'auto', 'cpu']).default('wasm'))
     .option('--json', 'print JSON')
     .action(async (checkpoint: string, data: string, f: EvalFlags) => {
       const kind = taskOf(readManifest(checkpoint));

@@ -1,3 +1,4 @@
+import type { BackendChoice } from '../engine/wasm/backendNames';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -82,7 +83,7 @@ export async function evaluateCommand(
   const args = arg instanceof CheckpointItem ? undefined : arg;
   const folder = args?.folder ?? (await pickFolder('SeqLab: evaluate on which folder?'))?.fsPath;
   if (!folder) return undefined;
-  const backend = vscode.workspace.getConfiguration('seqlab').get<'wasm' | 'cpu'>('backend') ?? 'wasm';
+  const backend = vscode.workspace.getConfiguration('seqlab').get<BackendChoice>('backend') ?? 'wasm';
   const o = await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,

@@ -1,6 +1,6 @@
 import { requireTask } from './tasks/kinds';
 import * as path from 'path';
-import { BackendName, initBackend } from './wasm/backend';
+import { BackendChoice, initBackend } from './wasm/backend';
 import { loadCheckpoint } from './checkpoint';
 import { countChars, readCorpus } from './corpus';
 import { SeqLabError } from './errors';
@@ -25,7 +25,7 @@ export async function evaluateCheckpointOnFolder(
   opts: {
     include?: string[];
     exclude?: string[];
-    backend?: BackendName;
+    backend?: BackendChoice;
     log?: (l: string) => void;
     /** Where the include/exclude patterns came from (a flag), for a refused pattern's message. */
     patternSource?: string;
@@ -45,7 +45,7 @@ export async function evaluateCheckpointOnFolder(
   const enc = tok.encodeCounting(text);
   const model = new LanguageModel(data.manifest.model, data.weights);
   try {
-    const r = evaluate(
+    const r = await evaluate(
       model,
       enc.ids,
       countChars(text),

@@ -75,6 +75,7 @@ function openNewRun(opts: TrainOptions, s: StartPoint, model: ModelConfig): stri
 function setupNotes(backend: Awaited<ReturnType<typeof initBackend>>, s: StartPoint, B: number): string[] {
   const notes: string[] = [];
   const hidden = s.modelConfig.hidden;
+  if (backend.reason) notes.push(backend.reason);
   if (backend.fallbackReason) notes.push(`wasm backend unavailable (${backend.fallbackReason}); using cpu`);
   if (backend.threadsReason && os.cpus().length > 1)
     notes.push(`wasm backend on one thread (${backend.threadsReason})`);
@@ -133,7 +134,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (opts.resume) lock = lockForResume(opts.resume, notes);
     const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
     const s = startPoint(opts.folder, opts.config, resume, opts.finetune);
-    const backend = await initBackend(s.config.backend, opts.log);
+    const m = s.modelConfig;
+    const backend = await initBackend(s.config.backend, opts.log, {
+      batch: s.config.batch,
+      hidden: m.hidden,
+      input: Math.max(m.embedding, m.hidden),
+    });
     const data: LanguageData = prepareLanguageData(
       s.folder,
       s.config,

@@ -1,3 +1,4 @@
+import type { BackendChoice } from '../engine/wasm/backendNames';
 import type { FinetuneOptions } from '../engine/trainer';
 import type { CompareSpec } from '../engine/compare';
 import type { CellKind, TrainConfig } from '../engine/config';
@@ -22,7 +23,7 @@ export type Job =
       folder: string;
       include?: string[];
       exclude?: string[];
-      backend: 'wasm' | 'cpu';
+      backend: BackendChoice;
     }
   | { kind: 'sample'; checkpoint: string; prime: string; length: number; temperature: number; seed: number }
   /** Sizes the cells of a compare-cells experiment (reads the corpus: off the main thread). */

@@ -313,10 +313,16 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   {
     key: 'backend',
     type: 'string',
-    enum: ['wasm', 'cpu'],
+    enum: ['wasm', 'webgpu', 'auto', 'cpu'],
+    choiceHelp: {
+      wasm: "This machine's CPU through WebAssembly SIMD kernels: the fast default",
+      webgpu: 'The GPU through WebGPU (Dawn); falls back to wasm with a log line when there is no adapter',
+      auto: 'webgpu on a real GPU when a short calibration finds it faster, else wasm',
+      cpu: 'Pure JavaScript, 40–50× slower: a fall-back',
+    },
     help: '',
     description:
-      'TF.js backend for training: `wasm` (fast) or `cpu` (pure JavaScript, 40–50× slower; a fallback).',
+      "TF.js backend for training: `wasm` (this machine's CPU, fast), `webgpu` (the GPU through WebGPU; falls back to wasm when there is no adapter), `auto` (webgpu on a real GPU when a short calibration finds it faster, else wasm) or `cpu` (pure JavaScript, 40–50× slower; a fallback).",
     flag: '--backend <name>',
     setting: 'seqlab.backend',
     json: false,

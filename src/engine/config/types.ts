@@ -1,5 +1,6 @@
 import { SeqLabError } from '../errors';
 import type { TaskKind } from '../tasks/kinds';
+import type { BackendChoice } from '../wasm/backendNames';
 import type { TokenizerKind } from '../tokenizers';
 
 export type CellKind = 'rnn' | 'lstm' | 'gru';
@@ -63,7 +64,8 @@ export interface TrainConfig {
   include: string[];
   exclude: string[];
   maxFileBytes: number;
-  backend: 'wasm' | 'cpu';
+  /** TF.js backend: wasm, webgpu (Dawn), cpu, or auto (webgpu on a real GPU when faster, else wasm). */
+  backend: BackendChoice;
   /**
    * Refuse a model whose estimated memory exceeds this many MB (0 = the default limit).
    * Optional: checkpoints written before it existed lack it.

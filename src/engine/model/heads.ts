@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { syncReads } from '../training/reads';
 import { cellKernel } from '../wasm/cellKernel';
 import { fusedHead } from '../wasm/fusedHead';
 import { columnSums } from '../wasm/fusedLayers';
@@ -17,6 +18,9 @@ export function embeddingLookup(ids: Int32Array, vocab: number): (table: tf.Tens
     return {
       value,
       gradFunc: (dy: tf.Tensor2D) => {
+        // On a GPU the gradient stays there: UnsortedSegmentSum exists on webgpu, and a read-back
+        // inside the backward pass is impossible (no synchronous reads in Node).
+        if (!syncReads()) return [tf.unsortedSegmentSum(dy, idT(), vocab)];
         const E = dy.shape[1];
         const d = dy.dataSync();
         const g = new Float32Array(vocab * E);

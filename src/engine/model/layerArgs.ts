@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { prefetch, syncReads } from '../training/reads';
 import type { Activation, CellKind } from '../config';
 
 /**
@@ -18,8 +19,15 @@ export class TimestepGradRecorder {
   }
 
   /** [layer][t] as numbers; disposes the tensors. */
+  /** On webgpu the norms are read back first (see training/reads). */
+  async prefetch(): Promise<void> {
+    await prefetch(this.norms.flatMap((row) => row.filter((v): v is tf.Scalar => typeof v !== 'number')));
+  }
+
   read(): number[][] {
     const out = this.norms.map((row) => {
+      // After prefetch() (webgpu) each scalar holds its value; else one stacked read is fastest.
+      if (!syncReads()) return row.map((v) => (typeof v === 'number' ? v : v.dataSync()[0]));
       const tensors = row.filter((v): v is tf.Scalar => typeof v !== 'number');
       const values = tensors.length > 0 ? tf.stack(tensors) : undefined;
       const data = values?.dataSync();

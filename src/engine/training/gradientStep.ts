@@ -2,7 +2,21 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
 import { SeqLabError } from '../errors';
 import { learningRate, Optimizer, ScheduleOptions, squaredNorms } from '../optim';
+import { unlessGpuLost } from '../gpu/webgpuBackend';
+import { syncReads } from './reads';
 import type { Task } from './task';
+
+/** The loss and each gradient's squared norm in one read-back (the GPU path). */
+async function readLossAndNorms(value: tf.Scalar, grads: tf.Tensor[]): Promise<number[]> {
+  const t = tf.tidy(() =>
+    tf.concat([tf.reshape(value, [1]), tf.stack(grads.map((g) => tf.sum(tf.square(g))))]),
+  );
+  try {
+    return Array.from(await unlessGpuLost(t.data()));
+  } finally {
+    t.dispose();
+  }
+}
 
 export interface StepStats {
   loss: number;
@@ -27,21 +41,26 @@ export function scheduleOf(config: TrainConfig): ScheduleOptions {
  * One optimizer step on batch `index`: gradients of the task's loss, norms per group, clipping to
  * the global norm, the scheduled learning rate. A non-finite loss stops the run.
  */
-export function gradientStep(
+export async function gradientStep(
   task: Task,
   optimizer: Optimizer,
   config: TrainConfig,
   index: number,
   step: number,
   record: boolean,
-): StepStats {
+): Promise<StepStats> {
   const varToParam = new Map(task.trainable.map(([name, v]) => [v.name, name]));
   const { value, grads } = tf.variableGrads(
     () => task.loss(index, step, record),
     task.trainable.map(([, v]) => v),
   );
   const names = Object.keys(grads);
-  const stats = [value.dataSync()[0], ...squaredNorms(names.map((n) => grads[n]))];
+  const stats = syncReads()
+    ? [value.dataSync()[0], ...squaredNorms(names.map((n) => grads[n]))]
+    : await readLossAndNorms(
+        value,
+        names.map((n) => grads[n]),
+      );
   const loss = stats[0];
   if (!Number.isFinite(loss)) {
     throw new SeqLabError(

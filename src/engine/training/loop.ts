@@ -1,4 +1,6 @@
+import * as path from 'path';
 import type { ParentRef } from '../checkpoint';
+import { checkDevice, GpuLostError } from '../gpu/webgpuBackend';
 import { SeqLabError } from '../errors';
 import type { TrainConfig } from '../config';
 import type { StopReason, TrainEvent } from '../events';
@@ -6,6 +8,7 @@ import type { Optimizer } from '../optim';
 import { hash32 } from '../rng';
 import { checkpointName, commitCheckpoint, RunRecorder } from '../runFolder';
 import type { LoopCounters } from './counters';
+import { prefetch } from './reads';
 import { gradientStep } from './gradientStep';
 import { exportSlots } from './optimizer';
 import type { Task, TaskEval } from './task';
@@ -70,6 +73,24 @@ export class TrainingLoop {
   }
 
   async run(): Promise<LoopResult> {
+    try {
+      return await this.runSteps();
+    } catch (err) {
+      if (!(err instanceof GpuLostError)) throw err;
+      // The weights lived on the lost device: what survives is the last checkpoint on disk.
+      const kept = this.lastCheckpoint
+        ? `its last checkpoint (${path.basename(this.lastCheckpoint)}) is kept`
+        : 'the checkpoints it saved before are kept';
+      throw new SeqLabError(
+        'E_GPU_LOST',
+        `The GPU was lost at step ${this.c.step} (${err.why}); the run stopped and ${kept}`,
+        this.o.runDir,
+        'Resume the run (Resume Run in VS Code, or seqlab resume <run>); set the backend to wasm to continue on the CPU.',
+      );
+    }
+  }
+
+  private async runSteps(): Promise<LoopResult> {
     const { task, config } = this.o;
     let reason: StopReason;
     for (;;) {
@@ -84,25 +105,26 @@ export class TrainingLoop {
         task.startEpoch();
         continue;
       }
-      this.trainStep();
+      checkDevice();
+      await this.trainStep();
       // Each step is synchronous TF.js work: yield so that a stop request (SIGINT, a message to
       // the worker) is seen between steps.
       await new Promise((r) => setImmediate(r));
       if (this.c.step % config.evalEvery === 0) {
-        const isBest = this.evaluate();
-        this.save(isBest ? 'best' : 'eval', isBest);
+        const isBest = await this.evaluate();
+        await this.save(isBest ? 'best' : 'eval', isBest);
       }
     }
     return this.finish(reason);
   }
 
-  private trainStep(): void {
+  private async trainStep(): Promise<void> {
     const { task, config } = this.o;
     const ts = Date.now();
     const step = ++this.c.step;
     const record = config.gradEvery > 0 && step % config.gradEvery === 0;
-    const s = gradientStep(task, this.o.optimizer, config, this.c.window, step, record);
-    const norms = task.commitStep();
+    const s = await gradientStep(task, this.o.optimizer, config, this.c.window, step, record);
+    const norms = await task.commitStep();
     this.c.window++;
     this.c.tokensSeen += task.itemsPerBatch;
     this.losses.push(s.loss);
@@ -125,9 +147,9 @@ export class TrainingLoop {
   }
 
   /** Evaluates and samples; returns whether this is the best validation loss so far. */
-  private evaluate(): boolean {
+  private async evaluate(): Promise<boolean> {
     const step = this.c.step;
-    const r: TaskEval | null = this.o.task.evaluate();
+    const r: TaskEval | null = await this.o.task.evaluate();
     // Like a non-finite training loss: stop before it is logged or checkpointed (a NaN would
     // otherwise compare as never-worse and could become "best"); the last good checkpoint stays.
     if (r && !Number.isFinite(r.loss))
@@ -149,7 +171,7 @@ export class TrainingLoop {
         tokensSeen: this.c.tokensSeen,
       } as TrainEvent);
     }
-    const sample = this.o.task.sample(step);
+    const sample = await this.o.task.sample(step);
     if (sample) this.emit({ type: 'sample', time: Date.now(), step, ...sample });
     // bestVal holds the task's score (the loss unless the task chooses by another figure).
     const score = r ? (r.score ?? r.loss) : null;
@@ -158,10 +180,11 @@ export class TrainingLoop {
     return isBest;
   }
 
-  private save(reason: CheckpointReason, isBest: boolean): string {
+  private async save(reason: CheckpointReason, isBest: boolean): Promise<string> {
     const { task, config, optimizer, runDir } = this.o;
     const step = this.c.step;
-    const t = task.checkpoint();
+    const t = await task.checkpoint();
+    await prefetch([...optimizer.slots.values()]);
     const dir = commitCheckpoint(
       runDir,
       step,
@@ -214,13 +237,13 @@ export class TrainingLoop {
   }
 
   /** Always leaves a checkpoint of the final weights, then marks the run finished or stopped. */
-  private finish(reason: StopReason): LoopResult {
+  private async finish(reason: StopReason): Promise<LoopResult> {
     const step = this.c.step;
     const { config, recorder } = this.o;
     if (step > this.startStep || !this.lastCheckpoint) {
       if (step % config.evalEvery !== 0 || step === this.startStep) {
-        const isBest = reason === 'stopped' ? false : this.evaluate();
-        this.save(reason === 'stopped' ? 'stopped' : 'final', isBest);
+        const isBest = reason === 'stopped' ? false : await this.evaluate();
+        await this.save(reason === 'stopped' ? 'stopped' : 'final', isBest);
       }
     }
     recorder.status({ status: reason === 'stopped' ? 'stopped' : 'finished', step });

@@ -56,12 +56,15 @@ export interface Task {
    */
   loss(index: number, step: number, record: boolean): tf.Scalar;
   /** The step's update is applied: keep what the loss carries forward; returns recorded norms. */
-  commitStep(): number[][] | undefined;
+  commitStep(): number[][] | undefined | Promise<number[][] | undefined>;
   /** A new epoch begins (a language model resets its carried state). */
   startEpoch(): void;
-  evaluate(): TaskEval | null;
+  evaluate(): TaskEval | null | Promise<TaskEval | null>;
   /** A sample to show at `step`, or null when the task has none (or sampling is off). */
-  sample(step: number): { prime: string; text: string } | null;
-  checkpoint(): TaskCheckpoint;
+  sample(
+    step: number,
+  ): { prime: string; text: string } | null | Promise<{ prime: string; text: string } | null>;
+  /** May be asynchronous: on a GPU the weights are read back first. */
+  checkpoint(): TaskCheckpoint | Promise<TaskCheckpoint>;
   dispose(): void;
 }

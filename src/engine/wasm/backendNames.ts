@@ -2,7 +2,10 @@
  * TF.js backend names, in a module of its own that imports nothing: the kernels ask which backend
  * is active without pulling in the code that starts backends.
  */
-export type BackendName = 'wasm' | 'cpu';
+export type BackendName = 'wasm' | 'cpu' | 'webgpu';
+
+/** What a run asks for: a backend, or `auto` (webgpu on a real GPU when it is faster, else wasm). */
+export type BackendChoice = BackendName | 'auto';
 
 /** The threaded build of the wasm backend registers under this name (scripts/build-tfjs-threads.mjs). */
 export const THREADED_BACKEND = 'wasm-mt';

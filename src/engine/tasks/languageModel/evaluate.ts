@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { StreamBatcher } from '../../data';
+import { prefetch } from '../../training/reads';
 import type { LayerState } from '../../model/layers';
 import { disposeState, LanguageModel } from '../../model/model';
 
@@ -16,14 +17,14 @@ export interface EvalResult {
  * Mean validation cross-entropy over up to `maxTokens` tokens, read as parallel streams with the
  * state carried, like training but without dropout. bpc uses the split's characters per token.
  */
-export function evaluate(
+export async function evaluate(
   model: LanguageModel,
   tokens: Int32Array,
   chars: number,
   T: number,
   B: number,
   maxTokens = 0,
-): EvalResult | null {
+): Promise<EvalResult | null> {
   if (tokens.length < 2) return null;
   const Te = Math.min(T, tokens.length - 1);
   const Be = StreamBatcher.fitBatch(tokens.length, B, Te);
@@ -38,6 +39,7 @@ export function evaluate(
     const { inputs, targets } = batcher.window(w);
     const final: LayerState[] = [];
     const l = tf.tidy(() => model.loss(inputs, targets, Te, Be, state, { training: false }, final));
+    await prefetch([l]);
     sum += l.dataSync()[0];
     l.dispose();
     disposeState(state);

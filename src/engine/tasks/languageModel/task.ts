@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { prefetch } from '../../training/reads';
 import type { TensorEntry } from '../../checkpoint';
 import type { ModelConfig, TrainConfig } from '../../config';
 import { InferenceModel } from '../../inference/stepModel';
@@ -94,10 +95,11 @@ export class LanguageModelTask implements Task {
     return this.model.loss(inputs, targets, this.T, this.B, this.state, opts, this.final);
   }
 
-  commitStep(): number[][] | undefined {
+  async commitStep(): Promise<number[][] | undefined> {
     disposeState(this.state);
     this.state = this.final;
     this.final = [];
+    await this.recorder?.prefetch();
     const norms = this.recorder?.read();
     this.recorder = undefined;
     return norms;
@@ -108,9 +110,9 @@ export class LanguageModelTask implements Task {
     this.state = this.model.zeroState(this.B);
   }
 
-  evaluate(): TaskEval | null {
+  async evaluate(): Promise<TaskEval | null> {
     const { config, data } = this.o;
-    const r = evaluate(
+    const r = await evaluate(
       this.model,
       data.valTokens,
       data.corpus.valChars,
@@ -121,9 +123,10 @@ export class LanguageModelTask implements Task {
     return r ? { loss: r.loss, fields: { perplexity: r.perplexity, bpc: r.bpc }, bpc: r.bpc } : null;
   }
 
-  sample(step: number): { prime: string; text: string } | null {
+  async sample(step: number): Promise<{ prime: string; text: string } | null> {
     const { config, data } = this.o;
     if (config.sampleLength <= 0) return null;
+    await prefetch([...this.model.params.values()]);
     const inf = new InferenceModel(this.o.model, this.model.exportWeights());
     const text = generate(inf, data.tokenizer, {
       prime: this.primeText,
@@ -134,7 +137,8 @@ export class LanguageModelTask implements Task {
     return { prime: this.primeText, text };
   }
 
-  checkpoint(): TaskCheckpoint {
+  async checkpoint(): Promise<TaskCheckpoint> {
+    await prefetch([...this.model.params.values(), ...this.state.flatMap((s) => (s.c ? [s.h, s.c] : [s.h]))]);
     const carry: TensorEntry[] = [];
     this.state.forEach((s, l) => {
       carry.push({ name: `h_${l}`, shape: s.h.shape.slice(), data: s.h.dataSync() as Float32Array });
