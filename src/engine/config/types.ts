@@ -5,6 +5,7 @@ export type CellKind = 'rnn' | 'lstm' | 'gru';
 export type Activation = 'tanh' | 'relu';
 export type OptimizerKind = 'adam' | 'sgd' | 'rmsprop';
 export type ScheduleKind = 'constant' | 'cosine' | 'step';
+export type EngineKind = 'wasm' | 'torch';
 
 export interface ModelConfig {
   cell: CellKind;
@@ -62,6 +63,11 @@ export interface TrainConfig {
   maxFileBytes: number;
   backend: 'wasm' | 'cpu';
   /**
+   * Which engine trains: the built-in one (`wasm`, this machine's CPU) or PyTorch (`torch`, GPUs
+   * and clusters under torchrun). Optional: checkpoints written before it existed lack it.
+   */
+  engine?: EngineKind;
+  /**
    * Refuse a model whose estimated memory exceeds this many MB (0 = the default limit).
    * Optional: checkpoints written before it existed lack it.
    */
@@ -98,6 +104,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   exclude: ['**/.git/**', '**/node_modules/**', '**/dist/**', '**/out/**', '**/build/**', '**/.seqlab/**'],
   maxFileBytes: 10 * 1024 * 1024,
   backend: 'wasm',
+  engine: 'wasm',
   maxMemoryMB: 0,
 };
 
