@@ -47,10 +47,10 @@ for (const kind of ['char', 'word', 'bpe'] as TokenizerKind[]) {
     try {
       assert.deepEqual(readAll(shard.train), mem.trainTokens);
       assert.deepEqual(readAll(shard.val), mem.valTokens);
-      assert.equal(meta.train.chars, mem.corpus.trainChars);
-      assert.equal(meta.val.chars, mem.corpus.valChars);
-      assert.equal(meta.skipped.length, mem.corpus.skipped.length);
-      assert.equal(meta.prime, (mem.corpus.val[0] ?? mem.corpus.train[0]).slice(0, 40));
+      assert.equal(meta.train.chars, mem.corpus!.trainChars);
+      assert.equal(meta.val.chars, mem.corpus!.valChars);
+      assert.equal(meta.skipped.length, mem.corpus!.skipped.length);
+      assert.equal(meta.prime, (mem.corpus!.val[0] ?? mem.corpus!.train[0]).slice(0, 40));
       assert.equal(fs.statSync(path.join(dir, 'train.bin')).size, 2 * mem.trainTokens.length);
     } finally {
       shard.close();
