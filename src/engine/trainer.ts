@@ -17,7 +17,7 @@ import {
   runsRootFor,
   writeRunConfig,
 } from './runFolder';
-import { corpusReport, LanguageData, prepareLanguageData } from './tasks/languageModel/data';
+import { corpusReport, LanguageData, prepareLanguageData, ShardMode } from './tasks/languageModel/data';
 import { FinetuneOptions, resumeRunDir, StartPoint, startPoint } from './tasks/languageModel/start';
 import { LanguageModelTask } from './tasks/languageModel/task';
 import { LoopResult, TrainingLoop } from './training/loop';
@@ -45,6 +45,11 @@ export interface TrainOptions {
   /** Where the include/exclude patterns came from (a flag, seqlab.json), for a refused pattern's message. */
   patternSource?: string;
   finetune?: FinetuneOptions;
+  /**
+   * Stream the corpus from a tokenized shard on disk (`.seqlab/shards`) instead of holding it in
+   * memory: 'on', 'off', or 'auto' (default: when the corpus is larger than SHARD_AUTO_BYTES).
+   */
+  shard?: ShardMode;
   onEvent?: TrainEventListener;
   /** Polled between steps; true stops the run after saving a checkpoint. */
   shouldStop?: () => boolean;
@@ -128,18 +133,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let task: LanguageModelTask | undefined;
   let optimizer: Optimizer | undefined;
   let lock: RunLock | undefined;
+  let data: LanguageData | undefined;
   try {
     const notes: string[] = [];
     if (opts.resume) lock = lockForResume(opts.resume, notes);
     const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
     const s = startPoint(opts.folder, opts.config, resume, opts.finetune);
     const backend = await initBackend(s.config.backend, opts.log);
-    const data: LanguageData = prepareLanguageData(
-      s.folder,
-      s.config,
-      s.tokenizer,
-      s.patternSource ?? opts.patternSource,
-    );
+    // A resumed run's shards sit beside its runs: <root>/.seqlab/runs/<id> → <root>.
+    const root = s.runDir ? path.resolve(s.runDir, '..', '..', '..') : runsRootFor(s.folder, opts.out);
+    data = prepareLanguageData(s.folder, s.config, s.tokenizer, s.patternSource ?? opts.patternSource, {
+      mode: opts.shard ?? 'auto',
+      root,
+      log: opts.log,
+    });
     const model: ModelConfig = { ...s.modelConfig, vocabSize: data.tokenizer.vocabSize };
     const runDir = s.runDir ?? openNewRun(opts, s, model);
     lock ??= acquireRunLock(runDir);
@@ -186,6 +193,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     throw err;
   } finally {
     task?.dispose();
+    data?.shard?.close();
     optimizer?.dispose();
     lock?.release();
   }

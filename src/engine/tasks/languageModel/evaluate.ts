@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { StreamBatcher } from '../../data';
+import { StreamBatcher, TokenSource } from '../../data';
 import type { LayerState } from '../../model/layers';
 import { disposeState, LanguageModel } from '../../model/model';
 
@@ -18,7 +18,7 @@ export interface EvalResult {
  */
 export function evaluate(
   model: LanguageModel,
-  tokens: Int32Array,
+  tokens: TokenSource,
   chars: number,
   T: number,
   B: number,

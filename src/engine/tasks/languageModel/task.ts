@@ -54,8 +54,7 @@ export class LanguageModelTask implements Task {
     this.batchesPerEpoch = o.data.batcher.windows;
     this.itemsPerBatch = this.B * this.T;
     this.state = this.restoreState(o.carry);
-    const { corpus } = o.data;
-    this.primeText = (corpus.val[0] ?? corpus.train[0]).slice(0, 40).split('\n')[0].slice(0, 24);
+    this.primeText = o.data.primeSource.slice(0, 40).split('\n')[0].slice(0, 24);
   }
 
   get params(): Map<string, tf.Variable> {
@@ -113,7 +112,7 @@ export class LanguageModelTask implements Task {
     const r = evaluate(
       this.model,
       data.valTokens,
-      data.corpus.valChars,
+      data.valChars,
       this.T,
       config.batch,
       config.evalTokens,
