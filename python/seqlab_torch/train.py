@@ -391,6 +391,12 @@ def main(argv=None):
         fail(run, trainer, e.describe(), e.code)
         code = 2
     except Exception as e:  # noqa: BLE001 - a rank's crash is reported in one line, its traceback kept above
+        if trainer is not None and peer_lost(e):
+            # Another process died (killed, out of memory, its machine lost): this rank is not at
+            # fault, and the run is not failed but interrupted; its last checkpoint resumes it.
+            report(SeqLabTorchError('E_TORCH_PEER', f'Rank {trainer.rank} lost another process of the run ({e})'.split('\n')[0],
+                                    run.dir, 'A process of the run died (killed, out of memory, or its machine failed); resume the run from its last checkpoint (seqlab resume).'))
+            return 1
         traceback.print_exc()
         err = SeqLabTorchError('E_TORCH_RANK', f"Rank {os.environ.get('RANK', '0')} on {socket.gethostname()} failed: {type(e).__name__}: {e}",
                                run.dir, 'Read the traceback above, fix its cause, then resume the run (seqlab resume).')
@@ -403,6 +409,15 @@ def main(argv=None):
         if dist.is_available() and dist.is_initialized():
             dist.destroy_process_group()
     return code
+
+
+PEER_LOST = ('Connection closed by peer', 'Connection reset by peer', 'Broken pipe', 'NCCL communicator was aborted',
+             'Socket Timeout', 'Connection refused')
+
+
+def peer_lost(e):
+    text = str(e).lower()
+    return isinstance(e, RuntimeError) and any(p.lower() in text for p in PEER_LOST)
 
 
 def fail(run, trainer, message, code):

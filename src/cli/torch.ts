@@ -20,7 +20,10 @@ export function torchFlags(cmd: Command): Command {
   return cmd
     .option('--nproc <n>', 'PyTorch engine: processes on this machine (one per GPU)', int('--nproc'))
     .option('--nnodes <n>', 'PyTorch engine: machines in all (with --rdzv-endpoint)', int('--nnodes'))
-    .option('--rdzv-endpoint <host:port>', "PyTorch engine: torchrun's rendezvous, reachable from every machine")
+    .option(
+      '--rdzv-endpoint <host:port>',
+      "PyTorch engine: torchrun's rendezvous, reachable from every machine",
+    )
     .addOption(
       new Option('--device <device>', 'PyTorch engine: auto (a GPU when there is one), cpu or cuda').choices([
         'auto',

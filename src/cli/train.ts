@@ -5,7 +5,10 @@ import { runTorchTraining, TorchFlags, torchFlags } from './torch';
 
 export function registerTrain(program: Command): void {
   torchFlags(
-    trainFlags(program.command('train <folder>').description('train a new model on a folder (or file)'), true),
+    trainFlags(
+      program.command('train <folder>').description('train a new model on a folder (or file)'),
+      true,
+    ),
   ).action(async (folder: string, flags: TrainFlags & TorchFlags) => {
     const config = configFrom(flags);
     if (config.engine === 'torch')

@@ -35,7 +35,16 @@ const ERROR_LINE = /seqlab-torch error \[(E_[A-Z_]+)\]: (.*)$/;
 export function torchrunArgs(o: TorchLaunchOptions): string[] {
   // Explicit redirects/tee: torchrun 1.13 under Python 3.11 cannot parse its own defaults (an
   // IntFlag change), and ranks' stdout teed to ours is what the output channel wants anyway.
-  const args = ['-m', 'torch.distributed.run', '--nproc_per_node', String(o.nproc), '--redirects', '1', '--tee', '1'];
+  const args = [
+    '-m',
+    'torch.distributed.run',
+    '--nproc_per_node',
+    String(o.nproc),
+    '--redirects',
+    '1',
+    '--tee',
+    '1',
+  ];
   if (o.nnodes && o.nnodes > 1) {
     if (!o.rdzvEndpoint)
       throw new SeqLabError(
@@ -119,7 +128,9 @@ export class TorchProcess {
 
   private failure(code: number | null, signal: NodeJS.Signals | null, runDir: string): SeqLabError {
     if (this.lastError) return this.lastError;
-    const killed = this.tail.map((l) => /exitcode\s*:\s*-(\d+)|Signal (\d+) \(SIG(\w+)\)/.exec(l)).find(Boolean);
+    const killed = this.tail
+      .map((l) => /exitcode\s*:\s*-(\d+)|Signal (\d+) \(SIG(\w+)\)/.exec(l))
+      .find(Boolean);
     const why = signal
       ? `was stopped by ${signal}`
       : killed

@@ -16,7 +16,6 @@ import { writeJsonAtomic } from '../checkpoint';
 import { corpusReport, prepareLanguageData } from '../tasks/languageModel/data';
 import { resumeRunDir, startPoint } from '../tasks/languageModel/start';
 import type { TrainOptions } from '../trainer';
-import { writeTokenShard } from './shardOut';
 
 /** `torch.json` in the run folder: what the Python side needs besides config.json and the shard. */
 export interface TorchRunSpec {
@@ -60,8 +59,8 @@ export interface TorchPrepareOptions extends Pick<
 /**
  * Everything the built-in engine does before its first step, done here once for the PyTorch
  * engine: the config checked, the run folder created (or locked and repaired on resume), the
- * corpus read and tokenized with SeqLab's tokenizer, written as a shard into the run folder
- * (`shard/`), and torch.json. The run is locked by this process; the caller releases it.
+ * corpus tokenized with SeqLab's tokenizer into a shard (`.seqlab/shards/<key>`, reused while the
+ * corpus is unchanged), and torch.json. The run is locked by this process; the caller releases it.
  */
 export function prepareTorchRun(opts: TorchPrepareOptions): PreparedTorchRun {
   if (opts.finetune)
@@ -84,13 +83,22 @@ export function prepareTorchRun(opts: TorchPrepareOptions): PreparedTorchRun {
     }
     const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
     const s = startPoint(opts.folder, opts.config, resume, undefined);
-    const data = prepareLanguageData(s.folder, s.config, s.tokenizer, s.patternSource ?? opts.patternSource);
+    // The runs' root holds the shards too (.seqlab/shards), next to .seqlab/runs.
+    const root = s.runDir
+      ? path.dirname(path.dirname(path.dirname(s.runDir)))
+      : runsRootFor(s.folder, opts.out);
+    const data = prepareLanguageData(s.folder, s.config, s.tokenizer, s.patternSource ?? opts.patternSource, {
+      mode: 'on',
+      root,
+      log: (line) => notes.push(line),
+    });
+    data.shard?.close();
     const model: ModelConfig = { ...s.modelConfig, vocabSize: data.tokenizer.vocabSize };
     const config: TrainConfig = { ...s.config, model: s.modelConfig, engine: 'torch' };
     let runDir = s.runDir;
     if (!runDir) {
       const runId = opts.runId ?? newRunId(model.cell);
-      runDir = createRunDir(runsRootFor(s.folder, opts.out), runId);
+      runDir = createRunDir(root, runId);
       writeRunConfig(runDir, {
         runId,
         folder: path.resolve(s.folder),
@@ -101,22 +109,14 @@ export function prepareTorchRun(opts: TorchPrepareOptions): PreparedTorchRun {
       });
     }
     lock ??= acquireRunLock(runDir);
-    const shard = writeTokenShard(path.join(runDir, 'shard'), {
-      tokenizer: data.tokenizer,
-      train: data.trainTokens,
-      val: data.valTokens,
-      documents: data.corpus.files.length,
-      source: { folder: path.resolve(s.folder), include: config.include, exclude: config.exclude },
-    });
-    const { corpus } = data;
-    const prime = (corpus.val[0] ?? corpus.train[0] ?? '').slice(0, 40).split('\n')[0].slice(0, 24);
+    const prime = (data.primeSource ?? '').slice(0, 40).split('\n')[0].slice(0, 24);
     if (data.batcher.B < config.batch)
       notes.push(
         `batch reduced from ${config.batch} to ${data.batcher.B} so that each stream holds at least one window of ${config.seqLen} tokens`,
       );
     const spec: TorchRunSpec = {
       version: 1,
-      shard,
+      shard: data.shard!.dir,
       config,
       model,
       batch: data.batcher.B,

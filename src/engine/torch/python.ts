@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SeqLabError } from '../errors';
@@ -44,6 +44,35 @@ const WHERE = '--python (seqlab.python)';
  */
 export function checkTorch(python: string, needGpu = false): TorchInfo {
   const r = spawnSync(python, ['-c', PROBE], { encoding: 'utf8', timeout: 120_000 });
+  return probeResult(python, needGpu, r);
+}
+
+/** checkTorch without blocking the caller (importing torch takes seconds): the extension host's way. */
+export function checkTorchAsync(python: string, needGpu = false): Promise<TorchInfo> {
+  return new Promise((resolve, reject) => {
+    execFile(python, ['-c', PROBE], { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
+      const spawnFailed = error && typeof (error as NodeJS.ErrnoException).code === 'string';
+      try {
+        resolve(
+          probeResult(python, needGpu, {
+            error: spawnFailed ? error : undefined,
+            status: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+            stdout,
+            stderr,
+          }),
+        );
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+function probeResult(
+  python: string,
+  needGpu: boolean,
+  r: { error?: Error; status: number | null; stdout: string; stderr: string },
+): TorchInfo {
   if (r.error) {
     const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new SeqLabError(

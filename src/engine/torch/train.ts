@@ -1,7 +1,14 @@
 import * as fs from 'fs';
 import type { TrainEvent, TrainEventListener } from '../events';
 import { SeqLabError } from '../errors';
-import { appendMetric, parseMetrics, readMetricsFile, readStatus, runPaths, updateStatus } from '../runFolder';
+import {
+  appendMetric,
+  parseMetrics,
+  readMetricsFile,
+  readStatus,
+  runPaths,
+  updateStatus,
+} from '../runFolder';
 import type { TrainResult } from '../trainer';
 import { launchTorch, TorchProcess } from './launch';
 import { prepareTorchRun, TorchPrepareOptions } from './prepare';
@@ -105,11 +112,11 @@ export async function trainTorch(opts: TorchTrainOptions): Promise<TrainResult &
 
 /**
  * A rank that failed with a message (at start, or on a bad input) may not be rank 0, which
- * records failures: mark the run failed with that message. A run cut off without one (a rank
- * killed) stays `running` with a dead pid, which the tree shows as interrupted, with Resume.
+ * records failures: mark the run failed with that message. A run cut off by a lost process (a
+ * rank killed) stays `running` with a dead pid, which the tree shows as interrupted, with Resume.
  */
 function recordFailure(runDir: string, err: SeqLabError, listener?: TrainEventListener): void {
-  if (err.code === 'E_TORCH_EXIT') return;
+  if (err.code === 'E_TORCH_EXIT' || err.code === 'E_TORCH_PEER') return;
   const st = readStatus(runDir);
   if (st?.status === 'failed') return;
   const e: TrainEvent = { type: 'error', time: Date.now(), message: err.describe(), code: err.code };
