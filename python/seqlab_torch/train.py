@@ -91,7 +91,8 @@ class Trainer:
         self.tokenizer_json = shard.tokenizer
         self.streams = Streams(self.train_tokens, self.B, self.T, self.rank * self.Bl, (self.rank + 1) * self.Bl)
         self.model = SeqLabLM(self.mc)
-        resume = spec.get('resumeFrom') or (self.run.newest_loadable() if args.resume else None)
+        # --resume (a requeued job): the newest checkpoint now, not the one the run was prepared from.
+        resume = (self.run.newest_loadable() if args.resume else None) or spec.get('resumeFrom')
         self.counters = {'step': 0, 'epoch': 0, 'window': 0, 'tokensSeen': 0, 'bestVal': None, 'elapsedBefore': 0.0}
         slots, carry = {}, {}
         if resume:

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { TrainOptions } from '../engine';
 import { readRunConfig } from '../engine/runFolder';
-import { trainTorch } from '../engine/torch';
+import { defaultPython, prepareTorchRun, torchrunCommandLine, trainTorch } from '../engine/torch';
 import { int } from './options';
 import { reporter, stopOnSigint } from './report';
 
@@ -14,6 +14,7 @@ export interface TorchFlags {
   bf16?: boolean;
   python?: string;
   threads?: number;
+  prepareOnly?: boolean;
 }
 
 export function torchFlags(cmd: Command): Command {
@@ -33,7 +34,11 @@ export function torchFlags(cmd: Command): Command {
     )
     .option('--bf16', 'PyTorch engine: bf16 autocast on the GPU')
     .option('--threads <n>', 'PyTorch engine: CPU threads per process', int('--threads'))
-    .option('--python <path>', 'PyTorch engine: the Python interpreter that has torch (default: python3)');
+    .option('--python <path>', 'PyTorch engine: the Python interpreter that has torch (default: python3)')
+    .option(
+      '--prepare-only',
+      'PyTorch engine: prepare the run (shard, torch.json), print how to start it, and exit',
+    );
 }
 
 /** The engine a resumed run continues on: the flag, else the one its config.json names. */
@@ -48,6 +53,25 @@ export async function runTorchTraining(
   flags: TorchFlags,
   json: boolean,
 ): Promise<void> {
+  if (flags.prepareOnly) {
+    const prep = prepareTorchRun({ ...opts, device: flags.device, bf16: flags.bf16 });
+    prep.lock.release();
+    const line = torchrunCommandLine({
+      python: flags.python || defaultPython(),
+      runDir: prep.runDir,
+      nproc: flags.nproc ?? 1,
+      nnodes: flags.nnodes,
+      rdzvEndpoint: flags.rdzvEndpoint,
+      device: flags.device,
+      bf16: flags.bf16,
+    });
+    console.log(
+      json
+        ? JSON.stringify({ runDir: prep.runDir, command: line })
+        : `prepared ${prep.runDir}\non each machine run:\n  ${line}`,
+    );
+    return;
+  }
   await trainTorch({
     ...opts,
     python: flags.python,

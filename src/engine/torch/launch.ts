@@ -16,8 +16,8 @@ export interface TorchLaunchOptions {
   bf16?: boolean;
   /** CPU threads per process (OMP_NUM_THREADS); default: the cores shared among the processes. */
   threads?: number;
-  /** The pid holding the run's train.lock for the ranks (this process by default). */
-  lockPid?: number;
+  /** The pid holding the run's train.lock for the ranks; null: none, rank 0 takes the lock itself. */
+  lockPid?: number | null;
   env?: NodeJS.ProcessEnv;
   onOutput?: (line: string) => void;
 }
@@ -82,7 +82,7 @@ export class TorchProcess {
       ...o.env,
       PYTHONPATH: [pkg, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
       PYTHONUNBUFFERED: '1',
-      SEQLAB_LOCK_PID: String(o.lockPid ?? process.pid),
+      ...(o.lockPid === null ? {} : { SEQLAB_LOCK_PID: String(o.lockPid ?? process.pid) }),
       ...(threads > 0 ? { OMP_NUM_THREADS: String(threads) } : {}),
     };
     this.child = spawn(o.python, torchrunArgs(o), { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -162,6 +162,12 @@ export class TorchProcess {
       // Already gone.
     }
   }
+}
+
+/** The command another machine runs to join this run (the same torchrun, its own processes). */
+export function torchrunCommandLine(o: TorchLaunchOptions): string {
+  const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return [`PYTHONPATH=${q(torchPackageRoot())}`, q(o.python), ...torchrunArgs(o).map(q)].join(' ');
 }
 
 export function launchTorch(o: TorchLaunchOptions): TorchProcess {

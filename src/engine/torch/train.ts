@@ -10,7 +10,7 @@ import {
   updateStatus,
 } from '../runFolder';
 import type { TrainResult } from '../trainer';
-import { launchTorch, TorchProcess } from './launch';
+import { launchTorch, TorchLaunchOptions, torchrunCommandLine, TorchProcess } from './launch';
 import { prepareTorchRun, TorchPrepareOptions } from './prepare';
 import { checkTorch, defaultPython, TorchInfo } from './python';
 
@@ -81,7 +81,8 @@ export async function trainTorch(opts: TorchTrainOptions): Promise<TrainResult &
   const metrics = runPaths(runDir).metrics;
   try {
     const tail = new MetricsTail(metrics, opts.onEvent);
-    const proc = launchTorch({
+    const several = (opts.nnodes ?? 1) > 1;
+    const launch: TorchLaunchOptions = {
       python,
       runDir,
       nproc: opts.nproc ?? 1,
@@ -92,7 +93,14 @@ export async function trainTorch(opts: TorchTrainOptions): Promise<TrainResult &
       threads: opts.threads,
       env: opts.env,
       onOutput: opts.onOutput,
-    });
+      // Across machines the global rank 0 may run on another one: it takes the lock itself.
+      lockPid: several ? null : undefined,
+    };
+    if (several) {
+      prep.lock.release();
+      opts.onOutput?.(`seqlab: on each other machine run: ${torchrunCommandLine(launch)}`);
+    }
+    const proc = launchTorch(launch);
     opts.onLaunch?.(proc);
     const timer = setInterval(() => {
       tail.poll();
