@@ -56,6 +56,37 @@ export interface TorchPrepareOptions extends Pick<
   bf16?: boolean;
 }
 
+/** Locks a run to be resumed (before reading its checkpoints), then repairs what a crash left. */
+function lockAndRepair(dir: string, notes: string[]): RunLock {
+  const lock = acquireRunLock(dir);
+  try {
+    const r = recoverRunFolder(dir);
+    for (const n of r.restored)
+      notes.push(`recovered checkpoint ${n}, complete but not yet renamed when the run stopped`);
+    if (r.removed.length) notes.push(`removed temporaries left by a crash: ${r.removed.join(', ')}`);
+    return lock;
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** A new run's folder with its config.json. */
+function newRun(
+  root: string,
+  given: string | undefined,
+  folder: string,
+  config: TrainConfig,
+  model: ModelConfig,
+  parent: ParentRef | null,
+): string {
+  const runId = given ?? newRunId(model.cell);
+  const runDir = createRunDir(root, runId);
+  const createdAt = new Date().toISOString();
+  writeRunConfig(runDir, { runId, folder: path.resolve(folder), createdAt, train: config, model, parent });
+  return runDir;
+}
+
 /**
  * Everything the built-in engine does before its first step, done here once for the PyTorch
  * engine: the config checked, the run folder created (or locked and repaired on resume), the
@@ -73,14 +104,7 @@ export function prepareTorchRun(opts: TorchPrepareOptions): PreparedTorchRun {
   const notes: string[] = [];
   let lock: RunLock | undefined;
   try {
-    if (opts.resume) {
-      const dir = resumeRunDir(opts.resume);
-      lock = acquireRunLock(dir);
-      const r = recoverRunFolder(dir);
-      for (const n of r.restored)
-        notes.push(`recovered checkpoint ${n}, complete but not yet renamed when the run stopped`);
-      if (r.removed.length) notes.push(`removed temporaries left by a crash: ${r.removed.join(', ')}`);
-    }
+    if (opts.resume) lock = lockAndRepair(resumeRunDir(opts.resume), notes);
     const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
     const s = startPoint(opts.folder, opts.config, resume, undefined);
     // The runs' root holds the shards too (.seqlab/shards), next to .seqlab/runs.
@@ -95,19 +119,7 @@ export function prepareTorchRun(opts: TorchPrepareOptions): PreparedTorchRun {
     data.shard?.close();
     const model: ModelConfig = { ...s.modelConfig, vocabSize: data.tokenizer.vocabSize };
     const config: TrainConfig = { ...s.config, model: s.modelConfig, engine: 'torch' };
-    let runDir = s.runDir;
-    if (!runDir) {
-      const runId = opts.runId ?? newRunId(model.cell);
-      runDir = createRunDir(root, runId);
-      writeRunConfig(runDir, {
-        runId,
-        folder: path.resolve(s.folder),
-        createdAt: new Date().toISOString(),
-        train: config,
-        model,
-        parent: s.parent,
-      });
-    }
+    const runDir = s.runDir ?? newRun(root, opts.runId, s.folder, config, model, s.parent);
     lock ??= acquireRunLock(runDir);
     const prime = (data.primeSource ?? '').slice(0, 40).split('\n')[0].slice(0, 24);
     if (data.batcher.B < config.batch)
