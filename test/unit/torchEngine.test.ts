@@ -238,6 +238,26 @@ test(
   },
 );
 
+test(
+  'Stop interrupts every rank: rank 0 saves a checkpoint, the run is stopped, torchrun exits',
+  opts,
+  async () => {
+    let steps = 0;
+    const r = await torchRun({
+      nproc: 2,
+      config: config({ steps: 0, timeSeconds: 300, evalEvery: 1000 }),
+      onEvent: (e) => {
+        if (e.type === 'step') steps = e.step;
+      },
+      shouldStop: () => steps >= 3,
+    });
+    assert.equal(r.reason, 'stopped');
+    assert.ok(r.step >= 3 && r.checkpoint && checkpointLoads(r.checkpoint), String(r.checkpoint));
+    assert.equal(readStatus(r.runDir)?.status, 'stopped');
+    assert.equal(loadCheckpoint(r.checkpoint).manifest.step, r.step);
+  },
+);
+
 test('PyTorch engine bad input: each a one-line message naming the fix', opts, async () => {
   const one = (f: () => unknown, code: string, fix: RegExp) => {
     assert.throws(f, (e: unknown) => {

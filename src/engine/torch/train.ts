@@ -100,6 +100,7 @@ export async function trainTorch(opts: TorchTrainOptions): Promise<TrainResult &
       prep.lock.release();
       opts.onOutput?.(`seqlab: on each other machine run: ${torchrunCommandLine(launch)}`);
     }
+    const launchedAt = Date.now();
     const proc = launchTorch(launch);
     opts.onLaunch?.(proc);
     const timer = setInterval(() => {
@@ -108,7 +109,9 @@ export async function trainTorch(opts: TorchTrainOptions): Promise<TrainResult &
     }, 200);
     const exit = await proc.done.finally(() => clearInterval(timer));
     tail.poll();
-    if (exit.error) {
+    // An interrupt reaches torchrun too, which then exits non-zero though the ranks saved and
+    // finished: the run folder, not the exit code, says how the run ended.
+    if (exit.error && !endedSince(runDir, launchedAt)) {
       recordFailure(runDir, exit.error, opts.onEvent);
       throw exit.error;
     }
@@ -135,6 +138,12 @@ function recordFailure(runDir: string, err: SeqLabError, listener?: TrainEventLi
     // The caller still gets the error.
   }
   listener?.(e);
+}
+
+/** Whether status.json says the run finished or stopped after `since` (ms). */
+function endedSince(runDir: string, since: number): boolean {
+  const st = readStatus(runDir);
+  return (st?.status === 'finished' || st?.status === 'stopped') && Date.parse(st.updatedAt) >= since;
 }
 
 function resultOf(runDir: string): TrainResult {
