@@ -135,6 +135,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let lock: RunLock | undefined;
   let data: LanguageData | undefined;
   try {
+    if (opts.config.engine === 'torch')
+      throw new SeqLabError(
+        'E_ENGINE',
+        'This command trains on the built-in engine only; the PyTorch engine runs from seqlab train and seqlab resume',
+        '--engine',
+        'Drop --engine torch here (or the seqlab.engine setting), or train with seqlab train --engine torch.',
+      );
     const notes: string[] = [];
     if (opts.resume) lock = lockForResume(opts.resume, notes);
     const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
@@ -152,7 +159,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     lock ??= acquireRunLock(runDir);
     recorder.attach(runDir);
     recorder.status({ status: 'running', pid: process.pid, step: s.counters.step });
-    const recorded: TrainConfig = { ...s.config, model: s.modelConfig as ModelConfig };
+    // A run that PyTorch trained before records the engine that trains it now.
+    const recorded: TrainConfig = { ...s.config, model: s.modelConfig as ModelConfig, engine: 'wasm' };
     task = new LanguageModelTask({
       model,
       config: s.config,

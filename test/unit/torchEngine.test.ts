@@ -289,3 +289,10 @@ test('PyTorch engine bad input: each a one-line message naming the fix', opts, a
   assert.equal(readStatus(runDir)?.status, 'failed');
   assert.equal(readRun(runDir).state, 'failed');
 });
+
+test('the built-in trainer refuses a config that asks for the PyTorch engine (compare, fine-tune paths)', async () => {
+  await assert.rejects(
+    train({ folder: corpus, out: tmpDir('seqlab-wasm-'), config: config({ engine: 'torch' }) }),
+    (e: unknown) => e instanceof SeqLabError && e.code === 'E_ENGINE' && /--engine torch/.test(e.describe()),
+  );
+});
