@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { PythonExtension } from '@vscode/python-extension';
 import type { EngineKind } from '../engine/config';
 import { SeqLabError } from '../engine/errors';
-import { checkTorchAsync, defaultPython, TorchInfo } from '../engine/torch';
+import { checkTorchAsync, defaultPython, TorchInfo } from '../engine/torch/python';
 import type { TorchJobOptions } from '../training/workerProtocol';
 
 /**
