@@ -18,6 +18,7 @@ import { benchCompletion, benchKeystrokes } from './completion';
 import { benchIngest } from './ingest';
 import { runTorch, torchUnavailable } from './torch';
 import { benchTfLayers } from './tflayers';
+import { benchTorchEngine } from './torchEngine';
 
 const V = 96,
   E = 64,
@@ -30,8 +31,10 @@ const ENGINE_STEPS = Number(process.env.BENCH_ENGINE_STEPS ?? 8);
 const LAYERS_STEPS = Number(process.env.BENCH_LAYERS_STEPS ?? 2);
 const CELLS = (process.env.BENCH_CELLS ?? 'lstm,gru,rnn').split(',') as CellKind[];
 const TORCH_STEPS = Number(process.env.BENCH_TORCH_STEPS ?? 12);
-/** Sections to run (default all): train, completion, keystrokes, ingest, rss, webgpu. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss,webgpu').split(','));
+/** Sections to run (default all): train, completion, keystrokes, ingest, rss, webgpu, torch-engine. */
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss,webgpu,torch-engine').split(','),
+);
 
 /** A corpus with exactly V distinct characters, long enough for the steps. */
 function makeCorpus(): string {
@@ -160,6 +163,7 @@ async function main(): Promise<void> {
       `\nPeak RSS of a training run on the reference config (whole process): ${JSON.stringify(peaks)} MB`,
     );
   }
+  if (ONLY.has('torch-engine')) results.torch_engine = await benchTorchEngine((l) => console.log(`\n${l}`));
   if (ONLY.has('ingest')) {
     const mb = Number(process.env.BENCH_INGEST_MB ?? 50);
     console.log(`\nCorpus ingest (${mb} MB generated, read + tokenizer + encode):`);

@@ -9,7 +9,7 @@ import fs from 'fs';
 import path from 'path';
 import { ROOT, TOOLS } from './code-server.mjs';
 
-// Only the bundles, wasm, media and the docs belong in the package: stray screenshots or run
+// Only the bundles, wasm, the PyTorch engine's Python package, media and the docs belong in the package: stray screenshots or run
 // folders once doubled its size.
 const vsce = path.join(TOOLS, 'node_modules/.bin/vsce');
 const targetAt = process.argv.indexOf('--target');
@@ -40,8 +40,7 @@ const files = execFileSync(vsce, ['ls', '--no-dependencies'], { cwd: ROOT, encod
   .trim()
   .split('\n')
   .map((f) => f.trim());
-const allowed =
-  /^(dist\/[^/]+\.(js|css|wasm)|media\/.+\.(svg|png|gif|md|txt|csv|tsv)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/;
+const allowed = /^(dist\/[^/]+\.(js|css|wasm)|python\/(pyproject\.toml|seqlab_torch\/[^/]+\.py)|media\/.+\.(svg|png|gif|md|txt|csv|tsv)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/;
 const testOutput = /(^|\/)(out|test-output|\.seqlab|\.test-host|scratch)\//;
 const stray = files.filter((f) => !(allowed.test(f) || dawnAllowed.test(f)) || testOutput.test(f));
 if (target && !files.some((f) => /^dist\/dawn\/.+\/dawn\.node$/.test(f))) {

@@ -22,6 +22,7 @@ import type { Job } from '../training/workerProtocol';
 import { CheckpointItem, RunItem } from '../views/checkpointTree';
 import { CommandContext, requireTrust } from './context';
 import { askBudget, askNumber, pickConfig, pickFolder } from './prompts';
+import { askEngine, torchJobOptions } from './torchEngine';
 
 /** Arguments for driving the commands without prompts (tests, other extensions). */
 export interface TrainArgs {
@@ -100,6 +101,8 @@ export async function launch(
 ): Promise<LaunchResult | undefined> {
   const when = await whenBusy(ctx, ifBusy);
   if (!when) return undefined;
+  if (job.config.engine === 'torch' && !job.torch)
+    job = { ...job, torch: await torchJobOptions(vscode.Uri.file(job.folder || job.resume || '.'), ctx.log) };
   const session = ctx.sessions.start(job, when);
   attachLog(ctx, session);
   void vscode.window.withProgress(
@@ -248,6 +251,12 @@ export async function trainCommand(
   if (!folder) return undefined;
   const config = await configFor(folder, args);
   if (!config) return undefined;
+  // Where to train: asked with the prompts; given by the settings or arguments otherwise.
+  if (!args && !fs.existsSync(path.join(folder, 'seqlab.json'))) {
+    const engine = await askEngine(vscode.Uri.file(folder), config.engine);
+    if (!engine) return undefined;
+    config.engine = engine;
+  }
   return launch(ctx, { kind: 'train', folder, config, out: outputRoot(folder) }, args?.ifBusy, !!args?.wait);
 }
 

@@ -34,4 +34,7 @@ export function settingContributions(): Record<string, SettingContribution> {
 
 /** Which settings the schema owns: the rest of package.json's settings (completion…) are not its business. */
 export const isSchemaSetting = (key: string): boolean =>
-  key === 'seqlab.backend' || key.startsWith('seqlab.training.') || key.startsWith('seqlab.corpus.');
+  key === 'seqlab.backend' ||
+  key === 'seqlab.engine' ||
+  key.startsWith('seqlab.training.') ||
+  key.startsWith('seqlab.corpus.');

@@ -170,12 +170,22 @@ function readGitignore(file: string): string {
   }
 }
 
-/**
- * Reads every text file under `folder` that the globs select, in a stable (sorted) order, and
- * splits it into training and validation text. Files are held out by a hash of their path, so
- * adding a file does not reshuffle the split of the others.
- */
-export function readCorpus(folder: string, opts: CorpusOptions = {}): Corpus {
+/** The files a corpus would read, before any is opened: sorted, filtered by globs and .gitignore. */
+export interface CorpusListing {
+  folder: string;
+  /** The folder the relative paths start from (a single file's folder). */
+  root: string;
+  /** The real path of `root` when files must stay inside it (not for a single named file). */
+  realRoot?: string;
+  rels: string[];
+  include: string[];
+  exclude: string[];
+  maxBytes: number;
+  valFraction: number;
+}
+
+/** Lists the files `readCorpus` would read, without reading them (a shard writer streams over them). */
+export function listCorpus(folder: string, opts: CorpusOptions = {}): CorpusListing {
   const include = opts.include?.length ? opts.include : DEFAULT_INCLUDE;
   const exclude = opts.exclude ?? DEFAULT_EXCLUDE;
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -204,84 +214,95 @@ export function readCorpus(folder: string, opts: CorpusOptions = {}): Corpus {
     rels = rels.filter((r) => !ignored(r));
   }
   rels.sort();
-
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const skipped: SkippedFile[] = [];
-  const texts: { rel: string; text: string }[] = [];
   // A single named file is the user's explicit choice; a folder's files must stay inside it.
   const realRoot = single ? undefined : fs.realpathSync(root);
-  for (const rel of rels) {
-    let abs = path.join(root, rel);
-    if (realRoot !== undefined) {
-      const inside = insideRoot(abs, realRoot);
-      if ('reason' in inside) {
-        skipped.push({ path: rel, reason: inside.reason });
-        continue;
-      }
-      abs = inside.real;
-    }
-    const buf = readRegularFile(abs, maxBytes);
-    if (typeof buf === 'string') {
-      skipped.push({ path: rel, reason: buf });
-      continue;
-    }
-    if (buf.includes(0)) {
-      skipped.push({ path: rel, reason: 'binary (contains NUL bytes)' });
-      continue;
-    }
-    let text: string;
-    try {
-      text = decoder.decode(buf);
-    } catch {
-      skipped.push({ path: rel, reason: 'not valid UTF-8' });
-      continue;
-    }
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (text.length === 0) {
-      skipped.push({ path: rel, reason: 'empty' });
-      continue;
-    }
-    texts.push({ rel, text });
+  return { folder, root, realRoot, rels, include, exclude, maxBytes, valFraction };
+}
+
+/** One listed file's text (BOM removed), or why it was skipped. */
+export function readCorpusText(listing: CorpusListing, rel: string): { text: string } | { reason: string } {
+  let abs = path.join(listing.root, rel);
+  if (listing.realRoot !== undefined) {
+    const inside = insideRoot(abs, listing.realRoot);
+    if ('reason' in inside) return inside;
+    abs = inside.real;
   }
-  if (texts.length === 0) {
-    const why = skipped.length
-      ? `; ${skipped.length} file(s) skipped (e.g. ${skipped[0].path}: ${skipped[0].reason})`
-      : '';
-    throw new SeqLabError(
-      'E_NO_TEXT',
-      `No usable text in ${folder} (include: ${include.join(', ')}; exclude: ${exclude.join(', ')})${why}`,
-      folder,
-      'Point SeqLab at a folder with text or code files, or widen the include globs.',
-    );
+  const buf = readRegularFile(abs, listing.maxBytes);
+  if (typeof buf === 'string') return { reason: buf };
+  if (buf.includes(0)) return { reason: 'binary (contains NUL bytes)' };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    return { reason: 'not valid UTF-8' };
   }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.length === 0) return { reason: 'empty' };
+  return { text };
+}
+
+export function noTextError(listing: CorpusListing, skipped: SkippedFile[]): SeqLabError {
+  const why = skipped.length
+    ? `; ${skipped.length} file(s) skipped (e.g. ${skipped[0].path}: ${skipped[0].reason})`
+    : '';
+  return new SeqLabError(
+    'E_NO_TEXT',
+    `No usable text in ${listing.folder} (include: ${listing.include.join(', ')}; exclude: ${listing.exclude.join(', ')})${why}`,
+    listing.folder,
+    'Point SeqLab at a folder with text or code files, or widen the include globs.',
+  );
+}
+
+/**
+ * How the usable files split: with several, `held` names the validation files, chosen by a hash
+ * of their path so that adding a file does not reshuffle the split of the others; with one file,
+ * `tailSplit` holds out its tail instead. No validation fraction: everything trains.
+ */
+export function splitPlan(rels: string[], valFraction: number): { held: Set<string>; tailSplit: boolean } {
+  if (rels.length === 1 || valFraction <= 0) return { held: new Set(), tailSplit: valFraction > 0 };
+  const nVal = Math.max(1, Math.min(rels.length - 1, Math.round(rels.length * valFraction)));
+  const byHash = [...rels].sort((a, b) => hashString(a) - hashString(b) || (a < b ? -1 : 1));
+  return { held: new Set(byHash.slice(0, nVal)), tailSplit: false };
+}
+
+/** One file's text cut into its training head and validation tail, at a code-point boundary. */
+export function tailCut(text: string, valFraction: number): [string, string] {
+  let cut = Math.floor(text.length * (1 - valFraction));
+  const c = text.charCodeAt(cut);
+  if (c >= 0xdc00 && c < 0xe000) cut++;
+  return [text.slice(0, cut), text.slice(cut)];
+}
+
+/**
+ * Reads every text file under `folder` that the globs select, in a stable (sorted) order, and
+ * splits it into training and validation text.
+ */
+export function readCorpus(folder: string, opts: CorpusOptions = {}): Corpus {
+  const listing = listCorpus(folder, opts);
+  const skipped: SkippedFile[] = [];
+  const texts: { rel: string; text: string }[] = [];
+  for (const rel of listing.rels) {
+    const r = readCorpusText(listing, rel);
+    if ('reason' in r) skipped.push({ path: rel, reason: r.reason });
+    else texts.push({ rel, text: r.text });
+  }
+  if (texts.length === 0) throw noTextError(listing, skipped);
 
   const files: CorpusFile[] = [];
   const train: string[] = [];
   const val: string[] = [];
-  if (texts.length === 1 || valFraction <= 0) {
-    for (const { rel, text } of texts) {
-      if (valFraction <= 0) {
-        train.push(text);
-        files.push({ path: rel, chars: countChars(text), split: 'train' });
-        continue;
-      }
-      // One file: hold out its tail, cut at a code-point boundary.
-      let cut = Math.floor(text.length * (1 - valFraction));
-      const c = text.charCodeAt(cut);
-      if (c >= 0xdc00 && c < 0xe000) cut++;
-      train.push(text.slice(0, cut));
-      val.push(text.slice(cut));
-      files.push({ path: rel, chars: countChars(text), split: 'train' });
-    }
-  } else {
-    const nVal = Math.max(1, Math.min(texts.length - 1, Math.round(texts.length * valFraction)));
-    const byHash = texts.map((t) => t.rel).sort((a, b) => hashString(a) - hashString(b) || (a < b ? -1 : 1));
-    const held = new Set(byHash.slice(0, nVal));
-    for (const { rel, text } of texts) {
-      const split = held.has(rel) ? 'val' : 'train';
-      (split === 'val' ? val : train).push(text);
-      files.push({ path: rel, chars: countChars(text), split });
-    }
+  const { held, tailSplit } = splitPlan(
+    texts.map((t) => t.rel),
+    listing.valFraction,
+  );
+  for (const { rel, text } of texts) {
+    const split = held.has(rel) ? 'val' : 'train';
+    if (tailSplit) {
+      const [head, tail] = tailCut(text, listing.valFraction);
+      train.push(head);
+      val.push(tail);
+    } else (split === 'val' ? val : train).push(text);
+    files.push({ path: rel, chars: countChars(text), split });
   }
   return {
     folder,

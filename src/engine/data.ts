@@ -1,5 +1,14 @@
 import { SeqLabError } from './errors';
 
+/** Token ids by position: in memory, or a shard's file read from disk on demand. */
+export type TokenSource =
+  Int32Array | { readonly length: number; read(start: number, count: number): Int32Array };
+
+/** Ids [start, start + count) of a source (a view, not a copy, when it is in memory). */
+export function readTokens(src: TokenSource, start: number, count: number): Int32Array {
+  return src instanceof Int32Array ? src.subarray(start, start + count) : src.read(start, count);
+}
+
 export interface Window {
   /** Time-major [T·B]: element t·B + b is stream b at time t. */
   inputs: Int32Array;
@@ -16,7 +25,7 @@ export class StreamBatcher {
   readonly windows: number;
 
   constructor(
-    readonly tokens: Int32Array,
+    readonly tokens: TokenSource,
     readonly B: number,
     readonly T: number,
   ) {
@@ -30,7 +39,7 @@ export class StreamBatcher {
     return 0;
   }
 
-  static forTraining(tokens: Int32Array, B: number, T: number): StreamBatcher {
+  static forTraining(tokens: TokenSource, B: number, T: number): StreamBatcher {
     const b = StreamBatcher.fitBatch(tokens.length, B, T);
     if (b === 0)
       throw new SeqLabError(
@@ -47,10 +56,10 @@ export class StreamBatcher {
     const inputs = new Int32Array(T * B);
     const targets = new Int32Array(T * B);
     for (let b = 0; b < B; b++) {
-      const base = b * this.streamLen + w * T;
+      const ids = readTokens(this.tokens, b * this.streamLen + w * T, T + 1);
       for (let t = 0; t < T; t++) {
-        inputs[t * B + b] = this.tokens[base + t];
-        targets[t * B + b] = this.tokens[base + t + 1];
+        inputs[t * B + b] = ids[t];
+        targets[t * B + b] = ids[t + 1];
       }
     }
     return { inputs, targets };

@@ -17,7 +17,7 @@ import {
   runsRootFor,
   writeRunConfig,
 } from './runFolder';
-import { corpusReport, LanguageData, prepareLanguageData } from './tasks/languageModel/data';
+import { corpusReport, LanguageData, prepareLanguageData, ShardMode } from './tasks/languageModel/data';
 import { FinetuneOptions, resumeRunDir, StartPoint, startPoint } from './tasks/languageModel/start';
 import { LanguageModelTask } from './tasks/languageModel/task';
 import { LoopResult, TrainingLoop } from './training/loop';
@@ -45,6 +45,11 @@ export interface TrainOptions {
   /** Where the include/exclude patterns came from (a flag, seqlab.json), for a refused pattern's message. */
   patternSource?: string;
   finetune?: FinetuneOptions;
+  /**
+   * Stream the corpus from a tokenized shard on disk (`.seqlab/shards`) instead of holding it in
+   * memory: 'on', 'off', or 'auto' (default: when the corpus is larger than SHARD_AUTO_BYTES).
+   */
+  shard?: ShardMode;
   onEvent?: TrainEventListener;
   /** Polled between steps; true stops the run after saving a checkpoint. */
   shouldStop?: () => boolean;
@@ -129,7 +134,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let task: LanguageModelTask | undefined;
   let optimizer: Optimizer | undefined;
   let lock: RunLock | undefined;
+  let data: LanguageData | undefined;
   try {
+    if (opts.config.engine === 'torch')
+      throw new SeqLabError(
+        'E_ENGINE',
+        'This command trains on the built-in engine only; the PyTorch engine runs from seqlab train and seqlab resume',
+        '--engine',
+        'Drop --engine torch here (or the seqlab.engine setting), or train with seqlab train --engine torch.',
+      );
     const notes: string[] = [];
     if (opts.resume) lock = lockForResume(opts.resume, notes);
     const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
@@ -140,18 +153,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       hidden: m.hidden,
       input: Math.max(m.embedding, m.hidden),
     });
-    const data: LanguageData = prepareLanguageData(
-      s.folder,
-      s.config,
-      s.tokenizer,
-      s.patternSource ?? opts.patternSource,
-    );
+    // A resumed run's shards sit beside its runs: <root>/.seqlab/runs/<id> → <root>.
+    const root = s.runDir ? path.resolve(s.runDir, '..', '..', '..') : runsRootFor(s.folder, opts.out);
+    data = prepareLanguageData(s.folder, s.config, s.tokenizer, s.patternSource ?? opts.patternSource, {
+      mode: opts.shard ?? 'auto',
+      root,
+      log: opts.log,
+    });
     const model: ModelConfig = { ...s.modelConfig, vocabSize: data.tokenizer.vocabSize };
     const runDir = s.runDir ?? openNewRun(opts, s, model);
     lock ??= acquireRunLock(runDir);
     recorder.attach(runDir);
     recorder.status({ status: 'running', pid: process.pid, step: s.counters.step });
-    const recorded: TrainConfig = { ...s.config, model: s.modelConfig as ModelConfig };
+    // A run that PyTorch trained before records the engine that trains it now.
+    const recorded: TrainConfig = { ...s.config, model: s.modelConfig as ModelConfig, engine: 'wasm' };
     task = new LanguageModelTask({
       model,
       config: s.config,
@@ -192,6 +207,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     throw err;
   } finally {
     task?.dispose();
+    data?.shard?.close();
     optimizer?.dispose();
     lock?.release();
   }

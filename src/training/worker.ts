@@ -8,6 +8,7 @@ import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
 import { generateFromCheckpoint } from '../engine/sample';
 import { planCompare } from '../engine/compare';
 import { trainTask } from '../engine/tasks/registry';
+import { trainTorch } from '../engine/torch';
 import type { HostToWorker, Job, WorkerToHost } from './workerProtocol';
 
 const port = parentPort!;
@@ -20,6 +21,25 @@ port.on('message', (m: HostToWorker) => {
 async function run(job: Job): Promise<void> {
   switch (job.kind) {
     case 'train':
+      if (job.config.engine === 'torch') {
+        // torchrun in its own process group; Stop interrupts it (checkpoint), then kills it.
+        await trainTorch({
+          folder: job.folder,
+          config: job.config,
+          out: job.out,
+          runId: job.runId,
+          resume: job.resume,
+          finetune: job.finetune,
+          python: job.torch?.python,
+          nproc: job.torch?.nproc,
+          device: job.torch?.device,
+          shouldStop: () => stopRequested,
+          onEvent: (event) => post({ type: 'event', event }),
+          onOutput: (line) =>
+            post({ type: 'event', event: { type: 'log', time: Date.now(), message: `torchrun: ${line}` } }),
+        });
+        return;
+      }
       await trainTask({
         folder: job.folder,
         config: job.config,

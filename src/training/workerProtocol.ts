@@ -5,6 +5,13 @@ import type { CellKind, TrainConfig } from '../engine/config';
 import type { TrainEvent } from '../engine/events';
 import type { FolderEvaluation } from '../engine/evaluateFolder';
 
+/** The PyTorch engine's launch options, resolved by the extension (interpreter, processes). */
+export interface TorchJobOptions {
+  python: string;
+  nproc: number;
+  device: 'auto' | 'cpu' | 'cuda';
+}
+
 /** What a worker is asked to do. Plain data: it crosses a worker_threads boundary. */
 export type Job =
   | {
@@ -16,6 +23,8 @@ export type Job =
       group?: string;
       finetune?: FinetuneOptions;
       resume?: string;
+      /** With config.engine 'torch': how to run PyTorch. */
+      torch?: TorchJobOptions;
     }
   | {
       kind: 'eval';

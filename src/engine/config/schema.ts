@@ -328,6 +328,22 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     json: false,
   },
   {
+    key: 'engine',
+    type: 'string',
+    enum: ['wasm', 'torch'],
+    choiceHelp: {
+      wasm: "Built-in: this machine's CPU",
+      torch: 'PyTorch: GPU, several GPUs or machines (torchrun)',
+    },
+    help: 'training engine: built-in (wasm) or PyTorch (torch)',
+    description:
+      "Training engine: `wasm`, the built-in engine on this machine's CPU, or `torch`, PyTorch under torchrun (a GPU, several GPUs, several machines; needs Python with `torch`). Runs, checkpoints and the dashboard are the same for both.",
+    flag: '--engine <name>',
+    setting: 'seqlab.engine',
+    json: false,
+    optional: true,
+  },
+  {
     key: 'maxMemoryMB',
     type: 'integer',
     min: 0,

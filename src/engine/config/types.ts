@@ -7,6 +7,7 @@ export type CellKind = 'rnn' | 'lstm' | 'gru';
 export type Activation = 'tanh' | 'relu';
 export type OptimizerKind = 'adam' | 'sgd' | 'rmsprop';
 export type ScheduleKind = 'constant' | 'cosine' | 'step';
+export type EngineKind = 'wasm' | 'torch';
 
 export interface ModelConfig {
   cell: CellKind;
@@ -67,6 +68,11 @@ export interface TrainConfig {
   /** TF.js backend: wasm, webgpu (Dawn), cpu, or auto (webgpu on a real GPU when faster, else wasm). */
   backend: BackendChoice;
   /**
+   * Which engine trains: the built-in one (`wasm`, this machine's CPU) or PyTorch (`torch`, GPUs
+   * and clusters under torchrun). Optional: checkpoints written before it existed lack it.
+   */
+  engine?: EngineKind;
+  /**
    * Refuse a model whose estimated memory exceeds this many MB (0 = the default limit).
    * Optional: checkpoints written before it existed lack it.
    */
@@ -104,6 +110,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   exclude: ['**/.git/**', '**/node_modules/**', '**/dist/**', '**/out/**', '**/build/**', '**/.seqlab/**'],
   maxFileBytes: 10 * 1024 * 1024,
   backend: 'wasm',
+  engine: 'wasm',
   maxMemoryMB: 0,
 };
 

@@ -7,7 +7,8 @@ export type TokenizerKind = TokenizerJSON['kind'];
 export { BpeTokenizer, CharTokenizer, WordTokenizer };
 export type { Tokenizer, TokenizerJSON };
 
-export function trainTokenizer(kind: TokenizerKind, texts: string[], vocabSize: number): Tokenizer {
+/** `texts` may be a generator that reads one file at a time (a shard of a large corpus). */
+export function trainTokenizer(kind: TokenizerKind, texts: Iterable<string>, vocabSize: number): Tokenizer {
   switch (kind) {
     case 'char':
       return CharTokenizer.train(texts, vocabSize);

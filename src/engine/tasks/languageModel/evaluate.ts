@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { StreamBatcher } from '../../data';
+import { StreamBatcher, TokenSource } from '../../data';
 import { prefetch } from '../../training/reads';
 import type { LayerState } from '../../model/layers';
 import { disposeState, LanguageModel } from '../../model/model';
@@ -19,7 +19,7 @@ export interface EvalResult {
  */
 export async function evaluate(
   model: LanguageModel,
-  tokens: Int32Array,
+  tokens: TokenSource,
   chars: number,
   T: number,
   B: number,

@@ -25,6 +25,8 @@ export interface StartPoint {
   folder: string;
   /** Set when resuming: the run folder to continue. */
   runDir?: string;
+  /** Set when resuming: the checkpoint folder it continues from (the PyTorch engine loads it itself). */
+  checkpointDir?: string;
   tokenizer?: Tokenizer;
   weights?: Weights;
   optimizer: TensorEntry[];
@@ -78,7 +80,7 @@ export function resumeRunDir(run: string): string {
   return runDir;
 }
 
-type Loaded = CheckpointData & { manifest: CheckpointManifest };
+type Loaded = CheckpointData & { manifest: CheckpointManifest; dir?: string };
 
 /** The checkpoint named by `from` (a folder, or a name in the run); it must belong to the run. */
 function namedCheckpoint(runDir: string, from: string): Loaded {
@@ -91,7 +93,7 @@ function namedCheckpoint(runDir: string, from: string): Loaded {
       dir,
       `Give a checkpoint under ${ckDir}, or fine-tune from it (seqlab finetune) to start a new run.`,
     );
-  return loadCheckpoint(dir);
+  return { ...loadCheckpoint(dir), dir };
 }
 
 /**
@@ -105,7 +107,7 @@ function newestLoadable(runDir: string, notes: string[]): Loaded {
     try {
       const data = loadCheckpoint(c.dir);
       if (errors.length) notes.push(`resuming from ${c.name}, the newest checkpoint that loads`);
-      return data;
+      return { ...data, dir: c.dir };
     } catch (err) {
       const why = (err as Error).message;
       errors.push(why);
@@ -189,6 +191,7 @@ function resumePoint(resume: ResumeOptions, given: TrainConfig): StartPoint {
     modelConfig: m.model,
     folder,
     runDir,
+    checkpointDir: data.dir,
     tokenizer: tokenizerFromJSON(m.tokenizer),
     weights: data.weights,
     optimizer: data.optimizer,

@@ -55,8 +55,7 @@ export class LanguageModelTask implements Task {
     this.batchesPerEpoch = o.data.batcher.windows;
     this.itemsPerBatch = this.B * this.T;
     this.state = this.restoreState(o.carry);
-    const { corpus } = o.data;
-    this.primeText = (corpus.val[0] ?? corpus.train[0]).slice(0, 40).split('\n')[0].slice(0, 24);
+    this.primeText = o.data.primeSource.slice(0, 40).split('\n')[0].slice(0, 24);
   }
 
   get params(): Map<string, tf.Variable> {
@@ -115,7 +114,7 @@ export class LanguageModelTask implements Task {
     const r = await evaluate(
       this.model,
       data.valTokens,
-      data.corpus.valChars,
+      data.valChars,
       this.T,
       config.batch,
       config.evalTokens,
