@@ -15,6 +15,7 @@ import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';
 import { benchCompletion, benchKeystrokes } from './completion';
 import { benchIngest } from './ingest';
+import { benchShard } from './shard';
 import { runTorch, torchUnavailable } from './torch';
 import { benchTfLayers } from './tflayers';
 
@@ -29,8 +30,8 @@ const ENGINE_STEPS = Number(process.env.BENCH_ENGINE_STEPS ?? 8);
 const LAYERS_STEPS = Number(process.env.BENCH_LAYERS_STEPS ?? 2);
 const CELLS = (process.env.BENCH_CELLS ?? 'lstm,gru,rnn').split(',') as CellKind[];
 const TORCH_STEPS = Number(process.env.BENCH_TORCH_STEPS ?? 12);
-/** Sections to run (default all): train, completion, keystrokes, ingest, rss. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss').split(','));
+/** Sections to run (default all): train, completion, keystrokes, ingest, rss, shard. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss,shard').split(','));
 
 /** A corpus with exactly V distinct characters, long enough for the steps. */
 function makeCorpus(): string {
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
       `\nPeak RSS of a training run on the reference config (whole process): ${JSON.stringify(peaks)} MB`,
     );
   }
+  if (ONLY.has('shard')) results.shard = benchShard((l) => console.log(`\nCorpus bigger than memory: ${l}`));
   if (ONLY.has('ingest')) {
     const mb = Number(process.env.BENCH_INGEST_MB ?? 50);
     console.log(`\nCorpus ingest (${mb} MB generated, read + tokenizer + encode):`);

@@ -1,12 +1,20 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import type { ShardMode } from '../engine/tasks/languageModel/data';
 import { configFrom, TrainFlags, trainFlags } from './options';
 import { runTraining } from './report';
 
 export function registerTrain(program: Command): void {
-  trainFlags(
-    program.command('train <folder>').description('train a new model on a folder (or file)'),
-    true,
-  ).action(async (folder: string, flags: TrainFlags) => {
-    await runTraining({ folder, config: configFrom(flags), out: flags.out }, !!flags.json, true);
-  });
+  trainFlags(program.command('train <folder>').description('train a new model on a folder (or file)'), true)
+    .addOption(
+      new Option(
+        '--shard <mode>',
+        'stream the corpus from a tokenized shard on disk (.seqlab/shards): on, off, or auto (above 256 MB of text)',
+      )
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
+    .action(async (folder: string, flags: TrainFlags) => {
+      const shard = flags.shard as ShardMode;
+      await runTraining({ folder, config: configFrom(flags), out: flags.out, shard }, !!flags.json, true);
+    });
 }
