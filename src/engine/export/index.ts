@@ -7,8 +7,10 @@ import { encodeSafetensors } from './safetensors';
 import { buildLayersModel, layersModelFiles } from './tfjs';
 import { registerSeqLabLayers } from './tfjsLayers';
 
-export type ExportFormat = 'safetensors' | 'tfjs';
-export const EXPORT_FORMATS: ExportFormat[] = ['safetensors', 'tfjs'];
+import { EXPORT_FORMATS, ExportFormat } from './formats';
+
+export { EXPORT_FORMATS };
+export type { ExportFormat };
 
 export interface ExportOptions {
   format: ExportFormat;
