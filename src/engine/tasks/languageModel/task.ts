@@ -109,14 +109,7 @@ export class LanguageModelTask implements Task {
 
   evaluate(): TaskEval | null {
     const { config, data } = this.o;
-    const r = evaluate(
-      this.model,
-      data.valTokens,
-      data.valChars,
-      this.T,
-      config.batch,
-      config.evalTokens,
-    );
+    const r = evaluate(this.model, data.valTokens, data.valChars, this.T, config.batch, config.evalTokens);
     return r ? { loss: r.loss, fields: { perplexity: r.perplexity, bpc: r.bpc }, bpc: r.bpc } : null;
   }
 
