@@ -16,6 +16,7 @@ import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';
 import { benchCompletion, benchKeystrokes } from './completion';
 import { benchIngest } from './ingest';
+import { benchShard } from './shard';
 import { runTorch, torchUnavailable } from './torch';
 import { benchTfLayers } from './tflayers';
 import { benchTorchEngine } from './torchEngine';
@@ -31,9 +32,9 @@ const ENGINE_STEPS = Number(process.env.BENCH_ENGINE_STEPS ?? 8);
 const LAYERS_STEPS = Number(process.env.BENCH_LAYERS_STEPS ?? 2);
 const CELLS = (process.env.BENCH_CELLS ?? 'lstm,gru,rnn').split(',') as CellKind[];
 const TORCH_STEPS = Number(process.env.BENCH_TORCH_STEPS ?? 12);
-/** Sections to run (default all): train, completion, keystrokes, ingest, rss, webgpu, torch-engine. */
+/** Sections to run (default all): train, completion, keystrokes, ingest, rss, webgpu, torch-engine, shard. */
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss,webgpu,torch-engine').split(','),
+  (process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss,webgpu,torch-engine,shard').split(','),
 );
 
 /** A corpus with exactly V distinct characters, long enough for the steps. */
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
     );
   }
   if (ONLY.has('torch-engine')) results.torch_engine = await benchTorchEngine((l) => console.log(`\n${l}`));
+  if (ONLY.has('shard')) results.shard = benchShard((l) => console.log(`\nCorpus bigger than memory: ${l}`));
   if (ONLY.has('ingest')) {
     const mb = Number(process.env.BENCH_INGEST_MB ?? 50);
     console.log(`\nCorpus ingest (${mb} MB generated, read + tokenizer + encode):`);

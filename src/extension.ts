@@ -8,6 +8,7 @@ import {
   useForCompletionCommand,
 } from './commands/checkpoints';
 import { compareCommand } from './commands/compare';
+import { exportCommand } from './commands/export';
 import { CommandContext } from './commands/context';
 import { getStartedCommand, unpackSampleCommand } from './commands/getStarted';
 import { CompletionController } from './completion/controller';
@@ -89,6 +90,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     ),
     register('seqlab.toggleCompletion', () => completion.toggle()),
     register('seqlab.revealCheckpoint', (a?: Parameters<typeof revealCommand>[1]) => revealCommand(ctx, a)),
+    register('seqlab.exportCheckpoint', (a?: Parameters<typeof exportCommand>[1]) => exportCommand(ctx, a)),
     register('seqlab.deleteCheckpoint', (a?: Parameters<typeof deleteCommand>[1]) => deleteCommand(ctx, a)),
     register('seqlab.refresh', () => tree.refresh()),
     register('seqlab.getStarted', () => getStartedCommand()),

@@ -5,6 +5,7 @@ import { SeqLabError } from '../engine/errors';
 import { registerCompare } from './compare';
 import { registerCompleteEval } from './completeEval';
 import { registerEval } from './eval';
+import { registerExport } from './export';
 import { registerFinetune } from './finetune';
 import { registerInfo } from './info';
 import { flagOfConfigKey } from './options';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerInfo(program);
   registerCompleteEval(program);
+  registerExport(program);
   return program;
 }
 

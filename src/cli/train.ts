@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import type { ShardMode } from '../engine/tasks/languageModel/data';
 import { configFrom, TrainFlags, trainFlags } from './options';
 import { runTraining } from './report';
 import { runTorchTraining, TorchFlags, torchFlags } from './torch';
@@ -9,10 +10,20 @@ export function registerTrain(program: Command): void {
       program.command('train <folder>').description('train a new model on a folder (or file)'),
       true,
     ),
-  ).action(async (folder: string, flags: TrainFlags & TorchFlags) => {
-    const config = configFrom(flags);
-    if (config.engine === 'torch')
-      return runTorchTraining({ folder, config, out: flags.out }, flags, !!flags.json);
-    await runTraining({ folder, config, out: flags.out }, !!flags.json, true);
-  });
+  )
+    .addOption(
+      new Option(
+        '--shard <mode>',
+        'stream the corpus from a tokenized shard on disk (.seqlab/shards): on, off, or auto (above 256 MB of text)',
+      )
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
+    .action(async (folder: string, flags: TrainFlags & TorchFlags) => {
+      const config = configFrom(flags);
+      if (config.engine === 'torch')
+        return runTorchTraining({ folder, config, out: flags.out }, flags, !!flags.json);
+      const shard = flags.shard as ShardMode;
+      await runTraining({ folder, config, out: flags.out, shard }, !!flags.json, true);
+    });
 }

@@ -173,6 +173,61 @@ function* splitTexts(
   }
 }
 
+interface TokenJob {
+  folder: string;
+  listing: CorpusListing;
+  files: Usable[];
+  tailSplit: boolean;
+  tokenizer: Tokenizer;
+  skipped: SkippedFile[];
+  log: (line: string) => void;
+}
+
+/** Encodes both splits into `tmp` and returns the shard's meta (not yet written). */
+function writeTokens(tmp: string, j: TokenJob): ShardMeta {
+  const { folder, listing, files, tailSplit, tokenizer, skipped, log } = j;
+  const dtype = dtypeFor(tokenizer.vocabSize);
+  let prime: string | undefined;
+  let unknownTokens = 0;
+  const encodeSplit = (which: 'train' | 'val') => {
+    const out = new TokenWriter(path.join(tmp, SHARD_FILES[which]), dtype);
+    let chars = 0;
+    for (const text of splitTexts(listing, files, tailSplit, which)) {
+      // The sample's prime, as the in-memory run takes it: the start of the first validation text.
+      if (which === 'val' && prime === undefined) prime = text.slice(0, 40);
+      const r = tokenizer.encodeCounting(text);
+      unknownTokens += r.unknown;
+      chars += countChars(text);
+      out.write(r.ids);
+    }
+    out.close();
+    log(`shard: ${which} split written (${out.count} tokens)`);
+    return { tokens: out.count, chars };
+  };
+  const train = encodeSplit('train');
+  const val = encodeSplit('val');
+  if (prime === undefined) {
+    const first = splitTexts(listing, files, tailSplit, 'train').next();
+    prime = first.done ? '' : first.value.slice(0, 40);
+  }
+  const meta: ShardMeta = {
+    format: 'seqlab-shard',
+    version: 1,
+    dtype,
+    vocabSize: tokenizer.vocabSize,
+    tokenizer: tokenizer.toJSON(),
+    train: { ...train, file: SHARD_FILES.train, files: files.filter((f) => f.split === 'train').length },
+    val: { ...val, file: SHARD_FILES.val, files: files.filter((f) => f.split === 'val').length },
+    documents: files.length,
+    source: { folder: path.resolve(folder), include: listing.include, exclude: listing.exclude },
+    createdAt: new Date().toISOString(),
+    skipped,
+    unknownTokens,
+    prime,
+  };
+  return meta;
+}
+
 /**
  * Tokenizes a corpus folder into a shard directory `dir`: the token streams are exactly those the
  * built-in engine trains on (`readCorpus`'s split, each text encoded and concatenated in order).
@@ -185,7 +240,6 @@ export function writeShard(folder: string, dir: string, opts: WriteShardOptions)
   const log = opts.log ?? (() => undefined);
   const skipped: SkippedFile[] = [];
   const usable: string[] = [];
-  let prime: string | undefined;
   for (const rel of listing.rels) {
     const r = readCorpusText(listing, rel);
     if ('reason' in r) skipped.push({ path: rel, reason: r.reason });
@@ -204,49 +258,12 @@ export function writeShard(folder: string, dir: string, opts: WriteShardOptions)
         opts.tokenizer.vocabSize,
       );
   if (!isTokenizer(opts.tokenizer)) log(`shard: tokenizer trained (${tokenizer.vocabSize} tokens)`);
-  const dtype = dtypeFor(tokenizer.vocabSize);
 
   const parent = path.dirname(path.resolve(dir));
   fs.mkdirSync(parent, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.tmp-`));
   try {
-    let unknownTokens = 0;
-    const encodeSplit = (which: 'train' | 'val') => {
-      const out = new TokenWriter(path.join(tmp, SHARD_FILES[which]), dtype);
-      let chars = 0;
-      for (const text of splitTexts(listing, files, tailSplit, which)) {
-        // The sample's prime, as the in-memory run takes it: the start of the first validation text.
-        if (which === 'val' && prime === undefined) prime = text.slice(0, 40);
-        const r = tokenizer.encodeCounting(text);
-        unknownTokens += r.unknown;
-        chars += countChars(text);
-        out.write(r.ids);
-      }
-      out.close();
-      log(`shard: ${which} split written (${out.count} tokens)`);
-      return { tokens: out.count, chars };
-    };
-    const train = encodeSplit('train');
-    const val = encodeSplit('val');
-    if (prime === undefined) {
-      const first = splitTexts(listing, files, tailSplit, 'train').next();
-      prime = first.done ? '' : first.value.slice(0, 40);
-    }
-    const meta: ShardMeta = {
-      format: 'seqlab-shard',
-      version: 1,
-      dtype,
-      vocabSize: tokenizer.vocabSize,
-      tokenizer: tokenizer.toJSON(),
-      train: { ...train, file: SHARD_FILES.train, files: files.filter((f) => f.split === 'train').length },
-      val: { ...val, file: SHARD_FILES.val, files: files.filter((f) => f.split === 'val').length },
-      documents: usable.length,
-      source: { folder: path.resolve(folder), include: listing.include, exclude: listing.exclude },
-      createdAt: new Date().toISOString(),
-      skipped,
-      unknownTokens,
-      prime,
-    };
+    const meta = writeTokens(tmp, { folder, listing, files, tailSplit, tokenizer, skipped, log });
     fs.writeFileSync(path.join(tmp, SHARD_FILES.meta), JSON.stringify(meta, null, 1));
     try {
       fs.renameSync(tmp, dir);
