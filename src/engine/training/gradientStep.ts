@@ -18,6 +18,7 @@ export function scheduleOf(config: TrainConfig): ScheduleOptions {
     lr: config.lr,
     warmupSteps: config.warmupSteps,
     totalSteps: config.steps,
+    totalSeconds: config.timeSeconds,
     decaySteps: config.decaySteps,
     decayRate: config.decayRate,
   };
@@ -25,7 +26,8 @@ export function scheduleOf(config: TrainConfig): ScheduleOptions {
 
 /**
  * One optimizer step on batch `index`: gradients of the task's loss, norms per group, clipping to
- * the global norm, the scheduled learning rate. A non-finite loss stops the run.
+ * the global norm, the scheduled learning rate (`elapsedSeconds` into training, for a time budget).
+ * A non-finite loss stops the run.
  */
 export function gradientStep(
   task: Task,
@@ -34,6 +36,7 @@ export function gradientStep(
   index: number,
   step: number,
   record: boolean,
+  elapsedSeconds = 0,
 ): StepStats {
   const varToParam = new Map(task.trainable.map(([name, v]) => [v.name, name]));
   const { value, grads } = tf.variableGrads(
@@ -61,7 +64,7 @@ export function gradientStep(
   const gradNorm = Math.sqrt(total);
   const clipped = config.clip > 0 && gradNorm > config.clip;
   const scale = clipped ? config.clip / gradNorm : 1;
-  const lr = learningRate(scheduleOf(config), step);
+  const lr = learningRate(scheduleOf(config), step, elapsedSeconds);
   const gradMap = new Map<string, tf.Tensor>();
   for (const n of names) gradMap.set(varToParam.get(n)!, scale === 1 ? grads[n] : tf.mul(grads[n], scale));
   optimizer.apply(task.params, gradMap, lr);

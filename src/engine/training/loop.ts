@@ -101,7 +101,7 @@ export class TrainingLoop {
     const ts = Date.now();
     const step = ++this.c.step;
     const record = config.gradEvery > 0 && step % config.gradEvery === 0;
-    const s = gradientStep(task, this.o.optimizer, config, this.c.window, step, record);
+    const s = gradientStep(task, this.o.optimizer, config, this.c.window, step, record, this.elapsed());
     const norms = task.commitStep();
     this.c.window++;
     this.c.tokensSeen += task.itemsPerBatch;
