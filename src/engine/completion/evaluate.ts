@@ -63,8 +63,9 @@ export interface CompletionEvaluation {
 }
 
 /**
- * The baseline's order: of 5–8, the one that saved the most keystrokes on the validation part of
- * the READMEs corpus (orders 6 and 8: 17.7% and 24.5%); a lower order is the weaker opponent.
+ * The baseline's order: the highest of 5–8, the strongest opponent. On the READMEs of the bench
+ * (validation part) the 8-gram saves 31.3% of keystrokes against the 6-gram's 24.4%, and held-out
+ * bits per character fall with the order (5: 2.21, 6: 2.09, 7: 2.03, 8: 2.00).
  */
 export const DEFAULT_NGRAM_ORDER = 8;
 
