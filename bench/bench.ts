@@ -201,12 +201,14 @@ async function main(): Promise<void> {
   if (ONLY.has('keystrokes')) {
     const seconds = Number(process.env.BENCH_KEYSTROKE_SECONDS ?? 300);
     console.log(
-      `\nCompletion usefulness: the reference LSTM trained ${seconds} s on node_modules' READMEs, typing held-out ones:`,
+      `\nCompletion usefulness: the reference LSTM trained ${seconds} s on node_modules' READMEs, typing held-out ones (test part):`,
     );
     const k = await benchKeystrokes(seconds, console.log);
     results.completion_keystrokes_saved = +k.model.keystrokesSaved.toFixed(4);
     results.completion_ngram_keystrokes_saved = +k.ngram.keystrokesSaved.toFixed(4);
     results.completion_keystrokes = k;
+    for (const g of k.other_ngrams)
+      console.log(`  ${g.order}-gram: ${(100 * g.keystrokes_saved).toFixed(1)}%`);
     console.log(
       '               saved   shown/100 chars   accepted   mean accepted   shown per accepted char',
     );

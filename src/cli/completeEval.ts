@@ -1,5 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { CompletionEvaluation, evaluateCompletion } from '../engine/completion/evaluate';
+import {
+  CompletionEvaluation,
+  DEFAULT_NGRAM_ORDER,
+  evaluateCompletion,
+  HELD_OUT_PARTS,
+  HeldOutPart,
+} from '../engine/completion/evaluate';
 import type { KeystrokeFigures } from '../engine/completion/keystrokeEval';
 import { DEFAULT_COMPLETE_OPTIONS } from '../engine/inference/completer';
 
@@ -16,6 +22,11 @@ const positive = (name: string) => (v: string) => {
     throw new InvalidArgumentError(`${name} must be a whole number ≥ 1, got "${v}"`);
   return n;
 };
+const part = (v: string): HeldOutPart => {
+  if (!(HELD_OUT_PARTS as readonly string[]).includes(v))
+    throw new InvalidArgumentError(`--part must be one of ${HELD_OUT_PARTS.join(', ')}, got "${v}"`);
+  return v as HeldOutPart;
+};
 const list = (v: string) =>
   v
     .split(',')
@@ -31,6 +42,8 @@ interface Flags {
   multilineMinConfidence: number;
   order: number;
   chars: number;
+  charsPerFile?: number;
+  part: HeldOutPart;
   prime?: boolean;
   include?: string[];
   json?: boolean;
@@ -51,7 +64,7 @@ function row(name: string, f: KeystrokeFigures): string {
 
 function print(r: CompletionEvaluation): void {
   console.log(
-    `typed ${r.chars} held-out characters (${r.heldOutFiles} file(s)); max length ${r.options.maxLength}, ${r.options.multiline ? 'multi-line' : 'single line'}, min confidence ${r.options.minConfidence}`,
+    `typed ${r.chars} held-out characters (${r.heldOutFiles} file(s)${r.part === 'all' ? '' : `, ${r.part} part`}); max length ${r.options.maxLength}, ${r.options.multiline ? 'multi-line' : 'single line'}, min confidence ${r.options.minConfidence}`,
   );
   console.log(
     `${''.padEnd(22)} ${'saved'.padStart(9)} ${'shown/100'.padStart(9)} ${'accepted'.padStart(9)} ${'mean len'.padStart(9)} ${'shown/acc.'.padStart(11)}`,
@@ -101,8 +114,19 @@ export function registerCompleteEval(program: Command): void {
       fraction('--multiline-min-confidence'),
       DEFAULT_COMPLETE_OPTIONS.multilineMinConfidence,
     )
-    .option('--order <n>', 'order of the n-gram baseline', positive('--order'), 6)
+    .option('--order <n>', 'order of the n-gram baseline', positive('--order'), DEFAULT_NGRAM_ORDER)
     .option('--chars <n>', 'held-out characters to type at most', positive('--chars'), 20000)
+    .option(
+      '--chars-per-file <n>',
+      'held-out characters to type at most from each file',
+      positive('--chars-per-file'),
+    )
+    .option(
+      '--part <part>',
+      'held-out text to type: all, validation (the first half of the held-out files) or test (the rest); choose settings on validation, report test',
+      part,
+      'all',
+    )
     .option('--prime', 'also measure priming each file with the other held-out files of its kind')
     .option('--include <globs>', 'comma-separated include globs', list)
     .option('--json', 'print JSON')
@@ -119,6 +143,8 @@ export function registerCompleteEval(program: Command): void {
         sweep: f.sweep,
         ngramOrder: f.order,
         maxChars: f.chars,
+        maxCharsPerFile: f.charsPerFile,
+        part: f.part,
         prime: f.prime,
         log: (l) => console.error(l),
       });

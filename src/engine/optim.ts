@@ -101,14 +101,20 @@ export interface ScheduleOptions {
   kind: ScheduleKind;
   lr: number;
   warmupSteps: number;
-  /** Total steps, for cosine; 0 when training is bounded only by time (then cosine holds at lr after warmup). */
+  /** Total steps, for cosine (0: no step budget). */
   totalSteps: number;
+  /**
+   * Seconds of training, for cosine (0 or absent: no time budget). With both budgets the rate
+   * follows whichever is further along, so it has decayed when either one ends; with neither it
+   * holds at lr after warmup.
+   */
+  totalSeconds?: number;
   decaySteps: number;
   decayRate: number;
 }
 
-/** Learning rate for 1-based step `step`. */
-export function learningRate(s: ScheduleOptions, step: number): number {
+/** Learning rate for 1-based step `step`, `elapsedSeconds` into training. */
+export function learningRate(s: ScheduleOptions, step: number, elapsedSeconds = 0): number {
   if (s.warmupSteps > 0 && step <= s.warmupSteps) return (s.lr * step) / s.warmupSteps;
   switch (s.kind) {
     case 'constant':
@@ -116,8 +122,11 @@ export function learningRate(s: ScheduleOptions, step: number): number {
     case 'step':
       return s.lr * Math.pow(s.decayRate, Math.floor(step / Math.max(1, s.decaySteps)));
     case 'cosine': {
-      if (s.totalSteps <= s.warmupSteps) return s.lr;
-      const p = Math.min(1, (step - s.warmupSteps) / (s.totalSteps - s.warmupSteps));
+      const bySteps =
+        s.totalSteps > s.warmupSteps ? (step - s.warmupSteps) / (s.totalSteps - s.warmupSteps) : 0;
+      const byTime = s.totalSeconds ? elapsedSeconds / s.totalSeconds : 0;
+      if (s.totalSteps <= s.warmupSteps && !s.totalSeconds) return s.lr;
+      const p = Math.min(1, Math.max(bySteps, byTime));
       return s.lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)));
     }
   }

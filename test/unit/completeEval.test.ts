@@ -47,7 +47,20 @@ test('seqlab complete-eval: model and n-gram figures as JSON, a sweep, and flag 
   assert.ok(j.sweep[0].model.shownChars >= j.sweep[1].model.shownChars);
   const table = seqlab('complete-eval', ck, dir, '--chars', '200');
   assert.equal(table.code, 0, table.err);
-  assert.match(table.out, /model .*\n.*6-gram baseline/);
+  assert.match(table.out, /model .*\n.*8-gram baseline/);
+  // Validation and test parts: different held-out text (here: the single held-out file's halves).
+  const [v, t2, all] = ['validation', 'test', 'all'].map((part) => {
+    const p = seqlab('complete-eval', ck, dir, '--json', '--part', part, '--order', '5');
+    assert.equal(p.code, 0, p.err);
+    return JSON.parse(p.out);
+  });
+  assert.equal(v.part, 'validation');
+  assert.equal(v.ngramOrder, 5);
+  assert.ok(v.chars > 0 && t2.chars > 0);
+  assert.equal(v.chars + t2.chars, all.chars, 'the two parts make up the held-out text');
+  const badPart = seqlab('complete-eval', ck, dir, '--part', 'train');
+  assert.notEqual(badPart.code, 0);
+  assert.match(badPart.err, /--part must be one of all, validation, test/);
   const bad = seqlab('complete-eval', ck, dir, '--min-confidence', '2');
   assert.notEqual(bad.code, 0);
   assert.match(bad.err, /--min-confidence must be a number from 0 to 1/);

@@ -21,6 +21,19 @@ test('learning-rate schedules: constant, warm-up, cosine and step decay', () => 
   assert.equal(learningRate(stepped, 25), 0.25);
 });
 
+test('cosine over a time budget: the rate decays with the seconds spent, or the steps, whichever is further along', () => {
+  const timed = { ...base, kind: 'cosine' as const, totalSteps: 0, totalSeconds: 300 };
+  assert.equal(learningRate(timed, 5, 0), 1);
+  assert.ok(Math.abs(learningRate(timed, 5, 150) - 0.55) < 1e-9, 'half the time: 0.1 + 0.9 · 0.5');
+  assert.ok(Math.abs(learningRate(timed, 5, 300) - 0.1) < 1e-9, 'ends at 10% of the peak');
+  assert.ok(Math.abs(learningRate(timed, 5, 400) - 0.1) < 1e-9, 'and stays there past the budget');
+  const both = { ...timed, totalSteps: 100 };
+  assert.ok(Math.abs(learningRate(both, 50, 30) - 0.55) < 1e-9, 'steps further along than time');
+  assert.ok(Math.abs(learningRate(both, 10, 300) - 0.1) < 1e-9, 'time further along than steps');
+  // Neither budget: nothing to decay over, so the rate holds.
+  assert.equal(learningRate({ ...timed, totalSeconds: 0 }, 5, 150), 1);
+});
+
 test('sampling: greedy at temperature 0, top-k and top-p restrict the choice, <unk> is never drawn', () => {
   const logits = Float32Array.from([5, 1, 4, 3, 0]);
   const rng = new Rng(3);

@@ -32,6 +32,7 @@ export function scheduleOf(config: TrainConfig): ScheduleOptions {
     lr: config.lr,
     warmupSteps: config.warmupSteps,
     totalSteps: config.steps,
+    totalSeconds: config.timeSeconds,
     decaySteps: config.decaySteps,
     decayRate: config.decayRate,
   };
@@ -39,7 +40,8 @@ export function scheduleOf(config: TrainConfig): ScheduleOptions {
 
 /**
  * One optimizer step on batch `index`: gradients of the task's loss, norms per group, clipping to
- * the global norm, the scheduled learning rate. A non-finite loss stops the run.
+ * the global norm, the scheduled learning rate (`elapsedSeconds` into training, for a time budget).
+ * A non-finite loss stops the run.
  */
 export async function gradientStep(
   task: Task,
@@ -48,6 +50,7 @@ export async function gradientStep(
   index: number,
   step: number,
   record: boolean,
+  elapsedSeconds = 0,
 ): Promise<StepStats> {
   const varToParam = new Map(task.trainable.map(([name, v]) => [v.name, name]));
   const { value, grads } = tf.variableGrads(
@@ -80,7 +83,7 @@ export async function gradientStep(
   const gradNorm = Math.sqrt(total);
   const clipped = config.clip > 0 && gradNorm > config.clip;
   const scale = clipped ? config.clip / gradNorm : 1;
-  const lr = learningRate(scheduleOf(config), step);
+  const lr = learningRate(scheduleOf(config), step, elapsedSeconds);
   const gradMap = new Map<string, tf.Tensor>();
   for (const n of names) gradMap.set(varToParam.get(n)!, scale === 1 ? grads[n] : tf.mul(grads[n], scale));
   optimizer.apply(task.params, gradMap, lr);

@@ -123,7 +123,7 @@ export class TrainingLoop {
     const ts = Date.now();
     const step = ++this.c.step;
     const record = config.gradEvery > 0 && step % config.gradEvery === 0;
-    const s = await gradientStep(task, this.o.optimizer, config, this.c.window, step, record);
+    const s = await gradientStep(task, this.o.optimizer, config, this.c.window, step, record, this.elapsed());
     const norms = await task.commitStep();
     this.c.window++;
     this.c.tokensSeen += task.itemsPerBatch;
