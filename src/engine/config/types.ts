@@ -1,6 +1,7 @@
 import { SeqLabError } from '../errors';
 import type { TaskKind } from '../tasks/kinds';
 import type { TokenizerKind } from '../tokenizers';
+import type { ClassifyOptions } from '../tasks/classify/options';
 
 export type CellKind = 'rnn' | 'lstm' | 'gru';
 export type Activation = 'tanh' | 'relu';
@@ -69,6 +70,8 @@ export interface TrainConfig {
    * Optional: checkpoints written before it existed lack it.
    */
   maxMemoryMB?: number;
+  /** A classifier's options (`--task classify`); absent: the defaults. */
+  classify?: Partial<ClassifyOptions>;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
