@@ -8,6 +8,7 @@ import { registerEval } from './eval';
 import { registerFinetune } from './finetune';
 import { registerInfo } from './info';
 import { flagOfConfigKey } from './options';
+import { registerPredict } from './predict';
 import { registerResume } from './resume';
 import { registerSample } from './sample';
 import { registerTrain } from './train';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerInfo(program);
   registerCompleteEval(program);
+  registerPredict(program);
   return program;
 }
 

@@ -33,6 +33,8 @@ export interface ReadLabelledOptions {
   textColumn?: string;
   labelColumn?: string;
   maxFileBytes?: number;
+  /** Fewest labels accepted (training needs 2; evaluating on examples of one label is fine). */
+  minLabels?: number;
 }
 
 /** Column names recognised without a flag, in order of preference (compared case-insensitively). */
@@ -50,10 +52,10 @@ export function readLabelledData(source: string, opts: ReadLabelledOptions = {})
   if (!fs.existsSync(abs))
     throw new SeqLabError('E_DATA', `Labelled data not found: ${abs}`, abs, 'Give a folder per label or a .csv/.tsv/.jsonl file.');
   const data = fs.statSync(abs).isDirectory() ? readFolder(abs, opts) : readTable(abs, opts);
-  return checked(data, abs);
+  return checked(data, abs, opts.minLabels ?? 2);
 }
 
-function checked(d: LabelledData, where: string): LabelledData {
+function checked(d: LabelledData, where: string, minLabels: number): LabelledData {
   const all = [...d.train, ...d.val];
   const counts = countLabels(all);
   if (all.length === 0)
@@ -63,7 +65,7 @@ function checked(d: LabelledData, where: string): LabelledData {
       where,
       'Put one text file per example under <folder>/<label>/, or give a table with a text and a label column.',
     );
-  if (d.labels.length < 2)
+  if (d.labels.length < minLabels)
     throw new SeqLabError(
       'E_DATA',
       `Only one label (${JSON.stringify(d.labels[0])}) in ${where}: a classifier needs at least two`,
