@@ -53,7 +53,9 @@ export class ClassifierTask implements Task {
 
   constructor(private readonly o: ClassifierTaskOptions) {
     const { model, spec, config, options } = o;
-    this.net = new ClassifierNet(model, spec, o.weights ?? initClassifierWeights(model, spec, config.seed, config.init));
+    // A language model's encoder brings no head (nor attention query): those start fresh.
+    const fresh = initClassifierWeights(model, spec, config.seed, config.init);
+    this.net = new ClassifierNet(model, spec, o.weights ? new Map([...fresh, ...o.weights]) : fresh);
     this.top = model.layers + 1;
     if (config.init === 'pytorch' && model.cell !== 'gru')
       for (const name of this.net.params.keys()) if (/^layer_\d+(_rev)?\/bias$/.test(name)) this.lrScale[name] = 2;
