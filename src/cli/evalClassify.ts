@@ -4,7 +4,9 @@ import type { EvalFlags } from './eval';
 /** A table with right-aligned columns. */
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-  return rows.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  '))
+    .join('\n');
 }
 
 /**
@@ -37,12 +39,20 @@ export async function evalClassifier(checkpoint: string, data: string, f: EvalFl
     return;
   }
   const pct = (x: number) => (100 * x).toFixed(1);
-  console.log(`accuracy ${pct(m.accuracy)}%  macro-F1 ${m.macro_f1.toFixed(3)}  loss ${r.loss.toFixed(4)}  (${r.examples} examples${r.skipped ? `, ${r.skipped} skipped` : ''})`);
+  console.log(
+    `accuracy ${pct(m.accuracy)}%  macro-F1 ${m.macro_f1.toFixed(3)}  loss ${r.loss.toFixed(4)}  (${r.examples} examples${r.skipped ? `, ${r.skipped} skipped` : ''})`,
+  );
   console.log('');
   console.log(
     table([
       ['label', 'precision', 'recall', 'F1', 'support'],
-      ...r.labels.map((l, i) => [l, m.precision[i].toFixed(3), m.recall[i].toFixed(3), m.f1[i].toFixed(3), String(m.support[i])]),
+      ...r.labels.map((l, i) => [
+        l,
+        m.precision[i].toFixed(3),
+        m.recall[i].toFixed(3),
+        m.f1[i].toFixed(3),
+        String(m.support[i]),
+      ]),
     ]),
   );
   console.log('');

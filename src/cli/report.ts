@@ -57,7 +57,8 @@ export function reporter(json: boolean, total: () => number) {
         break;
       case 'eval':
         // Other kinds of model report their own figures (a classifier: accuracy, macro_f1) instead.
-        if (typeof e.perplexity !== 'number') say(`eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  ${evalFigures(e)}`);
+        if (typeof e.perplexity !== 'number')
+          say(`eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  ${evalFigures(e)}`);
         else
           say(
             `eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  perplexity ${e.perplexity.toFixed(2)}  bpc ${e.bpc.toFixed(3)}`,

@@ -35,8 +35,12 @@ test('a folder per label: labels sorted, split by hash and stratified, stable', 
 
 test('train/ and test/ folders are the splits', () => {
   const dir = fixture({
-    ...Object.fromEntries(Object.entries({ ...files('a', 3), ...files('b', 3) }).map(([k, v]) => [`train/${k}`, v])),
-    ...Object.fromEntries(Object.entries({ ...files('a', 2), ...files('b', 1) }).map(([k, v]) => [`test/${k}`, v])),
+    ...Object.fromEntries(
+      Object.entries({ ...files('a', 3), ...files('b', 3) }).map(([k, v]) => [`train/${k}`, v]),
+    ),
+    ...Object.fromEntries(
+      Object.entries({ ...files('a', 2), ...files('b', 1) }).map(([k, v]) => [`test/${k}`, v]),
+    ),
   });
   const d = readLabelledData(dir);
   assert.equal(d.split, 'folders');
@@ -66,7 +70,10 @@ test('one label only is an error; a label with a single example is a warning', (
 });
 
 test('a CSV table: columns detected by name, quoted fields, TSV and JSONL alike', () => {
-  const csv = fixture({ 'r.csv': 'id,Sentiment,Review\n1,pos,"great, really"\n2,neg,awful\n3,pos,fine\n4,neg,"bad ""very"" bad"\n' });
+  const csv = fixture({
+    'r.csv':
+      'id,Sentiment,Review\n1,pos,"great, really"\n2,neg,awful\n3,pos,fine\n4,neg,"bad ""very"" bad"\n',
+  });
   const d = readLabelledData(path.join(csv, 'r.csv'), { valFraction: 0 });
   assert.equal(d.format, 'csv');
   assert.deepEqual(d.labels, ['neg', 'pos']);
@@ -82,9 +89,18 @@ test('a CSV table: columns detected by name, quoted fields, TSV and JSONL alike'
 test('table columns: named by flag, or an error naming the columns found', () => {
   const dir = fixture({ 'r.csv': 'words,verdict\nhello,a\nbye,b\n' });
   const file = path.join(dir, 'r.csv');
-  throwsData(() => readLabelledData(file), /no recognisable text column; its columns are "words", "verdict".*--text-column/);
-  throwsData(() => readLabelledData(file, { textColumn: 'words' }), /no recognisable label column.*"verdict"/);
-  throwsData(() => readLabelledData(file, { textColumn: 'nope' }), /no column "nope" \(--text-column\); its columns are "words", "verdict"/);
+  throwsData(
+    () => readLabelledData(file),
+    /no recognisable text column; its columns are "words", "verdict".*--text-column/,
+  );
+  throwsData(
+    () => readLabelledData(file, { textColumn: 'words' }),
+    /no recognisable label column.*"verdict"/,
+  );
+  throwsData(
+    () => readLabelledData(file, { textColumn: 'nope' }),
+    /no column "nope" \(--text-column\); its columns are "words", "verdict"/,
+  );
   const d = readLabelledData(file, { textColumn: 'words', labelColumn: 'verdict', valFraction: 0 });
   assert.equal(d.train.length, 2);
 });

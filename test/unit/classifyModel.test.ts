@@ -25,8 +25,23 @@ after(async () => {
   await initBackend('wasm');
 });
 
-function net(cell: CellKind, pooling: Pooling, bidirectional: boolean, H = 8, layers = 2, seed = 3): ClassifierNet {
-  const c: ModelConfig = { cell, activation: 'tanh', vocabSize: 11, embedding: 6, hidden: H, layers, dropout: 0 };
+function net(
+  cell: CellKind,
+  pooling: Pooling,
+  bidirectional: boolean,
+  H = 8,
+  layers = 2,
+  seed = 3,
+): ClassifierNet {
+  const c: ModelConfig = {
+    cell,
+    activation: 'tanh',
+    vocabSize: 11,
+    embedding: 6,
+    hidden: H,
+    layers,
+    dropout: 0,
+  };
   const spec: ClassifierSpec = { labels: ['a', 'b', 'c'], bidirectional, pooling, maxLen: 0, keep: 'head' };
   return new ClassifierNet(c, spec, initClassifierWeights(c, spec, seed));
 }
@@ -47,7 +62,9 @@ function logitsAndGrads(n: ClassifierNet, padTo: number, fused?: boolean) {
     const lp = tf.logSoftmax(l.slice([0, 0], [2, 3]));
     return tf.neg(tf.sum(tf.mul(lp, tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3)))) as tf.Scalar;
   }, vars);
-  const g = Object.fromEntries([...n.params].map(([name, v]) => [name, Array.from(grads[v.name].dataSync())]));
+  const g = Object.fromEntries(
+    [...n.params].map(([name, v]) => [name, Array.from(grads[v.name].dataSync())]),
+  );
   tf.dispose(Object.values(grads));
   return { logits, g };
 }
@@ -114,7 +131,10 @@ for (const [cell, pooling] of [
             };
             const fd = (at(eps) - at(-eps)) / (2 * eps);
             v.assign(tf.tensor(base, v.shape));
-            assert.ok(Math.abs(fd - g[i]) < 2e-3 + 2e-2 * Math.abs(fd), `${name}[${i}]: autodiff ${g[i]} vs finite difference ${fd}`);
+            assert.ok(
+              Math.abs(fd - g[i]) < 2e-3 + 2e-2 * Math.abs(fd),
+              `${name}[${i}]: autodiff ${g[i]} vs finite difference ${fd}`,
+            );
           }
         }
         tf.dispose(Object.values(grads));
@@ -128,7 +148,9 @@ test('a tiny set overfits', async () => {
   const n = net('lstm', 'mean', true, 16, 1, 5);
   try {
     const rng = new Rng(2);
-    const seqs = Array.from({ length: 12 }, (_, i) => Int32Array.from({ length: 3 + (i % 5) }, () => 1 + Math.floor(rng.next() * 10)));
+    const seqs = Array.from({ length: 12 }, (_, i) =>
+      Int32Array.from({ length: 3 + (i % 5) }, () => 1 + Math.floor(rng.next() * 10)),
+    );
     const labels = seqs.map((_, i) => i % 3);
     const b = makeBatch(seqs, labels);
     const opt = tf.train.adam(0.05);

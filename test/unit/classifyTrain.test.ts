@@ -50,20 +50,30 @@ async function run(folder: string, over: TrainOverrides, extra: Partial<TrainOpt
     onEvent: (e) => events.push(e),
     ...extra,
   });
-  const of = <K extends TrainEvent['type']>(k: K) => events.filter((e) => e.type === k) as Extract<TrainEvent, { type: K }>[];
+  const of = <K extends TrainEvent['type']>(k: K) =>
+    events.filter((e) => e.type === k) as Extract<TrainEvent, { type: K }>[];
   return { result, events, of };
 }
 
 test('training a classifier: eval events with accuracy and macro-F1, baselines, best checkpoint by macro-F1', async () => {
-  const { result, of } = await run(labelled(), { steps: 60, classify: { pooling: 'mean', bidirectional: true } });
+  const { result, of } = await run(labelled(), {
+    steps: 60,
+    classify: { pooling: 'mean', bidirectional: true },
+  });
   const evals = of('eval') as unknown as { accuracy: number; macro_f1: number; valLoss: number }[];
   assert.equal(evals.length, 3);
   assert.ok(evals.every((e) => typeof e.accuracy === 'number' && typeof e.macro_f1 === 'number'));
   const details = of('classifyEval');
   assert.equal(details.length, 3);
   assert.deepEqual(details[0].labels, ['neg', 'pos']);
-  assert.deepEqual(details[0].baselines.map((b) => b.name), ['majority', 'n-gram naive Bayes']);
-  assert.equal(details[2].confusion.flat().reduce((a, b) => a + b, 0), 4);
+  assert.deepEqual(
+    details[0].baselines.map((b) => b.name),
+    ['majority', 'n-gram naive Bayes'],
+  );
+  assert.equal(
+    details[2].confusion.flat().reduce((a, b) => a + b, 0),
+    4,
+  );
   assert.equal(evals[2].accuracy, 1, 'the words separate the labels');
   const m = loadCheckpoint(result.checkpoint!).manifest;
   assert.equal(m.task, 'classify');
@@ -92,7 +102,10 @@ test('a checkpoint round-trips: the same logits; predictions and eval on the fol
   }
   const r = await evaluateClassifierOn(result.checkpoint!, folder);
   assert.equal(r.examples, 32);
-  assert.equal(r.metrics.confusion.flat().reduce((a, b) => a + b, 0), 32);
+  assert.equal(
+    r.metrics.confusion.flat().reduce((a, b) => a + b, 0),
+    32,
+  );
 });
 
 test('wrong kinds of checkpoint are refused with the kind needed', async () => {
@@ -102,11 +115,22 @@ test('wrong kinds of checkpoint are refused with the kind needed', async () => {
     out: tmpDir(),
     config: mergeConfig(DEFAULT_TRAIN_CONFIG, TINY, { steps: 3, seqLen: 8, batch: 2 }),
   });
-  await assert.rejects(loadClassifier(lm.checkpoint!, 'Predicting a label'), (e: unknown) => e instanceof SeqLabError && /Predicting a label needs a classifier checkpoint, but this is a language-model checkpoint/.test(e.message));
+  await assert.rejects(
+    loadClassifier(lm.checkpoint!, 'Predicting a label'),
+    (e: unknown) =>
+      e instanceof SeqLabError &&
+      /Predicting a label needs a classifier checkpoint, but this is a language-model checkpoint/.test(
+        e.message,
+      ),
+  );
   const cls = await run(labelled(), { steps: 2 });
   await assert.rejects(
     run(labelled(), { steps: 2 }, { finetune: { checkpoint: cls.result.checkpoint! } }),
-    (e: unknown) => e instanceof SeqLabError && /Fine-tuning as a classifier needs a language-model checkpoint, but this is a classifier checkpoint/.test(e.message),
+    (e: unknown) =>
+      e instanceof SeqLabError &&
+      /Fine-tuning as a classifier needs a language-model checkpoint, but this is a classifier checkpoint/.test(
+        e.message,
+      ),
   );
 });
 
@@ -120,7 +144,11 @@ test('fine-tuning a language model into a classifier: its encoder, gradual unfre
   const lmData = loadCheckpoint(lm.checkpoint!);
   const { result, of } = await run(
     folder,
-    { steps: 8, evalEvery: 100, classify: { gradualUnfreeze: true, unfreezeEvery: 2, discriminativeLr: true } },
+    {
+      steps: 8,
+      evalEvery: 100,
+      classify: { gradualUnfreeze: true, unfreezeEvery: 2, discriminativeLr: true },
+    },
     { finetune: { checkpoint: lm.checkpoint! } },
   );
   // Step 1 trains only the head; after 2 steps the top layer too; after 6 the embedding as well.

@@ -12,7 +12,11 @@ export function majorityBaseline(train: number[], val: number[], C: number): Bas
   const counts = new Array<number>(C).fill(0);
   for (const y of train) counts[y]++;
   const top = counts.indexOf(Math.max(...counts));
-  const m = classMetrics(val, val.map(() => top), C);
+  const m = classMetrics(
+    val,
+    val.map(() => top),
+    C,
+  );
   return { name: 'majority', accuracy: m.accuracy, macro_f1: m.macro_f1 };
 }
 
@@ -37,7 +41,11 @@ export class NgramNaiveBayes {
   private readonly logPrior: number[];
   private readonly logLik: Map<string, number[]>;
 
-  constructor(texts: string[], labels: number[], private readonly C: number) {
+  constructor(
+    texts: string[],
+    labels: number[],
+    private readonly C: number,
+  ) {
     const docs = new Array<number>(C).fill(0);
     const counts = new Map<string, number[]>();
     const totals = new Array<number>(C).fill(0);
@@ -53,7 +61,11 @@ export class NgramNaiveBayes {
     const V = counts.size + 1;
     this.logPrior = docs.map((d) => Math.log((d + 1) / (texts.length + C)));
     this.logLik = new Map();
-    for (const [g, row] of counts) this.logLik.set(g, row.map((n, c) => Math.log((n + 1) / (totals[c] + V))));
+    for (const [g, row] of counts)
+      this.logLik.set(
+        g,
+        row.map((n, c) => Math.log((n + 1) / (totals[c] + V))),
+      );
   }
 
   predict(text: string): number {
@@ -67,8 +79,18 @@ export class NgramNaiveBayes {
   }
 }
 
-export function naiveBayesBaseline(trainTexts: string[], train: number[], valTexts: string[], val: number[], C: number): BaselineResult {
+export function naiveBayesBaseline(
+  trainTexts: string[],
+  train: number[],
+  valTexts: string[],
+  val: number[],
+  C: number,
+): BaselineResult {
   const nb = new NgramNaiveBayes(trainTexts, train, C);
-  const m = classMetrics(val, valTexts.map((t) => nb.predict(t)), C);
+  const m = classMetrics(
+    val,
+    valTexts.map((t) => nb.predict(t)),
+    C,
+  );
   return { name: 'n-gram naive Bayes', accuracy: m.accuracy, macro_f1: m.macro_f1 };
 }

@@ -14,9 +14,15 @@ export interface ClassBatch {
 }
 
 /** An example's token ids, cut to `maxLen` keeping its head or tail; at least one token. */
-export function encodeExample(tok: Tokenizer, text: string, maxLen: number, keep: 'head' | 'tail'): Int32Array {
+export function encodeExample(
+  tok: Tokenizer,
+  text: string,
+  maxLen: number,
+  keep: 'head' | 'tail',
+): Int32Array {
   let ids = tok.encode(text);
-  if (maxLen > 0 && ids.length > maxLen) ids = keep === 'head' ? ids.slice(0, maxLen) : ids.slice(ids.length - maxLen);
+  if (maxLen > 0 && ids.length > maxLen)
+    ids = keep === 'head' ? ids.slice(0, maxLen) : ids.slice(ids.length - maxLen);
   if (ids.length === 0) ids = new Int32Array([Math.max(0, tok.unkId)]);
   return ids;
 }
@@ -35,7 +41,13 @@ export interface EncodedSet {
   examples: Example[];
 }
 
-export function encodeSet(xs: Example[], tok: Tokenizer, labels: string[], maxLen: number, keep: 'head' | 'tail'): EncodedSet {
+export function encodeSet(
+  xs: Example[],
+  tok: Tokenizer,
+  labels: string[],
+  maxLen: number,
+  keep: 'head' | 'tail',
+): EncodedSet {
   const index = new Map(labels.map((l, i) => [l, i]));
   return {
     seqs: xs.map((x) => encodeExample(tok, x.text, maxLen, keep)),

@@ -38,10 +38,24 @@ export interface ReadLabelledOptions {
 }
 
 /** Column names recognised without a flag, in order of preference (compared case-insensitively). */
-export const TEXT_COLUMNS = ['text', 'sentence', 'review', 'content', 'document', 'body', 'comment', 'tweet', 'message'];
+export const TEXT_COLUMNS = [
+  'text',
+  'sentence',
+  'review',
+  'content',
+  'document',
+  'body',
+  'comment',
+  'tweet',
+  'message',
+];
 export const LABEL_COLUMNS = ['label', 'sentiment', 'class', 'category', 'target', 'labels', 'y'];
 
-const TABLE_EXTS: Record<string, LabelledData['format']> = { '.csv': 'csv', '.tsv': 'tsv', '.jsonl': 'jsonl' };
+const TABLE_EXTS: Record<string, LabelledData['format']> = {
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.jsonl': 'jsonl',
+};
 
 /**
  * Reads labelled texts from a folder per label (`<folder>/<label>/**`, optionally under train/ and
@@ -50,7 +64,12 @@ const TABLE_EXTS: Record<string, LabelledData['format']> = { '.csv': 'csv', '.ts
 export function readLabelledData(source: string, opts: ReadLabelledOptions = {}): LabelledData {
   const abs = path.resolve(source);
   if (!fs.existsSync(abs))
-    throw new SeqLabError('E_DATA', `Labelled data not found: ${abs}`, abs, 'Give a folder per label or a .csv/.tsv/.jsonl file.');
+    throw new SeqLabError(
+      'E_DATA',
+      `Labelled data not found: ${abs}`,
+      abs,
+      'Give a folder per label or a .csv/.tsv/.jsonl file.',
+    );
   const data = fs.statSync(abs).isDirectory() ? readFolder(abs, opts) : readTable(abs, opts);
   return checked(data, abs, opts.minLabels ?? 2);
 }
@@ -73,9 +92,17 @@ function checked(d: LabelledData, where: string, minLabels: number): LabelledDat
       'Add examples of at least one more label (another sub-folder, or other values in the label column).',
     );
   for (const l of d.labels)
-    if ((counts.get(l) ?? 0) === 1) d.warnings.push(`label ${JSON.stringify(l)} has a single example; it cannot be learned or measured reliably`);
+    if ((counts.get(l) ?? 0) === 1)
+      d.warnings.push(
+        `label ${JSON.stringify(l)} has a single example; it cannot be learned or measured reliably`,
+      );
   if (d.train.length === 0)
-    throw new SeqLabError('E_DATA', `No training examples in ${where}`, where, 'Add examples to the train split.');
+    throw new SeqLabError(
+      'E_DATA',
+      `No training examples in ${where}`,
+      where,
+      'Add examples to the train split.',
+    );
   return d;
 }
 
@@ -104,7 +131,12 @@ function readExampleFile(file: string, maxBytes: number): { text: string } | { r
   return { text };
 }
 
-function readLabelFolders(root: string, labels: string[], maxBytes: number, skipped: SkippedFile[]): Example[] {
+function readLabelFolders(
+  root: string,
+  labels: string[],
+  maxBytes: number,
+  skipped: SkippedFile[],
+): Example[] {
   const out: Example[] = [];
   for (const label of labels) {
     const files = fg.sync('**/*', { cwd: path.join(root, label), onlyFiles: true, dot: false }).sort();
@@ -122,7 +154,13 @@ function readFolder(root: string, opts: ReadLabelledOptions): LabelledData {
   const maxBytes = opts.maxFileBytes ?? 10 * 1024 * 1024;
   const skipped: SkippedFile[] = [];
   const top = subdirs(root);
-  const valName = top.includes('test') ? 'test' : top.includes('val') ? 'val' : top.includes('validation') ? 'validation' : undefined;
+  const valName = top.includes('test')
+    ? 'test'
+    : top.includes('val')
+      ? 'val'
+      : top.includes('validation')
+        ? 'validation'
+        : undefined;
   if (top.includes('train') && valName) {
     const labels = subdirs(path.join(root, 'train'));
     const valLabels = subdirs(path.join(root, valName));
@@ -136,7 +174,15 @@ function readFolder(root: string, opts: ReadLabelledOptions): LabelledData {
       );
     const train = readLabelFolders(path.join(root, 'train'), labels, maxBytes, skipped);
     const val = readLabelFolders(path.join(root, valName), valLabels, maxBytes, skipped);
-    return { labels: usedLabels(labels, train), train, val, split: 'folders', format: 'folder', skipped, warnings: [] };
+    return {
+      labels: usedLabels(labels, train),
+      train,
+      val,
+      split: 'folders',
+      format: 'folder',
+      skipped,
+      warnings: [],
+    };
   }
   const all = readLabelFolders(root, top, maxBytes, skipped);
   const { train, val } = hashSplit(all, opts.valFraction ?? 0.1, (x) => path.relative(root, x.source));
@@ -153,7 +199,11 @@ function usedLabels(candidates: string[], xs: Example[]): string[] {
  * Holds out about `fraction` of each label, chosen by a hash of each example's key, so the split is
  * stratified and stable when files are added (an example never moves between splits).
  */
-export function hashSplit(xs: Example[], fraction: number, key: (x: Example) => string): { train: Example[]; val: Example[] } {
+export function hashSplit(
+  xs: Example[],
+  fraction: number,
+  key: (x: Example) => string,
+): { train: Example[]; val: Example[] } {
   const byLabel = new Map<string, Example[]>();
   for (const x of xs) (byLabel.get(x.label) ?? byLabel.set(x.label, []).get(x.label)!).push(x);
   const train: Example[] = [];
@@ -167,7 +217,13 @@ export function hashSplit(xs: Example[], fraction: number, key: (x: Example) => 
 }
 
 /** The column named by a flag, or the first recognised name; else an error naming the columns found. */
-function pickColumn(columns: string[], given: string | undefined, known: string[], what: 'text' | 'label', file: string): string {
+function pickColumn(
+  columns: string[],
+  given: string | undefined,
+  known: string[],
+  what: 'text' | 'label',
+  file: string,
+): string {
   const flag = what === 'text' ? '--text-column' : '--label-column';
   if (given !== undefined) {
     if (columns.includes(given)) return given;
@@ -232,10 +288,20 @@ function readJsonlRows(file: string): { columns: string[]; rows: Row[] } {
       try {
         v = JSON.parse(line);
       } catch (err) {
-        throw new SeqLabError('E_DATA', `${file} line ${i + 1}: not valid JSON (${(err as Error).message})`, `${file}:${i + 1}`, 'Write one JSON object per line.');
+        throw new SeqLabError(
+          'E_DATA',
+          `${file} line ${i + 1}: not valid JSON (${(err as Error).message})`,
+          `${file}:${i + 1}`,
+          'Write one JSON object per line.',
+        );
       }
       if (!v || typeof v !== 'object' || Array.isArray(v))
-        throw new SeqLabError('E_DATA', `${file} line ${i + 1}: not a JSON object`, `${file}:${i + 1}`, 'Write one JSON object per line, e.g. {"text": "…", "label": "pos"}.');
+        throw new SeqLabError(
+          'E_DATA',
+          `${file} line ${i + 1}: not a JSON object`,
+          `${file}:${i + 1}`,
+          'Write one JSON object per line, e.g. {"text": "…", "label": "pos"}.',
+        );
       for (const k of Object.keys(v)) columns.add(k);
       rows.push({ values: v as Record<string, unknown>, line: i + 1 });
     });
@@ -251,7 +317,8 @@ function readTable(file: string, opts: ReadLabelledOptions): LabelledData {
       file,
       'Give a folder with one sub-folder per label, or a table with a text and a label column.',
     );
-  const { columns, rows } = format === 'jsonl' ? readJsonlRows(file) : readCsvRows(file, format === 'tsv' ? '\t' : ',');
+  const { columns, rows } =
+    format === 'jsonl' ? readJsonlRows(file) : readCsvRows(file, format === 'tsv' ? '\t' : ',');
   const textCol = pickColumn(columns, opts.textColumn, TEXT_COLUMNS, 'text', file);
   const labelCol = pickColumn(columns, opts.labelColumn, LABEL_COLUMNS, 'label', file);
   const skipped: SkippedFile[] = [];
@@ -260,8 +327,12 @@ function readTable(file: string, opts: ReadLabelledOptions): LabelledData {
     const text = r.values[textCol];
     const label = r.values[labelCol];
     const where = `${file}:${r.line}`;
-    if (typeof text !== 'string' || text.trim() === '') skipped.push({ path: where, reason: `empty ${textCol}` });
-    else if ((typeof label !== 'string' && typeof label !== 'number' && typeof label !== 'boolean') || String(label).trim() === '')
+    if (typeof text !== 'string' || text.trim() === '')
+      skipped.push({ path: where, reason: `empty ${textCol}` });
+    else if (
+      (typeof label !== 'string' && typeof label !== 'number' && typeof label !== 'boolean') ||
+      String(label).trim() === ''
+    )
       skipped.push({ path: where, reason: `no ${labelCol}` });
     else all.push({ text, label: String(label).trim(), source: where });
   }

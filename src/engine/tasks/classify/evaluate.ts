@@ -30,7 +30,10 @@ export function predictProbs(net: ClassifierNet, seqs: Int32Array[], batch: numb
   const order = seqs.map((_, i) => i).sort((a, b) => seqs[a].length - seqs[b].length);
   for (let s = 0; s < order.length; s += batch) {
     const members = order.slice(s, s + batch);
-    const b = makeBatch(members.map((i) => seqs[i]), members.map(() => 0));
+    const b = makeBatch(
+      members.map((i) => seqs[i]),
+      members.map(() => 0),
+    );
     const p = tf.tidy(() => tf.softmax(net.logits(b, { training: false })));
     const d = p.dataSync();
     p.dispose();
@@ -52,8 +55,19 @@ export function evaluateClassifier(net: ClassifierNet, set: EncodedSet, batch: n
     const y = set.labels[i];
     nll -= Math.log(Math.max(probs[i * C + y], 1e-30));
     if (predicted[i] !== y)
-      misclassified.push({ example: set.examples[i], truth: y, predicted: predicted[i], probability: probs[i * C + predicted[i]] });
+      misclassified.push({
+        example: set.examples[i],
+        truth: y,
+        predicted: predicted[i],
+        probability: probs[i * C + predicted[i]],
+      });
   }
   misclassified.sort((a, b) => b.probability - a.probability);
-  return { loss: nll / Math.max(1, N), metrics: classMetrics(set.labels, predicted, C), probs, predicted, misclassified };
+  return {
+    loss: nll / Math.max(1, N),
+    metrics: classMetrics(set.labels, predicted, C),
+    probs,
+    predicted,
+    misclassified,
+  };
 }

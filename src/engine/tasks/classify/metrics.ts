@@ -16,7 +16,11 @@ export interface ClassMetrics {
  * predicted has precision 0 and a class absent from the truth has recall 0, as scikit-learn's
  * zero_division=0; macro-F1 averages over the classes present in truth or predictions.
  */
-export function classMetrics(truth: ArrayLike<number>, predicted: ArrayLike<number>, C: number): ClassMetrics {
+export function classMetrics(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  C: number,
+): ClassMetrics {
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
   let correct = 0;
   for (let i = 0; i < truth.length; i++) {

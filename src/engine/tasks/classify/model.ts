@@ -35,13 +35,19 @@ function permuteRows(idx: Int32Array): (x: tf.Tensor2D) => tf.Tensor2D {
 }
 
 /** Fresh classifier weights: the encoder as a language model's, the head as PyTorch's nn.Linear. */
-export function initClassifierWeights(c: ModelConfig, s: ClassifierSpec, seed: number, scheme: InitScheme = 'pytorch'): Weights {
+export function initClassifierWeights(
+  c: ModelConfig,
+  s: ClassifierSpec,
+  seed: number,
+  scheme: InitScheme = 'pytorch',
+): Weights {
   const rng = new Rng(seed);
   const w: Weights = new Map();
   const nE = c.vocabSize * c.embedding;
   w.set('embedding', {
     shape: [c.vocabSize, c.embedding],
-    data: scheme === 'pytorch' ? Float32Array.from({ length: nE }, () => rng.normal()) : uniform(rng, nE, 0.05),
+    data:
+      scheme === 'pytorch' ? Float32Array.from({ length: nE }, () => rng.normal()) : uniform(rng, nE, 0.05),
   });
   const D = featureWidth(c, s);
   for (let l = 0; l < c.layers; l++)
@@ -81,7 +87,8 @@ export class ClassifierNet {
     for (const [name, shape] of classifierParamShapes(config, spec)) {
       const w = weights.get(name);
       if (!w) throw new Error(`missing weight ${name}`);
-      if (w.shape.join(',') !== shape.join(',')) throw new Error(`weight ${name} has shape [${w.shape}], expected [${shape}]`);
+      if (w.shape.join(',') !== shape.join(','))
+        throw new Error(`weight ${name} has shape [${w.shape}], expected [${shape}]`);
       this.params.set(name, tf.variable(tf.tensor(w.data, shape), true, `cls_${name}_${nextId++}`));
     }
   }
@@ -103,7 +110,8 @@ export class ClassifierNet {
     const table = this.param('embedding') as tf.Tensor2D;
     let x: tf.Tensor2D | undefined;
     for (let l = 0; l < c.layers; l++) {
-      if (l > 0 && o.training && c.dropout > 0) x = tf.dropout(x!, c.dropout, undefined, hash32(o.dropoutSeed ?? 0, l)) as tf.Tensor2D;
+      if (l > 0 && o.training && c.dropout > 0)
+        x = tf.dropout(x!, c.dropout, undefined, hash32(o.dropoutSeed ?? 0, l)) as tf.Tensor2D;
       const outs: tf.Tensor2D[] = [];
       for (const d of directions(this.spec)) {
         const backward = d === '_rev';
@@ -137,8 +145,12 @@ export class ClassifierNet {
 
   logits(b: ClassBatch, o: ClassifierForward): tf.Tensor2D {
     let f = this.features(b, o);
-    if (o.training && this.config.dropout > 0) f = tf.dropout(f, this.config.dropout, undefined, hash32(o.dropoutSeed ?? 0, 99)) as tf.Tensor2D;
-    return tf.add(tf.matMul(f, this.param('classifier/kernel')), this.param('classifier/bias')) as tf.Tensor2D;
+    if (o.training && this.config.dropout > 0)
+      f = tf.dropout(f, this.config.dropout, undefined, hash32(o.dropoutSeed ?? 0, 99)) as tf.Tensor2D;
+    return tf.add(
+      tf.matMul(f, this.param('classifier/kernel')),
+      this.param('classifier/bias'),
+    ) as tf.Tensor2D;
   }
 
   /**
@@ -151,7 +163,8 @@ export class ClassifierNet {
 
   exportWeights(): Weights {
     const w: Weights = new Map();
-    for (const [name, v] of this.params) w.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+    for (const [name, v] of this.params)
+      w.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
     return w;
   }
 
@@ -161,7 +174,11 @@ export class ClassifierNet {
   }
 }
 
-export function crossEntropy(logits: tf.Tensor2D, labels: Int32Array, classWeights?: Float32Array): tf.Scalar {
+export function crossEntropy(
+  logits: tf.Tensor2D,
+  labels: Int32Array,
+  classWeights?: Float32Array,
+): tf.Scalar {
   const C = logits.shape[1];
   const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(tf.tensor1d(labels, 'int32'), C)), 1));
   if (!classWeights) return tf.mean(nll) as tf.Scalar;

@@ -26,4 +26,3 @@ export interface ClassifyOptions {
   /** Before the classifier, fine-tune the language model on the target texts for this many steps (0 = no). */
   lmSteps: number;
 }
-

@@ -5,7 +5,10 @@ import type { Pooling } from './spec';
  * Masks of a right-padded, time-major batch as [T·B, 1] floats: `valid` is 1 where t < length,
  * `last` 1 at t = length − 1, `first` 1 at t = 0.
  */
-export function masks(lengths: number[], T: number): { valid: Float32Array; last: Float32Array; first: Float32Array } {
+export function masks(
+  lengths: number[],
+  T: number,
+): { valid: Float32Array; last: Float32Array; first: Float32Array } {
   const B = lengths.length;
   const valid = new Float32Array(T * B);
   const last = new Float32Array(T * B);
@@ -58,7 +61,10 @@ export function pool(
       if (!query) throw new Error('attention pooling needs its query vector');
       // score_t = h_t · q over valid positions; softmax over time; weighted sum of h_t.
       const scores = tf.reshape(tf.matMul(X, tf.reshape(query, [D, 1])), [T, B]);
-      const offset = tf.tensor2d(m.valid.map((v) => (v ? 0 : NEG)), [T, B]);
+      const offset = tf.tensor2d(
+        m.valid.map((v) => (v ? 0 : NEG)),
+        [T, B],
+      );
       const alpha = tf.softmax(tf.transpose(tf.add(scores, offset)), -1); // [B, T]
       return tf.sum(tf.mul(X3, tf.reshape(tf.transpose(alpha), [T, B, 1])), 0) as tf.Tensor2D;
     }

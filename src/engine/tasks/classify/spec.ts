@@ -66,7 +66,10 @@ export function directions(s: Pick<ClassifierSpec, 'bidirectional'>): string[] {
  * layers named as a language model's (`layer_0/kernel`, and `layer_0_rev/…` for the backward
  * direction), the attention query when pooling by attention, and the dense layer `classifier/…`.
  */
-export function classifierParamShapes(c: ModelConfig, s: Pick<ClassifierSpec, 'bidirectional' | 'pooling' | 'labels'>): [string, number[]][] {
+export function classifierParamShapes(
+  c: ModelConfig,
+  s: Pick<ClassifierSpec, 'bidirectional' | 'pooling' | 'labels'>,
+): [string, number[]][] {
   const G = gateCount(c.cell);
   const D = featureWidth(c, s);
   const out: [string, number[]][] = [['embedding', [c.vocabSize, c.embedding]]];

@@ -69,13 +69,23 @@ export function classifierStart(
   const data = loadCheckpoint(src);
   requireTask(src, data.manifest, 'lm', 'Fine-tuning as a classifier');
   const notes: string[] = [];
-  if (options.bidirectional) notes.push('a language model reads forwards only: the classifier fine-tuned from it is not bidirectional');
+  if (options.bidirectional)
+    notes.push(
+      'a language model reads forwards only: the classifier fine-tuned from it is not bidirectional',
+    );
   const base = data.manifest.model;
   const modelConfig = { ...base, dropout: config.model.dropout };
   // The encoder: the language model's embedding and recurrent layers; its output layer is left behind.
-  const weights: Weights = new Map([...data.weights].filter(([k]) => k === 'embedding' || k.startsWith('layer_')));
+  const weights: Weights = new Map(
+    [...data.weights].filter(([k]) => k === 'embedding' || k.startsWith('layer_')),
+  );
   return {
-    config: { ...config, tokenizer: data.manifest.tokenizer.kind, model: { ...modelConfig }, classify: { ...options, bidirectional: false } },
+    config: {
+      ...config,
+      tokenizer: data.manifest.tokenizer.kind,
+      model: { ...modelConfig },
+      classify: { ...options, bidirectional: false },
+    },
     options: { ...options, bidirectional: false },
     modelConfig,
     folder,
@@ -83,7 +93,11 @@ export function classifierStart(
     weights,
     optimizer: [],
     counters: freshCounters(),
-    parent: { checkpoint: src, run: path.basename(path.dirname(path.dirname(src))), step: data.manifest.step },
+    parent: {
+      checkpoint: src,
+      run: path.basename(path.dirname(path.dirname(src))),
+      step: data.manifest.step,
+    },
     fromLanguageModel: true,
     notes,
   };

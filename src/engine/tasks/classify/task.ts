@@ -58,10 +58,12 @@ export class ClassifierTask implements Task {
     this.net = new ClassifierNet(model, spec, o.weights ? new Map([...fresh, ...o.weights]) : fresh);
     this.top = model.layers + 1;
     if (config.init === 'pytorch' && model.cell !== 'gru')
-      for (const name of this.net.params.keys()) if (/^layer_\d+(_rev)?\/bias$/.test(name)) this.lrScale[name] = 2;
+      for (const name of this.net.params.keys())
+        if (/^layer_\d+(_rev)?\/bias$/.test(name)) this.lrScale[name] = 2;
     if (options.discriminativeLr)
       for (const name of this.net.params.keys())
-        this.lrScale[name] = (this.lrScale[name] ?? 1) * DISCRIMINATIVE_FACTOR ** -(this.top - this.level(name));
+        this.lrScale[name] =
+          (this.lrScale[name] ?? 1) * DISCRIMINATIVE_FACTOR ** -(this.top - this.level(name));
     const N = o.train.seqs.length;
     const B = Math.min(config.batch, N);
     this.batchesPerEpoch = Math.ceil(N / B);
@@ -113,14 +115,25 @@ export class ClassifierTask implements Task {
   private shuffleEpoch(): void {
     const rng = new Rng(hash32(this.o.config.seed, this.epoch));
     const B = Math.min(this.o.config.batch, this.o.train.seqs.length);
-    this.batches = bucketedBatches(this.o.train.seqs.map((s) => s.length), B, () => rng.next());
+    this.batches = bucketedBatches(
+      this.o.train.seqs.map((s) => s.length),
+      B,
+      () => rng.next(),
+    );
   }
 
   loss(index: number, step: number): tf.Scalar {
     const members = this.batches[index % this.batches.length];
     const { seqs, labels } = this.o.train;
-    const b = makeBatch(members.map((i) => seqs[i]), members.map((i) => labels[i]));
-    return this.net.loss(b, { training: true, dropoutSeed: hash32(this.o.config.seed, step) }, this.classWeights);
+    const b = makeBatch(
+      members.map((i) => seqs[i]),
+      members.map((i) => labels[i]),
+    );
+    return this.net.loss(
+      b,
+      { training: true, dropoutSeed: hash32(this.o.config.seed, step) },
+      this.classWeights,
+    );
   }
 
   commitStep(): undefined {

@@ -3,7 +3,15 @@ import type { ModelConfig, TrainConfig } from '../../config';
 import { SeqLabError, describeError } from '../../errors';
 import type { CorpusReport } from '../../events';
 import type { Optimizer } from '../../optim';
-import { acquireRunLock, createRunDir, newRunId, RunLock, RunRecorder, runsRootFor, writeRunConfig } from '../../runFolder';
+import {
+  acquireRunLock,
+  createRunDir,
+  newRunId,
+  RunLock,
+  RunRecorder,
+  runsRootFor,
+  writeRunConfig,
+} from '../../runFolder';
 import { initBackend } from '../../wasm/backend';
 import { trainTokenizer } from '../../tokenizers';
 import { lockForResume, TrainOptions, TrainResult } from '../../trainer';
@@ -16,7 +24,13 @@ import { ClassifierSpec, specOf } from './spec';
 import { classifierStart } from './start';
 import { ClassifierTask } from './task';
 
-function corpusReport(folder: string, d: LabelledData, trainTokens: number, valTokens: number, unknown: number): CorpusReport {
+function corpusReport(
+  folder: string,
+  d: LabelledData,
+  trainTokens: number,
+  valTokens: number,
+  unknown: number,
+): CorpusReport {
   const chars = (xs: { text: string }[]) => xs.reduce((a, x) => a + x.text.length, 0);
   return {
     folder,
@@ -36,7 +50,11 @@ function corpusReport(folder: string, d: LabelledData, trainTokens: number, valT
 export function labelSummary(d: LabelledData): string {
   const tr = countLabels(d.train);
   const va = countLabels(d.val);
-  return d.labels.map((l) => `${l} ${(tr.get(l) ?? 0) + (va.get(l) ?? 0)} (train ${tr.get(l) ?? 0}, val ${va.get(l) ?? 0})`).join(' · ');
+  return d.labels
+    .map(
+      (l) => `${l} ${(tr.get(l) ?? 0) + (va.get(l) ?? 0)} (train ${tr.get(l) ?? 0}, val ${va.get(l) ?? 0})`,
+    )
+    .join(' · ');
 }
 
 /**
@@ -63,7 +81,13 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       labelColumn: o.labelColumn,
       maxFileBytes: s.config.maxFileBytes,
     });
-    const tokenizer = s.tokenizer ?? trainTokenizer(s.config.tokenizer, data.train.map((x) => x.text), s.config.vocabSize);
+    const tokenizer =
+      s.tokenizer ??
+      trainTokenizer(
+        s.config.tokenizer,
+        data.train.map((x) => x.text),
+        s.config.vocabSize,
+      );
     const spec: ClassifierSpec = s.spec ?? specOf(data.labels, o);
     const unknownLabels = data.labels.filter((l) => !spec.labels.includes(l));
     if (unknownLabels.length)
@@ -78,7 +102,13 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     const C = spec.labels.length;
     const baselines = [
       majorityBaseline(train.labels, val.labels, C),
-      naiveBayesBaseline(data.train.map((x) => x.text), train.labels, data.val.map((x) => x.text), val.labels, C),
+      naiveBayesBaseline(
+        data.train.map((x) => x.text),
+        train.labels,
+        data.val.map((x) => x.text),
+        val.labels,
+        C,
+      ),
     ];
     const model: ModelConfig = { ...s.modelConfig, vocabSize: tokenizer.vocabSize };
     const recorded: TrainConfig = { ...s.config, task: 'classify', model: s.modelConfig, classify: { ...o } };
@@ -131,7 +161,9 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     });
     const lines = [
       `labels: ${labelSummary(data)} (${data.split === 'folders' ? 'train/ and test/ folders' : 'split by hash of each example, stratified'})`,
-      ...baselines.map((b) => `baseline ${b.name}: accuracy ${b.accuracy.toFixed(3)}, macro-F1 ${b.macro_f1.toFixed(3)}`),
+      ...baselines.map(
+        (b) => `baseline ${b.name}: accuracy ${b.accuracy.toFixed(3)}, macro-F1 ${b.macro_f1.toFixed(3)}`,
+      ),
       ...data.warnings,
       ...notes,
       ...s.notes,

@@ -20,14 +20,24 @@ export interface LoadedClassifier {
 }
 
 /** Loads a classifier checkpoint; any other kind is refused with a message naming what `action` needs. */
-export async function loadClassifier(checkpoint: string, action: string, backend: 'wasm' | 'cpu' = 'wasm'): Promise<LoadedClassifier> {
+export async function loadClassifier(
+  checkpoint: string,
+  action: string,
+  backend: 'wasm' | 'cpu' = 'wasm',
+): Promise<LoadedClassifier> {
   const dir = path.resolve(checkpoint);
   const data = loadCheckpoint(dir);
   requireTask(dir, data.manifest, 'classify', action);
   await initBackend(backend);
   const spec = readSpec(data.manifest.taskSpec);
   const net = new ClassifierNet(data.manifest.model, spec, data.weights);
-  return { net, tokenizer: tokenizerFromJSON(data.manifest.tokenizer), spec, manifest: data.manifest, dispose: () => net.dispose() };
+  return {
+    net,
+    tokenizer: tokenizerFromJSON(data.manifest.tokenizer),
+    spec,
+    manifest: data.manifest,
+    dispose: () => net.dispose(),
+  };
 }
 
 export interface Prediction {
@@ -43,7 +53,10 @@ export function classifyTexts(c: LoadedClassifier, texts: string[], batch = 32):
   return texts.map((_, i) => {
     const row = Array.from(p.subarray(i * C, (i + 1) * C));
     const best = row.indexOf(Math.max(...row));
-    return { label: c.spec.labels[best], probabilities: Object.fromEntries(c.spec.labels.map((l, j) => [l, row[j]])) };
+    return {
+      label: c.spec.labels[best],
+      probabilities: Object.fromEntries(c.spec.labels.map((l, j) => [l, row[j]])),
+    };
   });
 }
 
