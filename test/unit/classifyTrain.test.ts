@@ -190,3 +190,25 @@ test('a classifier run resumes where it stopped', async () => {
   assert.equal(of('step')[0].step, 11);
   assert.equal(loadCheckpoint(r2.checkpoint!).manifest.task, 'classify');
 });
+
+test('ULMFiT with --lm-steps: the language model first learns the target texts, and the classifier starts from that', async () => {
+  const lm = await trainTask({
+    folder: fixture({ 'a.txt': sampleText(4000) }),
+    out: tmpDir(),
+    config: mergeConfig(DEFAULT_TRAIN_CONFIG, TINY, { steps: 3, seqLen: 8, batch: 2, tokenizer: 'char' }),
+  });
+  const { result, of } = await run(
+    labelled(),
+    { steps: 2, seqLen: 8, batch: 2, classify: { lmSteps: 4 } },
+    { finetune: { checkpoint: lm.checkpoint! } },
+  );
+  const parent = loadCheckpoint(result.checkpoint!).manifest.parent!;
+  assert.notEqual(parent.checkpoint, path.resolve(lm.checkpoint!));
+  const middle = loadCheckpoint(parent.checkpoint).manifest;
+  assert.equal(middle.task, 'lm');
+  assert.equal(middle.step, 4);
+  assert.equal(middle.parent?.checkpoint, path.resolve(lm.checkpoint!));
+  assert.ok(
+    of('log').some((e) => /language model fine-tuned on the 28 training texts for 4 steps/.test(e.message)),
+  );
+});

@@ -1,4 +1,7 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { loadCheckpoint } from '../../checkpoint';
 import type { ModelConfig, TrainConfig } from '../../config';
 import { SeqLabError, describeError } from '../../errors';
 import type { CorpusReport } from '../../events';
@@ -14,14 +17,14 @@ import {
 } from '../../runFolder';
 import { initBackend } from '../../wasm/backend';
 import { trainTokenizer } from '../../tokenizers';
-import { lockForResume, TrainOptions, TrainResult } from '../../trainer';
+import { lockForResume, train, TrainOptions, TrainResult } from '../../trainer';
 import { TrainingLoop } from '../../training/loop';
 import { createOptimizer } from '../../training/optimizer';
 import { majorityBaseline, naiveBayesBaseline } from './baselines';
 import { encodeSet } from './batch';
 import { countLabels, LabelledData, readLabelledData } from './data';
 import { ClassifierSpec, specOf } from './spec';
-import { classifierStart } from './start';
+import { ClassifierStart, classifierStart } from './start';
 import { ClassifierTask } from './task';
 
 function corpusReport(
@@ -58,6 +61,55 @@ export function labelSummary(d: LabelledData): string {
 }
 
 /**
+ * ULMFiT's second stage: the language model first learns the target texts (the training split's,
+ * without labels) for `lmSteps` steps, as a run of its own beside the classifier's; the classifier
+ * then starts from that run's last checkpoint instead.
+ */
+async function fineTuneLanguageModelFirst(
+  s: ClassifierStart,
+  data: LabelledData,
+  opts: TrainOptions,
+  notes: string[],
+): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-lm-target-'));
+  const file = path.join(dir, 'target-texts.txt');
+  try {
+    fs.writeFileSync(file, data.train.map((x) => x.text.trim()).join('\n\n') + '\n');
+    const lm = await train({
+      folder: file,
+      out: runsRootFor(s.folder, opts.out),
+      config: {
+        ...s.config,
+        task: 'lm',
+        steps: s.options.lmSteps,
+        timeSeconds: 0,
+        epochs: 0,
+        evalEvery: s.options.lmSteps,
+        sampleLength: 0,
+      },
+      finetune: { checkpoint: s.parent!.checkpoint },
+      shouldStop: opts.shouldStop,
+      log: opts.log,
+    });
+    if (!lm.checkpoint)
+      throw new SeqLabError(
+        'E_TRAIN',
+        'Fine-tuning the language model on the target texts left no checkpoint',
+        lm.runDir,
+        'Run again without --lm-steps.',
+      );
+    const d = loadCheckpoint(lm.checkpoint);
+    s.weights = new Map([...d.weights].filter(([k]) => k === 'embedding' || k.startsWith('layer_')));
+    s.parent = { checkpoint: lm.checkpoint, run: path.basename(lm.runDir), step: d.manifest.step };
+    notes.push(
+      `language model fine-tuned on the ${data.train.length} training texts for ${lm.step} steps (validation loss ${lm.valLoss?.toFixed(4) ?? '–'}) → ${lm.checkpoint}; the classifier starts from it`,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Trains a classifier (`--task classify`): reads the labelled data, builds or reuses the tokenizer,
  * fits the baselines on the same split, and runs the classifier task in the training loop.
  * Fine-tuning from a language model (`opts.finetune.checkpoint`) takes its tokenizer, embedding
@@ -81,6 +133,8 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       labelColumn: o.labelColumn,
       maxFileBytes: s.config.maxFileBytes,
     });
+    if (s.fromLanguageModel && !opts.resume && o.lmSteps > 0)
+      await fineTuneLanguageModelFirst(s, data, opts, notes);
     const tokenizer =
       s.tokenizer ??
       trainTokenizer(
