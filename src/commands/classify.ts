@@ -5,7 +5,9 @@ import { readManifest } from '../engine/checkpoint';
 import { mergeConfig, TrainOverrides, validateConfig } from '../engine/config';
 import { requireTask } from '../engine/tasks/kinds';
 import { countLabels, readLabelledData } from '../engine/tasks/classify/data';
-import { classifyTexts, evaluateClassifierOn, loadClassifier } from '../engine/tasks/classify/use';
+import type { ClassifierJob, ClassifierJobResult } from '../engine/tasks/classify/job';
+import type { Prediction } from '../engine/tasks/classify/use';
+import { SeqLabError } from '../engine/errors';
 import { CheckpointItem } from '../views/checkpointTree';
 import { CommandContext, requireTrust } from './context';
 import { askBudget, pickFolder } from './prompts';
@@ -129,6 +131,22 @@ async function classifierCheckpoint(
   return arg?.checkpoint ?? (await pickCheckpoint(ctx, title));
 }
 
+/** Runs a classifier job in a worker (TF.js never loads on the extension host). */
+async function inWorker(
+  ctx: CommandContext,
+  job: Omit<ClassifierJob, 'backend'>,
+  title: string,
+): Promise<ClassifierJobResult> {
+  const backend = vscode.workspace.getConfiguration('seqlab').get<'wasm' | 'cpu'>('backend') ?? 'wasm';
+  const o = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `SeqLab: ${title}…` },
+    () => ctx.sessions.run({ kind: 'classify', ...job, backend }),
+  );
+  if (o.status === 'failed' || !o.result)
+    throw new SeqLabError(o.errorCode ?? 'E_CLASSIFY', o.error ?? `${title} failed`, job.checkpoint);
+  return o.result as ClassifierJobResult;
+}
+
 function describe(p: { label: string; probabilities: Record<string, number> }): string {
   const probs = Object.entries(p.probabilities)
     .sort((a, b) => b[1] - a[1])
@@ -141,7 +159,7 @@ function describe(p: { label: string; probabilities: Record<string, number> }): 
 export async function classifySelectionCommand(
   ctx: CommandContext,
   arg?: CheckpointItem | { checkpoint?: string; text?: string },
-): Promise<{ label: string; probabilities: Record<string, number> } | undefined> {
+): Promise<Prediction | undefined> {
   const checkpoint = await classifierCheckpoint(ctx, arg, 'Classify with which checkpoint?');
   if (!checkpoint) return undefined;
   const editor = vscode.window.activeTextEditor;
@@ -156,15 +174,10 @@ export async function classifySelectionCommand(
     void vscode.window.showInformationMessage('SeqLab: select some text (or open a document) to classify.');
     return undefined;
   }
-  const c = await loadClassifier(checkpoint, 'Classifying text');
-  try {
-    const [p] = classifyTexts(c, [text]);
-    ctx.log.info(`classified ${text.length} characters with ${checkpoint}: ${describe(p)}`);
-    void vscode.window.showInformationMessage(`SeqLab: ${describe(p)}`);
-    return p;
-  } finally {
-    c.dispose();
-  }
+  const [p] = (await inWorker(ctx, { checkpoint, texts: [text] }, 'classifying')).predictions!;
+  ctx.log.info(`classified ${text.length} characters with ${checkpoint}: ${describe(p)}`);
+  void vscode.window.showInformationMessage(`SeqLab: ${describe(p)}`);
+  return p;
 }
 
 const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
@@ -197,27 +210,25 @@ export async function classifyFilesCommand(
     throw new Error(
       `${output} exists; SeqLab does not overwrite it. Choose another file, or pass overwrite: true.`,
     );
-  const c = await loadClassifier(checkpoint, 'Classifying files');
-  try {
-    const preds = classifyTexts(
-      c,
-      files.map((f) => fs.readFileSync(f, 'utf8')),
-    );
-    const rows = [
-      ['file', 'label', ...c.spec.labels],
-      ...preds.map((p, i) => [files[i], p.label, ...c.spec.labels.map((l) => p.probabilities[l].toFixed(6))]),
-    ];
-    fs.writeFileSync(output, rows.map((r) => r.map(csvField).join(',')).join('\n') + '\n');
-    ctx.log.info(`classified ${files.length} files → ${output}`);
-    void vscode.window
-      .showInformationMessage(`SeqLab: classified ${files.length} files → ${path.basename(output)}`, 'Open')
-      .then((b) => {
-        if (b === 'Open') void vscode.window.showTextDocument(vscode.Uri.file(output));
-      });
-    return output;
-  } finally {
-    c.dispose();
-  }
+  const r = await inWorker(ctx, { checkpoint, files }, `classifying ${files.length} files`);
+  const rows = [
+    ['file', 'label', ...r.labels],
+    ...r.predictions!.map((p, i) => [
+      files[i],
+      p.label,
+      ...r.labels.map((l) => p.probabilities[l].toFixed(6)),
+    ]),
+  ];
+  fs.writeFileSync(output, rows.map((row) => row.map(csvField).join(',')).join('\n') + '\n', {
+    flag: given?.overwrite ? 'w' : 'wx',
+  });
+  ctx.log.info(`classified ${files.length} files → ${output}`);
+  void vscode.window
+    .showInformationMessage(`SeqLab: classified ${files.length} files → ${path.basename(output)}`, 'Open')
+    .then((b) => {
+      if (b === 'Open') void vscode.window.showTextDocument(vscode.Uri.file(output));
+    });
+  return output;
 }
 
 /** Evaluate on Folder for a classifier: accuracy, macro-F1, per-class figures and the confusion matrix in an editor. */
@@ -230,12 +241,12 @@ export async function evaluateClassifierCommand(
   const given = arg && !(arg instanceof CheckpointItem) ? arg : undefined;
   const folder = given?.folder ?? (await pickFolder('SeqLab: evaluate on which labelled folder?'))?.fsPath;
   if (!folder) return undefined;
-  const r = await evaluateClassifierOn(checkpoint, folder);
-  const m = r.metrics;
+  const r = await inWorker(ctx, { checkpoint, evaluateOn: folder }, `evaluating on ${path.basename(folder)}`);
+  const m = r.evaluation!;
   const lines = [
     `# ${path.basename(path.dirname(path.dirname(checkpoint)))} / ${path.basename(checkpoint)} on ${folder}`,
     '',
-    `accuracy ${(100 * m.accuracy).toFixed(1)}%, macro-F1 ${m.macro_f1.toFixed(3)}, loss ${r.loss.toFixed(4)} (${r.examples} examples)`,
+    `accuracy ${(100 * m.accuracy).toFixed(1)}%, macro-F1 ${m.macro_f1.toFixed(3)}, loss ${m.loss.toFixed(4)} (${m.examples} examples)`,
     '',
     '| label | precision | recall | F1 | support |',
     '| --- | ---: | ---: | ---: | ---: |',

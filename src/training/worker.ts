@@ -8,6 +8,7 @@ import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
 import { generateFromCheckpoint } from '../engine/sample';
 import { planCompare } from '../engine/compare';
 import { trainTask } from '../engine/tasks/registry';
+import { runClassifierJob } from '../engine/tasks/classify/job';
 import type { HostToWorker, Job, WorkerToHost } from './workerProtocol';
 
 const port = parentPort!;
@@ -46,6 +47,9 @@ async function run(job: Job): Promise<void> {
       post({ type: 'sampleResult', text });
       return;
     }
+    case 'classify':
+      post({ type: 'taskResult', result: await runClassifierJob(job) });
+      return;
     case 'planCompare':
       post({ type: 'planResult', plan: planCompare(job.folder, job.config, job.cells, job.out) });
       return;
