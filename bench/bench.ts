@@ -16,6 +16,7 @@ import { tmpDir } from '../test/helpers/util';
 import { benchCompletion, benchKeystrokes } from './completion';
 import { benchIngest } from './ingest';
 import { runTorch, torchUnavailable } from './torch';
+import { benchClassify } from './parityClassify';
 import { benchTfLayers } from './tflayers';
 
 const V = 96,
@@ -30,7 +31,9 @@ const LAYERS_STEPS = Number(process.env.BENCH_LAYERS_STEPS ?? 2);
 const CELLS = (process.env.BENCH_CELLS ?? 'lstm,gru,rnn').split(',') as CellKind[];
 const TORCH_STEPS = Number(process.env.BENCH_TORCH_STEPS ?? 12);
 /** Sections to run (default all): train, completion, keystrokes, ingest, rss. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss').split(','));
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss,classify').split(','),
+);
 
 /** A corpus with exactly V distinct characters, long enough for the steps. */
 function makeCorpus(): string {
@@ -187,6 +190,7 @@ async function main(): Promise<void> {
       `fast path (${shipped === 'fast2' ? '2 threads' : '1 thread'}, as shipped) vs TF.js ops: cold ${(c.cold_ms.tfops / c.cold_ms[shipped]).toFixed(1)}× faster, keystroke ${(c.keystroke_ms.tfops / c.keystroke_ms[shipped]).toFixed(1)}× faster`,
     );
   }
+  if (ONLY.has('classify')) results.classify = await benchClassify();
   if (ONLY.has('keystrokes')) {
     const seconds = Number(process.env.BENCH_KEYSTROKE_SECONDS ?? 300);
     console.log(
