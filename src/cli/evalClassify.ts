@@ -1,5 +1,12 @@
 import { evaluateClassifierOn } from '../engine/tasks/classify/use';
-import type { EvalFlags } from './eval';
+
+/** The `seqlab eval` flags a classifier reads. */
+interface ClassifierEvalFlags {
+  backend: 'wasm' | 'cpu';
+  json?: boolean;
+  textColumn?: unknown;
+  labelColumn?: unknown;
+}
 
 /** A table with right-aligned columns. */
 export function table(rows: string[][]): string {
@@ -13,7 +20,11 @@ export function table(rows: string[][]): string {
  * `seqlab eval` for a classifier: accuracy, macro-F1, the per-class table and the confusion matrix;
  * with --json one object (accuracy, macro_f1, loss, labels, per-class figures, confusion).
  */
-export async function evalClassifier(checkpoint: string, data: string, f: EvalFlags): Promise<void> {
+export async function evalClassifier(
+  checkpoint: string,
+  data: string,
+  f: ClassifierEvalFlags,
+): Promise<void> {
   const r = await evaluateClassifierOn(checkpoint, data, {
     backend: f.backend,
     textColumn: f.textColumn as string | undefined,

@@ -17,7 +17,7 @@ import {
 } from '../../runFolder';
 import { initBackend } from '../../wasm/backend';
 import { trainTokenizer } from '../../tokenizers';
-import { lockForResume, train, TrainOptions, TrainResult } from '../../trainer';
+import { lockForResume, train as trainLanguageModel, TrainOptions, TrainResult } from '../../trainer';
 import { TrainingLoop } from '../../training/loop';
 import { createOptimizer } from '../../training/optimizer';
 import { majorityBaseline, naiveBayesBaseline } from './baselines';
@@ -75,7 +75,7 @@ async function fineTuneLanguageModelFirst(
   const file = path.join(dir, 'target-texts.txt');
   try {
     fs.writeFileSync(file, data.train.map((x) => x.text.trim()).join('\n\n') + '\n');
-    const lm = await train({
+    const lm = await trainLanguageModel({
       folder: file,
       out: runsRootFor(s.folder, opts.out),
       config: {
@@ -109,6 +109,40 @@ async function fineTuneLanguageModelFirst(
   }
 }
 
+/** The tokenizer (built, or the start's), the head's labels, the encoded splits and the baselines. */
+function encodeAndBaselines(s: ClassifierStart, data: LabelledData) {
+  const tokenizer =
+    s.tokenizer ??
+    trainTokenizer(
+      s.config.tokenizer,
+      data.train.map((x) => x.text),
+      s.config.vocabSize,
+    );
+  const spec: ClassifierSpec = s.spec ?? specOf(data.labels, s.options);
+  const unknownLabels = data.labels.filter((l) => !spec.labels.includes(l));
+  if (unknownLabels.length)
+    throw new SeqLabError(
+      'E_DATA',
+      `The data has labels the resumed classifier does not know: ${unknownLabels.join(', ')}`,
+      s.folder,
+      'Resume on the data the run started with, or start a new run.',
+    );
+  const train = encodeSet(data.train, tokenizer, spec.labels, spec.maxLen, spec.keep);
+  const val = encodeSet(data.val, tokenizer, spec.labels, spec.maxLen, spec.keep);
+  const C = spec.labels.length;
+  const baselines = [
+    majorityBaseline(train.labels, val.labels, C),
+    naiveBayesBaseline(
+      data.train.map((x) => x.text),
+      train.labels,
+      data.val.map((x) => x.text),
+      val.labels,
+      C,
+    ),
+  ];
+  return { tokenizer, spec, train, val, baselines };
+}
+
 /**
  * Trains a classifier (`--task classify`): reads the labelled data, builds or reuses the tokenizer,
  * fits the baselines on the same split, and runs the classifier task in the training loop.
@@ -135,35 +169,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     });
     if (s.fromLanguageModel && !opts.resume && o.lmSteps > 0)
       await fineTuneLanguageModelFirst(s, data, opts, notes);
-    const tokenizer =
-      s.tokenizer ??
-      trainTokenizer(
-        s.config.tokenizer,
-        data.train.map((x) => x.text),
-        s.config.vocabSize,
-      );
-    const spec: ClassifierSpec = s.spec ?? specOf(data.labels, o);
-    const unknownLabels = data.labels.filter((l) => !spec.labels.includes(l));
-    if (unknownLabels.length)
-      throw new SeqLabError(
-        'E_DATA',
-        `The data has labels the resumed classifier does not know: ${unknownLabels.join(', ')}`,
-        s.folder,
-        'Resume on the data the run started with, or start a new run.',
-      );
-    const train = encodeSet(data.train, tokenizer, spec.labels, spec.maxLen, spec.keep);
-    const val = encodeSet(data.val, tokenizer, spec.labels, spec.maxLen, spec.keep);
-    const C = spec.labels.length;
-    const baselines = [
-      majorityBaseline(train.labels, val.labels, C),
-      naiveBayesBaseline(
-        data.train.map((x) => x.text),
-        train.labels,
-        data.val.map((x) => x.text),
-        val.labels,
-        C,
-      ),
-    ];
+    const { tokenizer, spec, train, val, baselines } = encodeAndBaselines(s, data);
     const model: ModelConfig = { ...s.modelConfig, vocabSize: tokenizer.vocabSize };
     const recorded: TrainConfig = { ...s.config, task: 'classify', model: s.modelConfig, classify: { ...o } };
     let runDir = s.runDir;
