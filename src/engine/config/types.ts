@@ -1,7 +1,7 @@
 import { SeqLabError } from '../errors';
 import type { TaskKind } from '../tasks/kinds';
 import type { TokenizerKind } from '../tokenizers';
-import type { ClassifyOptions } from '../tasks/classify/options';
+import { DEFAULT_CLASSIFY, type ClassifyOptions } from '../tasks/classify/options';
 
 export type CellKind = 'rnn' | 'lstm' | 'gru';
 export type Activation = 'tanh' | 'relu';
@@ -76,6 +76,7 @@ export interface TrainConfig {
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   task: 'lm',
+  classify: { ...DEFAULT_CLASSIFY },
   model: { cell: 'lstm', activation: 'tanh', embedding: 64, hidden: 256, layers: 2, dropout: 0 },
   init: 'pytorch',
   tokenizer: 'char',
@@ -150,10 +151,15 @@ export function mergeConfig(base: TrainConfig, ...overrides: (TrainOverrides | u
   let out: TrainConfig = { ...base, model: { ...base.model } };
   for (const o of overrides) {
     if (!o) continue;
-    const { model, ...rest } = o;
+    const { model, classify, ...rest } = o;
     const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     const definedModel = Object.fromEntries(Object.entries(model ?? {}).filter(([, v]) => v !== undefined));
+    // Task options merge field by field, as the model's do.
+    const definedClassify = Object.fromEntries(
+      Object.entries(classify ?? {}).filter(([, v]) => v !== undefined),
+    );
     out = { ...out, ...defined, model: { ...out.model, ...definedModel } };
+    if (classify) out.classify = { ...out.classify, ...definedClassify };
   }
   return out;
 }

@@ -26,3 +26,19 @@ export interface ClassifyOptions {
   /** Before the classifier, fine-tune the language model on the target texts for this many steps (0 = no). */
   lmSteps: number;
 }
+
+/** Every option's default (text and label columns: found by name). */
+export const DEFAULT_CLASSIFY: ClassifyOptions = {
+  bidirectional: false,
+  pooling: 'last',
+  maxLen: 256,
+  keep: 'head',
+  classWeights: false,
+  bestBy: 'macro_f1',
+  gradualUnfreeze: false,
+  unfreezeEvery: 0,
+  discriminativeLr: false,
+  lmSteps: 0,
+  textColumn: undefined,
+  labelColumn: undefined,
+};

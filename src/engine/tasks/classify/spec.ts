@@ -1,23 +1,10 @@
 import type { ModelConfig } from '../../config';
 import { gateCount } from '../../model/shapes';
 import type { ClassifyOptions, Pooling } from './options';
-import { POOLINGS } from './options';
+import { DEFAULT_CLASSIFY, POOLINGS } from './options';
 
-export { POOLINGS } from './options';
+export { DEFAULT_CLASSIFY, POOLINGS } from './options';
 export type { ClassifyOptions, Pooling } from './options';
-
-export const DEFAULT_CLASSIFY: ClassifyOptions = {
-  bidirectional: false,
-  pooling: 'last',
-  maxLen: 256,
-  keep: 'head',
-  classWeights: false,
-  bestBy: 'macro_f1',
-  gradualUnfreeze: false,
-  unfreezeEvery: 0,
-  discriminativeLr: false,
-  lmSteps: 0,
-};
 
 export function classifyOptions(given: Partial<ClassifyOptions> | undefined): ClassifyOptions {
   const defined = Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined));
