@@ -66,7 +66,6 @@ export class ClassifierTask implements Task {
           (this.lrScale[name] ?? 1) * DISCRIMINATIVE_FACTOR ** -(this.top - this.level(name));
     const N = o.train.seqs.length;
     const B = Math.min(config.batch, N);
-    this.batchesPerEpoch = Math.ceil(N / B);
     const meanLen = o.train.seqs.reduce((a, s) => a + s.length, 0) / Math.max(1, N);
     this.itemsPerBatch = Math.round(B * meanLen);
     if (options.classWeights) {
@@ -78,6 +77,8 @@ export class ClassifierTask implements Task {
     this.epoch = o.epoch;
     this.step = o.step;
     this.shuffleEpoch();
+    // Each chunk of 50 batches may end in a short one: count the batches bucketing makes.
+    this.batchesPerEpoch = this.batches.length;
   }
 
   get params(): Map<string, tf.Variable> {
@@ -99,7 +100,7 @@ export class ClassifierTask implements Task {
   lowestTrained(): number {
     const { options } = this.o;
     if (!options.gradualUnfreeze || !this.o.fromLanguageModel) return 0;
-    const every = options.unfreezeEvery > 0 ? options.unfreezeEvery : this.batchesPerEpoch;
+    const every = options.unfreezeEvery > 0 ? options.unfreezeEvery : this.batches.length;
     return Math.max(0, this.top - Math.floor(this.step / every));
   }
 
