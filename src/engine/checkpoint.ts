@@ -303,7 +303,8 @@ export function loadCheckpoint(dir: string): CheckpointData & { manifest: Checkp
   let shapes: [string, number[]][];
   try {
     shapes =
-      manifest.task === 'classify'
+      // A classifier's head depends on its labels (taskSpec); without one, it has a language model's shapes.
+      manifest.task === 'classify' && manifest.taskSpec
         ? classifierParamShapes(manifest.model, readSpec(manifest.taskSpec))
         : paramShapes(manifest.model);
   } catch (err) {
