@@ -18,6 +18,7 @@ import { benchCompletion, benchKeystrokes } from './completion';
 import { benchIngest } from './ingest';
 import { benchShard } from './shard';
 import { runTorch, torchUnavailable } from './torch';
+import { benchClassify } from './parityClassify';
 import { benchTfLayers } from './tflayers';
 import { benchTorchEngine } from './torchEngine';
 
@@ -32,9 +33,10 @@ const ENGINE_STEPS = Number(process.env.BENCH_ENGINE_STEPS ?? 8);
 const LAYERS_STEPS = Number(process.env.BENCH_LAYERS_STEPS ?? 2);
 const CELLS = (process.env.BENCH_CELLS ?? 'lstm,gru,rnn').split(',') as CellKind[];
 const TORCH_STEPS = Number(process.env.BENCH_TORCH_STEPS ?? 12);
-/** Sections to run (default all): train, completion, keystrokes, ingest, rss, webgpu, torch-engine, shard. */
+/** Sections to run (default all); BENCH_ONLY=a,b picks some. */
+const SECTIONS = ['train', 'completion', 'keystrokes', 'ingest', 'rss', 'webgpu', 'torch-engine', 'shard', 'classify'];
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss,webgpu,torch-engine,shard').split(','),
+  (process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(','),
 );
 
 /** A corpus with exactly V distinct characters, long enough for the steps. */
@@ -198,6 +200,7 @@ async function main(): Promise<void> {
     console.log('\nTF.js on WebGPU (Dawn):');
     results.webgpu = benchWebgpu(console.log);
   }
+  if (ONLY.has('classify')) results.classify = await benchClassify();
   if (ONLY.has('keystrokes')) {
     const seconds = Number(process.env.BENCH_KEYSTROKE_SECONDS ?? 300);
     console.log(

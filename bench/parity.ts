@@ -16,6 +16,10 @@ import { CharTokenizer, concatIds } from '../src/engine/tokenizers';
 import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';
 import { runTorch, torchUnavailable } from './torch';
+import { parityClassify } from './parityClassify';
+
+/** Which parts run: PARITY_ONLY=lm,classify (default both). */
+const ONLY = new Set((process.env.PARITY_ONLY ?? 'lm,classify').split(','));
 
 const STEPS = Number(process.env.PARITY_STEPS ?? 300);
 const CELLS = (process.env.PARITY_CELLS ?? 'rnn,lstm,gru').split(',') as CellKind[];
@@ -72,6 +76,8 @@ async function main(): Promise<void> {
     console.log(`parity skipped: ${noTorch}`);
     return;
   }
+  if (ONLY.has('classify')) await parityClassify();
+  if (!ONLY.has('lm')) return;
   let folder: string;
   try {
     folder = buildCorpus();

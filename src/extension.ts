@@ -7,6 +7,13 @@ import {
   revealCommand,
   useForCompletionCommand,
 } from './commands/checkpoints';
+import {
+  classifyFilesCommand,
+  classifySelectionCommand,
+  evaluateClassifierCommand,
+  finetuneAsClassifierCommand,
+  trainClassifierCommand,
+} from './commands/classify';
 import { compareCommand } from './commands/compare';
 import { exportCommand } from './commands/export';
 import { CommandContext } from './commands/context';
@@ -93,6 +100,22 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     register('seqlab.exportCheckpoint', (a?: Parameters<typeof exportCommand>[1]) => exportCommand(ctx, a)),
     register('seqlab.deleteCheckpoint', (a?: Parameters<typeof deleteCommand>[1]) => deleteCommand(ctx, a)),
     register('seqlab.refresh', () => tree.refresh()),
+    // Classifiers
+    register('seqlab.trainClassifier', (a?: Parameters<typeof trainClassifierCommand>[1]) =>
+      trainClassifierCommand(ctx, a),
+    ),
+    register('seqlab.finetuneClassifier', (a?: Parameters<typeof finetuneAsClassifierCommand>[1]) =>
+      finetuneAsClassifierCommand(ctx, a),
+    ),
+    register('seqlab.classifySelection', (a?: Parameters<typeof classifySelectionCommand>[1]) =>
+      classifySelectionCommand(ctx, a),
+    ),
+    register('seqlab.classifyFiles', (a?: Parameters<typeof classifyFilesCommand>[1]) =>
+      classifyFilesCommand(ctx, a),
+    ),
+    register('seqlab.evaluateClassifier', (a?: Parameters<typeof evaluateClassifierCommand>[1]) =>
+      evaluateClassifierCommand(ctx, a),
+    ),
     register('seqlab.getStarted', () => getStartedCommand()),
     register('seqlab.unpackSample', (a?: Parameters<typeof unpackSampleCommand>[1]) =>
       unpackSampleCommand(ctx, a),

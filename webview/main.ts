@@ -20,11 +20,13 @@ import { runsTable } from './runsTable';
 import { samplesList } from './samples';
 import { addPatch, onChange, selectedRuns, setRuns, state } from './state';
 import { toolbar } from './toolbar';
+import { classifyPanels } from './tasks/classify';
 
 const app = document.getElementById('app')!;
 const runsBox = el('div', 'runs');
 const grid = el('div', 'grid');
 const samplesBox = el('div', 'samples');
+const classifyBox = el('div', 'classify');
 const loss = lossChart(grid);
 const charts: ChartView[] = [
   loss,
@@ -32,6 +34,7 @@ const charts: ChartView[] = [
   timeGradientsChart(grid),
   heatmapChart(grid),
   rateChart(grid),
+  classifyPanels(grid, classifyBox),
 ];
 const renderRuns = runsTable(runsBox);
 const renderSamples = samplesList(samplesBox);
@@ -39,6 +42,7 @@ app.append(
   toolbar({ csv: exportCsv, lossPng: () => exportPng(loss.chart, 'loss') }),
   runsBox,
   grid,
+  classifyBox,
   el('h3', undefined, 'Samples'),
   samplesBox,
 );

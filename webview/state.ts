@@ -100,6 +100,7 @@ export function addPatch(p: SeriesPatch): void {
     have.timestepGradients.push(...p.timestepGradients);
     have.samples.push(...p.samples);
     have.checkpoints.push(...p.checkpoints);
+    if (p.classify) (have.classify ??= []).push(...p.classify);
   }
   for (const l of listeners) l();
 }

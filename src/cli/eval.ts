@@ -3,6 +3,7 @@ import { readManifest } from '../engine/checkpoint';
 import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
 import { TASK_NOUNS, TaskKind, taskOf } from '../engine/tasks/kinds';
 import { SeqLabError } from '../engine/errors';
+import { evalClassifier } from './evalClassify';
 import { list } from './options';
 import type { BackendChoice } from '../engine/wasm/backendNames';
 
@@ -34,17 +35,20 @@ async function evalLanguageModel(checkpoint: string, folder: string, f: EvalFlag
 /** One line per kind of checkpoint. */
 const EVALUATORS: Partial<Record<TaskKind, Evaluator>> = {
   lm: evalLanguageModel,
+  classify: evalClassifier,
 };
 
 export function registerEval(program: Command): void {
   program
     .command('eval <checkpoint> <data>')
     .description(
-      'evaluate a checkpoint on a folder or file: a language model gives loss, perplexity and bits per character',
+      'evaluate a checkpoint on a folder or file: a language model gives loss, perplexity and bits per character; a classifier accuracy, macro-F1, per-class figures and the confusion matrix',
     )
     .option('--include <globs>', 'comma-separated include globs', list)
     .addOption(new Option('--backend <name>').choices(['wasm', 'webgpu', 'auto', 'cpu']).default('wasm'))
     .option('--json', 'print JSON')
+    .option('--text-column <name>', 'classifier: the text column of a table')
+    .option('--label-column <name>', 'classifier: the label column of a table')
     .action(async (checkpoint: string, data: string, f: EvalFlags) => {
       const kind = taskOf(readManifest(checkpoint));
       const evaluator = EVALUATORS[kind];

@@ -9,6 +9,7 @@ import { registerExport } from './export';
 import { registerFinetune } from './finetune';
 import { registerInfo } from './info';
 import { flagOfConfigKey } from './options';
+import { registerPredict } from './predict';
 import { registerResume } from './resume';
 import { registerSample } from './sample';
 import { registerTrain } from './train';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerCompleteEval(program);
   registerExport(program);
+  registerPredict(program);
   return program;
 }
 

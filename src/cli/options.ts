@@ -39,6 +39,7 @@ function optionOf(f: FieldSpec): Option {
   if (f.enum) return o.choices(f.enum);
   if (f.type === 'integer') return o.argParser(int(name));
   if (f.type === 'number') return o.argParser(num(name));
+  if (f.type === 'boolean' || f.type === 'text') return o;
   return o.argParser(list);
 }
 

@@ -56,9 +56,13 @@ export function reporter(json: boolean, total: () => number) {
         }
         break;
       case 'eval':
-        say(
-          `eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  perplexity ${e.perplexity.toFixed(2)}  bpc ${e.bpc.toFixed(3)}`,
-        );
+        // Other kinds of model report their own figures (a classifier: accuracy, macro_f1) instead.
+        if (typeof e.perplexity !== 'number')
+          say(`eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  ${evalFigures(e)}`);
+        else
+          say(
+            `eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  perplexity ${e.perplexity.toFixed(2)}  bpc ${e.bpc.toFixed(3)}`,
+          );
         break;
       case 'sample':
         say(`sample @${e.step}: ${JSON.stringify(e.prime + e.text).slice(0, 300)}`);
@@ -73,10 +77,11 @@ export function reporter(json: boolean, total: () => number) {
         bar?.stop();
         bar = undefined;
         console.log(`done (${e.reason}) after ${e.step} steps in ${e.elapsedSeconds.toFixed(1)} s`);
-        if (e.valLoss !== null)
+        if (e.valLoss !== null && e.bpc !== null)
           console.log(
-            `final validation loss ${e.valLoss.toFixed(4)}, bits per character ${e.bpc!.toFixed(3)}`,
+            `final validation loss ${e.valLoss.toFixed(4)}, bits per character ${e.bpc.toFixed(3)}`,
           );
+        else if (e.valLoss !== null) console.log(`final validation loss ${e.valLoss.toFixed(4)}`);
         if (e.checkpoint) console.log(`checkpoint: ${e.checkpoint}`);
         break;
       case 'error':
@@ -123,4 +128,12 @@ export async function runTraining(
     console.log(text);
     console.log('---');
   }
+}
+
+/** An eval event's task figures after valLoss, as `name value` pairs. */
+function evalFigures(e: object): string {
+  return Object.entries(e)
+    .filter(([k, v]) => typeof v === 'number' && !['time', 'step', 'valLoss', 'tokensSeen'].includes(k))
+    .map(([k, v]) => `${k} ${(v as number).toFixed(4)}`)
+    .join('  ');
 }

@@ -161,9 +161,16 @@ function attachLog(ctx: CommandContext, s: TrainingSession): void {
           );
         break;
       case 'eval':
-        ctx.log.info(
-          `eval @${e.step}: loss ${e.valLoss.toFixed(4)}, perplexity ${e.perplexity.toFixed(2)}, ${e.bpc.toFixed(3)} bits/char`,
-        );
+        // A classifier's eval event has accuracy and macro_f1 instead of perplexity and bpc.
+        if (typeof e.perplexity !== 'number') {
+          const f = e as unknown as Record<string, number>;
+          ctx.log.info(
+            `eval @${e.step}: loss ${e.valLoss.toFixed(4)}, accuracy ${f.accuracy?.toFixed(4)}, macro-F1 ${f.macro_f1?.toFixed(4)}`,
+          );
+        } else
+          ctx.log.info(
+            `eval @${e.step}: loss ${e.valLoss.toFixed(4)}, perplexity ${e.perplexity.toFixed(2)}, ${e.bpc.toFixed(3)} bits/char`,
+          );
         break;
       case 'sample':
         ctx.log.info(`sample @${e.step}: ${JSON.stringify(e.prime + e.text)}`);
@@ -195,7 +202,9 @@ function announce(ctx: CommandContext, s: TrainingSession, o: SessionOutcome): v
   const d = o.done;
   const what = o.status === 'stopped' ? 'stopped' : 'finished';
   const val =
-    d?.valLoss != null ? ` — validation loss ${d.valLoss.toFixed(3)} (${d.bpc!.toFixed(2)} bits/char)` : '';
+    d?.valLoss != null
+      ? ` — validation loss ${d.valLoss.toFixed(3)}${d.bpc != null ? ` (${d.bpc.toFixed(2)} bits/char)` : ''}`
+      : '';
   void vscode.window
     .showInformationMessage(
       `SeqLab: ${s.runId ?? 'run'} ${what} at step ${d?.step ?? '?'}${val}.`,

@@ -2,7 +2,7 @@ import { CONFIG_FIELDS, defaultOf, FieldSpec } from '../engine/config';
 
 /** A setting as package.json's `contributes.configuration.properties` declares it. */
 export interface SettingContribution {
-  type: 'integer' | 'number' | 'string' | 'array';
+  type: 'integer' | 'number' | 'string' | 'array' | 'boolean';
   default: unknown;
   markdownDescription: string;
   enum?: readonly string[];
@@ -16,7 +16,7 @@ const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1) + '.';
 
 function contribution(f: FieldSpec): SettingContribution {
   return {
-    type: f.type === 'string[]' ? 'array' : f.type,
+    type: f.type === 'string[]' ? 'array' : f.type === 'text' ? 'string' : f.type,
     default: defaultOf(f),
     markdownDescription: f.description ?? sentence(f.help),
     ...(f.enum ? { enum: f.enum } : {}),

@@ -48,6 +48,43 @@ export interface SeriesPatch {
   timestepGradients: { step: number; norms: number[][] }[];
   samples: { step: number; text: string }[];
   checkpoints: { step: number; path: string }[];
+  /** A classifier run's evaluations in detail (absent for other kinds). */
+  classify?: ClassifyPoint[];
+}
+
+/** One classifier evaluation: figures, confusion matrix, baselines and some mistakes (text, never HTML). */
+export interface ClassifyPoint {
+  step: number;
+  accuracy: number;
+  macro_f1: number;
+  labels: string[];
+  confusion: number[][];
+  baselines: { name: string; accuracy: number; macro_f1: number }[];
+  misclassified: { text: string; source: string; truth: string; predicted: string; probability: number }[];
+}
+
+function isClassifyPoint(v: unknown): v is ClassifyPoint {
+  return (
+    isObj(v) &&
+    isNum(v.step) &&
+    isNum(v.accuracy) &&
+    isNum(v.macro_f1) &&
+    isStrs(v.labels) &&
+    Array.isArray(v.confusion) &&
+    v.confusion.every(isNums) &&
+    Array.isArray(v.baselines) &&
+    v.baselines.every((b) => isObj(b) && isStr(b.name) && isNum(b.accuracy) && isNum(b.macro_f1)) &&
+    Array.isArray(v.misclassified) &&
+    v.misclassified.every(
+      (m) =>
+        isObj(m) &&
+        isStr(m.text) &&
+        isStr(m.source) &&
+        isStr(m.truth) &&
+        isStr(m.predicted) &&
+        isNum(m.probability),
+    )
+  );
 }
 
 export type HostMessage =
@@ -106,6 +143,8 @@ function isPatch(v: unknown): v is SeriesPatch {
   )
     return false;
   if (!Array.isArray(v.samples) || !v.samples.every((x) => isObj(x) && isNum(x.step) && isStr(x.text)))
+    return false;
+  if (v.classify !== undefined && !(Array.isArray(v.classify) && v.classify.every(isClassifyPoint)))
     return false;
   return (
     Array.isArray(v.checkpoints) && v.checkpoints.every((x) => isObj(x) && isNum(x.step) && isStr(x.path))

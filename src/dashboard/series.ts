@@ -44,7 +44,8 @@ export function addEvent(p: SeriesPatch, e: TrainEvent): void {
     case 'eval':
       p.evals.step.push(e.step);
       p.evals.loss.push(e.valLoss);
-      p.evals.bpc.push(e.bpc);
+      // Kinds without bits per character (a classifier) leave a gap in that column.
+      p.evals.bpc.push(typeof e.bpc === 'number' ? e.bpc : NaN);
       break;
     case 'timestepGradients':
       p.timestepGradients.push({ step: e.step, norms: e.norms });
@@ -55,6 +56,11 @@ export function addEvent(p: SeriesPatch, e: TrainEvent): void {
     case 'checkpoint':
       p.checkpoints.push({ step: e.step, path: e.path });
       break;
+    case 'classifyEval': {
+      const { step, accuracy, macro_f1, labels, confusion, baselines, misclassified } = e;
+      (p.classify ??= []).push({ step, accuracy, macro_f1, labels, confusion, baselines, misclassified });
+      break;
+    }
     default:
       break;
   }

@@ -5,6 +5,7 @@ import type { ModelConfig, TrainConfig } from './config';
 import { SeqLabError } from './errors';
 import type { TaskKind } from './tasks/kinds';
 import { paramShapes, Weights } from './model/shapes';
+import { classifierParamShapes, readSpec } from './tasks/classify/spec';
 import { tokenizerFromJSON, TokenizerJSON } from './tokenizers';
 
 export const CHECKPOINT_FORMAT = 'seqlab-checkpoint';
@@ -301,7 +302,11 @@ export function loadCheckpoint(dir: string): CheckpointData & { manifest: Checkp
   const weights: Weights = new Map(weightList.map((e) => [e.name, { shape: e.shape, data: e.data }]));
   let shapes: [string, number[]][];
   try {
-    shapes = paramShapes(manifest.model);
+    shapes =
+      // A classifier's head depends on its labels (taskSpec); without one, it has a language model's shapes.
+      manifest.task === 'classify' && manifest.taskSpec
+        ? classifierParamShapes(manifest.model, readSpec(manifest.taskSpec))
+        : paramShapes(manifest.model);
   } catch (err) {
     corrupt(manifestFile, `has a model config that cannot be read (${(err as Error).message})`);
   }

@@ -11,7 +11,8 @@ export type TrainEvent =
   | CheckpointEvent
   | DoneEvent
   | ErrorEvent
-  | LogEvent;
+  | LogEvent
+  | ClassifyEvalEvent;
 
 interface Base {
   /** Wall-clock milliseconds since the epoch. */
@@ -122,3 +123,20 @@ export interface LogEvent extends Base {
 }
 
 export type TrainEventListener = (e: TrainEvent) => void;
+
+/** A classifier's evaluation in detail (after its `eval` event, at the same step). */
+export interface ClassifyEvalEvent extends Base {
+  type: 'classifyEval';
+  step: number;
+  labels: string[];
+  accuracy: number;
+  macro_f1: number;
+  precision: number[];
+  recall: number[];
+  /** confusion[true][predicted]. */
+  confusion: number[][];
+  /** The same split's baselines (majority class, bag-of-n-grams), for comparison. */
+  baselines: { name: string; accuracy: number; macro_f1: number }[];
+  /** Some misclassified validation examples (text cut to 300 characters). */
+  misclassified: { text: string; source: string; truth: string; predicted: string; probability: number }[];
+}

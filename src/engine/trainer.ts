@@ -108,7 +108,7 @@ function frozenGroups(ft: FinetuneOptions | undefined): Set<string> {
  * Locks a run to be resumed before its checkpoints are read (two processes must never train one
  * run), then repairs what a crash left in it; what was repaired goes to `notes` for the run's log.
  */
-function lockForResume(resume: string, notes: string[]): RunLock {
+export function lockForResume(resume: string, notes: string[]): RunLock {
   const dir = resumeRunDir(resume);
   const lock = acquireRunLock(dir);
   try {

@@ -16,6 +16,8 @@ export interface SessionOutcome {
   evaluation?: FolderEvaluation;
   text?: string;
   plan?: CompareSpec & { dir: string };
+  /** A task job's result (a classifier's predictions or evaluation). */
+  result?: unknown;
 }
 
 let nextId = 1;
@@ -57,6 +59,7 @@ export class TrainingSession extends EventEmitter {
     let evaluation: FolderEvaluation | undefined;
     let text: string | undefined;
     let plan: SessionOutcome['plan'];
+    let result: unknown;
     let done: DoneEvent | undefined;
     let failure: { message: string; code?: string } | undefined;
     const w = new Worker(this.workerPath, { workerData: this.job });
@@ -81,6 +84,9 @@ export class TrainingSession extends EventEmitter {
         case 'planResult':
           plan = msg.plan;
           break;
+        case 'taskResult':
+          result = msg.result;
+          break;
         case 'failed':
           failure = { message: msg.message, code: msg.code };
           break;
@@ -97,7 +103,14 @@ export class TrainingSession extends EventEmitter {
           message: `The training worker exited unexpectedly (code ${code})`,
           code: 'E_WORKER_CRASH',
         };
-      if (!failure && this.job.kind !== 'train' && evaluation === undefined && text === undefined && !plan)
+      if (
+        !failure &&
+        this.job.kind !== 'train' &&
+        evaluation === undefined &&
+        text === undefined &&
+        !plan &&
+        result === undefined
+      )
         failure = { message: `The worker exited (code ${code}) without a result`, code: 'E_WORKER_CRASH' };
       if (failure?.code === 'E_WORKER_CRASH' && this.runDir)
         failure.message += `. Checkpoints already saved in ${this.runDir} are kept: resume the run to continue.`;
@@ -111,6 +124,7 @@ export class TrainingSession extends EventEmitter {
               evaluation,
               text,
               plan,
+              result,
             },
       );
     });

@@ -9,6 +9,7 @@ import { generateFromCheckpoint } from '../engine/sample';
 import { planCompare } from '../engine/compare';
 import { trainTask } from '../engine/tasks/registry';
 import { trainTorch } from '../engine/torch';
+import { runClassifierJob } from '../engine/tasks/classify/job';
 import type { HostToWorker, Job, WorkerToHost } from './workerProtocol';
 
 const port = parentPort!;
@@ -66,6 +67,9 @@ async function run(job: Job): Promise<void> {
       post({ type: 'sampleResult', text });
       return;
     }
+    case 'classify':
+      post({ type: 'taskResult', result: await runClassifierJob(job) });
+      return;
     case 'planCompare':
       post({ type: 'planResult', plan: planCompare(job.folder, job.config, job.cells, job.out) });
       return;

@@ -4,6 +4,7 @@ import type { CompareSpec } from '../engine/compare';
 import type { CellKind, TrainConfig } from '../engine/config';
 import type { TrainEvent } from '../engine/events';
 import type { FolderEvaluation } from '../engine/evaluateFolder';
+import type { ClassifierJob } from '../engine/tasks/classify/job';
 
 /** The PyTorch engine's launch options, resolved by the extension (interpreter, processes). */
 export interface TorchJobOptions {
@@ -35,6 +36,8 @@ export type Job =
       backend: BackendChoice;
     }
   | { kind: 'sample'; checkpoint: string; prime: string; length: number; temperature: number; seed: number }
+  /** A classifier's predictions on texts or files, or its evaluation on labelled data (ClassifierJob). */
+  | ({ kind: 'classify' } & ClassifierJob)
   /** Sizes the cells of a compare-cells experiment (reads the corpus: off the main thread). */
   | { kind: 'planCompare'; folder: string; config: TrainConfig; cells: CellKind[]; out?: string };
 
@@ -45,6 +48,8 @@ export type WorkerToHost =
   | { type: 'evalResult'; result: FolderEvaluation }
   | { type: 'sampleResult'; text: string }
   | { type: 'planResult'; plan: CompareSpec & { dir: string } }
+  /** A task job's result (plain JSON data; its shape is the job's, e.g. ClassifierJobResult). */
+  | { type: 'taskResult'; result: unknown }
   | { type: 'failed'; message: string; code?: string }
   | { type: 'finished' };
 
@@ -60,6 +65,8 @@ export function isWorkerToHost(v: unknown): v is WorkerToHost {
       return isObj(v.result) && typeof v.result.loss === 'number';
     case 'sampleResult':
       return typeof v.text === 'string';
+    case 'taskResult':
+      return isObj(v.result);
     case 'planResult':
       return isObj(v.plan) && typeof v.plan.dir === 'string' && Array.isArray(v.plan.runs);
     case 'failed':

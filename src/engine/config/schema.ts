@@ -1,4 +1,5 @@
 import { TASK_KINDS } from '../tasks/kinds';
+import { POOLINGS } from '../tasks/classify/options';
 import { DEFAULT_TRAIN_CONFIG, TrainConfig } from './types';
 
 /**
@@ -7,7 +8,8 @@ import { DEFAULT_TRAIN_CONFIG, TrainConfig } from './types';
  * generic prompts are all derived from it. Defaults live in DEFAULT_TRAIN_CONFIG, which is typed
  * against TrainConfig; `defaultOf` reads them from there.
  */
-export type FieldType = 'integer' | 'number' | 'string' | 'string[]';
+/** `string` is one of `enum`; `text` any string (a column name); `boolean` a switch (a flag without a value). */
+export type FieldType = 'integer' | 'number' | 'string' | 'string[]' | 'text' | 'boolean';
 
 export interface FieldSpec {
   /** Path in TrainConfig: `lr`, or `model.hidden` for the model's fields. */
@@ -353,6 +355,119 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
       'Refuse, before training, a model whose estimated memory is over this many MB. `0`: the default limit, the smaller of 4096 MB and half the machine’s memory. Raise it to train larger models on purpose.',
     flag: '--max-memory <mb>',
     setting: 'seqlab.training.maxMemoryMB',
+    optional: true,
+  },
+  // Classifier options (`--task classify`): TrainConfig.classify; absent means the defaults.
+  {
+    key: 'classify.bidirectional',
+    type: 'boolean',
+    help: 'classify: run each recurrent layer forwards and backwards',
+    flag: '--bidirectional',
+    modelFlag: true,
+    json: 'bidirectional',
+    optional: true,
+  },
+  {
+    key: 'classify.pooling',
+    type: 'string',
+    enum: POOLINGS,
+    choiceHelp: {
+      last: 'The last valid position’s state (and the first, backwards)',
+      mean: 'The mean of the states over valid positions',
+      max: 'The element-wise maximum over valid positions',
+      attention: 'A learned attention-weighted sum over valid positions',
+    },
+    help: 'classify: how the states become one vector (last, mean, max, attention)',
+    flag: '--pooling <p>',
+    json: 'pooling',
+    optional: true,
+  },
+  {
+    key: 'classify.maxLen',
+    type: 'integer',
+    min: 0,
+    max: 1e6,
+    help: 'classify: tokens kept per example (0 = all)',
+    flag: '--max-len <n>',
+    json: 'maxLen',
+    optional: true,
+  },
+  {
+    key: 'classify.keep',
+    type: 'string',
+    enum: ['head', 'tail'],
+    help: 'classify: which end of a long example --max-len keeps',
+    flag: '--keep <end>',
+    json: 'keep',
+    optional: true,
+  },
+  {
+    key: 'classify.classWeights',
+    type: 'boolean',
+    help: 'classify: weigh classes by N / (C · count) in the loss (imbalanced data)',
+    flag: '--class-weights',
+    json: 'classWeights',
+    optional: true,
+  },
+  {
+    key: 'classify.bestBy',
+    type: 'string',
+    enum: ['macro_f1', 'loss'],
+    help: 'classify: what the best checkpoint is chosen by',
+    flag: '--best-by <metric>',
+    json: 'bestBy',
+    optional: true,
+  },
+  {
+    key: 'classify.textColumn',
+    type: 'text',
+    help: 'classify: the text column of a .csv/.tsv/.jsonl table',
+    flag: '--text-column <name>',
+    json: 'textColumn',
+    optional: true,
+  },
+  {
+    key: 'classify.labelColumn',
+    type: 'text',
+    help: 'classify: the label column of a table',
+    flag: '--label-column <name>',
+    json: 'labelColumn',
+    optional: true,
+  },
+  {
+    key: 'classify.gradualUnfreeze',
+    type: 'boolean',
+    help: 'classify from a language model: train the head first, then one more layer down at a time',
+    flag: '--gradual-unfreeze',
+    json: 'gradualUnfreeze',
+    optional: true,
+  },
+  {
+    key: 'classify.unfreezeEvery',
+    type: 'integer',
+    min: 0,
+    max: BIG,
+    help: 'classify: steps between unfreezing layers (0 = one epoch)',
+    flag: '--unfreeze-every <n>',
+    json: 'unfreezeEvery',
+    optional: true,
+  },
+  {
+    key: 'classify.discriminativeLr',
+    type: 'boolean',
+    help: 'classify: each lower layer learns at the rate of the one above / 2.6',
+    flag: '--discriminative-lr',
+    json: 'discriminativeLr',
+    optional: true,
+  },
+  {
+    key: 'classify.lmSteps',
+    type: 'integer',
+    min: 0,
+    max: BIG,
+    help: 'classify from a language model: first fine-tune it on the target texts for n steps',
+    flag: '--lm-steps <n>',
+    json: 'lmSteps',
     optional: true,
   },
   // Set by seqlab.json or the settings only (no flag).

@@ -2,6 +2,7 @@ import { SeqLabError } from '../errors';
 import type { TaskKind } from '../tasks/kinds';
 import type { BackendChoice } from '../wasm/backendNames';
 import type { TokenizerKind } from '../tokenizers';
+import { DEFAULT_CLASSIFY, type ClassifyOptions } from '../tasks/classify/options';
 
 export type CellKind = 'rnn' | 'lstm' | 'gru';
 export type Activation = 'tanh' | 'relu';
@@ -77,10 +78,13 @@ export interface TrainConfig {
    * Optional: checkpoints written before it existed lack it.
    */
   maxMemoryMB?: number;
+  /** A classifier's options (`--task classify`); absent: the defaults. */
+  classify?: Partial<ClassifyOptions>;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   task: 'lm',
+  classify: { ...DEFAULT_CLASSIFY },
   model: { cell: 'lstm', activation: 'tanh', embedding: 64, hidden: 256, layers: 2, dropout: 0 },
   init: 'pytorch',
   tokenizer: 'char',
@@ -156,10 +160,15 @@ export function mergeConfig(base: TrainConfig, ...overrides: (TrainOverrides | u
   let out: TrainConfig = { ...base, model: { ...base.model } };
   for (const o of overrides) {
     if (!o) continue;
-    const { model, ...rest } = o;
+    const { model, classify, ...rest } = o;
     const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     const definedModel = Object.fromEntries(Object.entries(model ?? {}).filter(([, v]) => v !== undefined));
+    // Task options merge field by field, as the model's do.
+    const definedClassify = Object.fromEntries(
+      Object.entries(classify ?? {}).filter(([, v]) => v !== undefined),
+    );
     out = { ...out, ...defined, model: { ...out.model, ...definedModel } };
+    if (classify) out.classify = { ...out.classify, ...definedClassify };
   }
   return out;
 }

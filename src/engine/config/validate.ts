@@ -21,6 +21,12 @@ function checkField(f: FieldSpec, v: unknown): void {
       if (typeof v !== 'string' || !f.enum?.includes(v))
         bad(k, JSON.stringify(v), `Use ${orList(f.enum ?? [])}.`);
       return;
+    case 'text':
+      if (typeof v !== 'string' || v === '') bad(k, JSON.stringify(v), 'Give a non-empty name.');
+      return;
+    case 'boolean':
+      if (typeof v !== 'boolean') bad(k, JSON.stringify(v), 'Use true or false.');
+      return;
     case 'string[]':
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
         bad(k, `${JSON.stringify(v)} (expected a list of glob strings)`, 'Write it as ["**/*.md"].');

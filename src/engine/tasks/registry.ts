@@ -2,6 +2,7 @@ import * as path from 'path';
 import { SeqLabError } from '../errors';
 import { readRunConfig } from '../runFolder';
 import { train, TrainOptions, TrainResult } from '../trainer';
+import { trainClassifier } from './classify/train';
 import { TASK_NOUNS, TaskKind, taskOf } from './kinds';
 
 /** Trains one kind of model: a task's whole run, from options to the last checkpoint. */
@@ -10,6 +11,7 @@ export type TaskTrainer = (opts: TrainOptions) => Promise<TrainResult>;
 /** One line per task; a new task adds its trainer here and nowhere else in the engine. */
 const TRAINERS: Partial<Record<TaskKind, TaskTrainer>> = {
   lm: train,
+  classify: trainClassifier,
 };
 
 /** The kind a run will train: a resumed run keeps the kind recorded in its config.json. */
@@ -32,5 +34,11 @@ export function trainTask(opts: TrainOptions): Promise<TrainResult> {
       '--task',
       'use --task lm, or update SeqLab',
     );
+  // Only the language model's step reads back asynchronously (webgpu has no synchronous reads in
+  // Node); the other tasks train on wasm until theirs do.
+  if (kind !== 'lm' && (opts.config.backend === 'webgpu' || opts.config.backend === 'auto')) {
+    opts.log?.(`the ${TASK_NOUNS[kind]} task trains on wasm (webgpu covers language models so far)`);
+    return trainer({ ...opts, config: { ...opts.config, backend: 'wasm' } });
+  }
   return trainer(opts);
 }

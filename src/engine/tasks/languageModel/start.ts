@@ -37,6 +37,8 @@ export interface StartPoint {
   patternSource?: string;
   /** What the start had to work around (a checkpoint skipped on resume), for the run's log. */
   notes: string[];
+  /** Resuming: the checkpoint's taskSpec (a classifier's labels and shape). */
+  taskSpec?: Record<string, unknown>;
 }
 
 export interface ResumeOptions {
@@ -200,6 +202,7 @@ function resumePoint(resume: ResumeOptions, given: TrainConfig): StartPoint {
     parent: m.parent,
     patternSource: runPaths(runDir).config,
     notes,
+    taskSpec: m.taskSpec,
   };
 }
 
