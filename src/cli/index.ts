@@ -7,6 +7,7 @@ import { registerCompleteEval } from './completeEval';
 import { registerEval } from './eval';
 import { registerFinetune } from './finetune';
 import { registerInfo } from './info';
+import { registerInspect } from './inspect';
 import { flagOfConfigKey } from './options';
 import { registerResume } from './resume';
 import { registerSample } from './sample';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerInfo(program);
   registerCompleteEval(program);
+  registerInspect(program);
   return program;
 }
 
