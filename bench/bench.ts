@@ -15,6 +15,7 @@ import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';
 import { benchCompletion, benchKeystrokes } from './completion';
 import { benchIngest } from './ingest';
+import { benchInspect } from './inspect';
 import { runTorch, torchUnavailable } from './torch';
 import { benchTfLayers } from './tflayers';
 
@@ -29,8 +30,8 @@ const ENGINE_STEPS = Number(process.env.BENCH_ENGINE_STEPS ?? 8);
 const LAYERS_STEPS = Number(process.env.BENCH_LAYERS_STEPS ?? 2);
 const CELLS = (process.env.BENCH_CELLS ?? 'lstm,gru,rnn').split(',') as CellKind[];
 const TORCH_STEPS = Number(process.env.BENCH_TORCH_STEPS ?? 12);
-/** Sections to run (default all): train, completion, keystrokes, ingest, rss. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss').split(','));
+/** Sections to run (default all): train, completion, keystrokes, ingest, rss, inspect. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'train,completion,keystrokes,ingest,rss,inspect').split(','));
 
 /** A corpus with exactly V distinct characters, long enough for the steps. */
 function makeCorpus(): string {
@@ -207,6 +208,7 @@ async function main(): Promise<void> {
         `${name.padEnd(12)} ${(100 * f.keystrokesSaved).toFixed(1).padStart(6)}% ${f.shownPer100Chars.toFixed(1).padStart(17)} ${(100 * f.acceptanceRate).toFixed(1).padStart(9)}% ${f.meanAcceptedLength.toFixed(1).padStart(15)} ${f.shownPerAcceptedChar.toFixed(2).padStart(25)}`,
       );
   }
+  if (ONLY.has('inspect')) results.inspect = await benchInspect(ROUNDS, console.log);
   const file = path.resolve(__dirname, '../../bench/results.json');
   let previous: Record<string, unknown> = {};
   try {

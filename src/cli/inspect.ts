@@ -15,12 +15,12 @@ export function registerInspect(program: Command): void {
     .option('--positions <n>', 'positions printed (all with --json)', int('--positions'), 200)
     .option('--json', 'print one JSON object')
     .action(
-      (
+      async (
         checkpoint: string,
         file: string,
         f: { units?: string[]; regex?: string; top: number; positions: number; json?: boolean },
       ) => {
-        const r = inspectFile(checkpoint, file, {
+        const r = await inspectFile(checkpoint, file, {
           units: f.units,
           regex: f.regex === undefined ? undefined : parseFeatureRegex(f.regex, '--regex'),
           top: f.top,

@@ -217,7 +217,8 @@ test('traces agree between the JS and SIMD paths, and an edit recomputes only fr
   assert.ok(meanSurprisalBits(fresh) > 0);
 });
 
-test('gate activations match the stepped state, and saturation is a fraction per unit', () => {
+test('gate activations match the stepped state, and saturation is a fraction per unit', async () => {
+  await initBackend('cpu');
   const text = sampleText(200, 2);
   const tok = CharTokenizer.train([text]);
   for (const cell of ['lstm', 'gru'] as const) {

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { gateCount, type Weights } from '../model/shapes';
 import type { ModelTrace } from './trace';
 
@@ -15,68 +16,58 @@ export function sigmoidGates(cell: ModelTrace['config']['cell']): number[] {
   return cell === 'lstm' ? [0, 1, 3] : cell === 'gru' ? [0, 1] : [];
 }
 
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-
 /**
- * Gate activations of layer `l` at every position, [n × G × H] (gate blocks as in the kernels),
- * recomputed from the trace: the gates depend only on the layer's input at t and its h at t−1,
- * both of which the trace holds. Done on demand, because most inspections never look at gates
- * and they are G times the size of the hidden state.
+ * Gate activations of layer `l` at every position, as a [n, G·H] tensor (gate blocks as in the
+ * kernels), recomputed from the trace: the gates depend only on the layer's input at t and its
+ * h at t−1, both of which the trace holds, so all positions are two matrix products (TF.js'
+ * GEMM) instead of a recurrence. Done on demand: most inspections never look at gates.
  */
-export function gateActivations(trace: ModelTrace, weights: Weights, l: number): Float32Array {
-  const { cell, hidden: H, embedding: E } = trace.config;
+function gateTensor(trace: ModelTrace, weights: Weights, l: number): tf.Tensor2D {
+  const { cell, hidden: H } = trace.config;
   const G = gateCount(cell);
   const GH = G * H;
   const n = trace.tokens.length;
-  const get = (name: string): Float32Array => {
+  const get = (name: string) => {
     const w = weights.get(name);
     if (!w) throw new Error(`missing weight ${name}`);
-    return w.data;
+    return w;
   };
-  const emb = get('embedding');
-  const kx = get(`layer_${l}/kernel`);
-  const kh = get(`layer_${l}/recurrent_kernel`);
-  const bias = get(`layer_${l}/bias`);
-  const inDim = l === 0 ? E : H;
-  const out = new Float32Array(n * GH);
-  const zh = new Float32Array(GH);
-  const hs = trace.hidden[l];
-  for (let t = 0; t < n; t++) {
-    const z = out.subarray(t * GH, (t + 1) * GH);
-    z.set(bias.subarray(0, GH));
+  return tf.tidy(() => {
+    const t2 = (name: string) => {
+      const w = get(name);
+      return tf.tensor2d(w.data, [w.shape[0], w.shape[1]]);
+    };
+    const bias = get(`layer_${l}/bias`).data;
     const x =
       l === 0
-        ? emb.subarray(trace.tokens[t] * E, (trace.tokens[t] + 1) * E)
-        : trace.hidden[l - 1].subarray(t * H, (t + 1) * H);
-    matvecAdd(x, kx, z, inDim);
-    if (cell === 'gru') zh.set(bias.subarray(GH, 2 * GH));
-    else zh.fill(0);
-    if (t > 0) matvecAdd(hs.subarray((t - 1) * H, t * H), kh, zh, H);
-    for (let j = 0; j < H; j++) {
-      if (cell === 'lstm') {
-        z[j] = sigmoid(z[j] + zh[j]);
-        z[H + j] = sigmoid(z[H + j] + zh[H + j]);
-        z[2 * H + j] = Math.tanh(z[2 * H + j] + zh[2 * H + j]);
-        z[3 * H + j] = sigmoid(z[3 * H + j] + zh[3 * H + j]);
-      } else if (cell === 'gru') {
-        const r = sigmoid(z[H + j] + zh[H + j]);
-        z[j] = sigmoid(z[j] + zh[j]);
-        z[2 * H + j] = Math.tanh(z[2 * H + j] + r * zh[2 * H + j]);
-        z[H + j] = r;
-      }
+        ? tf.gather(t2('embedding'), tf.tensor1d(trace.tokens, 'int32'))
+        : tf.tensor2d(trace.hidden[l - 1], [n, H]);
+    const hPrev = new Float32Array(n * H);
+    hPrev.set(trace.hidden[l].subarray(0, (n - 1) * H), H);
+    const zx = x.matMul(t2(`layer_${l}/kernel`)).add(tf.tensor1d(bias.subarray(0, GH)));
+    let zh = tf.tensor2d(hPrev, [n, H]).matMul(t2(`layer_${l}/recurrent_kernel`));
+    if (cell === 'gru') zh = zh.add(tf.tensor1d(bias.subarray(GH, 2 * GH)));
+    if (cell === 'lstm') {
+      const [i, f, g, o] = tf.split(zx.add(zh), 4, 1);
+      return tf.concat([i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()], 1) as tf.Tensor2D;
     }
-  }
-  return out;
+    if (cell === 'gru') {
+      const [xz, xr, xn] = tf.split(zx, 3, 1);
+      const [hz, hr, hn] = tf.split(zh, 3, 1);
+      const r = xr.add(hr).sigmoid();
+      return tf.concat([xz.add(hz).sigmoid(), r, xn.add(r.mul(hn)).tanh()], 1) as tf.Tensor2D;
+    }
+    return zx.add(zh) as tf.Tensor2D;
+  });
 }
 
-/** y += x · W for row-major W [nIn, y.length]. */
-function matvecAdd(x: Float32Array, w: Float32Array, y: Float32Array, nIn: number): void {
-  const m = y.length;
-  for (let i = 0; i < nIn; i++) {
-    const xi = x[i];
-    if (xi === 0) continue;
-    const off = i * m;
-    for (let j = 0; j < m; j++) y[j] += xi * w[off + j];
+/** Gate activations of layer `l`, [n × G × H]; see gateTensor. Needs a TF.js backend. */
+export function gateActivations(trace: ModelTrace, weights: Weights, l: number): Float32Array {
+  const t = gateTensor(trace, weights, l);
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
   }
 }
 
@@ -91,24 +82,23 @@ export interface GateSaturation {
 /** Karpathy et al.'s saturation statistics: per layer and sigmoid gate, one point per unit. */
 export function gateSaturation(trace: ModelTrace, weights: Weights): GateSaturation[] {
   const { cell, hidden: H, layers } = trace.config;
-  const G = gateCount(cell);
   const names = gateNames(cell);
-  const n = trace.tokens.length;
+  const gates = sigmoidGates(cell);
   const out: GateSaturation[] = [];
-  for (let l = 0; l < layers; l++) {
-    if (!sigmoidGates(cell).length) break;
-    const a = gateActivations(trace, weights, l);
-    for (const g of sigmoidGates(cell)) {
-      const left = new Array<number>(H).fill(0);
-      const right = new Array<number>(H).fill(0);
-      for (let t = 0; t < n; t++)
-        for (let j = 0; j < H; j++) {
-          const v = a[t * G * H + g * H + j];
-          if (v < 0.1) left[j]++;
-          else if (v > 0.9) right[j]++;
-        }
-      out.push({ layer: l, gate: names[g], left: left.map((c) => c / n), right: right.map((c) => c / n) });
-    }
+  for (let l = 0; l < layers && gates.length; l++) {
+    // Counted on the backend: only 2·H numbers per gate come back, not n·G·H activations.
+    const fractions = tf.tidy(() => {
+      const a = gateTensor(trace, weights, l);
+      return gates.map((g) => {
+        const block = a.slice([0, g * H], [-1, H]);
+        return [block.less(0.1).cast('float32').mean(0), block.greater(0.9).cast('float32').mean(0)];
+      });
+    });
+    gates.forEach((g, k) => {
+      const [left, right] = fractions[k].map((t) => Array.from(t.dataSync()));
+      out.push({ layer: l, gate: names[g], left, right });
+    });
+    fractions.flat().forEach((t) => t.dispose());
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { InferenceModel, type StepModel } from '../inference/stepModel';
 import type { ModelConfig } from '../config';
 import type { Weights } from '../model/shapes';
 import { tokenizerFromJSON } from '../tokenizers';
+import { BackendName, initBackend } from '../wasm/backend';
 import { parseUnit, rankUnits, unitName, unitSeries, type UnitCorrelation, type UnitRef } from './correlate';
 import { FEATURE_LABELS, type FeatureName } from './features';
 import { gateSaturation, type GateSaturation } from './gates';
@@ -45,12 +46,14 @@ export interface FileInspection {
 }
 
 /** `seqlab inspect`: the whole inspection of one file with one checkpoint. */
-export function inspectFile(
+export async function inspectFile(
   checkpoint: string,
   file: string,
-  opts: { units?: string[]; regex?: RegExp; top?: number } = {},
-): FileInspection {
+  opts: { units?: string[]; regex?: RegExp; top?: number; backend?: BackendName } = {},
+): Promise<FileInspection> {
   const data = loadCheckpoint(checkpoint);
+  // Gate saturation runs as TF.js matrix products.
+  await initBackend(opts.backend ?? 'wasm');
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

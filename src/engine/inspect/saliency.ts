@@ -90,18 +90,19 @@ function forward(
   c0: tf.Tensor2D[],
 ): tf.Tensor2D {
   const T = x.shape[0];
-  let seq: tf.Tensor2D[] = tf.split(x, T, 0);
+  let below: tf.Tensor2D = x;
+  let last: tf.Tensor2D = h0[0];
   for (let l = 0; l < c.layers; l++) {
     const { kx, kh, bIn, bRec } = w.layers[l];
+    // Input projections of the whole window in one product; only the recurrence is per step.
+    const zxs = tf.split(below.matMul(kx).add(bIn), T, 0);
     let h = h0[l];
     let cs = c0[l];
     const out: tf.Tensor2D[] = [];
-    for (const xt of seq) {
-      const zx = xt.matMul(kx).add(bIn);
+    for (const zx of zxs) {
       const zh = bRec ? h.matMul(kh).add(bRec) : h.matMul(kh);
       if (c.cell === 'lstm') {
-        const z = zx.add(zh);
-        const [i, f, g, o] = tf.split(z, 4, 1);
+        const [i, f, g, o] = tf.split(zx.add(zh), 4, 1);
         cs = f.sigmoid().mul(cs).add(i.sigmoid().mul(g.tanh()));
         h = o.sigmoid().mul(cs.tanh());
       } else if (c.cell === 'gru') {
@@ -117,7 +118,8 @@ function forward(
       }
       out.push(h);
     }
-    seq = out;
+    below = tf.concat(out, 0);
+    last = h;
   }
-  return seq[seq.length - 1];
+  return last;
 }
