@@ -42,7 +42,8 @@ export function saliency(
     const logp = (x: tf.Tensor): tf.Scalar => {
       const top = forward(c, w, x as tf.Tensor2D, h0, c0);
       const logits = top.matMul(w.outK).add(w.outB);
-      return tf.logSoftmax(logits).reshape([-1]).gather(trace.tokens[target]) as tf.Scalar;
+      // A slice, not a gather: gather's gradient has no kernel in the wasm backend.
+      return tf.logSoftmax(logits).reshape([-1]).slice([trace.tokens[target]], [1]).reshape([]) as tf.Scalar;
     };
     const g = tf.grad(logp)(x0) as tf.Tensor2D;
     return g.square().sum(1).sqrt().dataSync() as Float32Array;
