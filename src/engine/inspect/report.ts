@@ -11,7 +11,7 @@ import { BackendName, initBackend } from '../wasm/backend';
 import { parseUnit, rankUnits, unitName, unitSeries, type UnitCorrelation, type UnitRef } from './correlate';
 import { FEATURE_LABELS, type FeatureName } from './features';
 import { gateSaturation, type GateSaturation } from './gates';
-import { inspectText } from './inspectText';
+import { inspectText, type TextInspection } from './inspectText';
 import { meanSurprisalBits } from './trace';
 
 /** The fast SIMD path where the runtime has it (the same results to float rounding), else plain JS. */
@@ -19,6 +19,36 @@ export function inspectionModel(config: ModelConfig, weights: Weights): StepMode
   return simdKernelAvailable()
     ? new FastInferenceModel(config, weights)
     : new InferenceModel(config, weights);
+}
+
+/** A unit named on the command line, or a SeqLabError naming --units. */
+function unitOf(s: string, model: ModelConfig, trace: Pick<TextInspection['trace'], 'config'>): UnitRef {
+  const u = parseUnit(s, trace);
+  if (!u)
+    throw new SeqLabError(
+      'E_BAD_UNIT',
+      `No unit "${s}" in this model (${model.layers} layer(s) of ${model.hidden} units, cell ${model.cell})`,
+      '--units',
+      'Name units as an index into layer 0 (12), or layer and kind: h1.40, c0.3 (c only for LSTM).',
+    );
+  return u;
+}
+
+/** Each token's text, span, surprisal and the chosen units' activations. */
+function positionsOf(text: string, ins: TextInspection, units: UnitRef[]): PositionReport[] {
+  const { trace, spans } = ins;
+  const series = units.map((u) => [unitName(u), unitSeries(trace, u)] as const);
+  const positions: PositionReport[] = [];
+  for (let t = 0; t < trace.tokens.length; t++)
+    positions.push({
+      t,
+      text: text.slice(spans.starts[t], spans.ends[t]),
+      start: spans.starts[t],
+      end: spans.ends[t],
+      surprisal_bits: trace.surprisal[t],
+      units: Object.fromEntries(series.map(([name, a]) => [name, a[t]])),
+    });
+  return positions;
 }
 
 export interface PositionReport {
@@ -69,7 +99,7 @@ export async function inspectFile(
   const model = inspectionModel(data.manifest.model, data.weights);
   try {
     const ins = inspectText(model, tok, text, { regex: opts.regex });
-    const { trace, spans } = ins;
+    const { trace } = ins;
     if (trace.tokens.length < 2)
       throw new SeqLabError(
         'E_NO_TEXT',
@@ -77,28 +107,11 @@ export async function inspectFile(
         file,
         'Pass a longer file.',
       );
-    const units: UnitRef[] = (opts.units ?? []).map((s) => {
-      const u = parseUnit(s, trace);
-      if (!u)
-        throw new SeqLabError(
-          'E_BAD_UNIT',
-          `No unit "${s}" in this model (${data.manifest.model.layers} layer(s) of ${data.manifest.model.hidden} units, cell ${data.manifest.model.cell})`,
-          '--units',
-          'Name units as an index into layer 0 (12), or layer and kind: h1.40, c0.3 (c only for LSTM).',
-        );
-      return u;
-    });
-    const series = units.map((u) => [unitName(u), unitSeries(trace, u)] as const);
-    const positions: PositionReport[] = [];
-    for (let t = 0; t < trace.tokens.length; t++)
-      positions.push({
-        t,
-        text: text.slice(spans.starts[t], spans.ends[t]),
-        start: spans.starts[t],
-        end: spans.ends[t],
-        surprisal_bits: trace.surprisal[t],
-        units: Object.fromEntries(series.map(([name, a]) => [name, a[t]])),
-      });
+    const positions = positionsOf(
+      text,
+      ins,
+      (opts.units ?? []).map((u) => unitOf(u, data.manifest.model, trace)),
+    );
     const features: FileInspection['features'] = {};
     for (const r of rankUnits(trace, ins.features, opts.top ?? 5))
       if (r.top.length)
