@@ -17,6 +17,7 @@ import { tmpDir } from '../test/helpers/util';
 import { benchCompletion, benchKeystrokes } from './completion';
 import { benchIngest } from './ingest';
 import { benchShard } from './shard';
+import { benchInspect } from './inspect';
 import { runTorch, torchUnavailable } from './torch';
 import { benchClassify } from './parityClassify';
 import { benchTfLayers } from './tflayers';
@@ -34,10 +35,19 @@ const LAYERS_STEPS = Number(process.env.BENCH_LAYERS_STEPS ?? 2);
 const CELLS = (process.env.BENCH_CELLS ?? 'lstm,gru,rnn').split(',') as CellKind[];
 const TORCH_STEPS = Number(process.env.BENCH_TORCH_STEPS ?? 12);
 /** Sections to run (default all); BENCH_ONLY=a,b picks some. */
-const SECTIONS = ['train', 'completion', 'keystrokes', 'ingest', 'rss', 'webgpu', 'torch-engine', 'shard', 'classify'];
-const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(','),
-);
+const SECTIONS = [
+  'train',
+  'completion',
+  'keystrokes',
+  'ingest',
+  'rss',
+  'webgpu',
+  'torch-engine',
+  'shard',
+  'classify',
+  'inspect',
+];
+const ONLY = new Set((process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(','));
 
 /** A corpus with exactly V distinct characters, long enough for the steps. */
 function makeCorpus(): string {
@@ -223,6 +233,7 @@ async function main(): Promise<void> {
         `${name.padEnd(12)} ${(100 * f.keystrokesSaved).toFixed(1).padStart(6)}% ${f.shownPer100Chars.toFixed(1).padStart(17)} ${(100 * f.acceptanceRate).toFixed(1).padStart(9)}% ${f.meanAcceptedLength.toFixed(1).padStart(15)} ${f.shownPerAcceptedChar.toFixed(2).padStart(25)}`,
       );
   }
+  if (ONLY.has('inspect')) results.inspect = await benchInspect(ROUNDS, console.log);
   const file = path.resolve(__dirname, '../../bench/results.json');
   let previous: Record<string, unknown> = {};
   try {

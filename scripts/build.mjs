@@ -21,6 +21,10 @@ const entries = [
   { entryPoints: ['src/completion/worker.ts'], outfile: 'dist/completionWorker.js', metafile: true },
   // The dashboard's own bundle, for the browser sandbox of the webview (CSS goes to webview.css).
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  // Model inspection: its worker (the trace on the completion kernel, TF.js for gates and
+  // saliency) and the Units view's own bundle (CSS to inspectView.css).
+  { entryPoints: ['src/inspect/worker.ts'], outfile: 'dist/inspectWorker.js' },
+  { entryPoints: ['webview/inspect/main.ts'], outfile: 'dist/inspectView.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 const results = await Promise.all(entries.map((e) => build({ ...common, ...e })));
 for (const [i, file] of [[1, 'dist/extension.js'], [3, 'dist/completionWorker.js']]) {

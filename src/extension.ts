@@ -25,6 +25,8 @@ import { SessionManager } from './training/sessionManager';
 import { CheckpointItem, CheckpointTreeProvider, RunItem } from './views/checkpointTree';
 import { DashboardPanel } from './views/dashboardPanel';
 import { TrainingStatusBar } from './views/statusBar';
+import { inspectColorByCommand, inspectModelCommand } from './commands/inspect';
+import { InspectController } from './inspect/controller';
 
 /** What activate returns: used by the integration tests and open to other extensions. */
 export interface SeqLabApi {
@@ -34,6 +36,7 @@ export interface SeqLabApi {
   /** Fires with each failure message a command showed to the user, as shown. */
   onDidShowError: vscode.Event<string>;
   completion: { controller: CompletionController; provider: SeqLabInlineProvider };
+  inspect: InspectController;
 }
 
 let sessions: SessionManager | undefined;
@@ -53,6 +56,11 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   const provider = new SeqLabInlineProvider(completion);
   const tree = new CheckpointTreeProvider(sessions, () => completion.checkpoint);
   const dashboard = new DashboardPanel(context.extensionUri, sessions, tree, log);
+  const inspect = new InspectController(
+    context.extensionUri,
+    vscode.Uri.joinPath(context.extensionUri, 'dist', 'inspectWorker.js').fsPath,
+    log,
+  );
   const shownErrors = new vscode.EventEmitter<string>();
   const ctx: CommandContext = { extension: context, sessions, tree, dashboard, log, completion };
   const view = vscode.window.createTreeView('seqlab.checkpoints', {
@@ -120,6 +128,12 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     register('seqlab.unpackSample', (a?: Parameters<typeof unpackSampleCommand>[1]) =>
       unpackSampleCommand(ctx, a),
     ),
+    register('seqlab.inspectModel', (a?: Parameters<typeof inspectModelCommand>[2]) =>
+      inspectModelCommand(ctx, inspect, a),
+    ),
+    register('seqlab.inspectColorBy', (a?: { unit?: string }) => inspectColorByCommand(inspect, a)),
+    register('seqlab.inspectStop', () => inspect.stop()),
+    inspect,
     vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
     completion,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
@@ -133,6 +147,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     activationMs,
     onDidShowError: shownErrors.event,
     completion: { controller: completion, provider },
+    inspect,
   };
 }
 

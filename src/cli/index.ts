@@ -8,6 +8,7 @@ import { registerEval } from './eval';
 import { registerExport } from './export';
 import { registerFinetune } from './finetune';
 import { registerInfo } from './info';
+import { registerInspect } from './inspect';
 import { flagOfConfigKey } from './options';
 import { registerPredict } from './predict';
 import { registerResume } from './resume';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerCompleteEval(program);
   registerExport(program);
   registerPredict(program);
+  registerInspect(program);
   return program;
 }
 

@@ -11,6 +11,7 @@ import {
   startCodeServer,
 } from '../../scripts/code-server.mjs';
 import { walkthroughTour } from './walkthrough.mjs';
+import { inspectTour } from './inspect.mjs';
 
 const OUT = path.join(ROOT, 'test-output/e2e');
 const PORT = Number(process.env.E2E_PORT ?? 8392);
@@ -527,6 +528,7 @@ try {
   check('the three runs are grouped under the experiment in the Checkpoints tree', await group.isVisible());
   await shot('14-compare-tree');
 
+  await inspectTour({ page, ws, shot, check, log, until });
   // 13. The Get Started walkthrough, step by step (test/e2e/walkthrough.mjs).
   await walkthroughTour({ page, ws, shot, check, log, until });
 } catch (err) {

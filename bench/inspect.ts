@@ -1,0 +1,112 @@
+/**
+ * Inspection speed on the reference LSTM (vocab 96, embedding 64, 2×256) over a 10,000-character
+ * document: the whole inspection (trace with surprisal and top-5, features, unit ranking) cold,
+ * then what an edit costs (the editor re-inspects from the changed token on), gate saturation
+ * and one saliency window, which the views compute on demand.
+ */
+import type { ModelConfig } from '../src/engine/config';
+import { FastInferenceModel } from '../src/engine/inference/fastModel';
+import { InferenceModel, type StepModel } from '../src/engine/inference/stepModel';
+import { rankUnits } from '../src/engine/inspect/correlate';
+import { gateSaturation } from '../src/engine/inspect/gates';
+import { inspectText, type TextInspection } from '../src/engine/inspect/inspectText';
+import { saliency } from '../src/engine/inspect/saliency';
+import { initWeights } from '../src/engine/model/model';
+import { CharTokenizer } from '../src/engine/tokenizers';
+
+const DOC = 10_000;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export interface InspectBench {
+  chars: number;
+  /** Whole inspection (trace + features + ranking), cold, per model path (ms). */
+  cold_ms: Record<string, number>;
+  /** Re-inspection after one typed character in the middle / at the end (ms, fast path). */
+  edit_middle_ms: number;
+  edit_end_ms: number;
+  saturation_ms: number;
+  saliency_ms: number;
+}
+
+function code(n: number): string {
+  const lines = [
+    'function add(a, b) {',
+    '  // sum two numbers',
+    '  return a + b;',
+    '}',
+    'const s = "hello (world)";',
+    'if (x[0] > 1) { y = f(x, [1, 2]); }',
+  ];
+  let out = '';
+  for (let i = 0; out.length < n; i++) out += lines[(i * 7) % lines.length] + '\n';
+  return out.slice(0, n);
+}
+
+/** Gate saturation and saliency run on the TF.js backend main() set up (wasm). */
+export async function benchInspect(rounds: number, log: (s: string) => void): Promise<InspectBench> {
+  const chars = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('') + '\n';
+  const tok = CharTokenizer.train([chars]);
+  const config: ModelConfig = {
+    cell: 'lstm',
+    activation: 'tanh',
+    vocabSize: tok.vocabSize,
+    embedding: 64,
+    hidden: 256,
+    layers: 2,
+    dropout: 0,
+  };
+  const weights = initWeights(config, 1);
+  const text = code(DOC);
+  const whole = (m: StepModel, t: string, previous?: TextInspection) => {
+    const t0 = performance.now();
+    const ins = inspectText(m, tok, t, { previous });
+    rankUnits(ins.trace, ins.features);
+    return { ms: performance.now() - t0, ins };
+  };
+  const paths: [string, () => StepModel][] = [
+    ['fast', () => new FastInferenceModel(config, weights)],
+    ['fast2', () => new FastInferenceModel(config, weights, { threads: 2 })],
+    ['js', () => new InferenceModel(config, weights)],
+  ];
+  const cold: Record<string, number[]> = {};
+  const mid: number[] = [];
+  const end: number[] = [];
+  for (let r = 0; r < rounds; r++)
+    for (const [name, make] of paths) {
+      if (name === 'js' && r > 0) continue; // seconds per run: once is enough to place it
+      const m = make();
+      const first = whole(m, text);
+      (cold[name] ??= []).push(first.ms);
+      if (name === 'fast2') {
+        const half = DOC / 2;
+        mid.push(whole(m, text.slice(0, half) + 'x' + text.slice(half), first.ins).ms);
+        end.push(whole(m, text + 'x', first.ins).ms);
+      }
+      m.dispose?.();
+    }
+  const base = whole(new FastInferenceModel(config, weights), text).ins;
+  let t0 = performance.now();
+  gateSaturation(base.trace, weights);
+  const saturationMs = performance.now() - t0;
+  t0 = performance.now();
+  saliency(base.trace, weights, DOC - 1);
+  const saliencyMs = performance.now() - t0;
+  const out: InspectBench = {
+    chars: DOC,
+    cold_ms: Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, +median(v).toFixed(1)])),
+    edit_middle_ms: +median(mid).toFixed(1),
+    edit_end_ms: +median(end).toFixed(2),
+    saturation_ms: +saturationMs.toFixed(1),
+    saliency_ms: +saliencyMs.toFixed(1),
+  };
+  log(`\nInspecting a ${DOC}-character document, reference LSTM (medians of ${rounds}):`);
+  for (const [k, v] of Object.entries(out.cold_ms))
+    log(`  whole inspection, ${k.padEnd(5)} ${v.toFixed(1)} ms`);
+  log(`  after a keystroke mid-document ${out.edit_middle_ms} ms, at the end ${out.edit_end_ms} ms`);
+  log(`  gate saturation ${out.saturation_ms} ms, saliency (200-token window) ${out.saliency_ms} ms`);
+  return out;
+}

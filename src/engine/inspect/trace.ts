@@ -1,0 +1,139 @@
+import type { ModelConfig } from '../config';
+import { InferState, StepModel } from '../inference/stepModel';
+
+/** How many of the model's most likely tokens each position keeps (the hover's list). */
+export const TOP_K = 5;
+
+const LOG2E = Math.LOG2E;
+
+/**
+ * What the model did at each token of a text. Position t is token t: the state after reading it,
+ * and the model's prediction *for* it (made after token t-1; after the zero state for t = 0).
+ */
+export interface ModelTrace {
+  readonly config: ModelConfig;
+  readonly tokens: Int32Array;
+  /** Per layer, [n × hidden]: h after token t. */
+  readonly hidden: Float32Array[];
+  /** Per layer, [n × hidden]: the LSTM cell c after token t (empty for GRU and RNN). */
+  readonly cell: Float32Array[];
+  /** Bits the model needed for token t: −log₂ p(token t | tokens before it). */
+  readonly surprisal: Float32Array;
+  /** [n × TOP_K]: the tokens the model found most likely at position t, and their probabilities. */
+  readonly topIds: Int32Array;
+  readonly topProbs: Float32Array;
+}
+
+/**
+ * Mean surprisal in bits per token over positions 1…n−1: the tokens predicted from context, the
+ * same positions `seqlab eval` averages its loss over (its loss in nats is this times ln 2).
+ */
+export function meanSurprisalBits(trace: ModelTrace): number {
+  const n = trace.tokens.length;
+  let sum = 0;
+  for (let t = 1; t < n; t++) sum += trace.surprisal[t];
+  return n > 1 ? sum / (n - 1) : NaN;
+}
+
+/** The recurrent state after token t, as views into the trace (t = −1: the zero state). */
+export function stateAfter(trace: ModelTrace, t: number): InferState {
+  const H = trace.config.hidden;
+  const lstm = trace.config.cell === 'lstm';
+  const view = (a: Float32Array) => (t < 0 ? new Float32Array(H) : a.subarray(t * H, (t + 1) * H));
+  return {
+    h: trace.hidden.map(view),
+    c: trace.hidden.map((_, l) => (lstm ? view(trace.cell[l]) : new Float32Array(H))),
+  };
+}
+
+/** Number of leading tokens two token sequences share. */
+export function commonPrefix(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * Runs `model` over `tokens` from the zero state and records its trace. With `previous` (a trace
+ * of an earlier version of the same text), the positions before the first changed token are
+ * copied rather than recomputed: an edit costs the tokens from the edit to the end, which is how
+ * the editor's decorations keep up with typing.
+ */
+export function traceTokens(model: StepModel, tokens: Int32Array, previous?: ModelTrace): ModelTrace {
+  const { hidden: H, layers: L, cell, vocabSize: V } = model.config;
+  const n = tokens.length;
+  const lstm = cell === 'lstm';
+  const trace: ModelTrace = {
+    config: model.config,
+    tokens: tokens.slice(),
+    hidden: Array.from({ length: L }, () => new Float32Array(n * H)),
+    cell: lstm ? Array.from({ length: L }, () => new Float32Array(n * H)) : [],
+    surprisal: new Float32Array(n),
+    topIds: new Int32Array(n * TOP_K),
+    topProbs: new Float32Array(n * TOP_K),
+  };
+  const keep = previous ? commonPrefix(previous.tokens, tokens) : 0;
+  if (previous && keep > 0) {
+    for (let l = 0; l < L; l++) {
+      trace.hidden[l].set(previous.hidden[l].subarray(0, keep * H));
+      if (lstm) trace.cell[l].set(previous.cell[l].subarray(0, keep * H));
+    }
+    trace.surprisal.set(previous.surprisal.subarray(0, keep));
+    trace.topIds.set(previous.topIds.subarray(0, keep * TOP_K));
+    trace.topProbs.set(previous.topProbs.subarray(0, keep * TOP_K));
+  }
+  const record = (t: number, s: InferState) => {
+    for (let l = 0; l < L; l++) {
+      trace.hidden[l].set(s.h[l], t * H);
+      if (lstm) trace.cell[l].set(s.c[l], t * H);
+    }
+  };
+  // The state to continue from is the trace's own record of it: no separate cache to keep in step.
+  const start = model.cloneState(stateAfter(trace, keep - 1));
+  const rest = tokens.subarray(keep);
+  if (model.advance)
+    model.advance(
+      start,
+      rest,
+      () => true,
+      (i, s) => record(keep + i, s),
+    );
+  else
+    for (let i = 0; i < rest.length; i++) {
+      model.step(start, rest[i]);
+      record(keep + i, start);
+    }
+  const logits = new Float32Array(V);
+  for (let t = keep; t < n; t++) {
+    model.logits(stateAfter(trace, t - 1), logits);
+    predictionAt(trace, t, logits);
+  }
+  return trace;
+}
+
+/** Fills position t's surprisal and top-K from the logits that predicted it. */
+function predictionAt(trace: ModelTrace, t: number, logits: Float32Array): void {
+  let max = -Infinity;
+  for (let v = 0; v < logits.length; v++) if (logits[v] > max) max = logits[v];
+  let sum = 0;
+  for (let v = 0; v < logits.length; v++) sum += Math.exp(logits[v] - max);
+  const logZ = max + Math.log(sum);
+  trace.surprisal[t] = (logZ - logits[trace.tokens[t]]) * LOG2E;
+  // Top-K by insertion into a short sorted list: K is 5, the vocabulary up to thousands.
+  const ids = trace.topIds.subarray(t * TOP_K, (t + 1) * TOP_K).fill(-1);
+  const best = new Float64Array(TOP_K).fill(-Infinity);
+  for (let v = 0; v < logits.length; v++) {
+    const x = logits[v];
+    if (x <= best[TOP_K - 1]) continue;
+    let k = TOP_K - 1;
+    while (k > 0 && best[k - 1] < x) {
+      best[k] = best[k - 1];
+      ids[k] = ids[k - 1];
+      k--;
+    }
+    best[k] = x;
+    ids[k] = v;
+  }
+  for (let k = 0; k < TOP_K; k++) trace.topProbs[t * TOP_K + k] = ids[k] < 0 ? 0 : Math.exp(best[k] - logZ);
+}
