@@ -21,6 +21,8 @@ const entries = [
   { entryPoints: ['src/completion/worker.ts'], outfile: 'dist/completionWorker.js', metafile: true },
   // The dashboard's own bundle, for the browser sandbox of the webview (CSS goes to webview.css).
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  // One run of a sweep, in its own process (forked by src/engine/sweep/launch.ts).
+  { entryPoints: ['src/engine/sweep/child.ts'], outfile: 'dist/sweepChild.js' },
 ];
 const results = await Promise.all(entries.map((e) => build({ ...common, ...e })));
 for (const [i, file] of [[1, 'dist/extension.js'], [3, 'dist/completionWorker.js']]) {

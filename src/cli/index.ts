@@ -10,6 +10,7 @@ import { registerInfo } from './info';
 import { flagOfConfigKey } from './options';
 import { registerResume } from './resume';
 import { registerSample } from './sample';
+import { registerSweep } from './sweep';
 import { registerTrain } from './train';
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerInfo(program);
   registerCompleteEval(program);
+  registerSweep(program);
   return program;
 }
 
