@@ -139,6 +139,7 @@ export function registerSweep(program: Command): void {
       );
     }
     const { rows, markdown } = writeSweepTable(result.dir, result.spec);
+    const failed = result.spec.status === 'failed' ? result.spec.runs.find((r) => r.error) : undefined;
     if (json)
       console.log(JSON.stringify({ type: 'sweep', dir: result.dir, status: result.spec.status, rows }));
     else {
@@ -147,5 +148,12 @@ export function registerSweep(program: Command): void {
       if (result.spec.status === 'stopped')
         console.log(`sweep stopped with runs left: seqlab sweep --resume ${result.dir}`);
     }
+    if (failed)
+      throw new SeqLabError(
+        'E_SWEEP',
+        `Every run of the sweep failed; the first: ${failed.error}`,
+        result.dir,
+        'Fix the cause, then run the sweep again (or resume it).',
+      );
   });
 }

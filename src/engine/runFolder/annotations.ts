@@ -40,7 +40,7 @@ export function readAnnotations(runDir: string): RunAnnotations {
   }
 }
 
-/** Merges `patch` into annotations.json (atomically); an empty field removes it. */
+/** Merges `patch` into annotations.json (atomically); an empty field removes it, a malformed one is ignored. */
 export function updateAnnotations(runDir: string, patch: RunAnnotations): RunAnnotations {
   if (!fs.existsSync(runDir))
     throw new SeqLabError(
@@ -49,7 +49,9 @@ export function updateAnnotations(runDir: string, patch: RunAnnotations): RunAnn
       runDir,
       'The run was deleted or moved; refresh the dashboard.',
     );
-  const merged = cleanAnnotations({ ...readAnnotations(runDir), ...patch });
+  const merged: Record<string, unknown> = { ...readAnnotations(runDir), ...cleanAnnotations(patch) };
+  for (const [k, v] of Object.entries(patch))
+    if (v === '' || (Array.isArray(v) && v.length === 0)) delete merged[k];
   writeJsonAtomic(path.join(runDir, RUN_FILES.annotations), merged);
-  return merged;
+  return merged as RunAnnotations;
 }
