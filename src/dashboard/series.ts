@@ -55,6 +55,13 @@ export function addEvent(p: SeriesPatch, e: TrainEvent): void {
     case 'checkpoint':
       p.checkpoints.push({ step: e.step, path: e.path });
       break;
+    case 'system': {
+      const s = (p.system ??= { step: [], cpu: [], rssMB: [] });
+      s.step.push(e.step);
+      s.cpu.push(e.cpuPercent);
+      s.rssMB.push(e.rssMB);
+      break;
+    }
     default:
       break;
   }

@@ -11,7 +11,8 @@ export type TrainEvent =
   | CheckpointEvent
   | DoneEvent
   | ErrorEvent
-  | LogEvent;
+  | LogEvent
+  | SystemEvent;
 
 interface Base {
   /** Wall-clock milliseconds since the epoch. */
@@ -122,3 +123,13 @@ export interface LogEvent extends Base {
 }
 
 export type TrainEventListener = (e: TrainEvent) => void;
+
+/** The training process's CPU and memory, every few seconds (GPU utilisation where a run has one). */
+export interface SystemEvent extends Base {
+  type: 'system';
+  step: number;
+  /** Process CPU time over wall time, in % of one core. */
+  cpuPercent: number;
+  rssMB: number;
+  gpuPercent?: number;
+}

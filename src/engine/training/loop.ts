@@ -7,6 +7,7 @@ import { hash32 } from '../rng';
 import { checkpointName, commitCheckpoint, RunRecorder } from '../runFolder';
 import type { LoopCounters } from './counters';
 import { gradientStep } from './gradientStep';
+import { SystemSampler } from './systemMetrics';
 import { exportSlots } from './optimizer';
 import type { Task, TaskEval } from './task';
 
@@ -45,6 +46,7 @@ export class TrainingLoop {
   private lastEval: { loss: number; bpc: number | null } | null = null;
   private lastCheckpoint: string | null = null;
   private readonly losses: number[] = [];
+  private readonly system = new SystemSampler();
 
   constructor(private readonly o: LoopOptions) {
     this.c = { ...o.counters };
@@ -122,6 +124,8 @@ export class TrainingLoop {
       elapsedSeconds: this.elapsed(),
     });
     if (norms) this.emit({ type: 'timestepGradients', time: Date.now(), step, norms });
+    const sys = this.system.maybe();
+    if (sys) this.emit({ type: 'system', time: Date.now(), step, ...sys });
   }
 
   /** Evaluates and samples; returns whether this is the best validation loss so far. */
