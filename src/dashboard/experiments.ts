@@ -121,7 +121,10 @@ export function metricNames(runs: readonly RunSummary[]): string[] {
 const STAT_COLUMNS = ['steps', 'tokens', 'wallSeconds', 'tokensPerSec', 'parameters'] as const;
 
 /** One row per run: id, name, state, tags, config, best and final metrics, stats. */
-export function metricsTable(runs: readonly RunSummary[]): { header: string[]; rows: (string | number | null)[][] } {
+export function metricsTable(runs: readonly RunSummary[]): {
+  header: string[];
+  rows: (string | number | null)[][];
+} {
   const keys = allKeys(runs.map((r) => r.config ?? {}));
   const metrics = metricNames(runs);
   const header = [
@@ -150,7 +153,7 @@ export function metricsTable(runs: readonly RunSummary[]): { header: string[]; r
 
 /**
  * Parallel coordinates: for each run a value in [0, 1] on each axis (numbers linearly, or
- * logarithmically when they span more than a factor 20 and are all positive; text by its place
+ * logarithmically when they span a factor 10 or more and are all positive; text by its place
  * among the sorted distinct values). Null where the run has no value.
  */
 export function parallelAxes(
@@ -163,13 +166,13 @@ export function parallelAxes(
     if (nums && nums.length) {
       const lo = Math.min(...nums);
       const hi = Math.max(...nums);
-      const log = lo > 0 && hi / lo > 20;
+      const log = lo > 0 && hi / lo >= 10;
       const f = (v: number) => (log ? Math.log(v) : v);
       const span = f(hi) - f(lo);
       return {
         column,
         log,
-        ticks: [String(lo), String(hi)],
+        ticks: [lo, hi].map((v) => String(Number(v.toPrecision(4)))),
         pos: (v: ConfigValue) => (span > 0 ? (f(v as number) - f(lo)) / span : 0.5),
       };
     }

@@ -231,7 +231,9 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
         ? { type: 'saveFile', name: v.name, kind: v.kind, data: v.data }
         : undefined;
     case 'annotate':
-      return isStr(v.runId) && isRunNotes(v.notes) ? { type: 'annotate', runId: v.runId, notes: v.notes } : undefined;
+      return isStr(v.runId) && isRunNotes(v.notes)
+        ? { type: 'annotate', runId: v.runId, notes: v.notes }
+        : undefined;
     default:
       return undefined;
   }

@@ -55,7 +55,9 @@ export class RunItem extends vscode.TreeItem {
     if (run.state === 'interrupted')
       md.appendMarkdown('Cut off by a reload or crash: right-click → **Resume Run**.\n\n');
     if (run.status?.pruned)
-      md.appendMarkdown(`Pruned by the sweep at step ${run.status.pruned.step}: ${run.status.pruned.reason}\n\n`);
+      md.appendMarkdown(
+        `Pruned by the sweep at step ${run.status.pruned.step}: ${run.status.pruned.reason}\n\n`,
+      );
     if (run.error) md.appendMarkdown(`Error: ${run.error}`);
     this.tooltip = md;
   }

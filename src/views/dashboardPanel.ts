@@ -143,7 +143,9 @@ export class DashboardPanel implements vscode.Disposable {
     try {
       updateAnnotations(runId, notes);
     } catch (err) {
-      void vscode.window.showErrorMessage(`SeqLab: could not save the run's notes: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(
+        `SeqLab: could not save the run's notes: ${(err as Error).message}`,
+      );
     }
     this.postRuns();
   }
