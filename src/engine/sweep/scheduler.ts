@@ -75,6 +75,31 @@ function replayHistory(dir: string, spec: SweepSpec, pruner: Pruner): void {
   }
 }
 
+type Outcome = { reason: string; step: number } | { failed: string } | undefined;
+
+/** A run's state once its process has ended: finished, pruned (recorded in status.json), stopped or failed. */
+function settle(
+  entry: SweepRunEntry,
+  outcome: Outcome,
+  exit: { code: number | null; signal: string | null },
+  runDir: string,
+): void {
+  if (outcome && 'reason' in outcome) {
+    if (outcome.reason !== 'stopped') {
+      entry.state = 'finished';
+      delete entry.pruned;
+    } else if (entry.pruned) {
+      entry.state = 'pruned';
+      updateStatus(runDir, { pruned: entry.pruned });
+    } else entry.state = 'stopped';
+    return;
+  }
+  entry.state = 'failed';
+  entry.error =
+    outcome?.failed ??
+    `its process ended without a result (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})`;
+}
+
 /**
  * Trains the sweep's unfinished runs, at most `parallel` at once, each in its own process,
  * pruning by the sweep's rule and stopping all when the budget is spent. sweep.json is rewritten
@@ -152,7 +177,7 @@ export async function runSweepDir(dir: string, o: SweepRunOptions = {}): Promise
     delete entry.error;
     save();
     emit({ type: 'runStart', runId: entry.runId, index, params: entry.params, resumed: resume });
-    let outcome: { reason: string; step: number } | { failed: string } | undefined;
+    let outcome: Outcome;
     proc.onMessage((m) => {
       if (m.type === 'event') {
         emit({ type: 'runEvent', runId: entry.runId, event: m.event });
@@ -170,21 +195,8 @@ export async function runSweepDir(dir: string, o: SweepRunOptions = {}): Promise
     });
     const exit = await proc.exited;
     procs.delete(entry.runId);
-    if (outcome && 'reason' in outcome) {
-      if (outcome.reason !== 'stopped') {
-        entry.state = 'finished';
-        delete entry.pruned;
-      } else if (entry.pruned) {
-        entry.state = 'pruned';
-        updateStatus(runDir, { pruned: entry.pruned });
-      } else entry.state = 'stopped';
-    } else {
-      entry.state = 'failed';
-      entry.error =
-        outcome?.failed ??
-        `its process ended without a result (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})`;
-      log(`${entry.runId} failed: ${entry.error}`);
-    }
+    settle(entry, outcome, exit, runDir);
+    if (entry.error) log(`${entry.runId} failed: ${entry.error}`);
     save();
     emit({ type: 'runEnd', runId: entry.runId, entry: { ...entry } });
   };
