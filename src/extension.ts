@@ -16,6 +16,7 @@ import {
 } from './commands/classify';
 import { compareCommand } from './commands/compare';
 import { exportCommand } from './commands/export';
+import { sweepCommand } from './commands/sweep';
 import { CommandContext } from './commands/context';
 import { getStartedCommand, unpackSampleCommand } from './commands/getStarted';
 import { CompletionController } from './completion/controller';
@@ -92,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     new TrainingStatusBar(sessions),
     register('seqlab.train', (a?: Parameters<typeof trainCommand>[1]) => trainCommand(ctx, a)),
     register('seqlab.compareCells', (a?: Parameters<typeof compareCommand>[1]) => compareCommand(ctx, a)),
+    register('seqlab.startSweep', (a?: Parameters<typeof sweepCommand>[1]) => sweepCommand(ctx, a)),
     register('seqlab.finetune', (a?: Parameters<typeof finetuneCommand>[1]) => finetuneCommand(ctx, a)),
     register('seqlab.resume', (a?: Parameters<typeof resumeCommand>[1]) => resumeCommand(ctx, a)),
     register('seqlab.stop', (a?: Parameters<typeof stopCommand>[1]) => stopCommand(ctx, a)),

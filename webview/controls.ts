@@ -68,7 +68,7 @@ export function progressRing(): HTMLElement {
 }
 
 /** A toolkit data grid whose cells may hold text or controls. */
-export function dataGrid(header: string[], columns: string, rows: (string | Node)[][]): HTMLElement {
+export function dataGrid(header: (string | Node)[], columns: string, rows: (string | Node)[][]): HTMLElement {
   const grid = document.createElement('vscode-data-grid');
   grid.setAttribute('grid-template-columns', columns);
   grid.setAttribute('aria-label', 'Runs');

@@ -14,7 +14,11 @@ import { lossChart } from './charts/loss';
 import { rateChart } from './charts/rate';
 import { timeGradientsChart } from './charts/timeGradients';
 import { el } from './dom';
-import { exportCsv, exportPng } from './exports';
+import { prepareGrid } from './charts/axes';
+import { groupsChart } from './charts/groups';
+import { parallelPlot } from './charts/parallel';
+import { systemChart } from './charts/system';
+import { exportCsv, exportMetrics, exportPng } from './exports';
 import { post } from './host';
 import { runsTable } from './runsTable';
 import { samplesList } from './samples';
@@ -35,11 +39,14 @@ const charts: ChartView[] = [
   heatmapChart(grid),
   rateChart(grid),
   classifyPanels(grid, classifyBox),
+  groupsChart(grid),
+  systemChart(grid),
 ];
+const parallel = parallelPlot(grid);
 const renderRuns = runsTable(runsBox);
 const renderSamples = samplesList(samplesBox);
 app.append(
-  toolbar({ csv: exportCsv, lossPng: () => exportPng(loss.chart, 'loss') }),
+  toolbar({ csv: exportCsv, lossPng: () => exportPng(loss.chart, 'loss'), metrics: exportMetrics }),
   runsBox,
   grid,
   classifyBox,
@@ -49,10 +56,19 @@ app.append(
 
 function rebuild(): void {
   const t0 = performance.now();
-  renderRuns();
+  const ms: Record<string, number> = {};
+  const timed = (name: string, f: () => void) => {
+    const t = performance.now();
+    f();
+    ms[name] = Math.round(performance.now() - t);
+  };
+  timed('table', renderRuns);
   const sel = selectedRuns();
-  for (const c of charts) c.draw(sel);
+  prepareGrid(sel);
+  for (const c of charts) timed(c.chart.section.id, () => c.draw(sel));
+  timed('parallel', parallel.draw);
   renderSamples(sel);
+  document.body.dataset.timings = JSON.stringify(ms);
   // Read by the end-to-end test and handy when profiling: what is drawn and how long it took.
   document.body.dataset.points = String(sel.reduce((a, s) => a + s.p.steps.step.length, 0));
   document.body.dataset.series = String(sel.length);

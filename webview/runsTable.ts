@@ -1,53 +1,265 @@
-/** The runs table: one row per run, a checkbox to overlay it, its colour, and Stop for a live run. */
+/**
+ * The runs table: one row per run with its config as columns (or only those that differ), its
+ * best and final metrics, steps, tokens, wall time, speed and size; sortable by any column,
+ * filtered by text; a checkbox overlays a run, ✎ edits its name, colour, tags and notes.
+ */
+import { allKeys, differingKeys, filterRuns, metricNames, sortRuns } from '../src/dashboard/experiments';
+import type { RunSummary } from '../src/dashboard/protocol';
 import { button, checkbox, dataGrid, progressRing } from './controls';
-import { css, el, palette } from './dom';
+import { css, el } from './dom';
 import { post } from './host';
-import { selectRun, state } from './state';
+import { runColour, runName, selectRun, selectRuns, setView, state } from './state';
+
+/** Metrics shown as columns at most (the headline ones first); the export has them all. */
+const MAX_METRICS = 3;
+
+const num = (v: number | null | undefined, digits = 4): string =>
+  v === null || v === undefined
+    ? '–'
+    : Math.abs(v) >= 1e5
+      ? v.toExponential(2)
+      : Number.isInteger(v)
+        ? v.toLocaleString('en-US')
+        : v.toFixed(digits);
+
+const compact = (v: number | null | undefined): string =>
+  v === null || v === undefined
+    ? '–'
+    : v >= 1e9
+      ? `${(v / 1e9).toFixed(2)} G`
+      : v >= 1e6
+        ? `${(v / 1e6).toFixed(2)} M`
+        : v >= 1e4
+          ? `${(v / 1e3).toFixed(1)} k`
+          : v.toLocaleString('en-US');
+
+const wall = (s: number | null | undefined) =>
+  s === null || s === undefined ? '–' : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`;
+
+/** The runs the table shows, filtered and sorted as the view says. */
+export function shownRuns(): RunSummary[] {
+  const { runs, view } = state;
+  const kept = filterRuns(runs, view.filter);
+  return view.sortBy ? sortRuns(kept, view.sortBy, view.sortDir) : kept;
+}
+
+/** The config columns of the shown runs: all of them, or only those that differ. */
+export function configColumns(runs: readonly RunSummary[]): string[] {
+  const configs = runs.map((r) => r.config ?? {});
+  return state.view.differsOnly ? differingKeys(configs) : allKeys(configs);
+}
+
+function editor(r: RunSummary, close: () => void): HTMLElement {
+  const box = el('div', 'run-editor');
+  const name = el('input');
+  name.value = r.notes?.name ?? '';
+  name.placeholder = r.label;
+  name.setAttribute('aria-label', 'run name');
+  const colour = el('input');
+  colour.type = 'color';
+  colour.value = r.notes?.colour ?? '#3794ff';
+  colour.setAttribute('aria-label', 'run colour');
+  const tags = el('input');
+  tags.value = (r.notes?.tags ?? []).join(', ');
+  tags.placeholder = 'tags, comma-separated';
+  tags.setAttribute('aria-label', 'tags');
+  const notes = el('textarea');
+  notes.value = r.notes?.notes ?? '';
+  notes.placeholder = 'notes';
+  notes.rows = 2;
+  notes.setAttribute('aria-label', 'notes');
+  let colourTouched = false;
+  colour.addEventListener('input', () => (colourTouched = true));
+  box.append(
+    el('span', undefined, `Edit ${r.id.split(/[\\/]/).pop()}:`),
+    name,
+    colour,
+    tags,
+    notes,
+    button(
+      'Save',
+      () => {
+        post({
+          type: 'annotate',
+          runId: r.id,
+          notes: {
+            name: name.value.trim(),
+            tags: tags.value
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean),
+            notes: notes.value,
+            ...(colourTouched ? { colour: colour.value } : {}),
+          },
+        });
+        close();
+      },
+      'primary',
+    ),
+    button('Reset colour', () => {
+      post({ type: 'annotate', runId: r.id, notes: { colour: '' } });
+      close();
+    }),
+    button('Cancel', close),
+  );
+  return box;
+}
 
 /** Returns the table's render function, which rebuilds the table only when what it shows changed. */
 export function runsTable(box: HTMLElement): () => void {
   let shown = '';
-  return () => {
+  let editing: string | undefined;
+  const controls = el('div', 'table-controls');
+  const filter = el('input', 'filter');
+  filter.type = 'search';
+  filter.placeholder = 'Filter runs (config, tags, notes)';
+  filter.setAttribute('aria-label', 'filter runs');
+  filter.value = state.view.filter;
+  filter.addEventListener('input', () => setView('filter', filter.value));
+  const tableBox = el('div', 'table-box');
+  const editBox = el('div');
+  const count = el('span', 'count');
+  controls.append(
+    filter,
+    checkbox('Differs only', state.view.differsOnly, (c) => setView('differsOnly', c)),
+    button('Select shown', () => {
+      selectRuns(shownRuns().map((r) => r.id));
+      post({ type: 'select', runIds: [...state.view.selected] });
+    }),
+    button('Clear selection', () => {
+      selectRuns([]);
+      post({ type: 'select', runIds: [] });
+    }),
+    count,
+  );
+  box.append(controls, editBox, tableBox);
+  const render = (): void => {
     const { runs, training, view } = state;
-    const sig = JSON.stringify([runs, [...training], view.selected, css('--vscode-foreground', '')]);
+    const sig = JSON.stringify([
+      runs,
+      [...training],
+      view.selected,
+      view.filter,
+      view.differsOnly,
+      view.sortBy,
+      view.sortDir,
+      editing,
+      css('--vscode-foreground', ''),
+    ]);
     if (sig === shown) return;
     shown = sig;
-    box.replaceChildren();
+    tableBox.replaceChildren();
+    editBox.replaceChildren();
     if (runs.length === 0) {
-      box.append(el('p', 'empty', 'No runs yet: train a model with "SeqLab: Train RNN on Folder".'));
+      tableBox.append(el('p', 'empty', 'No runs yet: train a model with "SeqLab: Train RNN on Folder".'));
       return;
     }
-    const colors = palette();
-    const rows = runs.map((r) => {
+    const list = shownRuns();
+    count.textContent = `${list.length} of ${runs.length} runs`;
+    const keys = configColumns(list);
+    const metrics = metricNames(list).slice(0, MAX_METRICS);
+    const editRun = runs.find((r) => r.id === editing);
+    if (editRun)
+      editBox.append(
+        editor(editRun, () => {
+          editing = undefined;
+          render();
+        }),
+      );
+    const sortHead = (label: string, column: string) => {
+      const h = el('span', 'sort');
+      h.dataset.col = column;
+      h.textContent = label + (view.sortBy === column ? (view.sortDir === 1 ? ' ▲' : ' ▼') : '');
+      h.addEventListener('click', () => {
+        if (view.sortBy === column) setView('sortDir', view.sortDir === 1 ? -1 : 1);
+        else {
+          setView('sortDir', 1);
+          setView('sortBy', column);
+        }
+      });
+      return h;
+    };
+    const statCols: [string, string][] = [
+      ['steps', 'steps'],
+      ['tokens', 'tokens'],
+      ['wallSeconds', 'wall'],
+      ['tokensPerSec', 'tok/s'],
+      ['parameters', 'params'],
+    ];
+    const header: (string | Node)[] = [
+      '',
+      sortHead('run', 'run'),
+      sortHead('state', 'state'),
+      ...keys.map((k) => sortHead(k, `config:${k}`)),
+      ...metrics.flatMap((m) => [sortHead(`best ${m}`, `best:${m}`), sortHead(`final ${m}`, `final:${m}`)]),
+      ...statCols.map(([c, label]) => sortHead(label, c)),
+      '',
+    ];
+    const rows = list.map((r) => {
       const pick = checkbox('', view.selected.includes(r.id), (c) => {
         selectRun(r.id, c);
         post({ type: 'select', runIds: [...state.view.selected] });
       });
-      pick.setAttribute('aria-label', `overlay ${r.label}`);
+      pick.setAttribute('aria-label', `overlay ${runName(r)}`);
       const status = el('span', 'state');
       if (training.has(r.id)) {
         const ring = progressRing();
         ring.classList.add('ring');
         status.append(ring, ' training');
       } else status.textContent = r.state;
-      const stop = training.has(r.id) ? button('Stop run', () => post({ type: 'stopRun', runId: r.id })) : '';
+      if (r.pruned) status.title = r.pruned;
       const name = el('span', 'run-name');
       const idx = view.selected.indexOf(r.id);
-      if (idx >= 0) {
+      if (idx >= 0 || r.notes?.colour) {
         const sw = el('span', 'swatch');
-        sw.style.background = colors[idx % colors.length];
+        sw.style.background = runColour(r, Math.max(0, idx));
         name.append(sw);
       }
-      name.append(r.label);
-      return [pick, name, r.cell, `${r.layers}×${r.hidden}`, r.tokenizer, r.parent ?? '—', status, stop];
+      name.append(runName(r));
+      for (const t of r.notes?.tags ?? []) name.append(' ', el('span', 'tag', t));
+      if (r.notes?.notes) name.title = r.notes.notes;
+      const actions = el('span', 'actions');
+      const edit = button('✎', () => {
+        editing = r.id;
+        render();
+      });
+      edit.setAttribute('aria-label', `edit ${runName(r)}`);
+      edit.title = 'Rename, colour, tags, notes';
+      actions.append(edit);
+      if (training.has(r.id))
+        actions.append(button('Stop run', () => post({ type: 'stopRun', runId: r.id })));
+      const s = r.stats;
+      return [
+        pick,
+        name,
+        status,
+        ...keys.map((k) => String(r.config?.[k] ?? '–')),
+        ...metrics.flatMap((m) => [num(s?.best[m]), num(s?.final[m])]),
+        num(s?.steps),
+        compact(s?.tokens),
+        wall(s?.wallSeconds),
+        compact(
+          s?.tokensPerSec === null || s?.tokensPerSec === undefined ? null : Math.round(s.tokensPerSec),
+        ),
+        compact(s?.parameters),
+        actions,
+      ];
     });
-    box.append(
+    const n = header.length;
+    tableBox.append(
       dataGrid(
-        ['', 'run', 'cell', 'size', 'tokenizer', 'parent', 'state', ''],
+        header,
         // Minimum widths keep words whole in a narrow panel (it scrolls sideways instead).
-        '44px minmax(160px, 2fr) minmax(52px, 0.7fr) minmax(64px, 0.7fr) minmax(72px, 0.8fr) minmax(90px, 1.6fr) minmax(76px, 1fr) 110px',
+        [
+          '44px',
+          'minmax(180px, 2fr)',
+          'minmax(76px, 1fr)',
+          ...Array(n - 4).fill('minmax(72px, 1fr)'),
+          '150px',
+        ].join(' '),
         rows,
       ),
     );
   };
+  return render;
 }

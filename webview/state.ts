@@ -15,6 +15,21 @@ export interface ViewSettings {
   xAxis: 'step' | 'tokens' | 'time';
   /** Run ids overlaid, in order: a run's colour is its place here. */
   selected: string[];
+  /** Runs table: only the config columns whose values differ between the runs shown. */
+  differsOnly: boolean;
+  /** Runs table: the column sorted by (`config:lr`, `best:valLoss`, `steps`…) and its direction. */
+  sortBy: string;
+  sortDir: 1 | -1;
+  /** Runs table: words every shown run matches (config, tags, notes, name). */
+  filter: string;
+  /** Group the overlaid runs by this config key ('' = no grouping): mean curves with bands. */
+  groupBy: string;
+  band: 'minmax' | 'std';
+  logX: boolean;
+  /** A fine-tune's x: its own steps from 0, or continuing its parent checkpoint's step. */
+  ftAlign: 'relative' | 'parent';
+  /** The parallel-coordinates plot's metric axis. */
+  pcMetric: string;
 }
 
 export interface DashboardState {
@@ -40,6 +55,15 @@ const current: DashboardState = {
     logGrad: false,
     xAxis: 'step',
     selected: [],
+    differsOnly: true,
+    sortBy: '',
+    sortDir: 1,
+    filter: '',
+    groupBy: '',
+    band: 'minmax',
+    logX: false,
+    ftAlign: 'relative',
+    pcMetric: 'best:valLoss',
     ...((loadState() ?? {}) as Partial<ViewSettings>),
   },
   runs: [],
@@ -101,19 +125,39 @@ export function addPatch(p: SeriesPatch): void {
     have.samples.push(...p.samples);
     have.checkpoints.push(...p.checkpoints);
     if (p.classify) (have.classify ??= []).push(...p.classify);
+    if (p.system) {
+      const sys = (have.system ??= { step: [], cpu: [], rssMB: [] });
+      sys.step.push(...p.system.step);
+      sys.cpu.push(...p.system.cpu);
+      sys.rssMB.push(...p.system.rssMB);
+    }
   }
   for (const l of listeners) l();
 }
 
+/** Replaces the selection with these runs (the table's "select all shown"). */
+export function selectRuns(ids: string[]): void {
+  setView('selected', ids);
+}
+
+/** The name the user gave a run, else its generated label. */
+export const runName = (r: RunSummary): string => r.notes?.name ?? r.label;
+
+/** A run's colour: the one the user picked, else its place in the selection. */
+export function runColour(r: RunSummary, index: number): string {
+  const colors = palette();
+  return r.notes?.colour ?? colors[index % colors.length];
+}
+
 /** The overlaid runs that the host still lists, with their columns and colours. */
 export function selectedRuns(): SelectedRun[] {
-  const colors = palette();
+  const byId = new Map(current.runs.map((r) => [r.id, r]));
   return current.view.selected
-    .map((id) => current.runs.find((r) => r.id === id))
+    .map((id) => byId.get(id))
     .filter((r): r is RunSummary => !!r)
     .map((r, i) => ({
-      r,
+      r: { ...r, label: runName(r) },
       p: current.data.get(r.id) ?? emptyPatch(r.id, true),
-      color: colors[i % colors.length],
+      color: runColour(r, i),
     }));
 }

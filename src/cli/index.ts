@@ -13,6 +13,7 @@ import { flagOfConfigKey } from './options';
 import { registerPredict } from './predict';
 import { registerResume } from './resume';
 import { registerSample } from './sample';
+import { registerSweep } from './sweep';
 import { registerTrain } from './train';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerPredict(program);
   registerInspect(program);
+  registerSweep(program);
   return program;
 }
 

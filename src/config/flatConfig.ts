@@ -30,7 +30,8 @@ export function overridesFromFlat(
   const out: Record<string, unknown> = {};
   let preset: PresetName | undefined;
   for (const [k, v] of Object.entries(flat)) {
-    if (v === undefined || v === null || k === '$schema') continue;
+    // `sweep` holds `seqlab sweep`'s settings (read by src/engine/sweep/section.ts), not a training key.
+    if (v === undefined || v === null || k === '$schema' || k === 'sweep') continue;
     if (k === 'preset') {
       preset = lookupPreset(v, where);
       continue;

@@ -14,6 +14,37 @@ export interface RunSummary {
   parent: string | null;
   state: string;
   clip: number;
+  /** The run's config as flat seqlab.json keys (the runs table's config columns). */
+  config?: Record<string, ConfigValue>;
+  /** Headline numbers from metrics.jsonl: best and final of every eval field, steps, speed, size. */
+  stats?: RunStats;
+  /** The user's name, colour, tags and notes (annotations.json). */
+  notes?: RunNotes;
+  /** The sweep or compare experiment the run belongs to. */
+  group?: string;
+  /** A fine-tune's parent checkpoint step, for "x continues the parent's steps". */
+  parentStep?: number;
+  /** "pruned at step N: reason" for a run a sweep stopped early. */
+  pruned?: string;
+}
+
+export type ConfigValue = string | number | boolean;
+
+export interface RunStats {
+  steps: number;
+  tokens: number;
+  wallSeconds: number | null;
+  tokensPerSec: number | null;
+  parameters: number | null;
+  best: Record<string, number>;
+  final: Record<string, number>;
+}
+
+export interface RunNotes {
+  name?: string;
+  colour?: string;
+  tags?: string[];
+  notes?: string;
 }
 
 /**
@@ -48,6 +79,8 @@ export interface SeriesPatch {
   timestepGradients: { step: number; norms: number[][] }[];
   samples: { step: number; text: string }[];
   checkpoints: { step: number; path: string }[];
+  /** System metrics the training loop samples (CPU % of one core, resident memory in MB). */
+  system?: { step: number[]; cpu: number[]; rssMB: number[] };
   /** A classifier run's evaluations in detail (absent for other kinds). */
   classify?: ClassifyPoint[];
 }
@@ -98,7 +131,9 @@ export type WebviewMessage =
   | { type: 'stopRun'; runId: string }
   | { type: 'openCheckpoint'; path: string }
   /** Export: CSV text, or a PNG as base64. The host asks where to save; nothing is overwritten silently. */
-  | { type: 'saveFile'; name: string; kind: 'csv' | 'png'; data: string };
+  | { type: 'saveFile'; name: string; kind: 'csv' | 'png' | 'json'; data: string }
+  /** Rename, recolour, tag or annotate a run (written to its annotations.json); '' clears a field. */
+  | { type: 'annotate'; runId: string; notes: RunNotes };
 
 /** Largest export accepted from the webview (characters of CSV or base64). */
 export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
@@ -121,8 +156,55 @@ function isRunSummary(v: unknown): v is RunSummary {
     isStr(v.tokenizer) &&
     (v.parent === null || isStr(v.parent)) &&
     isStr(v.state) &&
-    isNum(v.clip)
+    isNum(v.clip) &&
+    isRunExtras(v)
   );
+}
+
+const isConfigValue = (v: unknown): v is ConfigValue =>
+  isStr(v) || (isNum(v) && Number.isFinite(v)) || typeof v === 'boolean';
+const isNumRecord = (v: unknown): v is Record<string, number> => isObj(v) && Object.values(v).every(isNum);
+const isNumOrNull = (v: unknown) => v === null || isNum(v);
+
+function isStats(v: unknown): v is RunStats {
+  return (
+    isObj(v) &&
+    isNum(v.steps) &&
+    isNum(v.tokens) &&
+    isNumOrNull(v.wallSeconds) &&
+    isNumOrNull(v.tokensPerSec) &&
+    isNumOrNull(v.parameters) &&
+    isNumRecord(v.best) &&
+    isNumRecord(v.final)
+  );
+}
+
+/** Notes from either side: only the known fields, each of its type; unknown fields are refused. */
+export function isRunNotes(v: unknown): v is RunNotes {
+  if (!isObj(v)) return false;
+  return Object.entries(v).every(([k, x]) =>
+    k === 'tags'
+      ? isStrs(x) && x.length <= 50
+      : (k === 'name' || k === 'colour' || k === 'notes') && isStr(x) && x.length <= 10_000,
+  );
+}
+
+/** The optional experiment fields of a run: absent, or well-formed. */
+function isRunExtras(v: Obj): boolean {
+  return (
+    (v.config === undefined || (isObj(v.config) && Object.values(v.config).every(isConfigValue))) &&
+    (v.stats === undefined || isStats(v.stats)) &&
+    (v.notes === undefined || isRunNotes(v.notes)) &&
+    (v.group === undefined || isStr(v.group)) &&
+    (v.parentStep === undefined || isNum(v.parentStep)) &&
+    (v.pruned === undefined || isStr(v.pruned))
+  );
+}
+
+function isSystem(v: unknown): boolean {
+  if (v === undefined) return true;
+  if (!isObj(v) || !isNums(v.step) || !isNums(v.cpu) || !isNums(v.rssMB)) return false;
+  return v.cpu.length === v.step.length && v.rssMB.length === v.step.length;
 }
 
 function isPatch(v: unknown): v is SeriesPatch {
@@ -147,7 +229,9 @@ function isPatch(v: unknown): v is SeriesPatch {
   if (v.classify !== undefined && !(Array.isArray(v.classify) && v.classify.every(isClassifyPoint)))
     return false;
   return (
-    Array.isArray(v.checkpoints) && v.checkpoints.every((x) => isObj(x) && isNum(x.step) && isStr(x.path))
+    Array.isArray(v.checkpoints) &&
+    v.checkpoints.every((x) => isObj(x) && isNum(x.step) && isStr(x.path)) &&
+    isSystem(v.system)
   );
 }
 
@@ -179,11 +263,15 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
     case 'saveFile':
       return isStr(v.name) &&
         /^[\w. -]{1,100}$/.test(v.name) &&
-        (v.kind === 'csv' || v.kind === 'png') &&
+        (v.kind === 'csv' || v.kind === 'png' || v.kind === 'json') &&
         isStr(v.data) &&
         v.data.length <= MAX_EXPORT_CHARS &&
-        (v.kind === 'csv' || /^[A-Za-z0-9+/=]*$/.test(v.data))
+        (v.kind !== 'png' || /^[A-Za-z0-9+/=]*$/.test(v.data))
         ? { type: 'saveFile', name: v.name, kind: v.kind, data: v.data }
+        : undefined;
+    case 'annotate':
+      return isStr(v.runId) && isRunNotes(v.notes)
+        ? { type: 'annotate', runId: v.runId, notes: v.notes }
         : undefined;
     default:
       return undefined;

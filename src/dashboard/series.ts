@@ -61,6 +61,13 @@ export function addEvent(p: SeriesPatch, e: TrainEvent): void {
       (p.classify ??= []).push({ step, accuracy, macro_f1, labels, confusion, baselines, misclassified });
       break;
     }
+    case 'system': {
+      const s = (p.system ??= { step: [], cpu: [], rssMB: [] });
+      s.step.push(e.step);
+      s.cpu.push(e.cpuPercent);
+      s.rssMB.push(e.rssMB);
+      break;
+    }
     default:
       break;
   }

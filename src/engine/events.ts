@@ -12,7 +12,8 @@ export type TrainEvent =
   | DoneEvent
   | ErrorEvent
   | LogEvent
-  | ClassifyEvalEvent;
+  | ClassifyEvalEvent
+  | SystemEvent;
 
 interface Base {
   /** Wall-clock milliseconds since the epoch. */
@@ -139,4 +140,14 @@ export interface ClassifyEvalEvent extends Base {
   baselines: { name: string; accuracy: number; macro_f1: number }[];
   /** Some misclassified validation examples (text cut to 300 characters). */
   misclassified: { text: string; source: string; truth: string; predicted: string; probability: number }[];
+}
+
+/** The training process's CPU and memory, every few seconds (GPU utilisation where a run has one). */
+export interface SystemEvent extends Base {
+  type: 'system';
+  step: number;
+  /** Process CPU time over wall time, in % of one core. */
+  cpuPercent: number;
+  rssMB: number;
+  gpuPercent?: number;
 }

@@ -6,11 +6,13 @@ import {
   CompareSpec,
   listCheckpointEntries,
   readCompareSpec,
+  readSweepSpec,
   readRunConfig,
   readStatus,
   RunConfigFile,
   RunStatus,
   runsDir,
+  SweepSpec,
 } from '../engine/runFolder';
 
 export type { RunConfigFile } from '../engine/runFolder';
@@ -40,6 +42,8 @@ export interface RunInfo {
   error?: string;
   /** Set for a compare-cells experiment's folder (its runs name it in config.group). */
   compare?: CompareSpec;
+  /** Set for a sweep's folder (its runs name it in config.group). */
+  sweep?: SweepSpec;
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -118,6 +122,16 @@ export function readRun(dir: string, isActive: (runDir: string) => boolean = () 
         ? 'interrupted'
         : compare.status;
     return { id, dir, state, checkpoints: [], compare };
+  }
+  const sweep = readSweepSpec(dir);
+  if (sweep) {
+    // Marked running with none of its runs training anywhere: the sweep's process was cut off.
+    const live = sweep.runs.some((r) => {
+      const st = readStatus(path.join(path.dirname(dir), r.runId));
+      return st?.status === 'running' && pidAlive(st.pid);
+    });
+    const state: RunState = sweep.status === 'running' && !live ? 'interrupted' : sweep.status;
+    return { id, dir, state, checkpoints: [], sweep };
   }
   const config = readRunConfig(dir);
   const status = readStatus(dir);

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { headline, TASK_NOUNS, TaskKind, taskOf } from '../engine/tasks/kinds';
@@ -35,7 +36,8 @@ export class RunItem extends vscode.TreeItem {
       unknown: '',
     };
     const kind = taskOf(cfg?.train);
-    this.description = kind === 'lm' ? states[run.state] : `${TASK_NOUNS[kind]} · ${states[run.state]}`;
+    const state = run.status?.pruned ? `pruned at step ${run.status.pruned.step}` : states[run.state];
+    this.description = kind === 'lm' ? state : `${TASK_NOUNS[kind]} · ${state}`;
     this.contextValue = `seqlab.run.${run.state}`;
     this.iconPath = new vscode.ThemeIcon(
       run.state === 'running'
@@ -63,6 +65,10 @@ export class RunItem extends vscode.TreeItem {
     }
     if (run.state === 'interrupted')
       md.appendMarkdown('Cut off by a reload or crash: right-click → **Resume Run**.\n\n');
+    if (run.status?.pruned)
+      md.appendMarkdown(
+        `Pruned by the sweep at step ${run.status.pruned.step}: ${run.status.pruned.reason}\n\n`,
+      );
     if (run.error) md.appendMarkdown(`Error: ${run.error}`);
     this.tooltip = md;
   }
@@ -172,7 +178,31 @@ export class CompareItem extends vscode.TreeItem {
   }
 }
 
-export type TreeNode = RunItem | CheckpointItem | ParentItem | CompareItem;
+/** A sweep: its runs are its children; clicking opens its table (sweep.md) once there is one. */
+export class SweepItem extends vscode.TreeItem {
+  constructor(readonly run: RunInfo) {
+    const spec = run.sweep!;
+    const count = (s: string) => spec.runs.filter((r) => r.state === s).length;
+    super(`Sweep ${spec.space} · ${path.basename(spec.folder)}`, vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `sweep:${run.dir}`;
+    const parts = [`${count('finished')} finished`, `${count('pruned')} pruned`];
+    if (count('failed')) parts.push(`${count('failed')} failed`);
+    const left = spec.runs.length - count('finished') - count('pruned') - count('failed');
+    if (left) parts.push(`${left} to go`);
+    this.description = `${run.state} · ${spec.runs.length} runs: ${parts.join(', ')}`;
+    this.iconPath = new vscode.ThemeIcon(run.state === 'running' ? 'sync~spin' : 'symbol-array');
+    this.contextValue = `seqlab.sweep.${run.state}`;
+    this.tooltip = `Sweep ${run.id}: ${spec.mode} over ${spec.space}${spec.seeds > 1 ? ` × ${spec.seeds} seeds` : ''}, pruning ${spec.prune}, ranked by ${spec.metric.name}.${run.state === 'interrupted' || run.state === 'stopped' ? ' Runs left: resume it with seqlab sweep --resume.' : ''}`;
+    if (fs.existsSync(path.join(run.dir, 'sweep.md')))
+      this.command = {
+        command: 'markdown.showPreview',
+        title: 'Open table',
+        arguments: [vscode.Uri.file(path.join(run.dir, 'sweep.md'))],
+      };
+  }
+}
+
+export type TreeNode = RunItem | CheckpointItem | ParentItem | CompareItem | SweepItem;
 
 /**
  * Runs → checkpoints of every workspace folder's `.seqlab/runs`. Kept current by a file-system
@@ -236,13 +266,24 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     if (!e)
       return this.allRuns().flatMap(({ root, runs }) =>
         runs
-          .filter((r) => !r.config?.group || !runs.some((g) => g.compare && g.id === r.config!.group))
-          .map((r) => (r.compare ? new CompareItem(r) : new RunItem(r, root))),
+          .filter(
+            (r) => !r.config?.group || !runs.some((g) => (g.compare || g.sweep) && g.id === r.config!.group),
+          )
+          .map((r) => (r.compare ? new CompareItem(r) : r.sweep ? new SweepItem(r) : new RunItem(r, root))),
       );
     if (e instanceof CompareItem) {
       const found = this.allRuns().find(({ runs }) => runs.some((r) => r.dir === e.run.dir));
       if (!found) return [];
       const order = e.run.compare!.runs.map((r) => r.runId);
+      return found.runs
+        .filter((r) => r.config?.group === e.run.id)
+        .sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id))
+        .map((r) => new RunItem(r, found.root));
+    }
+    if (e instanceof SweepItem) {
+      const found = this.allRuns().find(({ runs }) => runs.some((r) => r.dir === e.run.dir));
+      if (!found) return [];
+      const order = e.run.sweep!.runs.map((r) => r.runId);
       return found.runs
         .filter((r) => r.config?.group === e.run.id)
         .sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id))
@@ -259,12 +300,12 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     return [];
   }
 
-  getParent(e: TreeNode): RunItem | CompareItem | undefined {
+  getParent(e: TreeNode): RunItem | CompareItem | SweepItem | undefined {
     if (e instanceof RunItem && e.run.config?.group) {
       const group = this.allRuns()
         .flatMap(({ runs }) => runs)
-        .find((r) => r.compare && r.id === e.run.config!.group);
-      return group ? new CompareItem(group) : undefined;
+        .find((r) => (r.compare || r.sweep) && r.id === e.run.config!.group);
+      return group?.sweep ? new SweepItem(group) : group ? new CompareItem(group) : undefined;
     }
     if (e instanceof CheckpointItem) {
       const root = this.allRuns().find(({ runs }) => runs.some((r) => r.dir === e.run.dir))?.root ?? '';

@@ -4,8 +4,10 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { TrainEvent } from '../engine/events';
 import { runPaths, runTimeLabel } from '../engine/runFolder';
-import { HostMessage, parseWebviewMessage, RunSummary, SeriesPatch } from '../dashboard/protocol';
+import { HostMessage, parseWebviewMessage, RunNotes, RunSummary, SeriesPatch } from '../dashboard/protocol';
+import { experimentFields } from '../dashboard/runRows';
 import { addEvent, emptyPatch, patchFromJsonl } from '../dashboard/series';
+import { updateAnnotations } from '../engine/runFolder';
 import type { RunInfo } from '../runs/runStore';
 import type { SessionManager, TrainingSession } from '../training/sessionManager';
 import type { CheckpointTreeProvider } from './checkpointTree';
@@ -124,23 +126,42 @@ export class DashboardPanel implements vscode.Disposable {
         case 'saveFile':
           void this.save(m.name, m.kind, m.data);
           break;
+        case 'annotate':
+          this.annotate(m.runId, m.notes);
+          break;
       }
     });
   }
 
   /** Exports from the webview go through a save dialog: nothing is overwritten without asking. */
-  private async save(name: string, kind: 'csv' | 'png', data: string): Promise<void> {
+  /** Rename, colour, tags, notes: into the run's annotations.json, then the table shows them. */
+  private annotate(runId: string, notes: RunNotes): void {
+    if (!this.runById(runId)) {
+      this.log.warn(`dashboard: annotate for a run not listed: ${runId}`);
+      return;
+    }
+    try {
+      updateAnnotations(runId, notes);
+    } catch (err) {
+      void vscode.window.showErrorMessage(
+        `SeqLab: could not save the run's notes: ${(err as Error).message}`,
+      );
+    }
+    this.postRuns();
+  }
+
+  private async save(name: string, kind: 'csv' | 'png' | 'json', data: string): Promise<void> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({
       defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
-      filters: kind === 'csv' ? { CSV: ['csv'] } : { PNG: ['png'] },
+      filters: kind === 'csv' ? { CSV: ['csv'] } : kind === 'json' ? { JSON: ['json'] } : { PNG: ['png'] },
       title: `SeqLab: save ${kind.toUpperCase()}`,
     });
     if (!target) return;
     try {
       await vscode.workspace.fs.writeFile(
         target,
-        kind === 'csv' ? Buffer.from(data, 'utf8') : Buffer.from(data, 'base64'),
+        kind === 'png' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8'),
       );
       this.log.info(`dashboard: saved ${target.fsPath}`);
     } catch (err) {
@@ -151,7 +172,7 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private allRuns(): RunInfo[] {
-    return this.tree.allRuns().flatMap((r) => r.runs.filter((x) => !x.compare));
+    return this.tree.allRuns().flatMap((r) => r.runs.filter((x) => !x.compare && !x.sweep));
   }
 
   private runById(id: string): RunInfo | undefined {
@@ -189,8 +210,9 @@ export class DashboardPanel implements vscode.Disposable {
           '/' +
           path.basename(r.config.parent.checkpoint)
         : null,
-      state: r.state,
+      state: r.status?.pruned ? 'pruned' : r.state,
       clip: r.config?.train.clip ?? 0,
+      ...experimentFields(r.dir, r.config, r.status),
     }));
     const training = this.sessions
       .active()

@@ -17,6 +17,8 @@ function axisStyle(): uPlot.Axis {
 
 export class Chart {
   private readonly box: HTMLElement;
+  /** The panel, for charts that hide when they have nothing to show. */
+  readonly section: HTMLElement;
   private u: uPlot | undefined;
   private sig = '';
 
@@ -27,6 +29,8 @@ export class Chart {
     id: string,
     /** One colour per run, shown in the runs table, needs no legend; a per-layer chart does. */
     private readonly legend = false,
+    /** Its x is training progress (step, tokens, time), so the log-x switch applies. */
+    private readonly trainingX = true,
   ) {
     const section = el('section', 'panel');
     section.id = id;
@@ -34,6 +38,7 @@ export class Chart {
     this.box = el('div', 'plot');
     section.append(this.box);
     grid.append(section);
+    this.section = section;
   }
 
   /** The uPlot instance drawn last, if any. */
@@ -49,6 +54,8 @@ export class Chart {
       view.xAxis,
       view.yMode,
       view.logGrad,
+      this.trainingX && view.logX,
+      view.ftAlign,
       css('--vscode-foreground', ''),
     ]);
     if (this.u && this.sig === sig) {
@@ -66,6 +73,9 @@ export class Chart {
         legend: { show: this.legend },
         cursor: { drag: { x: true, y: false } },
         ...opts,
+        ...(this.trainingX && view.logX
+          ? { scales: { ...opts.scales, x: { ...opts.scales?.x, time: false, distr: 3 } } }
+          : {}),
         series: [{ label: view.xAxis }, ...series],
         axes,
       },

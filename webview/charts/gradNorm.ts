@@ -1,9 +1,8 @@
 /** Global gradient norm before clipping, the clipped steps, per-layer norms and the clip line. */
 import type uPlot from 'uplot';
-import { downsampleMinMax } from '../../src/dashboard/series';
 import { css } from '../dom';
 import { state } from '../state';
-import { joined, MAX_POINTS, noPath, xOf } from './axes';
+import { MAX_POINTS, down, joined, noPath, xOf } from './axes';
 import { Chart, ChartView } from './chart';
 
 export function gradNormChart(grid: HTMLElement): ChartView {
@@ -14,9 +13,9 @@ export function gradNormChart(grid: HTMLElement): ChartView {
     const red = css('--vscode-charts-red', '#f14c4c');
     for (const { r, p, color } of sel) {
       const x = xOf(p);
-      const d = downsampleMinMax(x, p.steps.gradNorm, MAX_POINTS / 2);
+      const d = down(x, p.steps.gradNorm, MAX_POINTS / 2);
       const clippedIdx = p.steps.clipped.flatMap((c, i) => (c ? [i] : []));
-      const cx = downsampleMinMax(
+      const cx = down(
         clippedIdx.map((i) => x[i]),
         clippedIdx.map((i) => p.steps.gradNorm[i]),
         MAX_POINTS / 4,
@@ -33,7 +32,7 @@ export function gradNormChart(grid: HTMLElement): ChartView {
         },
       );
       for (const [g, col] of Object.entries(p.steps.layerNorms).filter(([g]) => g.startsWith('layer_'))) {
-        const l = downsampleMinMax(x, col, MAX_POINTS / 4);
+        const l = down(x, col, MAX_POINTS / 4);
         tables.push([l.x, l.y]);
         series.push({ label: `${r.label} ${g}`, stroke: color + '99', width: 0.75, dash: [2, 2] });
       }

@@ -20,7 +20,13 @@ function heatColor(u: number): string {
 }
 
 export function heatmapChart(grid: HTMLElement): ChartView {
-  const chart = new Chart(grid, '‖∂L_T/∂h_t‖ over training (layer 0; colour: log scale)', 'chart-heat');
+  const chart = new Chart(
+    grid,
+    '‖∂L_T/∂h_t‖ over training (layer 0; colour: log scale)',
+    'chart-heat',
+    false,
+    false,
+  );
   /** Paints the latest data; uPlot's draw hook calls it, whichever instance is current. */
   let paint: (u: uPlot) => void = () => undefined;
   const draw: ChartView['draw'] = (sel) => {

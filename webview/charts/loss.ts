@@ -1,10 +1,10 @@
 /** Training loss (raw and smoothed), validation points and checkpoint markers, per run. */
 import type uPlot from 'uplot';
-import { downsampleMinMax, ema } from '../../src/dashboard/series';
+import { ema } from '../../src/dashboard/series';
 import { css } from '../dom';
 import { post } from '../host';
 import { state } from '../state';
-import { convert, joined, MAX_POINTS, noPath, xAtSteps, xOf } from './axes';
+import { MAX_POINTS, convert, down, joined, noPath, xAtSteps, xOf } from './axes';
 import { Chart, ChartView } from './chart';
 
 export function lossChart(grid: HTMLElement): ChartView {
@@ -32,8 +32,8 @@ export function lossChart(grid: HTMLElement): ChartView {
       const x = xOf(p);
       const raw = p.steps.loss.map(convert);
       const smooth = ema(p.steps.loss, state.view.smoothing).map(convert);
-      const d1 = downsampleMinMax(x, raw, MAX_POINTS / 2);
-      const d2 = downsampleMinMax(x, smooth, MAX_POINTS / 2);
+      const d1 = down(x, raw, MAX_POINTS / 2);
+      const d2 = down(x, smooth, MAX_POINTS / 2);
       const vx = xAtSteps(p, p.evals.step);
       const cx = xAtSteps(
         p,

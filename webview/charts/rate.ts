@@ -1,7 +1,7 @@
 /** Learning rate (left axis) and smoothed tokens per second (right axis), per run. */
 import type uPlot from 'uplot';
-import { downsampleMinMax, ema } from '../../src/dashboard/series';
-import { joined, MAX_POINTS, xOf } from './axes';
+import { ema } from '../../src/dashboard/series';
+import { MAX_POINTS, down, joined, xOf } from './axes';
 import { Chart, ChartView } from './chart';
 
 export function rateChart(grid: HTMLElement): ChartView {
@@ -11,8 +11,8 @@ export function rateChart(grid: HTMLElement): ChartView {
     const tables: number[][][] = [];
     for (const { r, p, color } of sel) {
       const x = xOf(p);
-      const lr = downsampleMinMax(x, p.steps.lr, MAX_POINTS / 2);
-      const tps = downsampleMinMax(x, ema(p.steps.tokensPerSec, 0.9), MAX_POINTS / 2);
+      const lr = down(x, p.steps.lr, MAX_POINTS / 2);
+      const tps = down(x, ema(p.steps.tokensPerSec, 0.9), MAX_POINTS / 2);
       tables.push([lr.x, lr.y], [tps.x, tps.y]);
       series.push(
         { label: `${r.label} lr`, stroke: color, width: 1.5, scale: 'lr' },

@@ -27,6 +27,7 @@ export function timeGradientsChart(grid: HTMLElement): ChartView {
     'Gradients through time: ‖∂L_T/∂h_t‖ at the latest recorded step',
     'chart-time',
     true,
+    false,
   );
   const draw: ChartView['draw'] = (sel) => {
     const prof = latestProfiles(sel);

@@ -12,3 +12,6 @@ export * from './recover';
 export * from './recorder';
 export * from './schema';
 export * from './status';
+export * from './sweepFile';
+export * from './annotations';
+export * from './summary';

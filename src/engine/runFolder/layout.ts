@@ -16,6 +16,11 @@ export const RUN_FILES = {
   /** In a compare-cells experiment's folder (a sibling of its runs). */
   compare: 'compare.json',
   compareTable: 'compare.md',
+  sweepTable: 'sweep.md',
+  /** In a sweep's folder (a sibling of its runs): the sweep's plan and each run's state. */
+  sweep: 'sweep.json',
+  /** A run's user annotations from the dashboard: display name, colour, tags, notes. */
+  annotations: 'annotations.json',
 } as const;
 
 export interface RunPaths {

@@ -21,7 +21,16 @@ export interface RunStatus {
   latest?: string;
   best?: string;
   error?: string;
+  /** Set when a sweep's early-stopping rule stopped the run (status is then 'stopped'). */
+  pruned?: PrunedInfo;
   updatedAt: string;
+}
+
+/** Why and where a sweep stopped a run early. */
+export interface PrunedInfo {
+  step: number;
+  rule: 'median' | 'asha';
+  reason: string;
 }
 
 /** compare.json in a compare-cells experiment's folder under .seqlab/runs. */

@@ -10,6 +10,7 @@ import { checkpointName, commitCheckpoint, RunRecorder } from '../runFolder';
 import type { LoopCounters } from './counters';
 import { prefetch } from './reads';
 import { gradientStep } from './gradientStep';
+import { SystemSampler } from './systemMetrics';
 import { exportSlots } from './optimizer';
 import type { Task, TaskEval } from './task';
 
@@ -48,6 +49,7 @@ export class TrainingLoop {
   private lastEval: { loss: number; bpc: number | null; fields: Record<string, number> } | null = null;
   private lastCheckpoint: string | null = null;
   private readonly losses: number[] = [];
+  private readonly system = new SystemSampler();
 
   constructor(private readonly o: LoopOptions) {
     this.c = { ...o.counters };
@@ -144,6 +146,8 @@ export class TrainingLoop {
       elapsedSeconds: this.elapsed(),
     });
     if (norms) this.emit({ type: 'timestepGradients', time: Date.now(), step, norms });
+    const sys = this.system.maybe();
+    if (sys) this.emit({ type: 'system', time: Date.now(), step, ...sys });
   }
 
   /** Evaluates and samples; returns whether this is the best validation loss so far. */
