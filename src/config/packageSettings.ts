@@ -2,7 +2,7 @@ import { CONFIG_FIELDS, defaultOf, FieldSpec } from '../engine/config';
 
 /** A setting as package.json's `contributes.configuration.properties` declares it. */
 export interface SettingContribution {
-  type: 'integer' | 'number' | 'string' | 'array';
+  type: 'integer' | 'number' | 'string' | 'array' | 'boolean';
   default: unknown;
   markdownDescription: string;
   enum?: readonly string[];

@@ -11,7 +11,8 @@ export type TrainEvent =
   | CheckpointEvent
   | DoneEvent
   | ErrorEvent
-  | LogEvent;
+  | LogEvent
+  | Seq2seqEvalEvent;
 
 interface Base {
   /** Wall-clock milliseconds since the epoch. */
@@ -122,3 +123,12 @@ export interface LogEvent extends Base {
 }
 
 export type TrainEventListener = (e: TrainEvent) => void;
+
+/** A sequence-to-sequence evaluation's examples (source, reference, output) and one example's attention. */
+export interface Seq2seqEvalEvent extends Base {
+  type: 'seq2seqEval';
+  step: number;
+  examples: { source: string; reference: string; output: string }[];
+  /** weights[i][j]: how much output token i attended to source token j. */
+  attention?: { example: number; source: string[]; output: string[]; weights: number[][] };
+}

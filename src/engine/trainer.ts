@@ -72,7 +72,7 @@ function openNewRun(opts: TrainOptions, s: StartPoint, model: ModelConfig): stri
 }
 
 /** The lines that explain a slower or smaller run than asked for. */
-function setupNotes(backend: Awaited<ReturnType<typeof initBackend>>, s: StartPoint, B: number): string[] {
+export function setupNotes(backend: Awaited<ReturnType<typeof initBackend>>, s: StartPoint, B: number): string[] {
   const notes: string[] = [];
   const hidden = s.modelConfig.hidden;
   if (backend.fallbackReason) notes.push(`wasm backend unavailable (${backend.fallbackReason}); using cpu`);
@@ -102,7 +102,7 @@ function frozenGroups(ft: FinetuneOptions | undefined): Set<string> {
  * Locks a run to be resumed before its checkpoints are read (two processes must never train one
  * run), then repairs what a crash left in it; what was repaired goes to `notes` for the run's log.
  */
-function lockForResume(resume: string, notes: string[]): RunLock {
+export function lockForResume(resume: string, notes: string[]): RunLock {
   const dir = resumeRunDir(resume);
   const lock = acquireRunLock(dir);
   try {

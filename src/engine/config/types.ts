@@ -1,6 +1,7 @@
 import { SeqLabError } from '../errors';
 import type { TaskKind } from '../tasks/kinds';
 import type { TokenizerKind } from '../tokenizers';
+import type { Seq2seqOptions } from '../tasks/seq2seq/options';
 
 export type CellKind = 'rnn' | 'lstm' | 'gru';
 export type Activation = 'tanh' | 'relu';
@@ -69,6 +70,8 @@ export interface TrainConfig {
    * Optional: checkpoints written before it existed lack it.
    */
   maxMemoryMB?: number;
+  /** Sequence-to-sequence options (`seq2seq.*`); absent in other kinds' configs. */
+  seq2seq?: Partial<Seq2seqOptions>;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {

@@ -3,6 +3,7 @@ import { SeqLabError } from '../errors';
 import { readRunConfig } from '../runFolder';
 import { train, TrainOptions, TrainResult } from '../trainer';
 import { TASK_NOUNS, TaskKind, taskOf } from './kinds';
+import { trainSeq2seq } from './seq2seq/train';
 
 /** Trains one kind of model: a task's whole run, from options to the last checkpoint. */
 export type TaskTrainer = (opts: TrainOptions) => Promise<TrainResult>;
@@ -10,6 +11,7 @@ export type TaskTrainer = (opts: TrainOptions) => Promise<TrainResult>;
 /** One line per task; a new task adds its trainer here and nowhere else in the engine. */
 const TRAINERS: Partial<Record<TaskKind, TaskTrainer>> = {
   lm: train,
+  seq2seq: trainSeq2seq,
 };
 
 /** The kind a run will train: a resumed run keeps the kind recorded in its config.json. */

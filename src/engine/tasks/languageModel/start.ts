@@ -35,6 +35,8 @@ export interface StartPoint {
   patternSource?: string;
   /** What the start had to work around (a checkpoint skipped on resume), for the run's log. */
   notes: string[];
+  /** Resume: the checkpoint's task spec (what another kind of task needs to continue). */
+  taskSpec?: Record<string, unknown>;
 }
 
 export interface ResumeOptions {
@@ -197,6 +199,7 @@ function resumePoint(resume: ResumeOptions, given: TrainConfig): StartPoint {
     parent: m.parent,
     patternSource: runPaths(runDir).config,
     notes,
+    taskSpec: m.taskSpec,
   };
 }
 
