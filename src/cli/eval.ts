@@ -3,7 +3,8 @@ import { readManifest } from '../engine/checkpoint';
 import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
 import { TASK_NOUNS, TaskKind, taskOf } from '../engine/tasks/kinds';
 import { SeqLabError } from '../engine/errors';
-import { list } from './options';
+import { int, list } from './options';
+import { evalSeq2seq } from './evalSeq2seq';
 
 /** The flags of `seqlab eval`; a task reads the ones it has. */
 export interface EvalFlags {
@@ -33,6 +34,7 @@ async function evalLanguageModel(checkpoint: string, folder: string, f: EvalFlag
 /** One line per kind of checkpoint. */
 const EVALUATORS: Partial<Record<TaskKind, Evaluator>> = {
   lm: evalLanguageModel,
+  seq2seq: evalSeq2seq,
 };
 
 export function registerEval(program: Command): void {
@@ -44,6 +46,7 @@ export function registerEval(program: Command): void {
     .option('--include <globs>', 'comma-separated include globs', list)
     .addOption(new Option('--backend <name>').choices(['wasm', 'cpu']).default('wasm'))
     .option('--json', 'print JSON')
+    .option('--beam <n>', 'sequence to sequence: beam width (1 = greedy)', int('--beam'))
     .action(async (checkpoint: string, data: string, f: EvalFlags) => {
       const kind = taskOf(readManifest(checkpoint));
       const evaluator = EVALUATORS[kind];

@@ -11,6 +11,7 @@ import { flagOfConfigKey } from './options';
 import { registerResume } from './resume';
 import { registerSample } from './sample';
 import { registerTrain } from './train';
+import { registerTranslate } from './translate';
 
 export function buildProgram(): Command {
   const program = new Command('seqlab')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerInfo(program);
   registerCompleteEval(program);
+  registerTranslate(program);
   return program;
 }
 
