@@ -1,8 +1,11 @@
 import { evaluateSeq2seqOnPairs } from '../engine/tasks/seq2seq/use';
-import type { EvalFlags } from './eval';
 
 /** `seqlab eval` for a sequence-to-sequence checkpoint: BLEU, chrF and loss on a pairs file. */
-export async function evalSeq2seq(checkpoint: string, data: string, f: EvalFlags): Promise<void> {
+export async function evalSeq2seq(
+  checkpoint: string,
+  data: string,
+  f: { backend: 'wasm' | 'cpu'; json?: boolean; [flag: string]: unknown },
+): Promise<void> {
   const r = await evaluateSeq2seqOnPairs(checkpoint, data, {
     beam: typeof f.beam === 'number' ? f.beam : undefined,
     backend: f.backend,
