@@ -4,7 +4,8 @@ import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
 import { TASK_NOUNS, TaskKind, taskOf } from '../engine/tasks/kinds';
 import { SeqLabError } from '../engine/errors';
 import { evalClassifier } from './evalClassify';
-import { list } from './options';
+import { evalSeq2seq } from './evalSeq2seq';
+import { int, list } from './options';
 import type { BackendChoice } from '../engine/wasm/backendNames';
 
 /** The flags of `seqlab eval`; a task reads the ones it has. */
@@ -36,6 +37,7 @@ async function evalLanguageModel(checkpoint: string, folder: string, f: EvalFlag
 const EVALUATORS: Partial<Record<TaskKind, Evaluator>> = {
   lm: evalLanguageModel,
   classify: evalClassifier,
+  seq2seq: evalSeq2seq,
 };
 
 export function registerEval(program: Command): void {
@@ -49,6 +51,7 @@ export function registerEval(program: Command): void {
     .option('--json', 'print JSON')
     .option('--text-column <name>', 'classifier: the text column of a table')
     .option('--label-column <name>', 'classifier: the label column of a table')
+    .option('--beam <n>', 'sequence to sequence: beam width (1 = greedy)', int('--beam'))
     .action(async (checkpoint: string, data: string, f: EvalFlags) => {
       const kind = taskOf(readManifest(checkpoint));
       const evaluator = EVALUATORS[kind];

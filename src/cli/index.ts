@@ -15,6 +15,7 @@ import { registerResume } from './resume';
 import { registerSample } from './sample';
 import { registerSweep } from './sweep';
 import { registerTrain } from './train';
+import { registerTranslate } from './translate';
 
 export function buildProgram(): Command {
   const program = new Command('seqlab')
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerPredict(program);
   registerInspect(program);
   registerSweep(program);
+  registerTranslate(program);
   return program;
 }
 

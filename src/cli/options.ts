@@ -36,10 +36,12 @@ function optionOf(f: FieldSpec): Option {
   const flag = f.flag!;
   const name = flagNameOf(f)!;
   const o = new Option(flag, f.help);
+  if (f.type === 'boolean') return o;
   if (f.enum) return o.choices(f.enum);
+  if (f.type === 'string') return o;
   if (f.type === 'integer') return o.argParser(int(name));
   if (f.type === 'number') return o.argParser(num(name));
-  if (f.type === 'boolean' || f.type === 'text') return o;
+  if (f.type === 'text') return o;
   return o.argParser(list);
 }
 

@@ -1,6 +1,15 @@
 import { SingleBar } from 'cli-progress';
 import { generateFromCheckpoint, taskOfOptions, trainTask, TrainEvent, TrainOptions } from '../engine';
 
+/** An evaluation's figures after the perplexity: bpc for a language model, BLEU and chrF for a translator… */
+function evalExtras(e: Record<string, unknown>): string {
+  const skip = new Set(['type', 'time', 'step', 'valLoss', 'perplexity', 'tokensSeen']);
+  return Object.entries(e)
+    .filter(([k, v]) => !skip.has(k) && typeof v === 'number')
+    .map(([k, v]) => `  ${k} ${(v as number).toFixed(k === 'bpc' ? 3 : 2)}`)
+    .join('');
+}
+
 /** Prints events: a progress bar on a TTY, plain lines otherwise, or JSON lines with --json. */
 export function reporter(json: boolean, total: () => number) {
   const tty = !json && process.stderr.isTTY;
@@ -61,7 +70,7 @@ export function reporter(json: boolean, total: () => number) {
           say(`eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  ${evalFigures(e)}`);
         else
           say(
-            `eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  perplexity ${e.perplexity.toFixed(2)}  bpc ${e.bpc.toFixed(3)}`,
+            `eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  perplexity ${e.perplexity.toFixed(2)}${evalExtras(e as unknown as Record<string, unknown>)}`,
           );
         break;
       case 'sample':

@@ -1,3 +1,4 @@
+import { cpuBackendOf, type BackendChoice } from '../engine/wasm/backendNames';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -137,7 +138,7 @@ async function inWorker(
   job: Omit<ClassifierJob, 'backend'>,
   title: string,
 ): Promise<ClassifierJobResult> {
-  const backend = vscode.workspace.getConfiguration('seqlab').get<'wasm' | 'cpu'>('backend') ?? 'wasm';
+  const backend = cpuBackendOf(vscode.workspace.getConfiguration('seqlab').get<BackendChoice>('backend'));
   const o = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `SeqLab: ${title}…` },
     () => ctx.sessions.run({ kind: 'classify', ...job, backend }),

@@ -13,7 +13,8 @@ export type TrainEvent =
   | ErrorEvent
   | LogEvent
   | ClassifyEvalEvent
-  | SystemEvent;
+  | SystemEvent
+  | Seq2seqEvalEvent;
 
 interface Base {
   /** Wall-clock milliseconds since the epoch. */
@@ -150,4 +151,13 @@ export interface SystemEvent extends Base {
   cpuPercent: number;
   rssMB: number;
   gpuPercent?: number;
+}
+
+/** A sequence-to-sequence evaluation's examples (source, reference, output) and one example's attention. */
+export interface Seq2seqEvalEvent extends Base {
+  type: 'seq2seqEval';
+  step: number;
+  examples: { source: string; reference: string; output: string }[];
+  /** weights[i][j]: how much output token i attended to source token j. */
+  attention?: { example: number; source: string[]; output: string[]; weights: number[][] };
 }

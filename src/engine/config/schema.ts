@@ -494,7 +494,134 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { key: 'decaySteps', type: 'integer', min: 1, max: BIG, help: 'step schedule: decay every n steps' },
   { key: 'decayRate', type: 'number', min: 0, max: 1, help: 'step schedule: multiply the rate by this' },
   { key: 'maxFileBytes', type: 'integer', min: 1, max: 2 ** 40, help: 'skip files larger than this' },
+  // Sequence to sequence (`--task seq2seq`): TrainConfig.seq2seq, defaults in tasks/seq2seq/options.ts.
+  ...seq2seqFields([
+    {
+      key: 'attention',
+      type: 'string',
+      enum: ['luong', 'bahdanau'],
+      help: 'seq2seq: attention (luong: dot/general scores; bahdanau: additive)',
+      flag: '--attention <kind>',
+    },
+    {
+      key: 'score',
+      type: 'string',
+      enum: ['general', 'dot'],
+      help: 'seq2seq: Luong attention score',
+      flag: '--score <kind>',
+    },
+    {
+      key: 'bidirectional',
+      type: 'boolean',
+      help: 'seq2seq: bidirectional encoder',
+      flag: '--bidirectional',
+    },
+    {
+      key: 'tieEmbeddings',
+      type: 'boolean',
+      help: 'seq2seq: tie the decoder embedding and output projection',
+      flag: '--tie-embeddings',
+    },
+    {
+      key: 'labelSmoothing',
+      type: 'number',
+      min: 0,
+      max: 0.9,
+      help: 'seq2seq: label smoothing ε',
+      flag: '--label-smoothing <x>',
+    },
+    {
+      key: 'maxLen',
+      type: 'integer',
+      min: 0,
+      max: 1e6,
+      help: 'seq2seq: tokens per side (0 = no limit)',
+      flag: '--max-len <n>',
+    },
+    {
+      key: 'overLength',
+      type: 'string',
+      enum: ['truncate', 'drop'],
+      help: 'seq2seq: longer pairs are truncated or dropped',
+      flag: '--over-length <what>',
+    },
+    {
+      key: 'sourceTokenizer',
+      type: 'string',
+      enum: ['char', 'word', 'bpe'],
+      help: 'seq2seq: source-side tokenizer (default: --tokenizer)',
+      flag: '--source-tokenizer <kind>',
+    },
+    {
+      key: 'sharedVocab',
+      type: 'boolean',
+      help: 'seq2seq: one tokenizer per side instead of a shared one',
+      flag: '--no-shared-vocab',
+    },
+    { key: 'sourceKey', type: 'string', help: 'seq2seq: JSONL source field', flag: '--source-key <key>' },
+    { key: 'targetKey', type: 'string', help: 'seq2seq: JSONL target field', flag: '--target-key <key>' },
+    {
+      key: 'beam',
+      type: 'integer',
+      min: 1,
+      max: 64,
+      help: 'seq2seq: beam width for translate and eval (1 = greedy)',
+      flag: '--beam <n>',
+    },
+    {
+      key: 'lengthPenalty',
+      type: 'number',
+      min: 0,
+      max: 5,
+      help: 'seq2seq: beam length normalisation exponent',
+      flag: '--length-penalty <a>',
+    },
+    {
+      key: 'maxLenRatio',
+      type: 'number',
+      min: 0.1,
+      max: 100,
+      help: 'seq2seq: output at most ratio × source length + 5',
+      flag: '--max-len-ratio <r>',
+    },
+    {
+      key: 'blockNgram',
+      type: 'integer',
+      min: 0,
+      max: 10,
+      help: 'seq2seq: block repeated n-grams of this order (0 = off)',
+      flag: '--block-ngram <n>',
+    },
+    {
+      key: 'bleuEvery',
+      type: 'integer',
+      min: 1,
+      max: BIG,
+      help: 'seq2seq: BLEU and chrF every k evaluations',
+      flag: '--bleu-every <k>',
+    },
+    {
+      key: 'bleuPairs',
+      type: 'integer',
+      min: 1,
+      max: BIG,
+      help: 'seq2seq: validation pairs translated for BLEU and chrF',
+      flag: '--bleu-pairs <n>',
+    },
+    {
+      key: 'purpose',
+      type: 'string',
+      enum: ['translate', 'summarize'],
+      help: 'seq2seq: summarize adds ROUGE-L',
+      flag: '--purpose <p>',
+    },
+  ]),
 ];
+
+/** A task's fields: keyed `<kind>.<option>`, optional (other kinds' configs lack them), no setting. */
+function seq2seqFields(fields: Omit<FieldSpec, 'optional' | 'modelFlag'>[]): FieldSpec[] {
+  return fields.map((f) => ({ ...f, key: `seq2seq.${f.key}`, optional: true, modelFlag: true, json: false }));
+}
 
 export function fieldByKey(key: string): FieldSpec | undefined {
   return CONFIG_FIELDS.find((f) => f.key === key);

@@ -3,6 +3,7 @@ import type { TaskKind } from '../tasks/kinds';
 import type { BackendChoice } from '../wasm/backendNames';
 import type { TokenizerKind } from '../tokenizers';
 import { DEFAULT_CLASSIFY, type ClassifyOptions } from '../tasks/classify/options';
+import type { Seq2seqOptions } from '../tasks/seq2seq/options';
 
 export type CellKind = 'rnn' | 'lstm' | 'gru';
 export type Activation = 'tanh' | 'relu';
@@ -80,6 +81,8 @@ export interface TrainConfig {
   maxMemoryMB?: number;
   /** A classifier's options (`--task classify`); absent: the defaults. */
   classify?: Partial<ClassifyOptions>;
+  /** Sequence-to-sequence options (`seq2seq.*`); absent in other kinds' configs. */
+  seq2seq?: Partial<Seq2seqOptions>;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {

@@ -17,15 +17,16 @@ function checkField(f: FieldSpec, v: unknown): void {
   if (v === undefined && f.optional) return;
   const k = nameOf(f);
   switch (f.type) {
+    case 'boolean':
+      if (typeof v !== 'boolean') bad(k, JSON.stringify(v), 'Use true or false.');
+      return;
     case 'string':
+      if (typeof v === 'string' && !f.enum) return;
       if (typeof v !== 'string' || !f.enum?.includes(v))
         bad(k, JSON.stringify(v), `Use ${orList(f.enum ?? [])}.`);
       return;
     case 'text':
       if (typeof v !== 'string' || v === '') bad(k, JSON.stringify(v), 'Give a non-empty name.');
-      return;
-    case 'boolean':
-      if (typeof v !== 'boolean') bad(k, JSON.stringify(v), 'Use true or false.');
       return;
     case 'string[]':
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))

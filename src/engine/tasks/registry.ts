@@ -4,6 +4,7 @@ import { readRunConfig } from '../runFolder';
 import { train, TrainOptions, TrainResult } from '../trainer';
 import { trainClassifier } from './classify/train';
 import { TASK_NOUNS, TaskKind, taskOf } from './kinds';
+import { trainSeq2seq } from './seq2seq/train';
 
 /** Trains one kind of model: a task's whole run, from options to the last checkpoint. */
 export type TaskTrainer = (opts: TrainOptions) => Promise<TrainResult>;
@@ -12,6 +13,7 @@ export type TaskTrainer = (opts: TrainOptions) => Promise<TrainResult>;
 const TRAINERS: Partial<Record<TaskKind, TaskTrainer>> = {
   lm: train,
   classify: trainClassifier,
+  seq2seq: trainSeq2seq,
 };
 
 /** The kind a run will train: a resumed run keeps the kind recorded in its config.json. */

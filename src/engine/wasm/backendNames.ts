@@ -14,3 +14,11 @@ export const THREADED_BACKEND = 'wasm-mt';
 export function isWasmBackend(name: string): boolean {
   return name === 'wasm' || name === THREADED_BACKEND;
 }
+
+/**
+ * The CPU backend for work that reads tensors synchronously (the classifier's and translator's
+ * inference): webgpu and auto mean wasm there, since Node cannot read a GPU synchronously.
+ */
+export function cpuBackendOf(choice: BackendChoice | undefined): 'wasm' | 'cpu' {
+  return choice === 'cpu' ? 'cpu' : 'wasm';
+}

@@ -3,6 +3,7 @@ import { CheckpointManifest, loadCheckpoint } from '../../checkpoint';
 import { SeqLabError } from '../../errors';
 import { Tokenizer, tokenizerFromJSON } from '../../tokenizers';
 import { BackendChoice, initBackend } from '../../wasm/backend';
+import { cpuBackendOf } from '../../wasm/backendNames';
 import { requireTask } from '../kinds';
 import { encodeExample, encodeSet } from './batch';
 import { readLabelledData, ReadLabelledOptions } from './data';
@@ -28,7 +29,7 @@ export async function loadClassifier(
   const dir = path.resolve(checkpoint);
   const data = loadCheckpoint(dir);
   requireTask(dir, data.manifest, 'classify', action);
-  await initBackend(backend);
+  await initBackend(cpuBackendOf(backend));
   const spec = readSpec(data.manifest.taskSpec);
   const net = new ClassifierNet(data.manifest.model, spec, data.weights);
   return {

@@ -1,0 +1,186 @@
+import * as path from 'path';
+import type { ModelConfig, TrainConfig } from '../../config';
+import { SeqLabError, describeError } from '../../errors';
+import type { CorpusReport } from '../../events';
+import type { Optimizer } from '../../optim';
+import {
+  acquireRunLock,
+  createRunDir,
+  newRunId,
+  RunLock,
+  RunRecorder,
+  runsRootFor,
+  writeRunConfig,
+} from '../../runFolder';
+import { lockForResume, setupNotes, type TrainOptions, type TrainResult } from '../../trainer';
+import { tokenizerFromJSON } from '../../tokenizers';
+import { TrainingLoop } from '../../training/loop';
+import { createOptimizer } from '../../training/optimizer';
+import { initBackend } from '../../wasm/backend';
+import { startPoint } from '../languageModel/start';
+import { prepareSeq2seqData, Seq2seqData } from './data';
+import type { Seq2seqShape } from './model';
+import { seq2seqOptions, Seq2seqOptions } from './options';
+import { describeSkips, readPairs } from './pairs';
+import type { Seq2seqSpec } from './spec';
+import { Seq2seqTask } from './task';
+
+/** The problems with a shape that the model cannot take, as the flag to change. */
+function checkShape(config: TrainConfig, o: Seq2seqOptions): void {
+  const m = config.model;
+  if (o.bidirectional && m.hidden % 2 !== 0)
+    throw new SeqLabError(
+      'E_CONFIG',
+      `A bidirectional encoder splits the hidden size between its two directions, so it must be even (got ${m.hidden})`,
+      'hidden',
+      'Use an even hidden size (a multiple of 8 keeps both halves on the fast training kernel).',
+    );
+  if (o.tieEmbeddings && m.embedding !== m.hidden)
+    throw new SeqLabError(
+      'E_CONFIG',
+      `Tied embeddings need the embedding size to equal the hidden size (embedding ${m.embedding}, hidden ${m.hidden})`,
+      'embedding',
+      `Set --embedding ${m.hidden}, or leave the embeddings untied.`,
+    );
+}
+
+function report(folder: string, d: Seq2seqData): CorpusReport {
+  const r = d.splits.report;
+  const chars = (ps: { pair: { source: string; target: string } }[]) =>
+    ps.reduce((a, p) => a + p.pair.source.length + p.pair.target.length, 0);
+  const toks = (ps: { src: Int32Array; tgt: Int32Array }[]) =>
+    ps.reduce((a, p) => a + p.src.length + p.tgt.length, 0);
+  return {
+    folder: path.resolve(folder),
+    files: r.files.length,
+    trainFiles: d.train.length,
+    valFiles: d.val.length,
+    trainChars: chars(d.train),
+    valChars: chars(d.val),
+    trainTokens: toks(d.train),
+    valTokens: toks(d.val),
+    skipped: [],
+    unknownTokens: d.lengths.unknown,
+  };
+}
+
+/**
+ * Trains an encoder–decoder on pairs (a TSV or JSONL file, or a folder of line-aligned files) in
+ * the task-independent training loop; resumes a run of this kind from its newest checkpoint.
+ */
+export async function trainSeq2seq(opts: TrainOptions): Promise<TrainResult> {
+  const recorder = new RunRecorder(opts.onEvent);
+  let task: Seq2seqTask | undefined;
+  let optimizer: Optimizer | undefined;
+  let lock: RunLock | undefined;
+  try {
+    const notes: string[] = [];
+    if (opts.resume) lock = lockForResume(opts.resume, notes);
+    const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
+    if (opts.finetune)
+      throw new SeqLabError(
+        'E_TASK',
+        'Fine-tuning a sequence-to-sequence checkpoint is not available yet',
+        opts.finetune.checkpoint,
+        'Train a new run on the combined pairs instead.',
+      );
+    const s = startPoint(opts.folder, opts.config, resume, undefined);
+    const options = seq2seqOptions(s.config);
+    checkShape(s.config, options);
+    const backend = await initBackend(s.config.backend, opts.log);
+    const splits = readPairs(s.folder, {
+      sourceKey: options.sourceKey,
+      targetKey: options.targetKey,
+      valFraction: s.config.valFraction,
+    });
+    const spec = s.taskSpec as unknown as Seq2seqSpec | undefined;
+    const given = spec
+      ? {
+          source: tokenizerFromJSON(spec.source),
+          target: spec.target ? tokenizerFromJSON(spec.target) : tokenizerFromJSON(spec.source),
+        }
+      : undefined;
+    if (given && !spec?.target) given.target = given.source;
+    const data = prepareSeq2seqData(splits, s.config, options, given);
+    if (data.train.length === 0)
+      throw new SeqLabError(
+        'E_PAIRS',
+        `No training pairs are left in ${s.folder} after the length limit (${data.lengths.dropped} dropped as longer than ${options.maxLen} tokens)`,
+        '--max-len',
+        'Raise --max-len, or use --over-length truncate.',
+      );
+    const model: ModelConfig = { ...s.modelConfig, vocabSize: data.target.size };
+    const shape: Seq2seqShape = { model, sourceVocab: data.source.size, options };
+    const recorded: TrainConfig = { ...s.config, task: 'seq2seq', model: s.modelConfig, seq2seq: options };
+    let runDir = s.runDir;
+    if (!runDir) {
+      const runId = opts.runId ?? newRunId(`s2s-${model.cell}`);
+      runDir = createRunDir(runsRootFor(s.folder, opts.out), runId);
+      writeRunConfig(runDir, {
+        runId,
+        folder: path.resolve(s.folder),
+        createdAt: new Date().toISOString(),
+        train: recorded,
+        model,
+        parent: null,
+        ...(opts.group ? { group: opts.group } : {}),
+      });
+    }
+    lock ??= acquireRunLock(runDir);
+    recorder.attach(runDir);
+    recorder.status({ status: 'running', pid: process.pid, step: s.counters.step });
+    task = new Seq2seqTask({
+      shape,
+      config: s.config,
+      options,
+      data,
+      weights: s.weights,
+      emit: (e) => recorder.emit(e),
+    });
+    optimizer = createOptimizer(s.config, task.lrScale, s.optimizer, s.counters.step);
+    recorder.emit({
+      type: 'start',
+      time: Date.now(),
+      runId: path.basename(runDir),
+      runDir,
+      config: recorded,
+      vocabSize: model.vocabSize,
+      parameters: task.model.parameterCount,
+      backend: backend.threads > 1 ? `${backend.name} (${backend.threads} threads)` : backend.name,
+      corpus: report(s.folder, data),
+      resumedFromStep: s.counters.step,
+      batch: data.batches.B,
+    });
+    const dataNotes = [
+      `pairs: ${data.train.length} train, ${data.val.length} validation (${splits.valFrom === 'hash' ? 'split by hash of the source line' : `from ${splits.valFrom}`})`,
+      ...describeSkips(splits.report),
+      ...(data.lengths.truncated
+        ? [`truncated ${data.lengths.truncated} pair(s) to ${options.maxLen} tokens a side`]
+        : []),
+      ...(data.lengths.dropped
+        ? [`dropped ${data.lengths.dropped} pair(s) longer than ${options.maxLen} tokens a side`]
+        : []),
+    ];
+    const kernelNotes = setupNotes(backend, s, data.batches.B).filter((n) => !n.startsWith('batch reduced'));
+    for (const message of [...notes, ...s.notes, ...dataNotes, ...kernelNotes])
+      recorder.emit({ type: 'log', time: Date.now(), message });
+    const loop = new TrainingLoop({
+      task,
+      optimizer,
+      config: recorded,
+      counters: s.counters,
+      recorder,
+      runDir,
+      parent: s.parent,
+      shouldStop: opts.shouldStop,
+    });
+    return { runDir, ...(await loop.run()) };
+  } catch (err) {
+    recorder.fail(describeError(err), err instanceof SeqLabError ? err.code : undefined);
+    throw err;
+  } finally {
+    task?.dispose();
+    optimizer?.dispose();
+    lock?.release();
+  }
+}

@@ -1,0 +1,152 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/engine/wasm/backend';
+import type { ModelConfig } from '../../src/engine/config';
+import { CharTokenizer } from '../../src/engine/tokenizers';
+import { initSeq2seqWeights, Seq2seqModel, Seq2seqShape } from '../../src/engine/tasks/seq2seq/model';
+import { encodePairs, makeBatch } from '../../src/engine/tasks/seq2seq/data';
+import { beamSearch, greedyBatch, repeatsNgram } from '../../src/engine/tasks/seq2seq/decode';
+import { SideVocab } from '../../src/engine/tasks/seq2seq/vocab';
+import type { Seq2seqOptions } from '../../src/engine/tasks/seq2seq/options';
+
+before(async () => {
+  // Finite differences want the most exact arithmetic available: the pure-JS cpu backend.
+  await initBackend('cpu');
+});
+
+const tok = CharTokenizer.train(['abcdefgh xyz']);
+const vocab = new SideVocab(tok);
+const PAIRS = [
+  { source: 'abc', target: 'cba' },
+  { source: 'defgh', target: 'hg' },
+  { source: 'xy', target: 'yzx' },
+];
+
+function shape(cell: ModelConfig['cell'], o: Partial<Seq2seqOptions>, hidden = 6): Seq2seqShape {
+  return {
+    model: { cell, activation: 'tanh', vocabSize: vocab.size, embedding: 5, hidden, layers: 2, dropout: 0 },
+    sourceVocab: vocab.size,
+    options: { attention: 'luong', score: 'general', bidirectional: false, tieEmbeddings: false, ...o },
+  };
+}
+
+function batchOf(pairs = PAIRS) {
+  const enc = encodePairs(
+    pairs,
+    vocab,
+    vocab,
+    { maxLen: 0, overLength: 'truncate' },
+    { truncated: 0, dropped: 0, unknown: 0 },
+  );
+  return { enc, batch: makeBatch(enc, vocab, vocab) };
+}
+
+/** Central finite differences of the loss on a few entries of `param`, against tf.grads. */
+function checkGradient(model: Seq2seqModel, param: string, epsilon = 0): void {
+  const { batch } = batchOf();
+  const v = model.p(param);
+  const f = () => model.loss(batch, epsilon, { training: false });
+  const { grads } = tf.variableGrads(f, [v]);
+  const g = grads[v.name].dataSync();
+  const base = v.dataSync().slice();
+  const h = 1e-2;
+  const n = base.length;
+  for (const i of [0, Math.floor(n / 3), Math.floor((2 * n) / 3), n - 1]) {
+    const at = (d: number) => {
+      const w = base.slice();
+      w[i] += d;
+      v.assign(tf.tensor(w, v.shape));
+      return f().dataSync()[0];
+    };
+    const numeric = (at(h) - at(-h)) / (2 * h);
+    v.assign(tf.tensor(base, v.shape));
+    const err = Math.abs(numeric - g[i]) / Math.max(1e-3, Math.abs(numeric) + Math.abs(g[i]));
+    assert.ok(err < 3e-2, `${param}[${i}]: autodiff ${g[i]} vs finite differences ${numeric}`);
+  }
+}
+
+for (const [name, opts, params] of [
+  ['Luong general attention', { score: 'general' }, ['attention/kernel', 'attention/output']],
+  [
+    'Bahdanau additive attention',
+    { attention: 'bahdanau' },
+    ['attention/query', 'attention/key', 'attention/v'],
+  ],
+  ['the bridge', {}, ['bridge/kernel', 'bridge/bias']],
+  [
+    'bidirectional encoder layers',
+    { bidirectional: true },
+    [
+      'encoder/layer_0_reverse/kernel',
+      'encoder/layer_1_reverse/recurrent_kernel',
+      'encoder/layer_0/kernel',
+      'encoder/embedding',
+    ],
+  ],
+  ['tied embeddings with label smoothing', { tieEmbeddings: true }, ['embedding', 'output/bias']],
+] as [string, Partial<Seq2seqOptions>, string[]][]) {
+  for (const cell of ['lstm', 'gru'] as const)
+    test(`gradient check (${cell}): ${name}`, () => {
+      const s = shape(cell, opts, opts.tieEmbeddings ? 5 : 6);
+      const m = new Seq2seqModel(s, initSeq2seqWeights(s, 3, 'pytorch'));
+      for (const p of params) checkGradient(m, p, opts.tieEmbeddings ? 0.1 : 0);
+      m.dispose();
+    });
+}
+
+test('padding invariance: a pair batched with longer ones gets the same encoding, attention and loss as alone', () => {
+  for (const bidirectional of [false, true]) {
+    const s = shape('lstm', { bidirectional });
+    const m = new Seq2seqModel(s, initSeq2seqWeights(s, 5, 'pytorch'));
+    const alone = batchOf([PAIRS[0]]);
+    const mixed = batchOf([PAIRS[0], PAIRS[1]]);
+    const o = { training: false };
+    const ea = m.encode(alone.batch.src, alone.batch.srcLen, alone.batch.S, 1, o);
+    const em = m.encode(mixed.batch.src, mixed.batch.srcLen, mixed.batch.S, 2, o);
+    const L = alone.batch.S;
+    const close = (a: tf.Tensor, b: tf.Tensor, what: string) => {
+      const d = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+      assert.ok(d < 1e-5, `${what} differs by ${d} (bidirectional ${bidirectional})`);
+    };
+    close(ea.memory, tf.slice(em.memory, [0, 0, 0], [1, L, s.model.hidden]), 'encoder outputs');
+    close(ea.bridge, tf.slice(em.bridge, [0, 0], [1, 5]), 'bridge');
+    const first = m.step(ea, null, []);
+    const firstMixed = m.step(em, null, []);
+    close(first.logp, tf.slice(firstMixed.logp, [0, 0], [1, vocab.size]), 'first-step log-probabilities');
+    const padWeights = tf.slice(firstMixed.weights, [0, L], [1, mixed.batch.S - L]);
+    assert.ok(tf.max(padWeights).dataSync()[0] < 1e-12, 'padding gets no attention');
+    // The loss per token of the pair alone equals its share of the mixed batch's.
+    const la = m.loss(alone.batch, 0, o).dataSync()[0];
+    const lb = m.loss(batchOf([PAIRS[1]]).batch, 0, o).dataSync()[0];
+    const lm = m.loss(mixed.batch, 0, o).dataSync()[0];
+    const na = PAIRS[0].target.length + 1;
+    const nb = PAIRS[1].target.length + 1;
+    assert.ok(
+      Math.abs(lm - (la * na + lb * nb) / (na + nb)) < 1e-5,
+      'loss is the mean over real tokens only',
+    );
+    m.dispose();
+  }
+});
+
+test('beam search of width 1 gives the greedy output', () => {
+  for (const cell of ['lstm', 'gru'] as const) {
+    const s = shape(cell, { bidirectional: true, attention: 'bahdanau' }, 8);
+    const m = new Seq2seqModel(s, initSeq2seqWeights(s, 11, 'pytorch'));
+    const { enc } = batchOf();
+    const greedy = greedyBatch(m, vocab, vocab, enc, 2);
+    enc.forEach((p, i) => {
+      const b = beamSearch(m, vocab, p.src, { beam: 1, lengthPenalty: 0, maxLenRatio: 2, blockNgram: 0 });
+      assert.deepEqual(b.ids, greedy[i], `${cell}: pair ${i}`);
+    });
+    m.dispose();
+  }
+});
+
+test('n-gram blocking: a repeated n-gram is detected, a new one is not', () => {
+  assert.equal(repeatsNgram([1, 2, 3, 1], 2, 2), true);
+  assert.equal(repeatsNgram([1, 2, 3, 1], 3, 2), false);
+  assert.equal(repeatsNgram([1, 2], 1, 3), false);
+  assert.equal(repeatsNgram([5, 5, 5], 5, 3), true);
+});
