@@ -3,6 +3,7 @@ import { readManifest } from '../engine/checkpoint';
 import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
 import { TASK_NOUNS, TaskKind, taskOf } from '../engine/tasks/kinds';
 import { SeqLabError } from '../engine/errors';
+import { evalForecaster } from './evalForecast';
 import { list } from './options';
 
 /** The flags of `seqlab eval`; a task reads the ones it has. */
@@ -33,13 +34,14 @@ async function evalLanguageModel(checkpoint: string, folder: string, f: EvalFlag
 /** One line per kind of checkpoint. */
 const EVALUATORS: Partial<Record<TaskKind, Evaluator>> = {
   lm: evalLanguageModel,
+  forecast: evalForecaster,
 };
 
 export function registerEval(program: Command): void {
   program
     .command('eval <checkpoint> <data>')
     .description(
-      'evaluate a checkpoint on a folder or file: a language model gives loss, perplexity and bits per character',
+      'evaluate a checkpoint on a folder or file: a language model gives loss, perplexity and bits per character; a forecaster, on a CSV, MAE, RMSE, MAPE and MASE against the baselines',
     )
     .option('--include <globs>', 'comma-separated include globs', list)
     .addOption(new Option('--backend <name>').choices(['wasm', 'cpu']).default('wasm'))

@@ -6,6 +6,7 @@ import { registerCompare } from './compare';
 import { registerCompleteEval } from './completeEval';
 import { registerEval } from './eval';
 import { registerFinetune } from './finetune';
+import { registerForecast } from './forecast';
 import { registerInfo } from './info';
 import { flagOfConfigKey } from './options';
 import { registerResume } from './resume';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerInfo(program);
   registerCompleteEval(program);
+  registerForecast(program);
   return program;
 }
 

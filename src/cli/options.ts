@@ -39,6 +39,7 @@ function optionOf(f: FieldSpec): Option {
   if (f.enum) return o.choices(f.enum);
   if (f.type === 'integer') return o.argParser(int(name));
   if (f.type === 'number') return o.argParser(num(name));
+  if (f.type === 'string') return o;
   return o.argParser(list);
 }
 
@@ -75,6 +76,8 @@ export function configFrom(
 
 /** The CLI flag of a config key named in an error's `where` (`hidden` → `--hidden`). */
 export function flagOfConfigKey(key: string): string | undefined {
-  const f = CONFIG_FIELDS.find((x) => x.key === key || x.key === `model.${key}`);
+  const f =
+    CONFIG_FIELDS.find((x) => x.key === key || x.key === `model.${key}`) ??
+    CONFIG_FIELDS.find((x) => x.key === `forecast.${key}`);
   return f ? flagNameOf(f) : undefined;
 }

@@ -20,6 +20,19 @@ export function reporter(json: boolean, total: () => number) {
     }
     switch (e.type) {
       case 'start': {
+        if (e.config.task === 'forecast') {
+          forecastStart(e);
+          if (tty && total() > 0) {
+            bar = new SingleBar({
+              format: 'train [{bar}] {value}/{total} | loss {loss} | {tps} windows/s | eta {eta_formatted}',
+              hideCursor: true,
+              clearOnComplete: true,
+              stream: process.stderr,
+            });
+            bar.start(total(), e.resumedFromStep, { loss: '-', tps: '-' });
+          }
+          break;
+        }
         const c = e.corpus;
         console.log(`run ${e.runId}  →  ${e.runDir}`);
         console.log(
@@ -56,6 +69,11 @@ export function reporter(json: boolean, total: () => number) {
         }
         break;
       case 'eval':
+        // Other kinds' evaluations carry their own figures instead of perplexity and bpc.
+        if (typeof e.perplexity !== 'number') {
+          say(`eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  ${figures(e)}`);
+          break;
+        }
         say(
           `eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  perplexity ${e.perplexity.toFixed(2)}  bpc ${e.bpc.toFixed(3)}`,
         );
@@ -73,7 +91,9 @@ export function reporter(json: boolean, total: () => number) {
         bar?.stop();
         bar = undefined;
         console.log(`done (${e.reason}) after ${e.step} steps in ${e.elapsedSeconds.toFixed(1)} s`);
-        if (e.valLoss !== null)
+        if (e.valLoss !== null && e.bpc === null)
+          console.log(`final validation loss ${e.valLoss.toFixed(4)}`);
+        else if (e.valLoss !== null)
           console.log(
             `final validation loss ${e.valLoss.toFixed(4)}, bits per character ${e.bpc!.toFixed(3)}`,
           );
@@ -87,6 +107,29 @@ export function reporter(json: boolean, total: () => number) {
         break;
     }
   };
+}
+
+/** An evaluation's figures after the loss: `mae 1.23  rmse 2.34 …`. */
+function figures(e: Extract<TrainEvent, { type: 'eval' }>): string {
+  return Object.entries(e)
+    .filter(
+      ([k, v]) => !['type', 'time', 'step', 'valLoss', 'tokensSeen'].includes(k) && typeof v === 'number',
+    )
+    .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : (v as number).toFixed(4)}`)
+    .join('  ');
+}
+
+/** A forecaster's start: the series' rows and the model's shape. */
+function forecastStart(e: Extract<TrainEvent, { type: 'start' }>): void {
+  const c = e.corpus;
+  const f = e.config.forecast!;
+  const m = e.config.model;
+  console.log(`run ${e.runId}  →  ${e.runDir}`);
+  console.log(`series: ${c.folder}, ${c.trainTokens} training rows, ${c.valTokens} validation rows`);
+  console.log(
+    `model: ${m.layers}×${m.cell} ${m.hidden} over ${f.window} steps of ${1 + f.features.length} columns → ${f.horizon} step${f.horizon > 1 ? 's' : ''} of ${f.target} (${f.strategy}, ${f.loss} loss), ${e.parameters.toLocaleString()} parameters, backend ${e.backend}, batch ${e.batch}`,
+  );
+  if (e.resumedFromStep) console.log(`resuming from step ${e.resumedFromStep}`);
 }
 
 /** Ctrl-C once: save a checkpoint and stop. Twice: quit now. */

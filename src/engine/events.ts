@@ -11,7 +11,8 @@ export type TrainEvent =
   | CheckpointEvent
   | DoneEvent
   | ErrorEvent
-  | LogEvent;
+  | LogEvent
+  | ForecastEvalEvent;
 
 interface Base {
   /** Wall-clock milliseconds since the epoch. */
@@ -122,3 +123,23 @@ export interface LogEvent extends Base {
 }
 
 export type TrainEventListener = (e: TrainEvent) => void;
+
+/**
+ * A forecaster's evaluation in detail, for its dashboard: the baselines' figures (drawn as lines
+ * beside the model's curves), the validation series with the model's one-step forecasts over it,
+ * and an H-step forecast past the end of the data.
+ */
+export interface ForecastEvalEvent extends Base {
+  type: 'forecastEval';
+  step: number;
+  mae: number;
+  rmse: number;
+  /** Each baseline's MAE and RMSE on the same windows (seasonal naive only when it applies). */
+  baselines: { name: 'naive' | 'seasonal' | 'ar'; mae: number; rmse: number }[];
+  /** The validation rows: their time labels, actual values and the model's one-step forecasts. */
+  series: { times: string[]; actual: number[]; oneStep: number[] };
+  /** The last rows of the data and the model's forecast of the `horizon` steps after them. */
+  future: { times: string[]; actual: number[]; forecast: number[] };
+  /** Actual − one-step forecast on the validation rows. */
+  residuals: number[];
+}

@@ -18,8 +18,8 @@ function checkField(f: FieldSpec, v: unknown): void {
   const k = nameOf(f);
   switch (f.type) {
     case 'string':
-      if (typeof v !== 'string' || !f.enum?.includes(v))
-        bad(k, JSON.stringify(v), `Use ${orList(f.enum ?? [])}.`);
+      if (typeof v !== 'string') bad(k, `${JSON.stringify(v)} (expected text)`, 'Write it as a string.');
+      if (f.enum && !f.enum.includes(v)) bad(k, JSON.stringify(v), `Use ${orList(f.enum)}.`);
       return;
     case 'string[]':
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))

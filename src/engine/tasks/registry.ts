@@ -2,6 +2,7 @@ import * as path from 'path';
 import { SeqLabError } from '../errors';
 import { readRunConfig } from '../runFolder';
 import { train, TrainOptions, TrainResult } from '../trainer';
+import { trainForecaster } from './forecast/train';
 import { TASK_NOUNS, TaskKind, taskOf } from './kinds';
 
 /** Trains one kind of model: a task's whole run, from options to the last checkpoint. */
@@ -10,6 +11,7 @@ export type TaskTrainer = (opts: TrainOptions) => Promise<TrainResult>;
 /** One line per task; a new task adds its trainer here and nowhere else in the engine. */
 const TRAINERS: Partial<Record<TaskKind, TaskTrainer>> = {
   lm: train,
+  forecast: trainForecaster,
 };
 
 /** The kind a run will train: a resumed run keeps the kind recorded in its config.json. */
