@@ -90,7 +90,11 @@ export function fitNormalisation(s: Series, rows: number): Normalisation {
   for (const v of s.values) {
     let n = 0;
     let sum = 0;
-    for (let i = 0; i < rows; i++) if (!Number.isNaN(v[i])) ((sum += v[i]), n++);
+    for (let i = 0; i < rows; i++)
+      if (!Number.isNaN(v[i])) {
+        sum += v[i];
+        n++;
+      }
     const m = n ? sum / n : 0;
     let sq = 0;
     for (let i = 0; i < rows; i++) if (!Number.isNaN(v[i])) sq += (v[i] - m) ** 2;
