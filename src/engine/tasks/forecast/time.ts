@@ -25,8 +25,10 @@ function parseTime(cell: string): number | undefined {
   const yq = /^(\d{4})[- ]?Q([1-4])$/i.exec(s);
   if (yq) return Date.UTC(Number(yq[1]), (Number(yq[2]) - 1) * 3, 1);
   if (/^-?\d+(\.\d+)?$/.test(s)) return undefined;
-  const t = Date.parse(s.includes('T') || /[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
-  return Number.isFinite(t) ? t : Date.parse(s);
+  // Dates without a zone are read as UTC, so that a daylight-saving change is not an uneven step.
+  const utc = Date.parse(s.includes('T') || /[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
+  const t = Number.isFinite(utc) ? utc : Date.parse(s);
+  return Number.isFinite(t) ? t : undefined;
 }
 
 /** The column given, else the first whose name says time, else the first whose cells parse as dates. */
