@@ -1,3 +1,4 @@
+import { forecastFileCommand, trainForecasterCommand } from './commands/forecast';
 import * as vscode from 'vscode';
 import { describeError } from './engine/errors';
 import {
@@ -91,6 +92,12 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     register('seqlab.revealCheckpoint', (a?: Parameters<typeof revealCommand>[1]) => revealCommand(ctx, a)),
     register('seqlab.deleteCheckpoint', (a?: Parameters<typeof deleteCommand>[1]) => deleteCommand(ctx, a)),
     register('seqlab.refresh', () => tree.refresh()),
+    register('seqlab.trainForecaster', (a?: Parameters<typeof trainForecasterCommand>[1]) =>
+      trainForecasterCommand(ctx, a),
+    ),
+    register('seqlab.forecastFile', (a?: Parameters<typeof forecastFileCommand>[1]) =>
+      forecastFileCommand(ctx, a),
+    ),
     register('seqlab.getStarted', () => getStartedCommand()),
     register('seqlab.unpackSample', (a?: Parameters<typeof unpackSampleCommand>[1]) =>
       unpackSampleCommand(ctx, a),

@@ -13,6 +13,7 @@ import { heatmapChart } from './charts/heatmap';
 import { lossChart } from './charts/loss';
 import { rateChart } from './charts/rate';
 import { timeGradientsChart } from './charts/timeGradients';
+import { forecastCharts } from './tasks/forecast';
 import { el } from './dom';
 import { exportCsv, exportPng } from './exports';
 import { post } from './host';
@@ -32,6 +33,7 @@ const charts: ChartView[] = [
   timeGradientsChart(grid),
   heatmapChart(grid),
   rateChart(grid),
+  ...forecastCharts(grid),
 ];
 const renderRuns = runsTable(runsBox);
 const renderSamples = samplesList(samplesBox);

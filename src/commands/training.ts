@@ -157,11 +157,20 @@ function attachLog(ctx: CommandContext, s: TrainingSession): void {
             `step ${e.step} loss ${e.loss.toFixed(4)} grad-norm ${e.gradNorm.toFixed(2)}${e.clipped ? ' (clipped)' : ''} ${Math.round(e.tokensPerSec)} tok/s`,
           );
         break;
-      case 'eval':
+      case 'eval': {
+        // A forecaster's evaluation carries MAE and RMSE instead of perplexity and bits per character.
+        const f = e as unknown as Record<string, number>;
+        if (typeof f.mae === 'number') {
+          ctx.log.info(
+            `eval @${e.step}: MAE ${f.mae.toFixed(4)}, RMSE ${f.rmse.toFixed(4)} (naive MAE ${f.naive_mae?.toFixed(4)}, linear AR ${f.ar_mae?.toFixed(4)})`,
+          );
+          break;
+        }
         ctx.log.info(
           `eval @${e.step}: loss ${e.valLoss.toFixed(4)}, perplexity ${e.perplexity.toFixed(2)}, ${e.bpc.toFixed(3)} bits/char`,
         );
         break;
+      }
       case 'sample':
         ctx.log.info(`sample @${e.step}: ${JSON.stringify(e.prime + e.text)}`);
         break;
@@ -192,7 +201,9 @@ function announce(ctx: CommandContext, s: TrainingSession, o: SessionOutcome): v
   const d = o.done;
   const what = o.status === 'stopped' ? 'stopped' : 'finished';
   const val =
-    d?.valLoss != null ? ` — validation loss ${d.valLoss.toFixed(3)} (${d.bpc!.toFixed(2)} bits/char)` : '';
+    d?.valLoss != null
+      ? ` — validation loss ${d.valLoss.toFixed(3)}${d.bpc != null ? ` (${d.bpc.toFixed(2)} bits/char)` : ''}`
+      : '';
   void vscode.window
     .showInformationMessage(
       `SeqLab: ${s.runId ?? 'run'} ${what} at step ${d?.step ?? '?'}${val}.`,

@@ -48,6 +48,23 @@ export interface SeriesPatch {
   timestepGradients: { step: number; norms: number[][] }[];
   samples: { step: number; text: string }[];
   checkpoints: { step: number; path: string }[];
+  /** A forecaster run's figures (absent for other kinds). */
+  forecast?: ForecastPatch;
+}
+
+/**
+ * A forecaster's evaluations: MAE and RMSE per evaluation, the baselines' (constant over a run:
+ * drawn as lines), and the latest evaluation's series, one-step forecasts, future and residuals.
+ */
+export interface ForecastPatch {
+  evals: { step: number[]; mae: number[]; rmse: number[] };
+  baselines: { name: string; mae: number; rmse: number }[];
+  latest: {
+    step: number;
+    series: { times: string[]; actual: number[]; oneStep: number[] };
+    future: { times: string[]; actual: number[]; forecast: number[] };
+    residuals: number[];
+  } | null;
 }
 
 export type HostMessage =
@@ -88,7 +105,30 @@ function isRunSummary(v: unknown): v is RunSummary {
   );
 }
 
+function isForecastPatch(v: unknown): v is ForecastPatch {
+  if (!isObj(v) || !isObj(v.evals) || !Array.isArray(v.baselines)) return false;
+  const e = v.evals;
+  if (!isNums(e.step) || !isNums(e.mae) || !isNums(e.rmse)) return false;
+  if (!v.baselines.every((b) => isObj(b) && isStr(b.name) && isNum(b.mae) && isNum(b.rmse))) return false;
+  const l = v.latest;
+  if (l === null) return true;
+  return (
+    isObj(l) &&
+    isNum(l.step) &&
+    isObj(l.series) &&
+    isStrs(l.series.times) &&
+    isNums(l.series.actual) &&
+    isNums(l.series.oneStep) &&
+    isObj(l.future) &&
+    isStrs(l.future.times) &&
+    isNums(l.future.actual) &&
+    isNums(l.future.forecast) &&
+    isNums(l.residuals)
+  );
+}
+
 function isPatch(v: unknown): v is SeriesPatch {
+  if (isObj(v) && v.forecast !== undefined && !isForecastPatch(v.forecast)) return false;
   if (!isObj(v) || !isStr(v.runId) || typeof v.reset !== 'boolean') return false;
   const s = v.steps;
   if (!isObj(s)) return false;

@@ -8,6 +8,7 @@ import { evaluateCheckpointOnFolder } from '../engine/evaluateFolder';
 import { generateFromCheckpoint } from '../engine/sample';
 import { planCompare } from '../engine/compare';
 import { trainTask } from '../engine/tasks/registry';
+import { forecastCsv, forecastFile } from '../engine/tasks/forecast/use';
 import type { HostToWorker, Job, WorkerToHost } from './workerProtocol';
 
 const port = parentPort!;
@@ -44,6 +45,11 @@ async function run(job: Job): Promise<void> {
         seed: job.seed,
       });
       post({ type: 'sampleResult', text });
+      return;
+    }
+    case 'forecast': {
+      const r = await forecastFile(job.checkpoint, job.file, job.steps, job.backend);
+      post({ type: 'sampleResult', text: forecastCsv(r) });
       return;
     }
     case 'planCompare':
