@@ -5,6 +5,7 @@
  * speed and the peak memory of a training run.
  * Reference config: character LM, vocab 96, embedding 64, 2 layers of 256, T 64, batch 32, Adam.
  */
+import { forecastParity } from './parityForecast';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
       `\nPeak RSS of a training run on the reference config (whole process): ${JSON.stringify(peaks)} MB`,
     );
   }
+  if (ONLY.has('forecast')) await forecastParity();
   if (ONLY.has('ingest')) {
     const mb = Number(process.env.BENCH_INGEST_MB ?? 50);
     console.log(`\nCorpus ingest (${mb} MB generated, read + tokenizer + encode):`);
