@@ -1,10 +1,13 @@
 import { evaluateForecasterOnFile } from '../engine/tasks/forecast';
-import type { EvalFlags } from './eval';
 
 const fmt = (v: number | undefined, d = 4) => (v === undefined ? '–' : v.toFixed(d));
 
 /** `seqlab eval <forecaster> <file.csv>`: the model against the baselines on every window after the first. */
-export async function evalForecaster(checkpoint: string, file: string, f: EvalFlags): Promise<void> {
+export async function evalForecaster(
+  checkpoint: string,
+  file: string,
+  f: { backend: 'wasm' | 'cpu'; json?: boolean },
+): Promise<void> {
   const r = await evaluateForecasterOnFile(checkpoint, file, f.backend);
   if (f.json) {
     console.log(JSON.stringify(r));

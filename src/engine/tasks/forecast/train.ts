@@ -69,6 +69,38 @@ function resumedSpec(runDir: string | undefined, step: number): ForecastSpec | u
   }
 }
 
+/** A new run's folder with its config.json. */
+function openForecastRun(
+  opts: TrainOptions,
+  file: string,
+  recorded: TrainConfig,
+  model: ModelConfig,
+): string {
+  const runId = opts.runId ?? newRunId(`forecast-${model.cell}`);
+  const runDir = createRunDir(runsRootFor(file, opts.out), runId);
+  writeRunConfig(runDir, {
+    runId,
+    folder: path.resolve(file),
+    createdAt: new Date().toISOString(),
+    train: recorded,
+    model,
+    parent: null,
+    ...(opts.group ? { group: opts.group } : {}),
+  });
+  return runDir;
+}
+
+/** The lines that explain a slower run than asked for. */
+function setupNotes(backend: Awaited<ReturnType<typeof initBackend>>, model: ModelConfig): string[] {
+  const notes: string[] = [];
+  if (backend.fallbackReason) notes.push(`wasm backend unavailable (${backend.fallbackReason}); using cpu`);
+  if (isWasmBackend(backend.name) && !fitsTrainingKernel(model.hidden))
+    notes.push(
+      `hidden size ${model.hidden} is not a multiple of 4, so training runs on plain TF.js ops, several times slower than the wasm training kernel`,
+    );
+  return notes;
+}
+
 /**
  * Trains a forecaster on a CSV/TSV file: the forecast task in the task-independent training loop
  * (budgets, clipping, schedule, atomic checkpoints, resume). Reports through typed events.
@@ -100,20 +132,7 @@ export async function trainForecaster(opts: TrainOptions): Promise<TrainResult> 
       sampleLength: 0,
       model: s.modelConfig as ModelConfig,
     };
-    let runDir = s.runDir;
-    if (!runDir) {
-      const runId = opts.runId ?? newRunId(`forecast-${model.cell}`);
-      runDir = createRunDir(runsRootFor(s.folder, opts.out), runId);
-      writeRunConfig(runDir, {
-        runId,
-        folder: path.resolve(s.folder),
-        createdAt: new Date().toISOString(),
-        train: recorded,
-        model,
-        parent: null,
-        ...(opts.group ? { group: opts.group } : {}),
-      });
-    }
+    const runDir = s.runDir ?? openForecastRun(opts, s.folder, recorded, model);
     lock ??= acquireRunLock(runDir);
     recorder.attach(runDir);
     recorder.status({ status: 'running', pid: process.pid, step: s.counters.step });
@@ -140,12 +159,7 @@ export async function trainForecaster(opts: TrainOptions): Promise<TrainResult> 
       resumedFromStep: s.counters.step,
       batch: Math.min(recorded.batch, data.trainOrigins.length),
     });
-    if (isWasmBackend(backend.name) && !fitsTrainingKernel(model.hidden))
-      notes.push(
-        `hidden size ${model.hidden} is not a multiple of 4, so training runs on plain TF.js ops, several times slower than the wasm training kernel`,
-      );
-    if (backend.fallbackReason) notes.push(`wasm backend unavailable (${backend.fallbackReason}); using cpu`);
-    for (const message of [...notes, ...s.notes, ...data.notes])
+    for (const message of [...notes, ...s.notes, ...setupNotes(backend, model), ...data.notes])
       recorder.emit({ type: 'log', time: Date.now(), message });
     const loop = new TrainingLoop({
       task,
