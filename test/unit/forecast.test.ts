@@ -180,6 +180,30 @@ test('a noiseless sine is learned to near-zero error, far below the naive foreca
   assert.ok(Math.abs(manifest.metrics!.mae - last.mae) < 1e-12);
 });
 
+test('recursive strategy: one step predicted and fed back, H steps evaluated', async () => {
+  const file = path.join(fixture({ 'rec.csv': csv({ y: sine(300, 12) }, 300) }), 'rec.csv');
+  const events: TrainEvent[] = [];
+  const r = await trainOn(
+    file,
+    forecastConfig({
+      forecast: { target: 'y', window: 12, horizon: 3, strategy: 'recursive' },
+      steps: 300,
+      evalEvery: 300,
+    }),
+    events,
+  );
+  const m = loadCheckpoint(r.checkpoint!).manifest;
+  assert.equal(m.model.vocabSize, 1, 'the head predicts one step');
+  const last = events.filter((e) => e.type === 'eval').pop() as unknown as Record<string, number>;
+  assert.ok(last.mae < 0.15, `three-step MAE fed back: ${last.mae}`);
+  assert.ok(last.mase < 0.1, `against naive: ${last.mase}`);
+  const detail = events.filter((e) => e.type === 'forecastEval').pop() as Extract<
+    TrainEvent,
+    { type: 'forecastEval' }
+  >;
+  assert.equal(detail.future.forecast.length, 3);
+});
+
 test('normalisation and baselines round-trip through the checkpoint: eval on a file uses the stored ones', async () => {
   const n = 240;
   const level = Array.from({ length: n }, (_, i) => 1000 + 50 * Math.sin(i / 5) + i);
