@@ -15,6 +15,7 @@ import { readCorpus } from '../src/engine/corpus';
 import { CharTokenizer, concatIds } from '../src/engine/tokenizers';
 import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';
+import { forecastParity } from './parityForecast';
 import { runTorch, torchUnavailable } from './torch';
 import { parityClassify } from './parityClassify';
 
@@ -71,6 +72,7 @@ function buildCorpus(): string {
 }
 
 async function main(): Promise<void> {
+  if (process.env.PARITY_ONLY === 'forecast') return void (await forecastParity());
   const noTorch = torchUnavailable();
   if (noTorch) {
     console.log(`parity skipped: ${noTorch}`);

@@ -36,7 +36,8 @@ export function expandIncludes(source, fma = false) {
     const text = readFileSync(`src/engine/wasm/${file}`, 'utf8');
     if (!fma || file !== 'gemm.wat') return text;
     const count = text.match(MADD)?.length ?? 0;
-    if (count !== GEMM_MADDS) throw new Error(`gemm.wat: expected ${GEMM_MADDS} multiply-adds, found ${count}`);
+    if (count !== GEMM_MADDS)
+      throw new Error(`gemm.wat: expected ${GEMM_MADDS} multiply-adds, found ${count}`);
     return text.replace(MADD, '(f32x4.relaxed_madd $2 $3 (local.get $1))');
   });
 }

@@ -14,7 +14,13 @@ export const TOOLS = path.join(HOST, 'tools');
 export function hostEnv(state) {
   const home = path.join(state, 'home');
   fs.mkdirSync(home, { recursive: true });
-  return { ...process.env, PATH: `${NODE24_BIN}:${process.env.PATH}`, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local/share') };
+  return {
+    ...process.env,
+    PATH: `${NODE24_BIN}:${process.env.PATH}`,
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_DATA_HOME: path.join(home, '.local/share'),
+  };
 }
 
 export function seedSettings(state, extra = {}) {
@@ -45,7 +51,19 @@ export function seedSettings(state, extra = {}) {
 
 export async function installVsix(state, vsix) {
   await new Promise((resolve, reject) => {
-    const p = spawn(CS, ['--user-data-dir', path.join(state, 'ud'), '--extensions-dir', path.join(state, 'ext'), '--install-extension', vsix, '--force'], { env: hostEnv(state), stdio: 'inherit' });
+    const p = spawn(
+      CS,
+      [
+        '--user-data-dir',
+        path.join(state, 'ud'),
+        '--extensions-dir',
+        path.join(state, 'ext'),
+        '--install-extension',
+        vsix,
+        '--force',
+      ],
+      { env: hostEnv(state), stdio: 'inherit' },
+    );
     p.on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`installing ${vsix} failed (${c})`))));
   });
 }
@@ -56,9 +74,21 @@ export async function startCodeServer(state, port, extraArgs = []) {
   const logFile = path.join(state, 'cs.log');
   const out = fs.openSync(logFile, 'w');
   const args = [
-    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--reconnection-grace-time', '5',
-    '--user-data-dir', path.join(state, 'ud'), '--extensions-dir', path.join(state, 'ext'), ...extraArgs,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--reconnection-grace-time',
+    '5',
+    '--user-data-dir',
+    path.join(state, 'ud'),
+    '--extensions-dir',
+    path.join(state, 'ext'),
+    ...extraArgs,
   ];
   const child = spawn(CS, args, { env: hostEnv(state), detached: true, stdio: ['ignore', out, out] });
   const url = `http://127.0.0.1:${port}`;
@@ -93,7 +123,16 @@ export async function launchBrowser() {
     executablePath: '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const close = async () => {
     await context.close();

@@ -40,7 +40,8 @@ const files = execFileSync(vsce, ['ls', '--no-dependencies'], { cwd: ROOT, encod
   .trim()
   .split('\n')
   .map((f) => f.trim());
-const allowed = /^(dist\/[^/]+\.(js|css|wasm)|python\/(pyproject\.toml|seqlab_torch\/[^/]+\.py)|media\/.+\.(svg|png|gif|md|txt|csv|tsv)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/;
+const allowed =
+  /^(dist\/[^/]+\.(js|css|wasm)|python\/(pyproject\.toml|seqlab_torch\/[^/]+\.py)|media\/.+\.(svg|png|gif|md|txt|csv|tsv)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/;
 const testOutput = /(^|\/)(out|test-output|\.seqlab|\.test-host|scratch)\//;
 const stray = files.filter((f) => !(allowed.test(f) || dawnAllowed.test(f)) || testOutput.test(f));
 if (target && !files.some((f) => /^dist\/dawn\/.+\/dawn\.node$/.test(f))) {

@@ -35,12 +35,20 @@ page.on('console', async (m) => {
   if (process.env.ITEST_RAW) console.log(JSON.stringify(vals));
   // Extension-host lines arrive as ['%c INFO', 'color: …', format, ...args].
   const parts = vals.filter((v) => !(typeof v === 'string' && /^(color|font-weight|background)[:-]/.test(v)));
-  if (typeof parts[0] === 'string' && /^%c\s*(\[Extension Host\]|INFO|ERR|WARN)\s*$/.test(parts[0])) parts.shift();
+  if (typeof parts[0] === 'string' && /^%c\s*(\[Extension Host\]|INFO|ERR|WARN)\s*$/.test(parts[0]))
+    parts.shift();
   const t = typeof parts[0] === 'string' ? util.format(...parts) : parts.map(String).join(' ');
-  if (process.env.ITEST_VERBOSE || /\[itest\]|passing|failing|pending|✔|✓|^\s+\d+\) |AssertionError|Error:/.test(t)) console.log(t);
+  if (
+    process.env.ITEST_VERBOSE ||
+    /\[itest\]|passing|failing|pending|✔|✓|^\s+\d+\) |AssertionError|Error:/.test(t)
+  )
+    console.log(t);
 });
 await page.goto(url);
-const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), TIMEOUT_S * 1000))]);
+const code = await Promise.race([
+  exited,
+  new Promise((r) => setTimeout(() => r('timeout'), TIMEOUT_S * 1000)),
+]);
 console.log(`integration tests: exit code ${code} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 if (code !== 0) console.log(`code-server log: ${server.logFile}`);
 await close();

@@ -1,3 +1,4 @@
+import { forecastFileCommand, trainForecasterCommand } from './commands/forecast';
 import * as vscode from 'vscode';
 import { describeError } from './engine/errors';
 import {
@@ -125,6 +126,12 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     ),
     register('seqlab.evaluateClassifier', (a?: Parameters<typeof evaluateClassifierCommand>[1]) =>
       evaluateClassifierCommand(ctx, a),
+    ),
+    register('seqlab.trainForecaster', (a?: Parameters<typeof trainForecasterCommand>[1]) =>
+      trainForecasterCommand(ctx, a),
+    ),
+    register('seqlab.forecastFile', (a?: Parameters<typeof forecastFileCommand>[1]) =>
+      forecastFileCommand(ctx, a),
     ),
     register('seqlab.getStarted', () => getStartedCommand()),
     register('seqlab.unpackSample', (a?: Parameters<typeof unpackSampleCommand>[1]) =>

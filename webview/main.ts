@@ -13,6 +13,7 @@ import { heatmapChart } from './charts/heatmap';
 import { lossChart } from './charts/loss';
 import { rateChart } from './charts/rate';
 import { timeGradientsChart } from './charts/timeGradients';
+import { forecastCharts } from './tasks/forecast';
 import { el } from './dom';
 import { prepareGrid } from './charts/axes';
 import { groupsChart } from './charts/groups';
@@ -41,6 +42,7 @@ const charts: ChartView[] = [
   classifyPanels(grid, classifyBox),
   groupsChart(grid),
   systemChart(grid),
+  ...forecastCharts(grid),
 ];
 const parallel = parallelPlot(grid);
 const renderRuns = runsTable(runsBox);

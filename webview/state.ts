@@ -131,6 +131,12 @@ export function addPatch(p: SeriesPatch): void {
       sys.cpu.push(...p.system.cpu);
       sys.rssMB.push(...p.system.rssMB);
     }
+    if (p.forecast) {
+      const f = (have.forecast ??= { evals: { step: [], mae: [], rmse: [] }, baselines: [], latest: null });
+      for (const k of ['step', 'mae', 'rmse'] as const) f.evals[k].push(...p.forecast.evals[k]);
+      if (p.forecast.baselines.length) f.baselines = p.forecast.baselines;
+      if (p.forecast.latest) f.latest = p.forecast.latest;
+    }
   }
   for (const l of listeners) l();
 }

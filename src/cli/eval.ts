@@ -7,6 +7,7 @@ import { evalClassifier } from './evalClassify';
 import { evalSeq2seq } from './evalSeq2seq';
 import { int, list } from './options';
 import type { BackendChoice } from '../engine/wasm/backendNames';
+import { evalForecaster } from './evalForecast';
 
 /** The flags of `seqlab eval`; a task reads the ones it has. */
 export interface EvalFlags {
@@ -38,13 +39,14 @@ const EVALUATORS: Partial<Record<TaskKind, Evaluator>> = {
   lm: evalLanguageModel,
   classify: evalClassifier,
   seq2seq: evalSeq2seq,
+  forecast: evalForecaster,
 };
 
 export function registerEval(program: Command): void {
   program
     .command('eval <checkpoint> <data>')
     .description(
-      'evaluate a checkpoint on a folder or file: a language model gives loss, perplexity and bits per character; a classifier accuracy, macro-F1, per-class figures and the confusion matrix',
+      'evaluate a checkpoint on a folder or file: a language model gives loss, perplexity and bits per character; a classifier accuracy, macro-F1, per-class figures and the confusion matrix; a translator BLEU, chrF and loss; a forecaster, on a CSV, MAE, RMSE, MAPE and MASE against the baselines',
     )
     .option('--include <globs>', 'comma-separated include globs', list)
     .addOption(new Option('--backend <name>').choices(['wasm', 'webgpu', 'auto', 'cpu']).default('wasm'))

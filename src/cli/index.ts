@@ -7,6 +7,7 @@ import { registerCompleteEval } from './completeEval';
 import { registerEval } from './eval';
 import { registerExport } from './export';
 import { registerFinetune } from './finetune';
+import { registerForecast } from './forecast';
 import { registerInfo } from './info';
 import { registerInspect } from './inspect';
 import { flagOfConfigKey } from './options';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerSweep(program);
   registerTranslate(program);
+  registerForecast(program);
   return program;
 }
 

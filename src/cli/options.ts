@@ -11,6 +11,7 @@ import {
   TrainConfig,
   TrainOverrides,
 } from '../engine/config';
+import { TASK_KINDS } from '../engine/tasks/kinds';
 
 export const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -47,12 +48,34 @@ function optionOf(f: FieldSpec): Option {
 
 const flagged = CONFIG_FIELDS.filter((f) => f.flag);
 
+/** The task a field belongs to (`classify.pooling` → classify), or undefined for common fields. */
+function taskOfField(f: FieldSpec): string | undefined {
+  const head = f.key.split('.')[0];
+  return (TASK_KINDS as readonly string[]).includes(head) ? head : undefined;
+}
+
+/** Flags that several tasks name alike (`--bidirectional`, `--max-len`): one option sets the chosen task's. */
+const sharedFlags = new Set(flagged.map((f) => flagNameOf(f)!).filter((n, i, all) => all.indexOf(n) !== i));
+
 /** Flags shared by train, compare and finetune (finetune: no model shape, its checkpoint fixes it). */
 export function trainFlags(cmd: Command, withModel: boolean): Command {
   cmd.addOption(
     new Option('--preset <name>', 'tiny | small | medium | keras-seed').choices(Object.keys(PRESETS)),
   );
-  for (const f of flagged) if (withModel || !f.modelFlag) cmd.addOption(optionOf(f));
+  const added = new Set<string>();
+  for (const f of flagged) {
+    if (!withModel && f.modelFlag) continue;
+    const name = flagNameOf(f)!;
+    if (added.has(name)) continue;
+    added.add(name);
+    const o = optionOf(f);
+    if (sharedFlags.has(name))
+      o.description = flagged
+        .filter((x) => flagNameOf(x) === name)
+        .map((x) => x.help)
+        .join('; ');
+    cmd.addOption(o);
+  }
   return cmd
     .option('--out <dir>', 'where .seqlab/runs is created (default: the folder)')
     .option('--json', 'print events as JSON lines');
@@ -63,7 +86,11 @@ export function overridesFrom(flags: TrainFlags): TrainOverrides {
   const out: Record<string, unknown> = { model: {} };
   for (const f of flagged) {
     const v = flags[new Option(f.flag!).attributeName()];
-    if (v !== undefined) setConfigPath(out, f.key, v);
+    if (v === undefined) continue;
+    // A flag several tasks share sets the option of the task being trained only.
+    if (sharedFlags.has(flagNameOf(f)!) && taskOfField(f) !== ((flags.task as string | undefined) ?? 'lm'))
+      continue;
+    setConfigPath(out, f.key, v);
   }
   return out as TrainOverrides;
 }
@@ -78,6 +105,8 @@ export function configFrom(
 
 /** The CLI flag of a config key named in an error's `where` (`hidden` → `--hidden`). */
 export function flagOfConfigKey(key: string): string | undefined {
-  const f = CONFIG_FIELDS.find((x) => x.key === key || x.key === `model.${key}`);
+  const f =
+    CONFIG_FIELDS.find((x) => x.key === key || x.key === `model.${key}`) ??
+    CONFIG_FIELDS.find((x) => x.key === `forecast.${key}`);
   return f ? flagNameOf(f) : undefined;
 }

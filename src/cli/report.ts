@@ -29,6 +29,19 @@ export function reporter(json: boolean, total: () => number) {
     }
     switch (e.type) {
       case 'start': {
+        if (e.config.task === 'forecast') {
+          forecastStart(e);
+          if (tty && total() > 0) {
+            bar = new SingleBar({
+              format: 'train [{bar}] {value}/{total} | loss {loss} | {tps} windows/s | eta {eta_formatted}',
+              hideCursor: true,
+              clearOnComplete: true,
+              stream: process.stderr,
+            });
+            bar.start(total(), e.resumedFromStep, { loss: '-', tps: '-' });
+          }
+          break;
+        }
         const c = e.corpus;
         console.log(`run ${e.runId}  →  ${e.runDir}`);
         console.log(
@@ -101,6 +114,19 @@ export function reporter(json: boolean, total: () => number) {
         break;
     }
   };
+}
+
+/** A forecaster's start: the series' rows and the model's shape. */
+function forecastStart(e: Extract<TrainEvent, { type: 'start' }>): void {
+  const c = e.corpus;
+  const f = e.config.forecast!;
+  const m = e.config.model;
+  console.log(`run ${e.runId}  →  ${e.runDir}`);
+  console.log(`series: ${c.folder}, ${c.trainTokens} training rows, ${c.valTokens} validation rows`);
+  console.log(
+    `model: ${m.layers}×${m.cell} ${m.hidden} over ${f.window} steps of ${1 + f.features.length} columns → ${f.horizon} step${f.horizon > 1 ? 's' : ''} of ${f.target} (${f.strategy}, ${f.loss} loss), ${e.parameters.toLocaleString()} parameters, backend ${e.backend}, batch ${e.batch}`,
+  );
+  if (e.resumedFromStep) console.log(`resuming from step ${e.resumedFromStep}`);
 }
 
 /** Ctrl-C once: save a checkpoint and stop. Twice: quit now. */

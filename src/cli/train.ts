@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import type { ShardMode } from '../engine/tasks/languageModel/data';
+import { DEFAULT_TRAIN_CONFIG } from '../engine/config';
+import { FORECAST_BASE_CONFIG } from '../engine/tasks/forecast/defaults';
 import { configFrom, TrainFlags, trainFlags } from './options';
 import { runTraining } from './report';
 import { runTorchTraining, TorchFlags, torchFlags } from './torch';
@@ -7,7 +9,9 @@ import { runTorchTraining, TorchFlags, torchFlags } from './torch';
 export function registerTrain(program: Command): void {
   torchFlags(
     trainFlags(
-      program.command('train <folder>').description('train a new model on a folder (or file)'),
+      program
+        .command('train <folder>')
+        .description('train a new model on a folder (or file; a CSV with --task forecast)'),
       true,
     ),
   )
@@ -20,7 +24,9 @@ export function registerTrain(program: Command): void {
         .default('auto'),
     )
     .action(async (folder: string, flags: TrainFlags & TorchFlags) => {
-      const config = configFrom(flags);
+      // A forecaster starts from its own defaults (a small model); flags and presets apply on top.
+      const base = flags.task === 'forecast' ? FORECAST_BASE_CONFIG : DEFAULT_TRAIN_CONFIG;
+      const config = configFrom(flags, base);
       if (config.engine === 'torch')
         return runTorchTraining({ folder, config, out: flags.out }, flags, !!flags.json);
       const shard = flags.shard as ShardMode;

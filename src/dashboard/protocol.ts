@@ -83,6 +83,23 @@ export interface SeriesPatch {
   system?: { step: number[]; cpu: number[]; rssMB: number[] };
   /** A classifier run's evaluations in detail (absent for other kinds). */
   classify?: ClassifyPoint[];
+  /** A forecaster run's figures (absent for other kinds). */
+  forecast?: ForecastPatch;
+}
+
+/**
+ * A forecaster's evaluations: MAE and RMSE per evaluation, the baselines' (constant over a run:
+ * drawn as lines), and the latest evaluation's series, one-step forecasts, future and residuals.
+ */
+export interface ForecastPatch {
+  evals: { step: number[]; mae: number[]; rmse: number[] };
+  baselines: { name: string; mae: number; rmse: number }[];
+  latest: {
+    step: number;
+    series: { times: string[]; actual: number[]; oneStep: number[] };
+    future: { times: string[]; actual: number[]; forecast: number[] };
+    residuals: number[];
+  } | null;
 }
 
 /** One classifier evaluation: figures, confusion matrix, baselines and some mistakes (text, never HTML). */
@@ -207,7 +224,30 @@ function isSystem(v: unknown): boolean {
   return v.cpu.length === v.step.length && v.rssMB.length === v.step.length;
 }
 
+function isForecastPatch(v: unknown): v is ForecastPatch {
+  if (!isObj(v) || !isObj(v.evals) || !Array.isArray(v.baselines)) return false;
+  const e = v.evals;
+  if (!isNums(e.step) || !isNums(e.mae) || !isNums(e.rmse)) return false;
+  if (!v.baselines.every((b) => isObj(b) && isStr(b.name) && isNum(b.mae) && isNum(b.rmse))) return false;
+  const l = v.latest;
+  if (l === null) return true;
+  return (
+    isObj(l) &&
+    isNum(l.step) &&
+    isObj(l.series) &&
+    isStrs(l.series.times) &&
+    isNums(l.series.actual) &&
+    isNums(l.series.oneStep) &&
+    isObj(l.future) &&
+    isStrs(l.future.times) &&
+    isNums(l.future.actual) &&
+    isNums(l.future.forecast) &&
+    isNums(l.residuals)
+  );
+}
+
 function isPatch(v: unknown): v is SeriesPatch {
+  if (isObj(v) && v.forecast !== undefined && !isForecastPatch(v.forecast)) return false;
   if (!isObj(v) || !isStr(v.runId) || typeof v.reset !== 'boolean') return false;
   const s = v.steps;
   if (!isObj(s)) return false;

@@ -1,6 +1,6 @@
 import type { StepEvent, TrainEvent } from '../engine/events';
 import { parseMetrics } from '../engine/runFolder/metrics';
-import { SeriesPatch, STEP_COLUMNS, StepColumn } from './protocol';
+import { ForecastPatch, SeriesPatch, STEP_COLUMNS, StepColumn } from './protocol';
 
 /** Where each step column comes from in a step event. */
 const FROM_STEP_EVENT: Record<StepColumn, (e: StepEvent) => number> = {
@@ -29,6 +29,10 @@ export function emptyPatch(runId: string, reset: boolean): SeriesPatch {
   };
 }
 
+function emptyForecast(): ForecastPatch {
+  return { evals: { step: [], mae: [], rmse: [] }, baselines: [], latest: null };
+}
+
 /** Appends one training event to a patch (events that the dashboard does not plot are ignored). */
 export function addEvent(p: SeriesPatch, e: TrainEvent): void {
   switch (e.type) {
@@ -41,12 +45,26 @@ export function addEvent(p: SeriesPatch, e: TrainEvent): void {
       for (const col of Object.values(s.layerNorms)) if (col.length < s.step.length) col.push(NaN);
       break;
     }
-    case 'eval':
+    case 'eval': {
       p.evals.step.push(e.step);
       p.evals.loss.push(e.valLoss);
-      // Kinds without bits per character (a classifier) leave a gap in that column.
+      // Other kinds' evaluations have no bits per character: NaN keeps the columns aligned.
       p.evals.bpc.push(typeof e.bpc === 'number' ? e.bpc : NaN);
+      const f = e as unknown as Record<string, number>;
+      if (typeof f.mae === 'number') {
+        const fp = (p.forecast ??= emptyForecast());
+        fp.evals.step.push(e.step);
+        fp.evals.mae.push(f.mae);
+        fp.evals.rmse.push(f.rmse);
+      }
       break;
+    }
+    case 'forecastEval': {
+      const fp = (p.forecast ??= emptyForecast());
+      fp.baselines = e.baselines;
+      fp.latest = { step: e.step, series: e.series, future: e.future, residuals: e.residuals };
+      break;
+    }
     case 'timestepGradients':
       p.timestepGradients.push({ step: e.step, norms: e.norms });
       break;

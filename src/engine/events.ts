@@ -14,7 +14,8 @@ export type TrainEvent =
   | LogEvent
   | ClassifyEvalEvent
   | SystemEvent
-  | Seq2seqEvalEvent;
+  | Seq2seqEvalEvent
+  | ForecastEvalEvent;
 
 interface Base {
   /** Wall-clock milliseconds since the epoch. */
@@ -160,4 +161,24 @@ export interface Seq2seqEvalEvent extends Base {
   examples: { source: string; reference: string; output: string }[];
   /** weights[i][j]: how much output token i attended to source token j. */
   attention?: { example: number; source: string[]; output: string[]; weights: number[][] };
+}
+
+/**
+ * A forecaster's evaluation in detail, for its dashboard: the baselines' figures (drawn as lines
+ * beside the model's curves), the validation series with the model's one-step forecasts over it,
+ * and an H-step forecast past the end of the data.
+ */
+export interface ForecastEvalEvent extends Base {
+  type: 'forecastEval';
+  step: number;
+  mae: number;
+  rmse: number;
+  /** Each baseline's MAE and RMSE on the same windows (seasonal naive only when it applies). */
+  baselines: { name: 'naive' | 'seasonal' | 'ar'; mae: number; rmse: number }[];
+  /** The validation rows: their time labels, actual values and the model's one-step forecasts. */
+  series: { times: string[]; actual: number[]; oneStep: number[] };
+  /** The last rows of the data and the model's forecast of the `horizon` steps after them. */
+  future: { times: string[]; actual: number[]; forecast: number[] };
+  /** Actual − one-step forecast on the validation rows. */
+  residuals: number[];
 }

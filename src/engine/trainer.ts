@@ -77,7 +77,11 @@ function openNewRun(opts: TrainOptions, s: StartPoint, model: ModelConfig): stri
 }
 
 /** The lines that explain a slower or smaller run than asked for. */
-export function setupNotes(backend: Awaited<ReturnType<typeof initBackend>>, s: StartPoint, B: number): string[] {
+export function setupNotes(
+  backend: Awaited<ReturnType<typeof initBackend>>,
+  s: StartPoint,
+  B: number,
+): string[] {
   const notes: string[] = [];
   const hidden = s.modelConfig.hidden;
   if (backend.reason) notes.push(backend.reason);

@@ -10,6 +10,7 @@ import { planCompare } from '../engine/compare';
 import { trainTask } from '../engine/tasks/registry';
 import { trainTorch } from '../engine/torch';
 import { runClassifierJob } from '../engine/tasks/classify/job';
+import { forecastCsv, forecastFile } from '../engine/tasks/forecast/use';
 import type { HostToWorker, Job, WorkerToHost } from './workerProtocol';
 
 const port = parentPort!;
@@ -70,6 +71,11 @@ async function run(job: Job): Promise<void> {
     case 'classify':
       post({ type: 'taskResult', result: await runClassifierJob(job) });
       return;
+    case 'forecast': {
+      const r = await forecastFile(job.checkpoint, job.file, job.steps, job.backend);
+      post({ type: 'sampleResult', text: forecastCsv(r) });
+      return;
+    }
     case 'planCompare':
       post({ type: 'planResult', plan: planCompare(job.folder, job.config, job.cells, job.out) });
       return;

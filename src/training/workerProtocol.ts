@@ -38,6 +38,8 @@ export type Job =
   | { kind: 'sample'; checkpoint: string; prime: string; length: number; temperature: number; seed: number }
   /** A classifier's predictions on texts or files, or its evaluation on labelled data (ClassifierJob). */
   | ({ kind: 'classify' } & ClassifierJob)
+  /** A forecaster's forecast past the end of a CSV; the result is the CSV text (sampleResult). */
+  | { kind: 'forecast'; checkpoint: string; file: string; steps?: number; backend: 'wasm' | 'cpu' }
   /** Sizes the cells of a compare-cells experiment (reads the corpus: off the main thread). */
   | { kind: 'planCompare'; folder: string; config: TrainConfig; cells: CellKind[]; out?: string };
 

@@ -96,7 +96,10 @@ fs.writeFileSync(path.join(ws, 'draft.txt'), '');
 // confidence gate (tested in the integration suite) would rightly hide every suggestion: this
 // test is about ghost text and accepting it, so it shows the gated-off text too.
 fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
-fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'seqlab.completion.minConfidence': 0 }, null, 2));
+fs.writeFileSync(
+  path.join(ws, '.vscode', 'settings.json'),
+  JSON.stringify({ 'seqlab.completion.minConfidence': 0 }, null, 2),
+);
 seedSettings(state, { 'workbench.colorTheme': process.env.E2E_THEME ?? 'Default Dark Modern' });
 
 const t0 = Date.now();
@@ -174,9 +177,7 @@ try {
     for (let attempt = 0; attempt < 30; attempt++) {
       await page.keyboard.press('Escape');
       await row.click({ button: 'right' });
-      const item = page
-        .locator('.context-view .monaco-menu .action-item', { hasText: label })
-        .first();
+      const item = page.locator('.context-view .monaco-menu .action-item', { hasText: label }).first();
       try {
         await item.waitFor({ timeout: 3000 });
       } catch {
@@ -380,7 +381,12 @@ try {
   await wv.locator('vscode-dropdown').nth(1).click();
   await wv.locator('vscode-option', { hasText: 'x: tokens seen' }).first().click();
   // The change schedules one redraw on the next animation frame.
-  await until('the x axis to switch to tokens', () => wv.locator('vscode-dropdown').nth(1).evaluate((e) => e.value === 'tokens'));
+  await until('the x axis to switch to tokens', () =>
+    wv
+      .locator('vscode-dropdown')
+      .nth(1)
+      .evaluate((e) => e.value === 'tokens'),
+  );
   await painted();
   console.log(
     `[e2e] 100k-step run: full redraw (3 runs, 5 charts) took ${await body.getAttribute('data-render-ms')} ms`,
@@ -402,7 +408,10 @@ try {
   // ghost text, accept it with Tab.
   const firstRun = fs
     .readdirSync(runsRoot)
-    .map((id) => ({ id, status: JSON.parse(fs.readFileSync(path.join(runsRoot, id, 'status.json'), 'utf8')) }))
+    .map((id) => ({
+      id,
+      status: JSON.parse(fs.readFileSync(path.join(runsRoot, id, 'status.json'), 'utf8')),
+    }))
     .find((r) => r.status.status === 'finished' && r.id.includes('lstm') && !r.id.includes('big0'));
   const modelLabel = `${firstRun.id} / ${firstRun.status.latest}`;
   await page.keyboard.press('Escape');
@@ -413,7 +422,10 @@ try {
     .first()
     .click();
   await page.locator('.quick-input-widget input.input').fill(modelLabel);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: firstRun.status.latest }).first().click();
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: firstRun.status.latest })
+    .first()
+    .click();
   const completionStatus = page.locator('.statusbar-item', { hasText: firstRun.status.latest }).first();
   await completionStatus.waitFor({ timeout: 20_000 });
   check(
@@ -423,7 +435,10 @@ try {
   );
   await page.keyboard.press('Control+P');
   await page.locator('.quick-input-widget input.input').fill('draft.txt');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'draft.txt' }).first().waitFor({ timeout: 10_000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: 'draft.txt' })
+    .first()
+    .waitFor({ timeout: 10_000 });
   await page.keyboard.press('Enter');
   const editorLines = page.locator('.editor-instance .monaco-editor .view-lines').first();
   await editorLines.click();
@@ -457,7 +472,9 @@ try {
   const partial = await savedText(draft());
   check(
     'accept-word takes part of the completion',
-    partial.length > prefix.length && (prefix + ghostText).startsWith(partial) && partial !== prefix + ghostText,
+    partial.length > prefix.length &&
+      (prefix + ghostText).startsWith(partial) &&
+      partial !== prefix + ghostText,
     JSON.stringify(partial),
   );
   await page.keyboard.press('Tab');
@@ -467,12 +484,19 @@ try {
 
   // 12. Compare cells from the explorer menu: three runs grouped in the tree, the table as a
   // Markdown preview. A short budget: the point is the flow, not the numbers.
-  fs.writeFileSync(path.join(ws, 'corpus', 'seqlab.json'), JSON.stringify({ preset: 'tiny', steps: 60, evalEvery: 30 }));
+  fs.writeFileSync(
+    path.join(ws, 'corpus', 'seqlab.json'),
+    JSON.stringify({ preset: 'tiny', steps: 60, evalEvery: 30 }),
+  );
   await page.keyboard.press('Escape');
   await page.keyboard.press('Control+Shift+E');
   const corpusRow = page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^corpus$/ }).first();
   const previewTab = page.locator('.tabs-container .tab', { hasText: /compare\.md/ }).first();
-  const compareStarted = await trainViaMenu(corpusRow, page.locator('.notifications-toasts .notification-toast', { hasText: 'SeqLab' }).first(), 'Compare Cells on Folder');
+  const compareStarted = await trainViaMenu(
+    corpusRow,
+    page.locator('.notifications-toasts .notification-toast', { hasText: 'SeqLab' }).first(),
+    'Compare Cells on Folder',
+  );
   check('explorer menu offers "Compare Cells on Folder…" and it starts', compareStarted);
   await previewTab.waitFor({ timeout: 180_000 });
   // The preview is a webview of its own: find the frame that holds the table.
@@ -482,7 +506,11 @@ try {
     async () => {
       for (const f of page.frames()) {
         const t = f.locator('table', { hasText: 'bits/char' });
-        if (await t.count().catch(() => 0)) tableText = await t.first().innerText().catch(() => '');
+        if (await t.count().catch(() => 0))
+          tableText = await t
+            .first()
+            .innerText()
+            .catch(() => '');
       }
       return tableText;
     },
@@ -500,10 +528,18 @@ try {
     'the dashboard to overlay the three runs',
     async () => {
       for (const f of page.frames()) {
-        if (!(await f.locator('vscode-data-grid').count().catch(() => 0))) continue;
+        if (
+          !(await f
+            .locator('vscode-data-grid')
+            .count()
+            .catch(() => 0))
+        )
+          continue;
         overlaid = await f
           .locator('vscode-data-grid-row', { hasText: compareId.slice(9, 15) })
-          .evaluateAll((rows) => rows.filter((r) => r.querySelector('vscode-checkbox')?.checked).map((r) => r.textContent.trim()));
+          .evaluateAll((rows) =>
+            rows.filter((r) => r.querySelector('vscode-checkbox')?.checked).map((r) => r.textContent.trim()),
+          );
       }
       return overlaid.length >= 3;
     },
@@ -511,7 +547,10 @@ try {
   );
   check('the dashboard opens with the three runs overlaid', overlaid.length === 3, overlaid.join(' | '));
   // One notification for the comparison, none per cell (they stacked over the table).
-  const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+  const toasts = await page
+    .locator('.notifications-toasts .notification-toast')
+    .allInnerTexts()
+    .catch(() => []);
   check(
     'the comparison is announced once, not once per cell',
     toasts.filter((t) => /comparison .*compare-[0-9a-f]{4} finished: 3 of 3 cells/.test(t)).length === 1 &&
@@ -520,7 +559,9 @@ try {
   );
   await shot('13-compare-table');
   await page
-    .locator('.activitybar .action-item a[aria-label^="SeqLab"], .activitybar .action-label[aria-label^="SeqLab"]')
+    .locator(
+      '.activitybar .action-item a[aria-label^="SeqLab"], .activitybar .action-label[aria-label^="SeqLab"]',
+    )
     .first()
     .click();
   const group = page.locator('.monaco-list-row', { hasText: /^Compare RNN · LSTM · GRU/ }).first();

@@ -10,23 +10,41 @@ import path from 'path';
  *   until: (what: string, fn: () => Promise<unknown>, o?: object) => Promise<unknown> }} t
  */
 export async function inspectTour({ page, ws, shot, check, log, until }) {
-  const code = ['function add(a, b) {', '  // the sum of "a" and "b"', '  return [a + b];', '}', ''].join('\n');
+  const code = ['function add(a, b) {', '  // the sum of "a" and "b"', '  return [a + b];', '}', ''].join(
+    '\n',
+  );
   fs.writeFileSync(path.join(ws, 'inspect-me.js'), code.repeat(6));
   await page.keyboard.press('Escape');
   await page.keyboard.press('Control+P');
   await page.locator('.quick-input-widget input.input').fill('inspect-me.js');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'inspect-me.js' }).first().waitFor({ timeout: 10_000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: 'inspect-me.js' })
+    .first()
+    .waitFor({ timeout: 10_000 });
   await page.keyboard.press('Enter');
   await page.keyboard.press('F1');
   await page.locator('.quick-input-widget input.input').fill('>SeqLab: Inspect Model on This File');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Inspect Model on This File' }).first().click();
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'The completion model' }).first().click();
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: 'Inspect Model on This File' })
+    .first()
+    .click();
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: 'The completion model' })
+    .first()
+    .click();
   // The Units view opens beside the editor once the inspection is painted.
   let units;
   await until(
     'the Units view to list units',
     async () => {
-      for (const f of page.frames()) if (await f.locator('tr.unit').count().catch(() => 0)) units = f;
+      for (const f of page.frames())
+        if (
+          await f
+            .locator('tr.unit')
+            .count()
+            .catch(() => 0)
+        )
+          units = f;
       return units;
     },
     { timeout: 60_000, soft: true },
@@ -43,8 +61,16 @@ export async function inspectTour({ page, ws, shot, check, log, until }) {
   const first = units.locator('tr.unit').first();
   const unit = await first.getAttribute('data-unit');
   await first.click();
-  await until('the editor to be coloured by the unit', async () => units.locator('tr.unit.selected').count(), { timeout: 15_000, soft: true });
-  check('clicking a unit colours the editor by it', (await units.locator('tr.unit.selected').count()) > 0, unit ?? '');
+  await until(
+    'the editor to be coloured by the unit',
+    async () => units.locator('tr.unit.selected').count(),
+    { timeout: 15_000, soft: true },
+  );
+  check(
+    'clicking a unit colours the editor by it',
+    (await units.locator('tr.unit.selected').count()) > 0,
+    unit ?? '',
+  );
   await shot('16-inspect-unit-over-code');
   const plot = units.locator('svg.plot').first();
   await plot.waitFor({ timeout: 30_000 }).catch(() => {});

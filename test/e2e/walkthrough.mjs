@@ -59,9 +59,13 @@ export async function walkthroughTour({ page, ws, shot, check, log, until }) {
         .first()
         .waitFor({ timeout: 5000 });
       await page.keyboard.press('Enter');
-      await until('the dark theme', async () => (await page.locator('.monaco-workbench.vs-dark').count()) > 0, {
-        timeout: 5000,
-      });
+      await until(
+        'the dark theme',
+        async () => (await page.locator('.monaco-workbench.vs-dark').count()) > 0,
+        {
+          timeout: 5000,
+        },
+      );
       break;
     } catch {
       log('theme picker did not open; retrying');
@@ -131,7 +135,8 @@ export async function walkthroughTour({ page, ws, shot, check, log, until }) {
     // The step's Markdown or SVG is drawn into the media pane a moment after the step expands.
     await until(
       `step "${step.id}"'s media`,
-      async () => (await page.locator('.getting-started-media img, .getting-started-media iframe').count()) > 0,
+      async () =>
+        (await page.locator('.getting-started-media img, .getting-started-media iframe').count()) > 0,
       { timeout: 5000, soft: true },
     );
     await shot(`w${n + 1}-walkthrough-${step.id}`);
@@ -206,7 +211,10 @@ export async function walkthroughTour({ page, ws, shot, check, log, until }) {
     }
     await openWalkthrough();
     await stepButton(step.id).waitFor({ timeout: 10_000 });
-    const ok = !!(await until(`step "${step.id}" to be ticked`, () => isDone(step.id), { timeout: 5000, soft: true }));
+    const ok = !!(await until(`step "${step.id}" to be ticked`, () => isDone(step.id), {
+      timeout: 5000,
+      soft: true,
+    }));
     check(`walkthrough step "${step.id}" is marked done by its completion event`, ok);
   }
   await shot('w8-walkthrough-all-done');

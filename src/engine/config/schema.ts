@@ -17,6 +17,7 @@ export interface FieldSpec {
   type: FieldType;
   min?: number;
   max?: number;
+  /** The allowed values; a string field without one takes any text (a column name). */
   enum?: readonly string[];
   /** One line per choice, for quick picks. */
   choiceHelp?: Readonly<Record<string, string>>;
@@ -468,6 +469,85 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     help: 'classify from a language model: first fine-tune it on the target texts for n steps',
     flag: '--lm-steps <n>',
     json: 'lmSteps',
+  },
+  // Forecaster (--task forecast): which columns, the windows, the baselines' season.
+  {
+    key: 'forecast.target',
+    type: 'string',
+    help: 'forecaster: the column to forecast',
+    flag: '--target <column>',
+    optional: true,
+  },
+  {
+    key: 'forecast.features',
+    type: 'string[]',
+    help: 'forecaster: other numeric columns read as inputs (comma-separated)',
+    flag: '--features <columns>',
+    optional: true,
+  },
+  {
+    key: 'forecast.timeColumn',
+    type: 'string',
+    help: 'forecaster: the time column (default: detected by name or content)',
+    flag: '--time-column <column>',
+    optional: true,
+  },
+  {
+    key: 'forecast.window',
+    type: 'integer',
+    min: 1,
+    max: 4096,
+    help: 'forecaster: past steps the model reads',
+    flag: '--window <n>',
+    optional: true,
+  },
+  {
+    key: 'forecast.horizon',
+    type: 'integer',
+    min: 1,
+    max: 1024,
+    help: 'forecaster: future steps it predicts',
+    flag: '--horizon <n>',
+    optional: true,
+  },
+  {
+    key: 'forecast.season',
+    type: 'integer',
+    min: 0,
+    max: 1e6,
+    help: 'forecaster: steps per season for the seasonal-naive baseline (0 = detect)',
+    flag: '--season <n>',
+    optional: true,
+  },
+  {
+    key: 'forecast.strategy',
+    type: 'string',
+    enum: ['direct', 'recursive'],
+    help: 'forecaster: direct (a dense head for all steps) or recursive (one step, fed back)',
+    flag: '--strategy <s>',
+    optional: true,
+  },
+  {
+    key: 'forecast.loss',
+    type: 'string',
+    enum: ['mse', 'mae'],
+    help: 'forecaster: training loss',
+    flag: '--loss <f>',
+    optional: true,
+  },
+  {
+    key: 'forecast.missing',
+    type: 'string',
+    enum: ['ffill', 'skip'],
+    help: 'forecaster: missing values: carry the last value forward, or skip windows that hold one',
+    flag: '--missing <how>',
+    optional: true,
+  },
+  {
+    key: 'forecast.valFile',
+    type: 'string',
+    help: 'forecaster: a CSV to validate on (default: the last fraction of the training file)',
+    flag: '--val-file <csv>',
     optional: true,
   },
   // Set by seqlab.json or the settings only (no flag).

@@ -11,6 +11,29 @@ export type OptimizerKind = 'adam' | 'sgd' | 'rmsprop';
 export type ScheduleKind = 'constant' | 'cosine' | 'step';
 export type EngineKind = 'wasm' | 'torch';
 
+/** A forecaster's options (`--task forecast`): the columns it reads and the windows it learns from. */
+export interface ForecastOptions {
+  /** The column to forecast ('' until one is chosen). */
+  target: string;
+  /** Other numeric columns read as inputs beside the target. */
+  features: string[];
+  /** The time column; '' detects it by name or content. */
+  timeColumn: string;
+  /** Past steps the model reads. */
+  window: number;
+  /** Future steps it predicts. */
+  horizon: number;
+  /** Steps in one season for the seasonal-naive baseline; 0 detects it from a regular time column. */
+  season: number;
+  /** direct: one dense head predicts all `horizon` steps; recursive: one step, fed back. */
+  strategy: 'direct' | 'recursive';
+  loss: 'mse' | 'mae';
+  /** Missing values: carry the last value forward, or skip the windows that hold one. */
+  missing: 'ffill' | 'skip';
+  /** A CSV to validate on instead of the last `valFraction` of the training file. */
+  valFile: string;
+}
+
 export interface ModelConfig {
   cell: CellKind;
   /** Only for `rnn`: f in h_t = f(W_h h_{t-1} + W_x x_t + b_h). */
@@ -21,6 +44,11 @@ export interface ModelConfig {
   layers: number;
   /** Between recurrent layers (not after the last), as PyTorch's nn.LSTM does. */
   dropout: number;
+  /**
+   * Numeric inputs per step (a forecaster): no embedding table, layer 0 reads these values, and
+   * `vocabSize` is the number of outputs. Absent for token models.
+   */
+  inputs?: number;
 }
 
 /** Initialisation and bias parametrization: PyTorch's defaults, or Keras'. */
@@ -83,6 +111,8 @@ export interface TrainConfig {
   classify?: Partial<ClassifyOptions>;
   /** Sequence-to-sequence options (`seq2seq.*`); absent in other kinds' configs. */
   seq2seq?: Partial<Seq2seqOptions>;
+  /** Forecaster options; optional: configs written before forecasting lack them. */
+  forecast?: ForecastOptions;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -119,11 +149,26 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   backend: 'wasm',
   engine: 'wasm',
   maxMemoryMB: 0,
+  forecast: {
+    target: '',
+    features: [],
+    timeColumn: '',
+    window: 24,
+    horizon: 1,
+    season: 0,
+    strategy: 'direct',
+    loss: 'mse',
+    missing: 'ffill',
+    valFile: '',
+  },
 };
 
 export type PresetName = 'tiny' | 'small' | 'medium' | 'keras-seed';
 
-export type TrainOverrides = Partial<Omit<TrainConfig, 'model'>> & { model?: Partial<TrainConfig['model']> };
+export type TrainOverrides = Partial<Omit<TrainConfig, 'model' | 'forecast'>> & {
+  model?: Partial<TrainConfig['model']>;
+  forecast?: Partial<ForecastOptions>;
+};
 
 export const PRESETS: Record<PresetName, TrainOverrides> = {
   tiny: {
@@ -159,19 +204,31 @@ export const PRESETS: Record<PresetName, TrainOverrides> = {
   },
 };
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
 export function mergeConfig(base: TrainConfig, ...overrides: (TrainOverrides | undefined)[]): TrainConfig {
   let out: TrainConfig = { ...base, model: { ...base.model } };
   for (const o of overrides) {
     if (!o) continue;
-    const { model, classify, ...rest } = o;
-    const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-    const definedModel = Object.fromEntries(Object.entries(model ?? {}).filter(([, v]) => v !== undefined));
-    // Task options merge field by field, as the model's do.
-    const definedClassify = Object.fromEntries(
-      Object.entries(classify ?? {}).filter(([, v]) => v !== undefined),
+    const { model, ...rest } = o;
+    // A task's options (`forecast: {…}`) merge field by field, like the model's.
+    const defined = Object.fromEntries(
+      Object.entries(rest)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => {
+          const prev = (out as unknown as Record<string, unknown>)[k];
+          const nested = isPlainObject(v) && isPlainObject(prev);
+          return [k, nested ? { ...prev, ...definedOnly(v) } : v];
+        }),
     );
+    const definedModel = Object.fromEntries(Object.entries(model ?? {}).filter(([, v]) => v !== undefined));
     out = { ...out, ...defined, model: { ...out.model, ...definedModel } };
-    if (classify) out.classify = { ...out.classify, ...definedClassify };
   }
   return out;
 }

@@ -21,9 +21,8 @@ function checkField(f: FieldSpec, v: unknown): void {
       if (typeof v !== 'boolean') bad(k, JSON.stringify(v), 'Use true or false.');
       return;
     case 'string':
-      if (typeof v === 'string' && !f.enum) return;
-      if (typeof v !== 'string' || !f.enum?.includes(v))
-        bad(k, JSON.stringify(v), `Use ${orList(f.enum ?? [])}.`);
+      if (typeof v !== 'string') bad(k, `${JSON.stringify(v)} (expected text)`, 'Write it as a string.');
+      if (f.enum && !f.enum.includes(v)) bad(k, JSON.stringify(v), `Use ${orList(f.enum)}.`);
       return;
     case 'text':
       if (typeof v !== 'string' || v === '') bad(k, JSON.stringify(v), 'Give a non-empty name.');

@@ -11,9 +11,11 @@ export function gateCount(cell: CellKind): number {
 /** Parameter names and shapes, in a fixed order: the checkpoint and the fast path rely on it. */
 export function paramShapes(c: ModelConfig): [string, number[]][] {
   const G = gateCount(c.cell);
-  const out: [string, number[]][] = [['embedding', [c.vocabSize, c.embedding]]];
+  // A numeric model (forecaster) has no embedding: layer 0 reads its `inputs` values directly.
+  const numeric = c.inputs !== undefined;
+  const out: [string, number[]][] = numeric ? [] : [['embedding', [c.vocabSize, c.embedding]]];
   for (let l = 0; l < c.layers; l++) {
-    const inDim = l === 0 ? c.embedding : c.hidden;
+    const inDim = l === 0 ? (numeric ? c.inputs! : c.embedding) : c.hidden;
     out.push([`layer_${l}/kernel`, [inDim, G * c.hidden]]);
     out.push([`layer_${l}/recurrent_kernel`, [c.hidden, G * c.hidden]]);
     out.push([`layer_${l}/bias`, c.cell === 'gru' ? [2, G * c.hidden] : [G * c.hidden]]);

@@ -3,6 +3,7 @@ import { SeqLabError } from '../errors';
 import { readRunConfig } from '../runFolder';
 import { train, TrainOptions, TrainResult } from '../trainer';
 import { trainClassifier } from './classify/train';
+import { trainForecaster } from './forecast/train';
 import { TASK_NOUNS, TaskKind, taskOf } from './kinds';
 import { trainSeq2seq } from './seq2seq/train';
 
@@ -14,6 +15,7 @@ const TRAINERS: Partial<Record<TaskKind, TaskTrainer>> = {
   lm: train,
   classify: trainClassifier,
   seq2seq: trainSeq2seq,
+  forecast: trainForecaster,
 };
 
 /** The kind a run will train: a resumed run keeps the kind recorded in its config.json. */
