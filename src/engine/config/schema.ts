@@ -469,6 +469,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     help: 'classify from a language model: first fine-tune it on the target texts for n steps',
     flag: '--lm-steps <n>',
     json: 'lmSteps',
+    optional: true,
   },
   // Forecaster (--task forecast): which columns, the windows, the baselines' season.
   {
