@@ -3,7 +3,8 @@
 //
 // `--target <platform-arch>` (linux-x64, darwin-arm64, win32-x64, …) builds a platform-specific
 // .vsix that also carries that platform's WebGPU binary (Dawn's dawn.node, ~21 MB, from the
-// `webgpu` package) in dist/dawn/; the universal .vsix carries none and trains on wasm.
+// `webgpu` package) in dawn/<platform>/ (outside dist/, which the prepublish build empties); the
+// universal .vsix carries none and trains on wasm.
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
@@ -22,7 +23,7 @@ const DAWN_TARGETS = {
   'win32-x64': 'win32-x64',
   'win32-arm64': 'win32-arm64',
 };
-const dawnOut = path.join(ROOT, 'dist/dawn');
+const dawnOut = path.join(ROOT, 'dawn');
 fs.rmSync(dawnOut, { recursive: true, force: true });
 if (target) {
   const dir = DAWN_TARGETS[target];
@@ -35,7 +36,7 @@ if (target) {
   for (const f of fs.readdirSync(from))
     if (/\.(node|dll)$/.test(f)) fs.copyFileSync(path.join(from, f), path.join(dawnOut, dir, f));
 }
-const dawnAllowed = target ? new RegExp(`^dist/dawn/${DAWN_TARGETS[target]}/[^/]+\\.(node|dll)$`) : /^$/;
+const dawnAllowed = target ? new RegExp(`^dawn/${DAWN_TARGETS[target]}/[^/]+\\.(node|dll)$`) : /^$/;
 const files = execFileSync(vsce, ['ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' })
   .trim()
   .split('\n')
@@ -44,9 +45,9 @@ const allowed =
   /^(dist\/[^/]+\.(js|css|wasm)|python\/(pyproject\.toml|seqlab_torch\/[^/]+\.py)|media\/.+\.(svg|png|gif|md|txt|csv|tsv)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/;
 const testOutput = /(^|\/)(out|test-output|\.seqlab|\.test-host|scratch)\//;
 const stray = files.filter((f) => !(allowed.test(f) || dawnAllowed.test(f)) || testOutput.test(f));
-if (target && !files.some((f) => /^dist\/dawn\/.+\/dawn\.node$/.test(f))) {
+if (target && !files.some((f) => /^dawn\/.+\/dawn\.node$/.test(f))) {
   console.error(
-    `package: the ${target} .vsix would lack its WebGPU binary (dist/dawn/${DAWN_TARGETS[target]}/dawn.node)`,
+    `package: the ${target} .vsix would lack its WebGPU binary (dawn/${DAWN_TARGETS[target]}/dawn.node)`,
   );
   process.exit(1);
 }
@@ -93,6 +94,15 @@ execFileSync(
   { cwd: ROOT, stdio: 'inherit' },
 );
 fs.rmSync(dawnOut, { recursive: true, force: true });
+if (target) {
+  // What matters is the archive: the binary must be inside it, at the path the engine looks in.
+  const listing = execFileSync('unzip', ['-Z1', out], { encoding: 'utf8' });
+  const want = `extension/dawn/${DAWN_TARGETS[target]}/dawn.node`;
+  if (!listing.split('\n').includes(want)) {
+    console.error(`package: ${path.relative(ROOT, out)} lacks ${want}`);
+    process.exit(1);
+  }
+}
 const size = fs.statSync(out).size;
 console.log(
   `packaged ${path.relative(ROOT, out)}: ${(size / 1048576).toFixed(2)} MB, ${files.length} files (icon and ${needed.size - 1} images/media checked)`,
