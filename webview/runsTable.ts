@@ -133,10 +133,15 @@ export function runsTable(box: HTMLElement): () => void {
     count,
   );
   box.append(controls, editBox, tableBox);
+  let liveShown = '';
+  let lastBuild = 0;
+  let deferred: number | undefined;
   const render = (): void => {
     const { runs, training, view } = state;
+    // A training run's figures change with every step; the rest only when the user acts.
+    const live = JSON.stringify(runs.map((r) => r.stats));
     const sig = JSON.stringify([
-      runs,
+      runs.map((r) => ({ ...r, stats: undefined })),
       [...training],
       view.selected,
       view.filter,
@@ -146,8 +151,25 @@ export function runsTable(box: HTMLElement): () => void {
       editing,
       css('--vscode-foreground', ''),
     ]);
-    if (sig === shown) return;
+    if (sig === shown && live === liveShown) return;
+    if (sig === shown) {
+      // Only live figures moved: redraw at most every 10 s, and not under the pointer, so that a
+      // click on a row's button never lands on a row being replaced.
+      if (
+        tableBox.matches(':hover') ||
+        tableBox.matches(':focus-within') ||
+        Date.now() - lastBuild < 10_000
+      ) {
+        deferred ??= window.setTimeout(() => {
+          deferred = undefined;
+          render();
+        }, 10_000);
+        return;
+      }
+    }
     shown = sig;
+    liveShown = live;
+    lastBuild = Date.now();
     tableBox.replaceChildren();
     editBox.replaceChildren();
     if (runs.length === 0) {

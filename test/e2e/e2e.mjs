@@ -204,6 +204,16 @@ try {
   // 2. Pick the tiny preset.
   await shot('2-preset-picker');
   await tiny.click();
+  // 2b. Where to train: the built-in engine (PyTorch is offered when an interpreter has torch).
+  const builtIn = page.locator('.quick-input-widget .monaco-list-row', { hasText: /^Built-in/ }).first();
+  const whereAsked = await builtIn.waitFor({ timeout: 15_000 }).then(
+    () => true,
+    () => false,
+  );
+  if (whereAsked) {
+    await shot('2b-where-to-train');
+    await builtIn.click();
+  }
 
   // 3. Progress notification and status-bar item while training.
   const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'SeqLab' }).first();

@@ -14,13 +14,21 @@ export async function inspectTour({ page, ws, shot, check, log, until }) {
     '\n',
   );
   fs.writeFileSync(path.join(ws, 'inspect-me.js'), code.repeat(6));
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input.input').fill('inspect-me.js');
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: 'inspect-me.js' })
-    .first()
-    .waitFor({ timeout: 10_000 });
+  // Quick Open finds a file only once the file watcher has seen it: ask again until it does.
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'inspect-me.js' }).first();
+  await until(
+    'Quick Open to find inspect-me.js',
+    async () => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input.input').fill('inspect-me.js');
+      return row.waitFor({ timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      );
+    },
+    { timeout: 60_000 },
+  );
   await page.keyboard.press('Enter');
   await page.keyboard.press('F1');
   await page.locator('.quick-input-widget input.input').fill('>SeqLab: Inspect Model on This File');
@@ -50,11 +58,16 @@ export async function inspectTour({ page, ws, shot, check, log, until }) {
     { timeout: 60_000, soft: true },
   );
   check('the Units view ranks units by feature', Boolean(units));
-  // Decorations are spans with background colours in the editor's view lines.
-  const coloured = await page
-    .locator('.editor-instance .view-lines span[class*="ced-"]')
-    .count()
-    .catch(() => 0);
+  // Background decorations are drawn in the editor's overlay layer as elements whose class
+  // names start with "ced-" (VS Code's generated decoration classes).
+  const decorated = page.locator(
+    '.monaco-editor .view-overlays [class*="ced-"], .monaco-editor .view-lines [class*="ced-"]',
+  );
+  await until('the editor to be coloured', async () => (await decorated.count().catch(() => 0)) > 0, {
+    timeout: 15_000,
+    soft: true,
+  });
+  const coloured = await decorated.count().catch(() => 0);
   check('the editor is coloured by surprisal', coloured > 0, `${coloured} decorated spans`);
   await shot('15-inspect-surprise-heatmap');
   if (!units) return;
