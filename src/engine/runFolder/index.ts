@@ -9,6 +9,7 @@ export * from './lock';
 export * from './metrics';
 export * from './metricsFile';
 export * from './recover';
+export * from './resume';
 export * from './recorder';
 export * from './schema';
 export * from './status';

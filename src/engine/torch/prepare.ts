@@ -7,14 +7,14 @@ import {
   acquireRunLock,
   createRunDir,
   newRunId,
-  recoverRunFolder,
+  lockForResume,
   RunLock,
   runsRootFor,
   writeRunConfig,
 } from '../runFolder';
 import { writeJsonAtomic } from '../checkpoint';
 import { corpusReport, prepareLanguageData } from '../tasks/languageModel/data';
-import { resumeRunDir, startPoint } from '../tasks/languageModel/start';
+import { startPoint } from '../tasks/languageModel/start';
 import type { TrainOptions } from '../trainer';
 
 /** `torch.json` in the run folder: what the Python side needs besides config.json and the shard. */
@@ -56,21 +56,6 @@ export interface TorchPrepareOptions extends Pick<
   bf16?: boolean;
 }
 
-/** Locks a run to be resumed (before reading its checkpoints), then repairs what a crash left. */
-function lockAndRepair(dir: string, notes: string[]): RunLock {
-  const lock = acquireRunLock(dir);
-  try {
-    const r = recoverRunFolder(dir);
-    for (const n of r.restored)
-      notes.push(`recovered checkpoint ${n}, complete but not yet renamed when the run stopped`);
-    if (r.removed.length) notes.push(`removed temporaries left by a crash: ${r.removed.join(', ')}`);
-    return lock;
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
-}
-
 /** A new run's folder with its config.json. */
 function newRun(
   root: string,
@@ -104,7 +89,7 @@ export function prepareTorchRun(opts: TorchPrepareOptions): PreparedTorchRun {
   const notes: string[] = [];
   let lock: RunLock | undefined;
   try {
-    if (opts.resume) lock = lockAndRepair(resumeRunDir(opts.resume), notes);
+    if (opts.resume) lock = lockForResume(opts.resume, notes);
     const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
     const s = startPoint(opts.folder, opts.config, resume, undefined);
     // The runs' root holds the shards too (.seqlab/shards), next to .seqlab/runs.

@@ -3,23 +3,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadCheckpoint } from '../../checkpoint';
 import type { ModelConfig, TrainConfig } from '../../config';
-import { SeqLabError, describeError } from '../../errors';
+import { SeqLabError } from '../../errors';
 import type { CorpusReport } from '../../events';
-import type { Optimizer } from '../../optim';
-import {
-  acquireRunLock,
-  createRunDir,
-  newRunId,
-  RunLock,
-  RunRecorder,
-  runsRootFor,
-  writeRunConfig,
-} from '../../runFolder';
+import { runsRootFor } from '../../runFolder';
 import { initBackend } from '../../wasm/backend';
 import { trainTokenizer } from '../../tokenizers';
-import { lockForResume, train as trainLanguageModel, TrainOptions, TrainResult } from '../../trainer';
-import { TrainingLoop } from '../../training/loop';
+import { train as trainLanguageModel, TrainOptions, TrainResult } from '../../trainer';
 import { createOptimizer } from '../../training/optimizer';
+import { backendNotes, withTrainingRun } from '../../training/run';
 import { majorityBaseline, naiveBayesBaseline } from './baselines';
 import { encodeSet } from './batch';
 import { countLabels, LabelledData, readLabelledData } from './data';
@@ -150,15 +141,8 @@ function encodeAndBaselines(s: ClassifierStart, data: LabelledData) {
  * and recurrent layers as the encoder.
  */
 export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> {
-  const recorder = new RunRecorder(opts.onEvent);
-  let task: ClassifierTask | undefined;
-  let optimizer: Optimizer | undefined;
-  let lock: RunLock | undefined;
-  try {
-    const notes: string[] = [];
-    if (opts.resume) lock = lockForResume(opts.resume, notes);
-    const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
-    const s = classifierStart(opts.folder, opts.config, resume, opts.finetune?.checkpoint);
+  return withTrainingRun(opts, async (run) => {
+    const s = classifierStart(opts.folder, opts.config, run.resume, opts.finetune?.checkpoint);
     const backend = await initBackend(s.config.backend, opts.log);
     const o = s.options;
     const data = readLabelledData(s.folder, {
@@ -167,86 +151,57 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       labelColumn: o.labelColumn,
       maxFileBytes: s.config.maxFileBytes,
     });
+    const notes: string[] = [];
     if (s.fromLanguageModel && !opts.resume && o.lmSteps > 0)
       await fineTuneLanguageModelFirst(s, data, opts, notes);
     const { tokenizer, spec, train, val, baselines } = encodeAndBaselines(s, data);
     const model: ModelConfig = { ...s.modelConfig, vocabSize: tokenizer.vocabSize };
     const recorded: TrainConfig = { ...s.config, task: 'classify', model: s.modelConfig, classify: { ...o } };
-    let runDir = s.runDir;
-    if (!runDir) {
-      const runId = opts.runId ?? newRunId(model.cell);
-      runDir = createRunDir(runsRootFor(s.folder, opts.out), runId);
-      writeRunConfig(runDir, {
-        runId,
-        folder: path.resolve(s.folder),
-        createdAt: new Date().toISOString(),
-        train: recorded,
+    run.open(
+      s.runDir,
+      () => ({ folder: s.folder, tag: model.cell, recorded, model, parent: s.parent }),
+      s.counters.step,
+    );
+    const task = run.own(
+      new ClassifierTask({
         model,
-        parent: s.parent,
-        ...(opts.group ? { group: opts.group } : {}),
-      });
-    }
-    lock ??= acquireRunLock(runDir);
-    recorder.attach(runDir);
-    recorder.status({ status: 'running', pid: process.pid, step: s.counters.step });
-    task = new ClassifierTask({
-      model,
-      spec,
-      options: o,
-      config: s.config,
-      tokenizer,
-      train,
-      val,
-      baselines,
-      weights: s.weights,
-      epoch: s.counters.epoch,
-      step: s.counters.step,
-      fromLanguageModel: s.fromLanguageModel,
-      emit: (e) => recorder.emit(e),
-    });
-    optimizer = createOptimizer(s.config, task.lrScale, s.optimizer, s.counters.step);
+        spec,
+        options: o,
+        config: s.config,
+        tokenizer,
+        train,
+        val,
+        baselines,
+        weights: s.weights,
+        epoch: s.counters.epoch,
+        step: s.counters.step,
+        fromLanguageModel: s.fromLanguageModel,
+        emit: (e) => run.recorder.emit(e),
+      }),
+    );
+    const optimizer = run.own(createOptimizer(s.config, task.lrScale, s.optimizer, s.counters.step));
     const tokens = (xs: Int32Array[]) => xs.reduce((a, x) => a + x.length, 0);
-    recorder.emit({
-      type: 'start',
-      time: Date.now(),
-      runId: path.basename(runDir),
-      runDir,
-      config: recorded,
-      vocabSize: tokenizer.vocabSize,
-      parameters: task.parameters,
-      backend: backend.threads > 1 ? `${backend.name} (${backend.threads} threads)` : backend.name,
-      corpus: corpusReport(s.folder, data, tokens(train.seqs), tokens(val.seqs), 0),
-      resumedFromStep: s.counters.step,
-      batch: Math.min(s.config.batch, train.seqs.length),
-    });
-    const lines = [
-      `labels: ${labelSummary(data)} (${data.split === 'folders' ? 'train/ and test/ folders' : 'split by hash of each example, stratified'})`,
-      ...baselines.map(
-        (b) => `baseline ${b.name}: accuracy ${b.accuracy.toFixed(3)}, macro-F1 ${b.macro_f1.toFixed(3)}`,
-      ),
-      ...data.warnings,
-      ...notes,
-      ...s.notes,
-    ];
-    if (backend.fallbackReason) lines.push(`wasm backend unavailable (${backend.fallbackReason}); using cpu`);
-    for (const message of lines) recorder.emit({ type: 'log', time: Date.now(), message });
-    const loop = new TrainingLoop({
-      task,
-      optimizer,
-      config: recorded,
-      counters: s.counters,
-      recorder,
-      runDir,
-      parent: s.parent,
-      shouldStop: opts.shouldStop,
-    });
-    return { runDir, ...(await loop.run()) };
-  } catch (err) {
-    recorder.fail(describeError(err), err instanceof SeqLabError ? err.code : undefined);
-    throw err;
-  } finally {
-    task?.dispose();
-    optimizer?.dispose();
-    lock?.release();
-  }
+    run.start(
+      backend,
+      {
+        config: recorded,
+        vocabSize: tokenizer.vocabSize,
+        parameters: task.parameters,
+        corpus: corpusReport(s.folder, data, tokens(train.seqs), tokens(val.seqs), 0),
+        resumedFromStep: s.counters.step,
+        batch: Math.min(s.config.batch, train.seqs.length),
+      },
+      [
+        `labels: ${labelSummary(data)} (${data.split === 'folders' ? 'train/ and test/ folders' : 'split by hash of each example, stratified'})`,
+        ...baselines.map(
+          (b) => `baseline ${b.name}: accuracy ${b.accuracy.toFixed(3)}, macro-F1 ${b.macro_f1.toFixed(3)}`,
+        ),
+        ...data.warnings,
+        ...notes,
+        ...s.notes,
+        ...backendNotes(backend, model.hidden),
+      ],
+    );
+    return run.loop({ task, optimizer, config: recorded, counters: s.counters, parent: s.parent });
+  });
 }

@@ -6,7 +6,7 @@ import { ModelConfig, TrainConfig, validateConfig } from '../../config';
 import { SeqLabError } from '../../errors';
 import { initLayerWeights, Weights } from '../../model/model';
 import { Rng } from '../../rng';
-import { listCheckpointEntries, readRunConfig, runPaths } from '../../runFolder';
+import { listCheckpointEntries, readRunConfig, resumeRunDir, runPaths } from '../../runFolder';
 import { Tokenizer, tokenizerFromJSON } from '../../tokenizers';
 import { countersFromManifest, freshCounters, LoopCounters } from '../../training/counters';
 
@@ -67,19 +67,6 @@ export function startPoint(
     parent: null,
     notes: [],
   };
-}
-
-/** The run folder named on resume: it must exist and be a folder. */
-export function resumeRunDir(run: string): string {
-  const runDir = path.resolve(run);
-  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory())
-    throw new SeqLabError(
-      'E_RESUME',
-      `Run folder not found: ${runDir}`,
-      runDir,
-      'Give the path of a run folder (.seqlab/runs/<id>).',
-    );
-  return runDir;
 }
 
 type Loaded = CheckpointData & { manifest: CheckpointManifest; dir?: string };

@@ -1,21 +1,11 @@
 import * as path from 'path';
 import type { ModelConfig, TrainConfig } from '../../config';
-import { SeqLabError, describeError } from '../../errors';
+import { SeqLabError } from '../../errors';
 import type { CorpusReport } from '../../events';
-import type { Optimizer } from '../../optim';
-import {
-  acquireRunLock,
-  createRunDir,
-  newRunId,
-  RunLock,
-  RunRecorder,
-  runsRootFor,
-  writeRunConfig,
-} from '../../runFolder';
-import { lockForResume, setupNotes, type TrainOptions, type TrainResult } from '../../trainer';
+import type { TrainOptions, TrainResult } from '../../trainer';
 import { tokenizerFromJSON } from '../../tokenizers';
-import { TrainingLoop } from '../../training/loop';
 import { createOptimizer } from '../../training/optimizer';
+import { backendNotes, withTrainingRun } from '../../training/run';
 import { initBackend } from '../../wasm/backend';
 import { startPoint } from '../languageModel/start';
 import { prepareSeq2seqData, Seq2seqData } from './data';
@@ -69,14 +59,7 @@ function report(folder: string, d: Seq2seqData): CorpusReport {
  * the task-independent training loop; resumes a run of this kind from its newest checkpoint.
  */
 export async function trainSeq2seq(opts: TrainOptions): Promise<TrainResult> {
-  const recorder = new RunRecorder(opts.onEvent);
-  let task: Seq2seqTask | undefined;
-  let optimizer: Optimizer | undefined;
-  let lock: RunLock | undefined;
-  try {
-    const notes: string[] = [];
-    if (opts.resume) lock = lockForResume(opts.resume, notes);
-    const resume = opts.resume ? { run: opts.resume, from: opts.resumeFrom } : undefined;
+  return withTrainingRun(opts, async (run) => {
     if (opts.finetune)
       throw new SeqLabError(
         'E_TASK',
@@ -84,7 +67,7 @@ export async function trainSeq2seq(opts: TrainOptions): Promise<TrainResult> {
         opts.finetune.checkpoint,
         'Train a new run on the combined pairs instead.',
       );
-    const s = startPoint(opts.folder, opts.config, resume, undefined);
+    const s = startPoint(opts.folder, opts.config, run.resume, undefined);
     const options = seq2seqOptions(s.config);
     checkShape(s.config, options);
     const backend = await initBackend(s.config.backend, opts.log);
@@ -93,15 +76,7 @@ export async function trainSeq2seq(opts: TrainOptions): Promise<TrainResult> {
       targetKey: options.targetKey,
       valFraction: s.config.valFraction,
     });
-    const spec = s.taskSpec as unknown as Seq2seqSpec | undefined;
-    const given = spec
-      ? {
-          source: tokenizerFromJSON(spec.source),
-          target: spec.target ? tokenizerFromJSON(spec.target) : tokenizerFromJSON(spec.source),
-        }
-      : undefined;
-    if (given && !spec?.target) given.target = given.source;
-    const data = prepareSeq2seqData(splits, s.config, options, given);
+    const data = prepareSeq2seqData(splits, s.config, options, resumedTokenizers(s.taskSpec));
     if (data.train.length === 0)
       throw new SeqLabError(
         'E_PAIRS',
@@ -112,75 +87,53 @@ export async function trainSeq2seq(opts: TrainOptions): Promise<TrainResult> {
     const model: ModelConfig = { ...s.modelConfig, vocabSize: data.target.size };
     const shape: Seq2seqShape = { model, sourceVocab: data.source.size, options };
     const recorded: TrainConfig = { ...s.config, task: 'seq2seq', model: s.modelConfig, seq2seq: options };
-    let runDir = s.runDir;
-    if (!runDir) {
-      const runId = opts.runId ?? newRunId(`s2s-${model.cell}`);
-      runDir = createRunDir(runsRootFor(s.folder, opts.out), runId);
-      writeRunConfig(runDir, {
-        runId,
-        folder: path.resolve(s.folder),
-        createdAt: new Date().toISOString(),
-        train: recorded,
-        model,
-        parent: null,
-        ...(opts.group ? { group: opts.group } : {}),
-      });
-    }
-    lock ??= acquireRunLock(runDir);
-    recorder.attach(runDir);
-    recorder.status({ status: 'running', pid: process.pid, step: s.counters.step });
-    task = new Seq2seqTask({
-      shape,
-      config: s.config,
-      options,
-      data,
-      weights: s.weights,
-      emit: (e) => recorder.emit(e),
-    });
-    optimizer = createOptimizer(s.config, task.lrScale, s.optimizer, s.counters.step);
-    recorder.emit({
-      type: 'start',
-      time: Date.now(),
-      runId: path.basename(runDir),
-      runDir,
-      config: recorded,
-      vocabSize: model.vocabSize,
-      parameters: task.model.parameterCount,
-      backend: backend.threads > 1 ? `${backend.name} (${backend.threads} threads)` : backend.name,
-      corpus: report(s.folder, data),
-      resumedFromStep: s.counters.step,
-      batch: data.batches.B,
-    });
-    const dataNotes = [
-      `pairs: ${data.train.length} train, ${data.val.length} validation (${splits.valFrom === 'hash' ? 'split by hash of the source line' : `from ${splits.valFrom}`})`,
-      ...describeSkips(splits.report),
-      ...(data.lengths.truncated
-        ? [`truncated ${data.lengths.truncated} pair(s) to ${options.maxLen} tokens a side`]
-        : []),
-      ...(data.lengths.dropped
-        ? [`dropped ${data.lengths.dropped} pair(s) longer than ${options.maxLen} tokens a side`]
-        : []),
-    ];
-    const kernelNotes = setupNotes(backend, s, data.batches.B).filter((n) => !n.startsWith('batch reduced'));
-    for (const message of [...notes, ...s.notes, ...dataNotes, ...kernelNotes])
-      recorder.emit({ type: 'log', time: Date.now(), message });
-    const loop = new TrainingLoop({
-      task,
-      optimizer,
-      config: recorded,
-      counters: s.counters,
-      recorder,
-      runDir,
-      parent: s.parent,
-      shouldStop: opts.shouldStop,
-    });
-    return { runDir, ...(await loop.run()) };
-  } catch (err) {
-    recorder.fail(describeError(err), err instanceof SeqLabError ? err.code : undefined);
-    throw err;
-  } finally {
-    task?.dispose();
-    optimizer?.dispose();
-    lock?.release();
-  }
+    run.open(
+      s.runDir,
+      () => ({ folder: s.folder, tag: `s2s-${model.cell}`, recorded, model, parent: null }),
+      s.counters.step,
+    );
+    const task = run.own(
+      new Seq2seqTask({
+        shape,
+        config: s.config,
+        options,
+        data,
+        weights: s.weights,
+        emit: (e) => run.recorder.emit(e),
+      }),
+    );
+    const optimizer = run.own(createOptimizer(s.config, task.lrScale, s.optimizer, s.counters.step));
+    run.start(
+      backend,
+      {
+        config: recorded,
+        vocabSize: model.vocabSize,
+        parameters: task.model.parameterCount,
+        corpus: report(s.folder, data),
+        resumedFromStep: s.counters.step,
+        batch: data.batches.B,
+      },
+      [
+        ...s.notes,
+        `pairs: ${data.train.length} train, ${data.val.length} validation (${splits.valFrom === 'hash' ? 'split by hash of the source line' : `from ${splits.valFrom}`})`,
+        ...describeSkips(splits.report),
+        ...(data.lengths.truncated
+          ? [`truncated ${data.lengths.truncated} pair(s) to ${options.maxLen} tokens a side`]
+          : []),
+        ...(data.lengths.dropped
+          ? [`dropped ${data.lengths.dropped} pair(s) longer than ${options.maxLen} tokens a side`]
+          : []),
+        ...backendNotes(backend, model.hidden),
+      ],
+    );
+    return run.loop({ task, optimizer, config: recorded, counters: s.counters, parent: s.parent });
+  });
+}
+
+/** A resumed run's tokenizers, from its checkpoint (the target side shares the source's when one). */
+function resumedTokenizers(taskSpec: Record<string, unknown> | undefined) {
+  const spec = taskSpec as unknown as Seq2seqSpec | undefined;
+  if (!spec) return undefined;
+  const source = tokenizerFromJSON(spec.source);
+  return { source, target: spec.target ? tokenizerFromJSON(spec.target) : source };
 }
