@@ -44,6 +44,28 @@ export function initLayerWeights(
   return w;
 }
 
+/** The embedding table: N(0, 1) as PyTorch's nn.Embedding, or U(±0.05) as Keras'. */
+export function initEmbedding(rng: Rng, vocab: number, E: number, scheme: InitScheme) {
+  const n = vocab * E;
+  return {
+    shape: [vocab, E],
+    data: scheme === 'pytorch' ? Float32Array.from({ length: n }, () => rng.normal()) : uniform(rng, n, 0.05),
+  };
+}
+
+/** The output projection `output/kernel` [inputs, outputs] and `output/bias`, as nn.Linear or Keras' Dense. */
+export function initOutput(w: Weights, rng: Rng, inputs: number, outputs: number, scheme: InitScheme): void {
+  const k = 1 / Math.sqrt(inputs);
+  w.set('output/kernel', {
+    shape: [inputs, outputs],
+    data: scheme === 'pytorch' ? uniform(rng, inputs * outputs, k) : glorotUniform(rng, inputs, outputs),
+  });
+  w.set('output/bias', {
+    shape: [outputs],
+    data: scheme === 'pytorch' ? uniform(rng, outputs, k) : new Float32Array(outputs),
+  });
+}
+
 /**
  * 'pytorch' (default): PyTorch's defaults — embedding N(0, 1); recurrent layers U(±1/√H);
  * output layer U(±1/√H) weights and bias (nn.Linear). 'keras': Glorot kernels, orthogonal
@@ -54,25 +76,9 @@ export function initLayerWeights(
 export function initWeights(c: ModelConfig, seed: number, scheme: InitScheme = 'pytorch'): Weights {
   const rng = new Rng(seed);
   const w: Weights = new Map();
-  const nE = c.vocabSize * c.embedding;
-  w.set('embedding', {
-    shape: [c.vocabSize, c.embedding],
-    data:
-      scheme === 'pytorch' ? Float32Array.from({ length: nE }, () => rng.normal()) : uniform(rng, nE, 0.05),
-  });
+  w.set('embedding', initEmbedding(rng, c.vocabSize, c.embedding, scheme));
   for (let l = 0; l < c.layers; l++) for (const [k, v] of initLayerWeights(c, l, rng, scheme)) w.set(k, v);
-  const k = 1 / Math.sqrt(c.hidden);
-  w.set('output/kernel', {
-    shape: [c.hidden, c.vocabSize],
-    data:
-      scheme === 'pytorch'
-        ? uniform(rng, c.hidden * c.vocabSize, k)
-        : glorotUniform(rng, c.hidden, c.vocabSize),
-  });
-  w.set('output/bias', {
-    shape: [c.vocabSize],
-    data: scheme === 'pytorch' ? uniform(rng, c.vocabSize, k) : new Float32Array(c.vocabSize),
-  });
+  initOutput(w, rng, c.hidden, c.vocabSize, scheme);
   return w;
 }
 
@@ -187,16 +193,24 @@ export class LanguageModel {
   }
 
   exportWeights(): Weights {
-    const w: Weights = new Map();
-    for (const [name, v] of this.params)
-      w.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
-    return w;
+    return exportParams(this.params);
   }
 
   dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
+    disposeParams(this.params);
   }
+}
+
+/** Every parameter's values by name, as checkpoints store them (each task's model exports this way). */
+export function exportParams(params: ReadonlyMap<string, tf.Variable>): Weights {
+  const w: Weights = new Map();
+  for (const [name, v] of params) w.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+  return w;
+}
+
+export function disposeParams(params: Map<string, tf.Variable>): void {
+  for (const v of params.values()) v.dispose();
+  params.clear();
 }
 
 let nextId = 0;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { InitScheme, ModelConfig } from '../../config';
 import { embeddingLookup } from '../../model/heads';
 import { recurrentLayer, usesFusedPath } from '../../model/layers';
-import { initLayerWeights } from '../../model/model';
+import { disposeParams, exportParams, initEmbedding, initLayerWeights } from '../../model/model';
 import type { Weights } from '../../model/shapes';
 import { hash32, Rng } from '../../rng';
 import { uniform } from '../../model/init';
@@ -43,12 +43,7 @@ export function initClassifierWeights(
 ): Weights {
   const rng = new Rng(seed);
   const w: Weights = new Map();
-  const nE = c.vocabSize * c.embedding;
-  w.set('embedding', {
-    shape: [c.vocabSize, c.embedding],
-    data:
-      scheme === 'pytorch' ? Float32Array.from({ length: nE }, () => rng.normal()) : uniform(rng, nE, 0.05),
-  });
+  w.set('embedding', initEmbedding(rng, c.vocabSize, c.embedding, scheme));
   const D = featureWidth(c, s);
   for (let l = 0; l < c.layers; l++)
     for (const d of directions(s)) {
@@ -162,15 +157,11 @@ export class ClassifierNet {
   }
 
   exportWeights(): Weights {
-    const w: Weights = new Map();
-    for (const [name, v] of this.params)
-      w.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
-    return w;
+    return exportParams(this.params);
   }
 
   dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
+    disposeParams(this.params);
   }
 }
 

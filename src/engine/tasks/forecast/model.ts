@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InitScheme, ModelConfig } from '../../config';
-import { initLayerWeights } from '../../model/model';
-import { glorotUniform, uniform } from '../../model/init';
+import { disposeParams, exportParams, initLayerWeights, initOutput } from '../../model/model';
 import { recurrentLayer } from '../../model/layers';
 import { paramShapes, Weights } from '../../model/shapes';
 import { hash32, Rng } from '../../rng';
@@ -16,18 +15,7 @@ export function initForecastWeights(c: ModelConfig, seed: number, scheme: InitSc
   const asLayers = { ...c, embedding: c.inputs! };
   for (let l = 0; l < c.layers; l++)
     for (const [k, v] of initLayerWeights(asLayers, l, rng, scheme)) w.set(k, v);
-  const k = 1 / Math.sqrt(c.hidden);
-  w.set('output/kernel', {
-    shape: [c.hidden, c.vocabSize],
-    data:
-      scheme === 'pytorch'
-        ? uniform(rng, c.hidden * c.vocabSize, k)
-        : glorotUniform(rng, c.hidden, c.vocabSize),
-  });
-  w.set('output/bias', {
-    shape: [c.vocabSize],
-    data: scheme === 'pytorch' ? uniform(rng, c.vocabSize, k) : new Float32Array(c.vocabSize),
-  });
+  initOutput(w, rng, c.hidden, c.vocabSize, scheme);
   return w;
 }
 
@@ -135,15 +123,11 @@ export class ForecastModel {
   }
 
   exportWeights(): Weights {
-    const w: Weights = new Map();
-    for (const [name, v] of this.params)
-      w.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
-    return w;
+    return exportParams(this.params);
   }
 
   dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
+    disposeParams(this.params);
   }
 }
 

@@ -3,7 +3,7 @@ import type { InitScheme, ModelConfig } from '../../config';
 import { embeddingLookup } from '../../model/heads';
 import { glorotUniform, uniform } from '../../model/init';
 import { LayerState, recurrentLayer } from '../../model/layers';
-import { initLayerWeights, Weights } from '../../model/model';
+import { disposeParams, exportParams, initLayerWeights, Weights } from '../../model/model';
 import { hash32, Rng } from '../../rng';
 import { attend, AttentionParams } from './attention';
 import { smoothedCrossEntropy } from './loss';
@@ -302,9 +302,7 @@ export class Seq2seqModel {
   }
 
   exportWeights(): Weights {
-    const w: Weights = new Map();
-    for (const [name, v] of this.params)
-      w.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+    const w = exportParams(this.params);
     // Readers that check a checkpoint against its decoder config expect output/kernel.
     if (this.shape.options.tieEmbeddings) {
       const t = this.outputKernel();
@@ -319,7 +317,6 @@ export class Seq2seqModel {
   }
 
   dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
+    disposeParams(this.params);
   }
 }
