@@ -1,14 +1,12 @@
 import { SingleBar } from 'cli-progress';
-import { generateFromCheckpoint, taskOfOptions, trainTask, TrainEvent, TrainOptions } from '../engine';
-
-/** An evaluation's figures after the perplexity: bpc for a language model, BLEU and chrF for a translator… */
-function evalExtras(e: Record<string, unknown>): string {
-  const skip = new Set(['type', 'time', 'step', 'valLoss', 'perplexity', 'tokensSeen']);
-  return Object.entries(e)
-    .filter(([k, v]) => !skip.has(k) && typeof v === 'number')
-    .map(([k, v]) => `  ${k} ${(v as number).toFixed(k === 'bpc' ? 3 : 2)}`)
-    .join('');
-}
+import {
+  evalFigures,
+  generateFromCheckpoint,
+  taskOfOptions,
+  trainTask,
+  TrainEvent,
+  TrainOptions,
+} from '../engine';
 
 /** Prints events: a progress bar on a TTY, plain lines otherwise, or JSON lines with --json. */
 export function reporter(json: boolean, total: () => number) {
@@ -78,13 +76,7 @@ export function reporter(json: boolean, total: () => number) {
         }
         break;
       case 'eval':
-        // Other kinds of model report their own figures (a classifier: accuracy, macro_f1) instead.
-        if (typeof e.perplexity !== 'number')
-          say(`eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  ${evalFigures(e)}`);
-        else
-          say(
-            `eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  perplexity ${e.perplexity.toFixed(2)}${evalExtras(e as unknown as Record<string, unknown>)}`,
-          );
+        say(`eval @${e.step}: val loss ${e.valLoss.toFixed(4)}  ${evalFigures(e)}`);
         break;
       case 'sample':
         say(`sample @${e.step}: ${JSON.stringify(e.prime + e.text).slice(0, 300)}`);
@@ -163,12 +155,4 @@ export async function runTraining(
     console.log(text);
     console.log('---');
   }
-}
-
-/** An eval event's task figures after valLoss, as `name value` pairs. */
-function evalFigures(e: object): string {
-  return Object.entries(e)
-    .filter(([k, v]) => typeof v === 'number' && !['time', 'step', 'valLoss', 'tokensSeen'].includes(k))
-    .map(([k, v]) => `${k} ${(v as number).toFixed(4)}`)
-    .join('  ');
 }

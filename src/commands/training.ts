@@ -12,7 +12,7 @@ import {
   validateConfig,
 } from '../engine/config';
 import { SeqLabError } from '../engine/errors';
-import type { TrainEvent } from '../engine/events';
+import { evalFigures, type TrainEvent } from '../engine/events';
 import type { FinetuneOptions } from '../engine/trainer';
 import { overridesFromFlat, parseSeqlabJson } from '../config/flatConfig';
 import { settingsOverrides } from '../config/settings';
@@ -160,23 +160,9 @@ function attachLog(ctx: CommandContext, s: TrainingSession): void {
             `step ${e.step} loss ${e.loss.toFixed(4)} grad-norm ${e.gradNorm.toFixed(2)}${e.clipped ? ' (clipped)' : ''} ${Math.round(e.tokensPerSec)} tok/s`,
           );
         break;
-      case 'eval': {
-        // Other kinds carry their own figures instead of perplexity and bits per character.
-        const f = e as unknown as Record<string, number>;
-        if (typeof f.mae === 'number') {
-          ctx.log.info(
-            `eval @${e.step}: MAE ${f.mae.toFixed(4)}, RMSE ${f.rmse.toFixed(4)} (naive MAE ${f.naive_mae?.toFixed(4)}, linear AR ${f.ar_mae?.toFixed(4)})`,
-          );
-        } else if (typeof e.perplexity !== 'number') {
-          ctx.log.info(
-            `eval @${e.step}: loss ${e.valLoss.toFixed(4)}, accuracy ${f.accuracy?.toFixed(4)}, macro-F1 ${f.macro_f1?.toFixed(4)}`,
-          );
-        } else
-          ctx.log.info(
-            `eval @${e.step}: loss ${e.valLoss.toFixed(4)}, perplexity ${e.perplexity.toFixed(2)}${typeof f.bpc === 'number' ? `, ${f.bpc.toFixed(3)} bits/char` : ''}${typeof f.bleu === 'number' ? `, BLEU ${f.bleu.toFixed(2)}, chrF ${f.chrf?.toFixed(2)}` : ''}`,
-          );
+      case 'eval':
+        ctx.log.info(`eval @${e.step}: loss ${e.valLoss.toFixed(4)}  ${evalFigures(e)}`);
         break;
-      }
       case 'sample':
         ctx.log.info(`sample @${e.step}: ${JSON.stringify(e.prime + e.text)}`);
         break;

@@ -143,7 +143,11 @@ export function summarizeCompare(dir: string): CompareRow[] {
           ? lastEval.valLoss
           : null;
     const bpc =
-      done?.type === 'done' && done.bpc !== null ? done.bpc : lastEval?.type === 'eval' ? lastEval.bpc : null;
+      done?.type === 'done' && done.bpc !== null
+        ? done.bpc
+        : lastEval?.type === 'eval'
+          ? (lastEval.bpc ?? null)
+          : null;
     return {
       cell: r.cell,
       runId: r.runId,

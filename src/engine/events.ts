@@ -76,13 +76,32 @@ export interface TimestepGradientsEvent extends Base {
   norms: number[][];
 }
 
+/**
+ * A held-out evaluation: the loss, then the task's own figures (a language model: perplexity and
+ * bpc; a classifier: accuracy, macro_f1; a translator: perplexity, bleu, chrf; a forecaster: mae,
+ * rmse and its baselines'…).
+ */
 export interface EvalEvent extends Base {
   type: 'eval';
   step: number;
   valLoss: number;
-  perplexity: number;
-  bpc: number;
+  perplexity?: number;
+  bpc?: number;
   tokensSeen: number;
+  [figure: string]: number | string | undefined;
+}
+
+const FIGURE_DIGITS: Record<string, number> = { perplexity: 2, bpc: 3 };
+
+/** An evaluation's figures after the loss, for a log line: `perplexity 12.34  bpc 2.123`. */
+export function evalFigures(e: EvalEvent): string {
+  return Object.entries(e)
+    .filter(
+      (kv): kv is [string, number] =>
+        typeof kv[1] === 'number' && !['time', 'step', 'valLoss', 'tokensSeen'].includes(kv[0]),
+    )
+    .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(FIGURE_DIGITS[k] ?? 4)}`)
+    .join('  ');
 }
 
 export interface SampleEvent extends Base {

@@ -143,7 +143,7 @@ test('events: step, timestepGradients, eval, sample, checkpoint, done — and ea
   assert.equal(tg[0].norms[0].length, 16);
   assert.ok(tg[0].norms.flat().every((n) => n > 0));
   assert.equal(of('eval').length, 2);
-  assert.ok(of('eval')[0].bpc > 0);
+  assert.ok(of('eval')[0].bpc! > 0);
   assert.equal(of('sample').length, 2);
   assert.equal(of('checkpoint').length, 2);
   assert.equal(of('done')[0].reason, 'steps');
