@@ -1,5 +1,5 @@
-import * as crypto from 'crypto';
 import * as vscode from 'vscode';
+import { webviewPage } from '../views/webviewPage';
 import { HostToUnitsView, parseUnitsViewMessage, UnitsViewToHost } from './viewProtocol';
 
 const VIEW_TYPE = 'seqlab.units';
@@ -63,16 +63,7 @@ export class UnitsPanel implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'inspectView.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'inspectView.css'));
-    return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource}; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="${style}">
-<title>SeqLab Units</title></head>
-<body><div id="app"></div><script nonce="${nonce}" src="${script}"></script></body></html>`;
+    return webviewPage(webview, this.extensionUri, 'inspectView', 'SeqLab Units');
   }
 
   dispose(): void {

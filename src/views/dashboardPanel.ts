@@ -1,7 +1,7 @@
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { webviewPage } from './webviewPage';
 import type { TrainEvent } from '../engine/events';
 import { runPaths, runTimeLabel } from '../engine/runFolder';
 import { HostMessage, parseWebviewMessage, RunNotes, RunSummary, SeriesPatch } from '../dashboard/protocol';
@@ -270,16 +270,7 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.css'));
-    return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource}; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="${style}">
-<title>SeqLab Dashboard</title></head>
-<body><div id="app"></div><script nonce="${nonce}" src="${script}"></script></body></html>`;
+    return webviewPage(webview, this.extensionUri, 'webview', 'SeqLab Dashboard');
   }
 
   dispose(): void {
