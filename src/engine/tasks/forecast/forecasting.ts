@@ -1,24 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
+import type { ForecastOptions } from '../../config';
 import { actuals, ArModel, arForecast, naiveForecast, seasonalNaiveForecast } from './baselines';
 import { errorFigures, scaledError } from './metrics';
 import type { ForecastModel } from './model';
 import type { Normalisation, Series } from './series';
 
-/** What using a forecaster needs besides its weights: stored in the checkpoint as `taskSpec`. */
-export interface ForecastSpec {
-  target: string;
-  features: string[];
+/**
+ * What using a forecaster needs besides its weights: stored in the checkpoint as `taskSpec`. The
+ * options as the run resolved them (`season` 0: none found, the seasonal baseline is left out).
+ */
+export interface ForecastSpec extends Pick<
+  ForecastOptions,
+  'target' | 'features' | 'window' | 'horizon' | 'season' | 'strategy' | 'loss' | 'missing'
+> {
   /** [target, ...features]: the model's inputs, in order. */
   columns: string[];
+  /** The time column found (null: none; rows equally spaced). */
   timeColumn: string | null;
   spacing: string;
-  window: number;
-  horizon: number;
-  /** 0 when there is none (the seasonal baseline is then left out). */
-  season: number;
-  strategy: 'direct' | 'recursive';
-  loss: 'mse' | 'mae';
-  missing: 'ffill' | 'skip';
   /** Fitted on the training rows only. */
   norm: Normalisation;
   /** The linear-autoregression baseline, fitted on the training windows. */
