@@ -11,3 +11,13 @@ export function torchMissing(): string | false {
     return `${TORCH_PYTHON} cannot import torch (run scripts/bench-setup.sh as root, or set SEQLAB_PYTHON)`;
   return false;
 }
+
+/**
+ * The skip reason for PyTorch tests, or false when they can run. CI installs python3-torch
+ * (npm test runs scripts/bench-setup.sh first), so there a missing torch fails instead of skipping.
+ */
+export function torchSkipReason(): string | false {
+  const why = torchMissing();
+  if (why && process.env.CI) throw new Error(`PyTorch tests cannot run in CI: ${why}`);
+  return why;
+}

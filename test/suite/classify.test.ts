@@ -6,18 +6,9 @@ import { loadCheckpoint } from '../../src/engine/checkpoint';
 import type { SeqLabApi } from '../../src/extension';
 import type { LaunchResult } from '../../src/commands/training';
 import type { CheckpointItem, RunItem, TreeNode } from '../../src/views/checkpointTree';
+import { until } from '../helpers/until';
 
 const isCheckpoint = (n: TreeNode): n is CheckpointItem => 'checkpoint' in n;
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Two labels told apart by their words, one file per example. */
 function writeLabelled(dir: string): void {

@@ -16,6 +16,7 @@ import type { UnpackReport } from '../../src/sample/unpack';
 import type { LaunchResult } from '../../src/commands/training';
 import type { TrainingSession } from '../../src/training/sessionManager';
 import type { CheckpointItem, ParentItem, RunItem, TreeNode } from '../../src/views/checkpointTree';
+import { until } from '../helpers/until';
 
 const log = (...a: unknown[]) => console.log('[itest]', ...a);
 
@@ -23,16 +24,6 @@ const log = (...a: unknown[]) => console.log('[itest]', ...a);
 // imports: tell tree items apart by shape, not instanceof.
 const isCheckpoint = (n: TreeNode): n is CheckpointItem => 'checkpoint' in n;
 const isParent = (n: TreeNode): n is ParentItem => 'parentCheckpoint' in n;
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 suite('SeqLab in a real VS Code extension host', () => {
   let api: SeqLabApi;

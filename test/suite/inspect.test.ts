@@ -4,22 +4,13 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 // Only TF.js-free engine modules: the other suite checks that TF.js never loads on this host.
-import { saveCheckpoint } from '../../src/engine/checkpoint';
-import { DEFAULT_TRAIN_CONFIG, type ModelConfig } from '../../src/engine/config';
+import type { ModelConfig } from '../../src/engine/config';
 import { paramShapes, type Weights } from '../../src/engine/model/shapes';
 import { CharTokenizer } from '../../src/engine/tokenizers';
 import type { SeqLabApi } from '../../src/extension';
 import type { Painted } from '../../src/inspect/controller';
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { saveCheckpointOf } from '../helpers/checkpointFile';
+import { until } from '../helpers/until';
 
 const TEXT = 'function add(a, b) {\n  // "sum"\n  return [a + b];\n}\n'.repeat(4);
 
@@ -44,24 +35,7 @@ function checkpoint(): string {
     ]),
   );
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-inspect-')), 'ck');
-  saveCheckpoint(dir, {
-    manifest: {
-      name: 'step-00000001',
-      model: config,
-      tokenizer: tok.toJSON(),
-      train: DEFAULT_TRAIN_CONFIG,
-      step: 1,
-      tokensSeen: 10,
-      valLoss: 1.5,
-      valBpc: 2.1,
-      createdAt: new Date().toISOString(),
-      parent: null,
-      trainer: { epoch: 0, window: 1, rngState: 0, optimizerStep: 1, bestValLoss: 1.5, elapsedSeconds: 1 },
-    },
-    weights,
-    optimizer: [],
-    carry: [],
-  });
+  saveCheckpointOf(dir, { model: config, tokenizer: tok, weights });
   return dir;
 }
 

@@ -1,5 +1,4 @@
 import * as assert from 'assert';
-import { spawnSync } from 'child_process';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
@@ -7,27 +6,24 @@ import type { SeqLabApi } from '../../src/extension';
 import type { LaunchResult } from '../../src/commands/training';
 import type { TrainingSession } from '../../src/training/sessionManager';
 import type { RunItem } from '../../src/views/checkpointTree';
+import { torchSkipReason } from '../helpers/torch';
+import { until as untilWithin } from '../helpers/until';
+
+// PyTorch starts slowly: a longer default wait.
+const until = <T>(what: string, fn: () => T | undefined | false, timeoutMs = 120_000) =>
+  untilWithin(what, fn, timeoutMs);
 
 const log = (...a: unknown[]) => console.log('[itest]', ...a);
 const PYTHON = process.env.SEQLAB_PYTHON ?? '/usr/bin/python3';
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 120_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 suite('SeqLab on the PyTorch engine in a real VS Code extension host', () => {
   let api: SeqLabApi;
   let corpus: string;
 
   suiteSetup(async function () {
-    if (spawnSync(PYTHON, ['-c', 'import torch']).status !== 0) {
-      log(`PyTorch engine suite skipped: ${PYTHON} cannot import torch (scripts/bench-setup.sh installs it)`);
+    const why = torchSkipReason();
+    if (why) {
+      log(`PyTorch engine suite skipped: ${why}`);
       this.skip();
     }
     api = (await vscode.extensions.getExtension('seqlab.seqlab')!.activate()) as SeqLabApi;

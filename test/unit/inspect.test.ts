@@ -3,7 +3,6 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { saveCheckpoint } from '../../src/engine/checkpoint';
 import { DEFAULT_TRAIN_CONFIG, ModelConfig } from '../../src/engine/config';
 import { FastInferenceModel, simdKernelAvailable } from '../../src/engine/inference/fastModel';
 import { InferenceModel } from '../../src/engine/inference/stepModel';
@@ -16,6 +15,7 @@ import { meanSurprisalBits, traceTokens } from '../../src/engine/inspect/trace';
 import { initWeights, type Weights } from '../../src/engine/model/model';
 import { CharTokenizer } from '../../src/engine/tokenizers';
 import { initBackend } from '../../src/engine/wasm/backend';
+import { saveCheckpointOf } from '../helpers/checkpointFile';
 import { fixture, sampleText, tmpDir } from '../helpers/util';
 
 const CLI = path.resolve(__dirname, '../../../bin/seqlab.js');
@@ -42,24 +42,12 @@ function saveModel(
   weights: Weights,
   seqLen: number,
 ): void {
-  saveCheckpoint(dir, {
-    manifest: {
-      name: 'step-00000001',
-      model: config,
-      tokenizer: tok.toJSON(),
-      // One stream (batch 1): `seqlab eval` then reads the file as inspect does.
-      train: { ...DEFAULT_TRAIN_CONFIG, batch: 1, seqLen },
-      step: 1,
-      tokensSeen: 10,
-      valLoss: 1.5,
-      valBpc: 2.1,
-      createdAt: new Date().toISOString(),
-      parent: null,
-      trainer: { epoch: 0, window: 1, rngState: 0, optimizerStep: 1, bestValLoss: 1.5, elapsedSeconds: 1 },
-    },
+  // One stream (batch 1): `seqlab eval` then reads the file as inspect does.
+  saveCheckpointOf(dir, {
+    model: config,
+    tokenizer: tok,
     weights,
-    optimizer: [],
-    carry: [],
+    manifest: { train: { ...DEFAULT_TRAIN_CONFIG, batch: 1, seqLen } },
   });
 }
 

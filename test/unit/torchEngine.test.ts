@@ -22,9 +22,9 @@ import {
 import { train } from '../../src/engine/trainer';
 import { readRun } from '../../src/runs/runStore';
 import { fixture, sampleText, tmpDir } from '../helpers/util';
-import { TORCH_PYTHON, torchMissing } from '../helpers/torch';
+import { TORCH_PYTHON, torchSkipReason } from '../helpers/torch';
 
-const skip = torchMissing();
+const skip = torchSkipReason();
 const opts = { skip: skip ? `PyTorch engine tests skipped: ${skip}` : false, timeout: 600_000 };
 
 before(async () => {
