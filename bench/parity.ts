@@ -19,8 +19,8 @@ import { forecastParity } from './parityForecast';
 import { runTorch, torchUnavailable } from './torch';
 import { parityClassify } from './parityClassify';
 
-/** Which parts run: PARITY_ONLY=lm,classify (default both). */
-const ONLY = new Set((process.env.PARITY_ONLY ?? 'lm,classify').split(','));
+/** Which parts run: PARITY_ONLY=lm,classify,forecast (default all three). */
+const ONLY = new Set((process.env.PARITY_ONLY ?? 'lm,classify,forecast').split(','));
 
 const STEPS = Number(process.env.PARITY_STEPS ?? 300);
 const CELLS = (process.env.PARITY_CELLS ?? 'rnn,lstm,gru').split(',') as CellKind[];
@@ -72,7 +72,7 @@ function buildCorpus(): string {
 }
 
 async function main(): Promise<void> {
-  if (process.env.PARITY_ONLY === 'forecast') return void (await forecastParity());
+  if (ONLY.has('forecast')) await forecastParity();
   const noTorch = torchUnavailable();
   if (noTorch) {
     console.log(`parity skipped: ${noTorch}`);

@@ -9,7 +9,10 @@ export async function evalForecaster(
   file: string,
   f: { backend: BackendChoice; json?: boolean },
 ): Promise<void> {
-  const r = await evaluateForecasterOnFile(checkpoint, file, cpuBackendOf(f.backend));
+  // On stderr: with --json, stdout holds only the figures.
+  const r = await evaluateForecasterOnFile(checkpoint, file, cpuBackendOf(f.backend), (w) =>
+    console.error(`warning: ${w}`),
+  );
   if (f.json) {
     console.log(JSON.stringify(r));
     return;

@@ -32,7 +32,10 @@ export function registerForecast(program: Command): void {
             f.out,
             'Choose another --out, or add --force to overwrite it.',
           );
-        const csv = forecastCsv(await forecastFile(checkpoint, file, f.steps, f.backend));
+        // On stderr: stdout holds only the CSV.
+        const csv = forecastCsv(
+          await forecastFile(checkpoint, file, f.steps, f.backend, (w) => console.error(`warning: ${w}`)),
+        );
         if (f.out) fs.writeFileSync(f.out, csv);
         else process.stdout.write(csv);
       },

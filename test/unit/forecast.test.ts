@@ -291,3 +291,48 @@ test('too few rows, an unknown column and a language-model checkpoint are refuse
       /needs a forecaster checkpoint, but this is a language-model checkpoint/.test(e.message),
   );
 });
+
+test('eval and forecast on a file: an unusable time column is warned about, bad rows get hints for a checkpoint', async () => {
+  const dir = fixture({ 's.csv': csv({ y: sine(60, 6) }, 60) });
+  const r = await trainOn(
+    path.join(dir, 's.csv'),
+    forecastConfig({ forecast: { target: 'y', window: 5 }, steps: 2 }),
+  );
+  const lines = csv({ y: sine(30, 6) }, 30)
+    .trim()
+    .split('\n');
+  const variant = (name: string, line: number, row: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, lines.map((l, i) => (i === line ? row : l)).join('\n') + '\n');
+    return file;
+  };
+  // Training notes it; eval and forecast warn through the caller's sink (the CLI: stderr).
+  const irregular = variant('irregular.csv', 10, `someday,${lines[10].split(',')[1]}`);
+  const warnings: string[] = [];
+  const e = await evaluateForecasterOnFile(r.checkpoint!, irregular, 'wasm', (w) => warnings.push(w));
+  assert.equal(e.rows, 30);
+  const f = await forecastFile(r.checkpoint!, irregular, 2, 'wasm', (w) => warnings.push(w));
+  assert.equal(f.values.length, 2);
+  assert.equal(warnings.length, 2);
+  for (const w of warnings) assert.match(w, /time column "date" .*line 11 \("someday"\).*equally spaced/);
+  // The checkpoint fixes the column: no --target to choose another.
+  await assert.rejects(
+    evaluateForecasterOnFile(r.checkpoint!, variant('bad.csv', 7, '2020-01-07,abc')),
+    (err: unknown) =>
+      err instanceof SeqLabError &&
+      /line 8 holds "abc"/.test(err.message) &&
+      /checkpoint reads column "y"/.test(err.hint!) &&
+      !/--target/.test(err.hint!),
+  );
+  // A forecast reads one window and needs no values after it.
+  fs.writeFileSync(path.join(dir, 'short.csv'), lines.slice(0, 4).join('\n') + '\n');
+  await assert.rejects(
+    forecastFile(r.checkpoint!, path.join(dir, 'short.csv'), 1),
+    (err: unknown) =>
+      err instanceof SeqLabError &&
+      /3 rows, but a window of 5 steps needs at least 5$/.test(err.message) &&
+      !/horizon of 0/.test(err.message) &&
+      /at least 5 complete rows/.test(err.hint!) &&
+      !/--window/.test(err.hint!),
+  );
+});

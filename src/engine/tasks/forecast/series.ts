@@ -20,9 +20,12 @@ export interface Series {
   droppedLeading: number;
 }
 
-export type SeriesOptions = Pick<ForecastOptions, 'target' | 'features' | 'timeColumn' | 'missing'>;
+export type SeriesOptions = Pick<ForecastOptions, 'target' | 'features' | 'timeColumn' | 'missing'> & {
+  /** Read for a trained checkpoint (eval, forecast): its columns are fixed, no flag chooses others. */
+  forCheckpoint?: boolean;
+};
 
-function numericColumn(t: Table, c: number, flag: string): Float64Array {
+function numericColumn(t: Table, c: number, hint: string): Float64Array {
   const out = new Float64Array(t.rows.length);
   for (let i = 0; i < t.rows.length; i++) {
     const cell = t.rows[i][c] ?? '';
@@ -32,7 +35,7 @@ function numericColumn(t: Table, c: number, flag: string): Float64Array {
         'E_DATA',
         `Column "${t.header[c]}" of ${t.file} is not numeric: line ${t.lines[i]} holds "${cell.slice(0, 40)}"`,
         `${t.file}:${t.lines[i]}`,
-        `Fix that row, or choose a numeric column with ${flag}.`,
+        hint,
       );
     out[i] = v;
   }
@@ -54,7 +57,11 @@ export function seriesFromTable(t: Table, o: SeriesOptions): Series {
     );
   const columns = [o.target, ...o.features.filter((f) => f !== o.target)];
   const idx = columns.map((c, i) => columnIndex(t, c, i === 0 ? '--target' : '--features'));
-  let values = idx.map((c, i) => numericColumn(t, c, i === 0 ? '--target' : '--features'));
+  const fix = (i: number) =>
+    o.forCheckpoint
+      ? `Fix that row: the checkpoint reads column "${columns[i]}" as numbers (an empty cell counts as missing).`
+      : `Fix that row, or choose a numeric column with ${i === 0 ? '--target' : '--features'}.`;
+  let values = idx.map((c, i) => numericColumn(t, c, fix(i)));
   const timeCol = findTimeColumn(t, o.timeColumn);
   if (o.timeColumn && timeCol < 0) columnIndex(t, o.timeColumn, '--time-column');
   const time = timeSpacing(t, timeCol);
@@ -136,11 +143,20 @@ export function tooFewRows(
   window: number,
   horizon: number,
   what: string,
+  forCheckpoint = false,
 ): SeqLabError {
+  // A forecast past the end reads one window and has no actual values after it (horizon 0).
+  const need =
+    horizon > 0
+      ? `a window of ${window} steps and a horizon of ${horizon} need`
+      : `a window of ${window} steps needs`;
   return new SeqLabError(
     'E_DATA',
-    `Too few rows for one window in ${file}: ${rows} ${what}, but a window of ${window} steps and a horizon of ${horizon} need at least ${window + horizon}`,
+    `Too few rows for one window in ${file}: ${rows} ${what}, but ${need} at least ${window + horizon}`,
     file,
-    'Use a smaller --window or --horizon, or more data.',
+    // A trained checkpoint's window and horizon are fixed: only the file can change.
+    forCheckpoint
+      ? `Give a file with at least ${window + horizon} complete rows (the checkpoint's window${horizon > 0 ? ' and horizon' : ''}).`
+      : 'Use a smaller --window or --horizon, or more data.',
   );
 }

@@ -102,10 +102,15 @@ export class ForecastTask implements Task {
     return paramGroup(param);
   }
 
+  /** The window origins of batch `index` of the current epoch (a parity check replays them elsewhere). */
+  batchOrigins(index: number): number[] {
+    return this.order.slice(index * this.B, (index + 1) * this.B);
+  }
+
   loss(index: number, step: number): tf.Scalar {
     const { spec } = this.o.data;
     this.step = step;
-    const origins = this.order.slice(index * this.B, (index + 1) * this.B);
+    const origins = this.batchOrigins(index);
     const outputs = this.o.model.vocabSize;
     const x = windowInputs(this.z, origins, spec.window);
     const y = windowTargets(this.z, origins, outputs);

@@ -24,14 +24,20 @@ export async function loadForecaster(
   return { model: new ForecastModel(data.manifest.model, data.weights), spec, manifest: data.manifest };
 }
 
+/** What reading a file found that the user should know (as training notes it): an unusable time column. */
+export type WarningSink = (message: string) => void;
+
 /** The checkpoint's columns read from another file, missing values handled as in training. */
-export function readSeriesFor(spec: ForecastSpec, file: string): Series {
-  return readSeries(file, {
+export function readSeriesFor(spec: ForecastSpec, file: string, warn?: WarningSink): Series {
+  const s = readSeries(file, {
     target: spec.target,
     features: spec.features,
     timeColumn: spec.timeColumn ?? '',
     missing: spec.missing,
+    forCheckpoint: true,
   });
+  if (s.time.warning) warn?.(s.time.warning);
+  return s;
 }
 
 export interface FileEvaluation extends Record<string, number> {
@@ -46,14 +52,15 @@ export async function evaluateForecasterOnFile(
   checkpoint: string,
   file: string,
   backend: 'wasm' | 'cpu' = 'wasm',
+  warn?: WarningSink,
 ): Promise<FileEvaluation> {
   const f = await loadForecaster(checkpoint, 'Evaluating a forecaster', backend);
   try {
-    const s = readSeriesFor(f.spec, file);
+    const s = readSeriesFor(f.spec, file, warn);
     const rows = s.values[0].length;
     const { window: N, horizon: H } = f.spec;
     const origins = windowOrigins(s, N, H, N, rows);
-    if (origins.length === 0) throw tooFewRows(file, rows, N, H, 'complete rows');
+    if (origins.length === 0) throw tooFewRows(file, rows, N, H, 'complete rows', true);
     return { ...forecastFigures(compareForecasts(f.model, f.spec, s, origins)), rows };
   } finally {
     f.model.dispose();
@@ -107,13 +114,14 @@ export async function forecastFile(
   file: string,
   steps: number | undefined,
   backend: 'wasm' | 'cpu' = 'wasm',
+  warn?: WarningSink,
 ): Promise<FileForecast> {
   const f = await loadForecaster(checkpoint, 'Forecasting', backend);
   try {
-    const s = readSeriesFor(f.spec, file);
+    const s = readSeriesFor(f.spec, file, warn);
     const { window: N, horizon: H } = f.spec;
     const rows = s.values[0].length;
-    if (rows < N) throw tooFewRows(file, rows, N, 0, 'rows');
+    if (rows < N) throw tooFewRows(file, rows, N, 0, 'rows', true);
     const K = steps ?? H;
     const values: number[] = [];
     let ext: Series = s;
