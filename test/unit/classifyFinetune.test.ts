@@ -50,7 +50,7 @@ function fineTuneTask(folder: string, lm: string, over: TrainOverrides) {
   const config: TrainConfig = mergeConfig(DEFAULT_TRAIN_CONFIG, TINY, { task: 'classify' }, over);
   const s = classifierStart(folder, config, undefined, lm);
   const data = readLabelledData(folder, {});
-  const spec = specOf(data.labels, s.options);
+  const spec = specOf(data.labels, s.options, s.fromLanguageModel);
   const task = new ClassifierTask({
     model: { ...s.modelConfig, vocabSize: s.tokenizer!.vocabSize },
     spec,
@@ -66,7 +66,11 @@ function fineTuneTask(folder: string, lm: string, over: TrainOverrides) {
     fromLanguageModel: true,
     emit: () => {},
   });
-  return { task, config: s.config };
+  return {
+    task,
+    config: s.config,
+    train: encodeSet(data.train, s.tokenizer!, spec.labels, spec.maxLen, spec.keep),
+  };
 }
 
 const values = (task: ClassifierTask) =>
@@ -145,4 +149,35 @@ test('gradual unfreezing with discriminative rates: each layer is untouched unti
     optimizer.dispose();
     task.dispose();
   }
+});
+
+test('fine-tuned from a language model, the head starts on standardized features; from scratch it has no such step', async () => {
+  const lm = await languageModel();
+  const folder = labelled();
+  const { task, train } = fineTuneTask(folder, lm, { classify: { pooling: 'mean' } });
+  try {
+    const b = makeBatch(train.seqs, train.labels);
+    const f = task.net.features(b, { training: false }).arraySync();
+    const shift = task.params.get('classifier/shift')!.arraySync() as number[];
+    const scale = task.params.get('classifier/scale')!.arraySync() as number[];
+    for (let j = 0; j < shift.length; j++) {
+      const z = f.map((row) => (row[j] + shift[j]) * scale[j]);
+      const mean = z.reduce((a, x) => a + x, 0) / z.length;
+      const sd = Math.sqrt(z.reduce((a, x) => a + (x - mean) ** 2, 0) / z.length);
+      assert.ok(Math.abs(mean) < 1e-3, `unit ${j}: mean ${mean}`);
+      // Units that hardly vary are scaled up at most as a variance of 1e-4 allows.
+      const raw = sd / scale[j];
+      assert.ok(Math.abs(sd - raw / Math.sqrt(raw * raw + 1e-4)) < 1e-3, `unit ${j}: spread ${sd}`);
+    }
+  } finally {
+    task.dispose();
+  }
+  const scratch = await trainTask({
+    folder,
+    out: tmpDir(),
+    config: mergeConfig(DEFAULT_TRAIN_CONFIG, TINY, { task: 'classify', steps: 1 }),
+  });
+  const m = loadCheckpoint(scratch.checkpoint!);
+  assert.equal(m.manifest.taskSpec?.standardize, false);
+  assert.ok(!m.weights.has('classifier/shift'));
 });
