@@ -151,7 +151,7 @@ test('gradual unfreezing with discriminative rates: each layer is untouched unti
   }
 });
 
-test('fine-tuned from a language model, the head starts on standardized features; from scratch it has no such step', async () => {
+test('fine-tuned from a language model, the head starts on standardized features; from scratch only with --standardize', async () => {
   const lm = await languageModel();
   const folder = labelled();
   const { task, train } = fineTuneTask(folder, lm, { classify: { pooling: 'mean' } });
@@ -180,4 +180,16 @@ test('fine-tuned from a language model, the head starts on standardized features
   const m = loadCheckpoint(scratch.checkpoint!);
   assert.equal(m.manifest.taskSpec?.standardize, false);
   assert.ok(!m.weights.has('classifier/shift'));
+  const asked = await trainTask({
+    folder,
+    out: tmpDir(),
+    config: mergeConfig(DEFAULT_TRAIN_CONFIG, TINY, {
+      task: 'classify',
+      steps: 1,
+      classify: { standardize: true },
+    }),
+  });
+  const a = loadCheckpoint(asked.checkpoint!);
+  assert.equal(a.manifest.taskSpec?.standardize, true);
+  assert.ok(a.weights.has('classifier/scale'));
 });
