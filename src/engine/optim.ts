@@ -20,8 +20,23 @@ export interface OptimizerOptions {
 export class Optimizer {
   step = 0;
   readonly slots = new Map<string, tf.Variable>();
+  /**
+   * Steps each parameter has taken (PyTorch's per-parameter `state['step']`). Adam's bias
+   * correction must count a parameter's own updates: one that starts training late (gradual
+   * unfreezing) has fresh moments, and corrected with the global count its first steps would be
+   * a fraction of lr (about lr/2 when it joins at step 11).
+   */
+  readonly paramSteps = new Map<string, number>();
 
   constructor(readonly opts: OptimizerOptions) {}
+
+  private paramStep(name: string): number {
+    // Slots restored from a checkpoint written before per-parameter counts took every step.
+    const restored = ['m', 'sq', 'momentum'].some((k) => this.slots.has(`${name}/${k}`));
+    const t = (this.paramSteps.get(name) ?? (restored ? this.step - 1 : 0)) + 1;
+    this.paramSteps.set(name, t);
+    return t;
+  }
 
   private slot(name: string, like: tf.Tensor): tf.Variable {
     let v = this.slots.get(name);
@@ -34,11 +49,11 @@ export class Optimizer {
 
   apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr0: number): void {
     this.step++;
-    const t = this.step;
     const { kind, momentum, weightDecay } = this.opts;
     tf.tidy(() => {
       for (const [name, g] of grads) {
         const p = params.get(name)!;
+        const t = this.paramStep(name);
         const lr = lr0 * (this.opts.lrScale?.[name] ?? 1);
         let update: tf.Tensor;
         if (kind === 'adam') {
@@ -94,6 +109,7 @@ export class Optimizer {
   dispose(): void {
     for (const v of this.slots.values()) v.dispose();
     this.slots.clear();
+    this.paramSteps.clear();
   }
 }
 

@@ -3,6 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/wasm/backend';
 import { Optimizer } from '../../src/engine/optim';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/config';
+import { createOptimizer, exportSlots } from '../../src/engine/training/optimizer';
 
 before(async () => {
   await initBackend('cpu');
@@ -54,4 +56,34 @@ test('decoupled weight decay shrinks kernels but not biases', () => {
   const r = stepOnce('sgd', [0, 0, 0], { weightDecay: 0.5 });
   assert.ok(close(r.kernel, [0.95, -1.9, 2.85]), JSON.stringify(r.kernel));
   assert.ok(close(r.bias, [1, 1, 1]));
+});
+
+test('Adam counts each parameter’s own steps: one that joins late takes lr·sign(g) first, and the count survives a checkpoint', () => {
+  const p = new Map([
+    ['a', tf.variable(tf.tensor1d([1, 1]))],
+    ['b', tf.variable(tf.tensor1d([1, 1]))],
+  ]);
+  const o = new Optimizer({ kind: 'adam', momentum: 0, weightDecay: 0 });
+  for (let i = 0; i < 10; i++) o.apply(p, new Map([['a', tf.tensor1d([0.3, -0.3])]]), 0.1);
+  o.apply(p, new Map([['b', tf.tensor1d([0.5, -0.01])]]), 0.1);
+  // As PyTorch: b's moments are fresh, so is its bias correction (the global count gave 0.048).
+  assert.ok(close(Array.from(p.get('b')!.dataSync()), [0.9, 1.1]), JSON.stringify(p.get('b')!.dataSync()));
+  const restored = createOptimizer(
+    { ...DEFAULT_TRAIN_CONFIG, optimizer: 'adam' },
+    {},
+    exportSlots(o),
+    o.step,
+  );
+  assert.equal(restored.paramSteps.get('a'), 10);
+  assert.equal(restored.paramSteps.get('b'), 1);
+  // A checkpoint from before per-parameter counts: its slots took every step.
+  const legacy = createOptimizer(
+    { ...DEFAULT_TRAIN_CONFIG, optimizer: 'adam' },
+    {},
+    exportSlots(o).filter((e) => !e.name.endsWith('/step')),
+    o.step,
+  );
+  legacy.apply(p, new Map([['a', tf.tensor1d([0.3, -0.3])]]), 0.1);
+  assert.equal(legacy.paramSteps.get('a'), 12);
+  [o, restored, legacy].forEach((x) => x.dispose());
 });

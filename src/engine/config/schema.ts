@@ -462,6 +462,14 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
     optional: true,
   },
   {
+    key: 'classify.standardize',
+    type: 'boolean',
+    help: 'classify: standardize the pooled features before the dense head (always on from a language model)',
+    flag: '--standardize',
+    json: 'standardize',
+    optional: true,
+  },
+  {
     key: 'classify.lmSteps',
     type: 'integer',
     min: 0,

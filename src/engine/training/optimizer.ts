@@ -17,14 +17,28 @@ export function createOptimizer(
     lrScale,
   });
   optimizer.step = step;
-  for (const e of slots) optimizer.slots.set(e.name, tf.variable(tf.tensor(e.data, e.shape), false));
+  for (const e of slots) {
+    const counted = STEP_SLOT.exec(e.name);
+    if (counted) optimizer.paramSteps.set(counted[1], e.data[0]);
+    else optimizer.slots.set(e.name, tf.variable(tf.tensor(e.data, e.shape), false));
+  }
   return optimizer;
 }
 
+/** A parameter's own step count travels with its slots as `<param>/step`, one number. */
+const STEP_SLOT = /^(.*)\/step$/;
+
 export function exportSlots(optimizer: Optimizer): TensorEntry[] {
-  return [...optimizer.slots].map(([name, v]) => ({
-    name,
-    shape: v.shape.slice(),
-    data: v.dataSync() as Float32Array,
-  }));
+  return [
+    ...[...optimizer.slots].map(([name, v]) => ({
+      name,
+      shape: v.shape.slice(),
+      data: v.dataSync() as Float32Array,
+    })),
+    ...[...optimizer.paramSteps].map(([name, t]) => ({
+      name: `${name}/step`,
+      shape: [1],
+      data: Float32Array.of(t),
+    })),
+  ];
 }

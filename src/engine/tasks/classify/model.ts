@@ -53,6 +53,11 @@ export function initClassifierWeights(
     }
   const k = 1 / Math.sqrt(D);
   if (s.pooling === 'attention') w.set('pool/query', { shape: [D], data: uniform(rng, D, k) });
+  // The identity until the task sets them from the training set's features.
+  if (s.standardize) {
+    w.set('classifier/shift', { shape: [D], data: new Float32Array(D) });
+    w.set('classifier/scale', { shape: [D], data: new Float32Array(D).fill(1) });
+  }
   const C = s.labels.length;
   w.set('classifier/kernel', { shape: [D, C], data: uniform(rng, D * C, k) });
   w.set('classifier/bias', { shape: [C], data: uniform(rng, C, k) });
@@ -140,6 +145,8 @@ export class ClassifierNet {
 
   logits(b: ClassBatch, o: ClassifierForward): tf.Tensor2D {
     let f = this.features(b, o);
+    if (this.spec.standardize)
+      f = tf.mul(tf.add(f, this.param('classifier/shift')), this.param('classifier/scale')) as tf.Tensor2D;
     if (o.training && this.config.dropout > 0)
       f = tf.dropout(f, this.config.dropout, undefined, hash32(o.dropoutSeed ?? 0, 99)) as tf.Tensor2D;
     return tf.add(

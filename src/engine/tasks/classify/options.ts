@@ -23,6 +23,11 @@ export interface ClassifyOptions {
   unfreezeEvery: number;
   /** Each lower layer trains at the rate of the one above divided by 2.6. */
   discriminativeLr: boolean;
+  /**
+   * Standardize the pooled features before the dense head, starting from the training set's mean
+   * and spread (also from scratch; always when fine-tuning from a language model).
+   */
+  standardize?: boolean;
   /** Before the classifier, fine-tune the language model on the target texts for this many steps (0 = no). */
   lmSteps: number;
 }
@@ -39,6 +44,7 @@ export const DEFAULT_CLASSIFY: ClassifyOptions = {
   unfreezeEvery: 0,
   discriminativeLr: false,
   lmSteps: 0,
+  standardize: undefined,
   textColumn: undefined,
   labelColumn: undefined,
 };

@@ -18,10 +18,26 @@ export interface ClassifierSpec {
   pooling: Pooling;
   maxLen: number;
   keep: 'head' | 'tail';
+  /**
+   * The pooled features are shifted and scaled (`classifier/shift`, `classifier/scale`, trained
+   * with the head) before the dense layer. A language model's pooled states share a large offset
+   * (about 4× their spread between texts on the README's data), on which a plain dense head learns
+   * slowly; started at the training set's mean and spread, the head sees standardized features,
+   * as ULMFiT's head does with its batch normalization.
+   * Absent (older checkpoints, specs written by hand): false.
+   */
+  standardize?: boolean;
 }
 
-export function specOf(labels: string[], o: ClassifyOptions): ClassifierSpec {
-  return { labels, bidirectional: o.bidirectional, pooling: o.pooling, maxLen: o.maxLen, keep: o.keep };
+export function specOf(labels: string[], o: ClassifyOptions, standardize = false): ClassifierSpec {
+  return {
+    labels,
+    bidirectional: o.bidirectional,
+    pooling: o.pooling,
+    maxLen: o.maxLen,
+    keep: o.keep,
+    standardize,
+  };
 }
 
 /** Reads a manifest's taskSpec, checking what the model's shape depends on. */
@@ -35,6 +51,7 @@ export function readSpec(raw: unknown): ClassifierSpec {
     pooling: (POOLINGS as readonly string[]).includes(s.pooling as string) ? (s.pooling as Pooling) : 'last',
     maxLen: typeof s.maxLen === 'number' ? s.maxLen : 0,
     keep: s.keep === 'tail' ? 'tail' : 'head',
+    standardize: s.standardize === true,
   };
 }
 
@@ -55,7 +72,7 @@ export function directions(s: Pick<ClassifierSpec, 'bidirectional'>): string[] {
  */
 export function classifierParamShapes(
   c: ModelConfig,
-  s: Pick<ClassifierSpec, 'bidirectional' | 'pooling' | 'labels'>,
+  s: Pick<ClassifierSpec, 'bidirectional' | 'pooling' | 'labels' | 'standardize'>,
 ): [string, number[]][] {
   const G = gateCount(c.cell);
   const D = featureWidth(c, s);
@@ -68,6 +85,7 @@ export function classifierParamShapes(
       out.push([`layer_${l}${d}/bias`, c.cell === 'gru' ? [2, G * c.hidden] : [G * c.hidden]]);
     }
   if (s.pooling === 'attention') out.push(['pool/query', [D]]);
+  if (s.standardize) out.push(['classifier/shift', [D]], ['classifier/scale', [D]]);
   out.push(['classifier/kernel', [D, s.labels.length]]);
   out.push(['classifier/bias', [s.labels.length]]);
   return out;

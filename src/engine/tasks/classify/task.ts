@@ -56,6 +56,7 @@ export class ClassifierTask implements Task {
     // A language model's encoder brings no head (nor attention query): those start fresh.
     const fresh = initClassifierWeights(model, spec, config.seed, config.init);
     this.net = new ClassifierNet(model, spec, o.weights ? new Map([...fresh, ...o.weights]) : fresh);
+    if (spec.standardize && !o.weights?.has('classifier/shift')) this.standardizeFeatures();
     this.top = model.layers + 1;
     if (config.init === 'pytorch' && model.cell !== 'gru')
       for (const name of this.net.params.keys())
@@ -79,6 +80,32 @@ export class ClassifierTask implements Task {
     this.shuffleEpoch();
     // Each chunk of 50 batches may end in a short one: count the batches bucketing makes.
     this.batchesPerEpoch = this.batches.length;
+  }
+
+  /** The head's shift and scale from the training set's pooled features: mean 0, spread 1 per unit. */
+  private standardizeFeatures(): void {
+    const { seqs, labels } = this.o.train;
+    const D = this.net.param('classifier/shift').size;
+    const sum = new Float64Array(D);
+    const sq = new Float64Array(D);
+    for (let i = 0; i < seqs.length; i += 64) {
+      const b = makeBatch(seqs.slice(i, i + 64), labels.slice(i, i + 64));
+      const f = tf.tidy(() => this.net.features(b, { training: false }));
+      const x = f.dataSync();
+      f.dispose();
+      for (let j = 0; j < x.length; j++) {
+        sum[j % D] += x[j];
+        sq[j % D] += x[j] * x[j];
+      }
+    }
+    const N = Math.max(1, seqs.length);
+    const mean = Float32Array.from(sum, (s) => s / N);
+    // A unit that hardly varies is scaled up at most to what a variance of 1e-4 gives.
+    const scale = Float32Array.from(sq, (s, j) => 1 / Math.sqrt(Math.max(0, s / N - mean[j] ** 2) + 1e-4));
+    tf.tidy(() => {
+      this.net.param('classifier/shift').assign(tf.neg(tf.tensor1d(mean)));
+      this.net.param('classifier/scale').assign(tf.tensor1d(scale));
+    });
   }
 
   get params(): Map<string, tf.Variable> {

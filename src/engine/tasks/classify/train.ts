@@ -109,7 +109,8 @@ function encodeAndBaselines(s: ClassifierStart, data: LabelledData) {
       data.train.map((x) => x.text),
       s.config.vocabSize,
     );
-  const spec: ClassifierSpec = s.spec ?? specOf(data.labels, s.options);
+  const spec: ClassifierSpec =
+    s.spec ?? specOf(data.labels, s.options, s.fromLanguageModel || s.options.standardize === true);
   const unknownLabels = data.labels.filter((l) => !spec.labels.includes(l));
   if (unknownLabels.length)
     throw new SeqLabError(
