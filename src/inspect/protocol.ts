@@ -1,5 +1,6 @@
 import type { FeatureRanking } from '../engine/inspect/correlate';
 import type { GateSaturation } from '../engine/inspect/gates';
+import type { UnitSummary } from '../engine/inspect/summary';
 
 /** Host → inspect worker. Plain data: it crosses a worker_threads boundary. */
 export type HostToInspect =
@@ -10,11 +11,7 @@ export type HostToInspect =
   | { type: 'gates'; id: number; docId: string }
   | { type: 'forget'; docId: string };
 
-export interface UnitSummary {
-  unit: string;
-  /** The unit's activation, averaged into at most SPARK_POINTS buckets over the document. */
-  spark: number[];
-}
+export type { UnitSummary } from '../engine/inspect/summary';
 
 export interface Inspected {
   type: 'inspected';

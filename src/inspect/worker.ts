@@ -8,21 +8,19 @@ import { MessagePort, parentPort, receiveMessageOnPort } from 'worker_threads';
 import { loadCheckpoint } from '../engine/checkpoint';
 import { describeError } from '../engine/errors';
 import type { StepModel } from '../engine/inference/stepModel';
-import { parseUnit, rankUnits, unitSeries } from '../engine/inspect/correlate';
+import { parseUnit, unitSeries } from '../engine/inspect/correlate';
 import { parseFeatureRegex } from '../engine/inspect/features';
 import { gateSaturation } from '../engine/inspect/gates';
 import { inspectText, type TextInspection } from '../engine/inspect/inspectText';
 import { inspectionModel } from '../engine/inspect/report';
 import { saliency } from '../engine/inspect/saliency';
 import { tokenAt } from '../engine/inspect/spans';
+import { unitsView } from '../engine/inspect/summary';
 import { commonPrefix, meanSurprisalBits, TOP_K } from '../engine/inspect/trace';
 import type { Weights } from '../engine/model/shapes';
 import { tokenizerFromJSON, type Tokenizer } from '../engine/tokenizers';
 import { initBackend } from '../engine/wasm/backend';
-import { HostToInspect, InspectToHost, isHostToInspect, UnitSummary } from './protocol';
-
-/** Points per sparkline: about what a row of the Units view shows. */
-const SPARK_POINTS = 120;
+import { HostToInspect, InspectToHost, isHostToInspect } from './protocol';
 
 interface Loaded {
   dir: string;
@@ -74,20 +72,6 @@ function docOf(docId: string): { ins: TextInspection; m: Loaded } {
   return { ins: d.ins, m: modelFor(d.checkpoint) };
 }
 
-function spark(values: Float32Array): number[] {
-  const n = values.length;
-  const k = Math.min(SPARK_POINTS, n);
-  const out: number[] = [];
-  for (let b = 0; b < k; b++) {
-    const lo = Math.floor((b * n) / k);
-    const hi = Math.max(lo + 1, Math.floor(((b + 1) * n) / k));
-    let s = 0;
-    for (let t = lo; t < hi; t++) s += values[t];
-    out.push(s / (hi - lo));
-  }
-  return out;
-}
-
 async function handle(m: HostToInspect): Promise<void> {
   if (m.type === 'forget') {
     docs.delete(m.docId);
@@ -105,12 +89,7 @@ async function handle(m: HostToInspect): Promise<void> {
       const ins = inspectText(mod.model, mod.tok, m.text, { previous, regex });
       docs.set(m.docId, { checkpoint: m.checkpoint, stamp: mod.stamp, ins });
       const kept = previous ? commonPrefix(previous.trace.tokens, ins.trace.tokens) : 0;
-      const ranking = ins.trace.tokens.length >= 3 ? rankUnits(ins.trace, ins.features, 8) : [];
-      const names = [...new Set(ranking.flatMap((r) => r.top.map((u) => u.unit)))];
-      const units: UnitSummary[] = names.map((unit) => ({
-        unit,
-        spark: spark(unitSeries(ins.trace, parseUnit(unit, ins.trace)!)),
-      }));
+      const { ranking, units } = unitsView(ins);
       post({
         type: 'inspected',
         id: m.id,

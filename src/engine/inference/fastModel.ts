@@ -1,5 +1,5 @@
 import type { ModelConfig } from '../config';
-import { cloneInferState, InferState, StepModel, zeroInferState } from './stepModel';
+import { cloneInferState, InferState, StepModel, type TraceBlock, zeroInferState } from './stepModel';
 import { gateCount, type Weights } from '../model/shapes';
 import { HelperChannel } from '../wasm/helperChannel';
 import { KERNEL_WASM_BASE64 } from '../wasm/inferenceKernelWasm';
@@ -107,6 +107,9 @@ const OP = { matvec: 0, lstm: 1, gru: 2, rnn: 3, layer: 4 } as const;
 /** Timesteps per block of `advance`: its buffers are sized for this many. */
 const CHUNK = 32;
 
+/** Timesteps per block of `trace`: it runs in `advance`'s buffers, both halves at once. */
+const TRACE_BLOCK = 2 * CHUNK;
+
 /** Products smaller than this (multiply-adds) are not worth a thread handoff (~1 µs). */
 const SPLIT_MIN = 32 * 1024;
 
@@ -161,6 +164,10 @@ export class FastInferenceModel implements StepModel {
   private readonly hss: number[] = [];
   private readonly css: number[] = [];
   private readonly zhs: number[] = [];
+  /** For `trace`: the top layer's h before a block (row 0) and after each of its tokens, and the
+   * block's logits. */
+  private readonly traceTop: number;
+  private readonly traceLogits: number;
 
   /**
    * `threads: 2` runs half of every product (and of the gate math) on a helper thread: the
@@ -207,6 +214,8 @@ export class FastInferenceModel implements StepModel {
     this.zh = alloc(zRows);
     this.lo = alloc(ceil8(V));
     const embBuf = alloc(Ep);
+    this.traceTop = alloc((TRACE_BLOCK + 1) * hp);
+    this.traceLogits = alloc(TRACE_BLOCK * ceil8(V));
     this.folded = alloc(V * zRows);
 
     // Sized once and never grown, so the Float32Array view stays valid; shared, for the helper.
@@ -426,6 +435,85 @@ export class FastInferenceModel implements StepModel {
       const last = job;
       this.join(() => layerJob(k, mem, last!, projectBlock, runLayer));
       finish(b - 1);
+    }
+    for (let l = 0; l < L; l++) {
+      s.h[l].set(mem.subarray(this.hBuf[l], this.hBuf[l] + s.h[l].length));
+      s.c[l].set(mem.subarray(this.cBuf[l], this.cBuf[l] + s.c[l].length));
+    }
+  }
+
+  /**
+   * Runs over `tokens` from `s` (left at the end state) with the same results as `step` for
+   * each, bit for bit, and hands `onBlock` every layer's states and the logits that predicted
+   * each token: what an inspection records, without a state object or a separate logits call per
+   * token. Layer by layer over blocks of TRACE_BLOCK tokens, so that the input projections of
+   * the layers above the first and the output head (logits) are products over the block, two
+   * tokens per weight load (matvec2), rather than one matrix-vector product per token. Runs on
+   * this thread only: a document is traced in one call, not between keystrokes.
+   */
+  trace(s: InferState, tokens: ArrayLike<number>, onBlock: (block: TraceBlock) => void): void {
+    const { layers: L, cell, activation, vocabSize: V } = this.config;
+    const { mem, hp, zRows, k } = this;
+    const vRows = ceil8(V);
+    const cellId = cell === 'lstm' ? 0 : cell === 'gru' ? 1 : 2;
+    const top = this.traceTop;
+    for (let l = 0; l < L; l++) {
+      mem.set(s.h[l], this.hBuf[l]);
+      mem.set(s.c[l], this.cBuf[l]);
+    }
+    mem.fill(0, top, top + hp);
+    mem.set(s.h[L - 1], top);
+    // The top layer's states go to rows 1… of traceTop, so that rows 0…count−1 are the states
+    // the block's tokens were predicted from: the head's input, one product for the block.
+    const hsOf = (l: number): number => (l === L - 1 ? top + hp : this.hss[l]);
+    const view = (at: number, floats: number): Float32Array => mem.subarray(at, at + floats);
+    for (let from = 0; from < tokens.length; from += TRACE_BLOCK) {
+      const m = Math.min(TRACE_BLOCK, tokens.length - from);
+      for (let t = 0; t < m; t++) {
+        const src = this.folded + tokens[from + t] * zRows;
+        mem.copyWithin(this.zxs[0] + t * zRows, src, src + zRows);
+      }
+      for (let l = 0; l < L; l++) {
+        if (l > 0)
+          projectBlock(
+            k,
+            mem,
+            this.wx[l] * 4,
+            hsOf(l - 1) * 4,
+            this.zxs[l] * 4,
+            this.bIn[l] * 4,
+            zRows,
+            hp,
+            0,
+            m,
+          );
+        runLayer(k, mem, [
+          this.wh[l] * 4,
+          this.bRec[l] * 4,
+          this.zxs[l] * 4,
+          zRows,
+          this.hBuf[l] * 4,
+          this.cBuf[l] * 4,
+          this.zhs[l] * 4,
+          hsOf(l) * 4,
+          this.css[l] * 4,
+          m,
+          hp,
+          cellId,
+          activation === 'relu' ? 1 : 0,
+        ]);
+      }
+      projectBlock(k, mem, this.wo * 4, top * 4, this.traceLogits * 4, this.bo * 4, vRows, hp, 0, m);
+      onBlock({
+        from,
+        count: m,
+        stride: hp,
+        h: Array.from({ length: L }, (_, l) => view(hsOf(l), m * hp)),
+        c: cellId === 0 ? Array.from({ length: L }, (_, l) => view(this.css[l], m * hp)) : [],
+        logits: view(this.traceLogits, m * vRows),
+        logitStride: vRows,
+      });
+      mem.copyWithin(top, top + m * hp, top + (m + 1) * hp);
     }
     for (let l = 0; l < L; l++) {
       s.h[l].set(mem.subarray(this.hBuf[l], this.hBuf[l] + s.h[l].length));

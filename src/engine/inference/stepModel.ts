@@ -8,6 +8,25 @@ export interface InferState {
   c: Float32Array[];
 }
 
+/**
+ * One block of `StepModel.trace`, as views into the kernel's memory that are valid only
+ * during the call: rows of `stride` floats (the first `hidden` of each are the units).
+ */
+export interface TraceBlock {
+  /** Position of the block's first token in the tokens `trace` was given. */
+  from: number;
+  /** Tokens in the block. */
+  count: number;
+  stride: number;
+  /** Per layer, [count × stride]: h after each token of the block. */
+  h: Float32Array[];
+  /** Per layer, [count × stride]: the LSTM cell c after each token (empty for GRU and RNN). */
+  c: Float32Array[];
+  /** [count × logitStride]: the logits that predicted each token (from the state before it). */
+  logits: Float32Array;
+  logitStride: number;
+}
+
 /** What sampling and completion need of a model: the JS reference path and the SIMD fast path. */
 export interface StepModel {
   readonly config: ModelConfig;
@@ -29,6 +48,11 @@ export interface StepModel {
     keep?: (i: number) => boolean,
     onState?: (i: number, state: InferState) => void,
   ): void;
+  /**
+   * Same as `step` over each token in turn, handing over block by block every layer's states and
+   * the logits that predicted each token (what an inspection records).
+   */
+  trace?(s: InferState, tokens: ArrayLike<number>, onBlock: (block: TraceBlock) => void): void;
 }
 
 export function zeroInferState(c: ModelConfig): InferState {

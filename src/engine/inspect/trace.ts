@@ -1,5 +1,5 @@
 import type { ModelConfig } from '../config';
-import { InferState, StepModel } from '../inference/stepModel';
+import type { InferState, StepModel, TraceBlock } from '../inference/stepModel';
 
 /** How many of the model's most likely tokens each position keeps (the hover's list). */
 export const TOP_K = 5;
@@ -61,7 +61,7 @@ export function commonPrefix(a: ArrayLike<number>, b: ArrayLike<number>): number
  * the editor's decorations keep up with typing.
  */
 export function traceTokens(model: StepModel, tokens: Int32Array, previous?: ModelTrace): ModelTrace {
-  const { hidden: H, layers: L, cell, vocabSize: V } = model.config;
+  const { hidden: H, layers: L, cell } = model.config;
   const n = tokens.length;
   const lstm = cell === 'lstm';
   const trace: ModelTrace = {
@@ -83,48 +83,69 @@ export function traceTokens(model: StepModel, tokens: Int32Array, previous?: Mod
     trace.topIds.set(previous.topIds.subarray(0, keep * TOP_K));
     trace.topProbs.set(previous.topProbs.subarray(0, keep * TOP_K));
   }
+  // The state to continue from is the trace's own record of it: no separate cache to keep in step.
+  const start = model.cloneState(stateAfter(trace, keep - 1));
+  const rest = tokens.subarray(keep);
+  if (model.trace) model.trace(start, rest, (b) => recordBlock(trace, keep, b));
+  else referenceRun(model, trace, keep, start, rest);
+  return trace;
+}
+
+/** Copies one block of a model's `trace` into the trace, `keep` positions on. */
+function recordBlock(trace: ModelTrace, keep: number, b: TraceBlock): void {
+  const { hidden: H, vocabSize: V } = trace.config;
+  const at = keep + b.from;
+  const rows = (dst: Float32Array, src: Float32Array) => {
+    if (b.stride === H) dst.set(src, at * H);
+    else
+      for (let t = 0; t < b.count; t++) dst.set(src.subarray(t * b.stride, t * b.stride + H), (at + t) * H);
+  };
+  b.h.forEach((h, l) => rows(trace.hidden[l], h));
+  trace.cell.forEach((c, l) => rows(c, b.c[l]));
+  for (let t = 0; t < b.count; t++) predictionAt(trace, at + t, b.logits, t * b.logitStride, V);
+}
+
+/** The step-by-step run, for models without `trace` (the plain-JS reference). */
+function referenceRun(
+  model: StepModel,
+  trace: ModelTrace,
+  keep: number,
+  start: InferState,
+  rest: Int32Array,
+): void {
+  const { hidden: H, layers: L, vocabSize: V } = model.config;
+  const lstm = trace.cell.length > 0;
+  const n = trace.tokens.length;
   const record = (t: number, s: InferState) => {
     for (let l = 0; l < L; l++) {
       trace.hidden[l].set(s.h[l], t * H);
       if (lstm) trace.cell[l].set(s.c[l], t * H);
     }
   };
-  // The state to continue from is the trace's own record of it: no separate cache to keep in step.
-  const start = model.cloneState(stateAfter(trace, keep - 1));
-  const rest = tokens.subarray(keep);
-  if (model.advance)
-    model.advance(
-      start,
-      rest,
-      () => true,
-      (i, s) => record(keep + i, s),
-    );
-  else
-    for (let i = 0; i < rest.length; i++) {
-      model.step(start, rest[i]);
-      record(keep + i, start);
-    }
+  for (let i = 0; i < rest.length; i++) {
+    model.step(start, rest[i]);
+    record(keep + i, start);
+  }
   const logits = new Float32Array(V);
   for (let t = keep; t < n; t++) {
     model.logits(stateAfter(trace, t - 1), logits);
-    predictionAt(trace, t, logits);
+    predictionAt(trace, t, logits, 0, V);
   }
-  return trace;
 }
 
-/** Fills position t's surprisal and top-K from the logits that predicted it. */
-function predictionAt(trace: ModelTrace, t: number, logits: Float32Array): void {
+/** Fills position t's surprisal and top-K from the logits that predicted it: logits[off…off+V). */
+function predictionAt(trace: ModelTrace, t: number, logits: Float32Array, off: number, V: number): void {
   let max = -Infinity;
-  for (let v = 0; v < logits.length; v++) if (logits[v] > max) max = logits[v];
+  for (let v = off; v < off + V; v++) if (logits[v] > max) max = logits[v];
   let sum = 0;
-  for (let v = 0; v < logits.length; v++) sum += Math.exp(logits[v] - max);
+  for (let v = off; v < off + V; v++) sum += Math.exp(logits[v] - max);
   const logZ = max + Math.log(sum);
-  trace.surprisal[t] = (logZ - logits[trace.tokens[t]]) * LOG2E;
+  trace.surprisal[t] = (logZ - logits[off + trace.tokens[t]]) * LOG2E;
   // Top-K by insertion into a short sorted list: K is 5, the vocabulary up to thousands.
   const ids = trace.topIds.subarray(t * TOP_K, (t + 1) * TOP_K).fill(-1);
   const best = new Float64Array(TOP_K).fill(-Infinity);
-  for (let v = 0; v < logits.length; v++) {
-    const x = logits[v];
+  for (let v = 0; v < V; v++) {
+    const x = logits[off + v];
     if (x <= best[TOP_K - 1]) continue;
     let k = TOP_K - 1;
     while (k > 0 && best[k - 1] < x) {
