@@ -18,6 +18,7 @@ import { tmpDir } from '../test/helpers/util';
 import { forecastParity } from './parityForecast';
 import { runTorch, torchUnavailable } from './torch';
 import { parityClassify } from './parityClassify';
+import { paritySeq2seq } from './paritySeq2seq';
 
 /** Which parts run: PARITY_ONLY=lm,classify (default both). */
 const ONLY = new Set((process.env.PARITY_ONLY ?? 'lm,classify').split(','));
@@ -73,6 +74,7 @@ function buildCorpus(): string {
 
 async function main(): Promise<void> {
   if (process.env.PARITY_ONLY === 'forecast') return void (await forecastParity());
+  if (process.env.PARITY_ONLY === 'seq2seq') return void (await paritySeq2seq());
   const noTorch = torchUnavailable();
   if (noTorch) {
     console.log(`parity skipped: ${noTorch}`);
