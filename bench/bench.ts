@@ -21,6 +21,7 @@ import { benchShard } from './shard';
 import { benchInspect } from './inspect';
 import { runTorch, torchUnavailable } from './torch';
 import { benchClassify } from './parityClassify';
+import { benchSeq2seq } from './seq2seq';
 import { benchTfLayers } from './tflayers';
 import { benchTorchEngine } from './torchEngine';
 
@@ -46,6 +47,7 @@ const SECTIONS = [
   'torch-engine',
   'shard',
   'classify',
+  'seq2seq',
   'inspect',
 ];
 const ONLY = new Set((process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(','));
@@ -213,6 +215,7 @@ async function main(): Promise<void> {
     results.webgpu = benchWebgpu(console.log);
   }
   if (ONLY.has('classify')) results.classify = await benchClassify();
+  if (ONLY.has('seq2seq')) results.seq2seq = await benchSeq2seq();
   if (ONLY.has('keystrokes')) {
     const seconds = Number(process.env.BENCH_KEYSTROKE_SECONDS ?? 300);
     console.log(

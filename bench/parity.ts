@@ -18,9 +18,10 @@ import { tmpDir } from '../test/helpers/util';
 import { forecastParity } from './parityForecast';
 import { runTorch, torchUnavailable } from './torch';
 import { parityClassify } from './parityClassify';
+import { paritySeq2seq } from './paritySeq2seq';
 
-/** Which parts run: PARITY_ONLY=lm,classify,forecast (default all three). */
-const ONLY = new Set((process.env.PARITY_ONLY ?? 'lm,classify,forecast').split(','));
+/** Which parts run: PARITY_ONLY=lm,classify,forecast,seq2seq (default all four). */
+const ONLY = new Set((process.env.PARITY_ONLY ?? 'lm,classify,forecast,seq2seq').split(','));
 
 const STEPS = Number(process.env.PARITY_STEPS ?? 300);
 const CELLS = (process.env.PARITY_CELLS ?? 'rnn,lstm,gru').split(',') as CellKind[];
@@ -73,6 +74,7 @@ function buildCorpus(): string {
 
 async function main(): Promise<void> {
   if (ONLY.has('forecast')) await forecastParity();
+  if (ONLY.has('seq2seq')) await paritySeq2seq();
   const noTorch = torchUnavailable();
   if (noTorch) {
     console.log(`parity skipped: ${noTorch}`);

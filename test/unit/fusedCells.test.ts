@@ -5,7 +5,12 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/wasm/backend';
 import { cellKernel } from '../../src/engine/wasm/cellKernel';
-import { LayerState, recurrentLayer, TimestepGradRecorder } from '../../src/engine/model/layers';
+import {
+  LayerState,
+  recurrentLayer,
+  recurrentLayerFromState,
+  TimestepGradRecorder,
+} from '../../src/engine/model/layers';
 import { CELL_CASES as CELLS, randomLayerInputs, referenceLayer } from '../helpers/reference';
 
 before(async () => {
@@ -97,6 +102,49 @@ for (const [cell, act] of CELLS) {
       const p = plain.profile[0][t];
       assert.ok(p > 0 && Math.abs(v - p) <= 1e-4 * p, `‖∂L_T/∂h_${t}‖: fused ${v}, plain ${p}`);
     });
+  });
+}
+
+for (const [cell, act] of CELLS) {
+  test(`${cell}/${act}: the initial state's gradients (fused and plain, with the gradient profile on) equal autodiff's`, () => {
+    const T = 5,
+      B = 3,
+      H = 8,
+      In = 4;
+    const { x, k, r, b, h0, c0, R } = randomLayerInputs(cell, T, B, H, In, 23);
+    const inputs = cell === 'lstm' ? [x, k, r, b, h0, c0] : [x, k, r, b, h0];
+    const loss =
+      (fused: boolean | 'ref') =>
+      (...t: tf.Tensor[]) => {
+        const [a, bb, cc, d, h, c] = t as tf.Tensor2D[];
+        const out =
+          fused === 'ref'
+            ? referenceLayer(cell, act, T, B, H, a, bb, cc, d, h, c ?? h)
+            : recurrentLayerFromState({
+                cell,
+                activation: act,
+                T,
+                B,
+                H,
+                fused,
+                recorder: new TimestepGradRecorder(),
+              })(a, bb, cc, d, h, c);
+        return out.mul(R).sum();
+      };
+    const ref = tf.grads(loss('ref'))(inputs);
+    for (const fused of [true, false]) {
+      const g = tf.grads(loss(fused))(inputs);
+      assert.equal(g.length, inputs.length);
+      g.forEach((gi, i) => {
+        const scale = tf.tidy(() => ref[i].abs().max().dataSync()[0]);
+        assert.ok(scale > 1e-3, `input ${i}: gradient is not trivially zero`);
+        const d = maxDiff(gi, ref[i]);
+        assert.ok(
+          d < 1e-4 * Math.max(1, scale),
+          `${fused ? 'fused' : 'plain'} input ${i}: ${d} from autodiff`,
+        );
+      });
+    }
   });
 }
 

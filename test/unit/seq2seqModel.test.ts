@@ -3,12 +3,16 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/wasm/backend';
 import type { ModelConfig } from '../../src/engine/config';
-import { CharTokenizer } from '../../src/engine/tokenizers';
+import { CharTokenizer, tokenizerFromJSON } from '../../src/engine/tokenizers';
 import { initSeq2seqWeights, Seq2seqModel, Seq2seqShape } from '../../src/engine/tasks/seq2seq/model';
 import { encodePairs, makeBatch } from '../../src/engine/tasks/seq2seq/data';
 import { beamSearch, greedyBatch, repeatsNgram } from '../../src/engine/tasks/seq2seq/decode';
 import { SideVocab } from '../../src/engine/tasks/seq2seq/vocab';
-import type { Seq2seqOptions } from '../../src/engine/tasks/seq2seq/options';
+import { DEFAULT_SEQ2SEQ, type Seq2seqOptions } from '../../src/engine/tasks/seq2seq/options';
+import { loadSeq2seq } from '../../src/engine/tasks/seq2seq/spec';
+import * as path from 'path';
+import { saveCheckpointOf } from '../helpers/checkpointFile';
+import { tmpDir } from '../helpers/util';
 
 before(async () => {
   // Finite differences want the most exact arithmetic available: the pure-JS cpu backend.
@@ -27,7 +31,14 @@ function shape(cell: ModelConfig['cell'], o: Partial<Seq2seqOptions>, hidden = 6
   return {
     model: { cell, activation: 'tanh', vocabSize: vocab.size, embedding: 5, hidden, layers: 2, dropout: 0 },
     sourceVocab: vocab.size,
-    options: { attention: 'luong', score: 'general', bidirectional: false, tieEmbeddings: false, ...o },
+    options: {
+      attention: 'luong',
+      score: 'general',
+      bidirectional: false,
+      bridge: 'state',
+      tieEmbeddings: false,
+      ...o,
+    } as Seq2seqShape['options'],
   };
 }
 
@@ -73,7 +84,22 @@ for (const [name, opts, params] of [
     { attention: 'bahdanau' },
     ['attention/query', 'attention/key', 'attention/v'],
   ],
-  ['the bridge', {}, ['bridge/kernel', 'bridge/bias']],
+  [
+    "the bridge to the decoder's initial states",
+    {},
+    [
+      'bridge/layer_0/kernel',
+      'bridge/layer_1/kernel',
+      'bridge/layer_1/bias',
+      'encoder/layer_0/recurrent_kernel',
+    ],
+  ],
+  [
+    'the bidirectional bridge',
+    { bidirectional: true },
+    ['bridge/layer_0/kernel', 'bridge/layer_1/bias', 'encoder/layer_1_reverse/recurrent_kernel'],
+  ],
+  ['the input bridge of older checkpoints', { bridge: 'input' }, ['bridge/kernel', 'bridge/bias']],
   [
     'bidirectional encoder layers',
     { bidirectional: true },
@@ -110,7 +136,7 @@ test('padding invariance: a pair batched with longer ones gets the same encoding
       assert.ok(d < 1e-5, `${what} differs by ${d} (bidirectional ${bidirectional})`);
     };
     close(ea.memory, tf.slice(em.memory, [0, 0, 0], [1, L, s.model.hidden]), 'encoder outputs');
-    close(ea.bridge, tf.slice(em.bridge, [0, 0], [1, 5]), 'bridge');
+    close(ea.bridge, tf.slice(em.bridge, [0, 0], [1, ea.bridge.shape[1]]), 'bridge');
     const first = m.step(ea, null, []);
     const firstMixed = m.step(em, null, []);
     close(first.logp, tf.slice(firstMixed.logp, [0, 0], [1, vocab.size]), 'first-step log-probabilities');
@@ -149,4 +175,55 @@ test('n-gram blocking: a repeated n-gram is detected, a new one is not', () => {
   assert.equal(repeatsNgram([1, 2, 3, 1], 3, 2), false);
   assert.equal(repeatsNgram([1, 2], 1, 3), false);
   assert.equal(repeatsNgram([5, 5, 5], 5, 3), true);
+});
+
+test('a checkpoint from before the state bridge (spec without `bridge`) loads with its input bridge and translates as before', () => {
+  const s = shape('gru', { bridge: 'input' }, 8);
+  const weights = initSeq2seqWeights(s, 7, 'pytorch');
+  const dir = path.join(tmpDir(), 'step-00000001');
+  const { bridge: _drop, ...oldOptions } = { ...DEFAULT_SEQ2SEQ, ...s.options };
+  saveCheckpointOf(dir, {
+    model: s.model,
+    tokenizer: tokenizerFromJSON(vocab.displayTokenizer()),
+    weights,
+    manifest: {
+      task: 'seq2seq',
+      taskSpec: { source: tok.toJSON(), sourceVocab: vocab.size, options: oldOptions },
+    },
+  });
+  const loaded = loadSeq2seq(dir, 'Translating');
+  assert.equal(loaded.options.bridge, 'input');
+  assert.ok(loaded.model.params.has('bridge/kernel') && !loaded.model.params.has('bridge/layer_0/kernel'));
+  const fresh = new Seq2seqModel(s, weights);
+  const { enc } = batchOf();
+  assert.deepEqual(greedyBatch(loaded.model, vocab, vocab, enc, 2), greedyBatch(fresh, vocab, vocab, enc, 2));
+  // The input bridge starts every decoder layer from zeros and feeds the bridge as the first input.
+  const e = loaded.model.encode(enc[0].src, Int32Array.of(enc[0].src.length), enc[0].src.length, 1, {
+    training: false,
+  });
+  assert.deepEqual(e.bridge.shape, [1, s.model.embedding]);
+  assert.equal(tf.max(tf.abs(loaded.model.initialStates(e)[0].h)).dataSync()[0], 0);
+  loaded.model.dispose();
+  fresh.dispose();
+});
+
+test('the state bridge sets every decoder layer’s initial state (h and c for an LSTM) from the encoder', () => {
+  const s = shape('lstm', { bidirectional: true }, 8);
+  const m = new Seq2seqModel(s, initSeq2seqWeights(s, 9, 'pytorch'));
+  const { batch } = batchOf();
+  const e = m.encode(batch.src, batch.srcLen, batch.S, batch.B, { training: false });
+  const states = m.initialStates(e);
+  assert.equal(states.length, s.model.layers);
+  for (const st of states) {
+    assert.deepEqual(st.h.shape, [batch.B, s.model.hidden]);
+    assert.ok(st.c, 'an LSTM layer gets a cell state');
+    assert.ok(tf.max(tf.abs(st.h)).dataSync()[0] > 1e-3, 'h comes from the encoder, not zeros');
+    assert.ok(tf.max(tf.abs(st.c!)).dataSync()[0] > 1e-3, 'c comes from the encoder, not zeros');
+  }
+  // Different sources, different initial states.
+  const d = tf.max(
+    tf.abs(tf.sub(tf.slice(states[0].h, [0, 0], [1, 8]), tf.slice(states[0].h, [1, 0], [1, 8]))),
+  );
+  assert.ok(d.dataSync()[0] > 1e-4);
+  m.dispose();
 });

@@ -55,6 +55,11 @@ export interface RecurrentLayerArgs {
   B: number;
   H: number;
   initial: LayerState;
+  /**
+   * Set by recurrentLayerFromState: the initial state is an input of the layer, and the backward
+   * pass returns ∂L/∂h_0 (and ∂L/∂c_0) after the weights' gradients.
+   */
+  initialGrad?: boolean;
   /** Receives the final state (kept tensors) for carrying into the next window. */
   onFinalState?: (s: LayerState) => void;
   recorder?: TimestepGradRecorder;

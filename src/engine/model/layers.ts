@@ -25,36 +25,68 @@ type CustomFn = Parameters<typeof tf.customGrad>[0];
 export function recurrentLayer(
   args: RecurrentLayerArgs,
 ): (x: tf.Tensor2D, W: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D {
-  const fn = tf.customGrad(((
+  return layerFn({ ...args, initialGrad: false }) as (
     x: tf.Tensor2D,
     W: tf.Tensor2D,
     rec: tf.Tensor2D,
     bias: tf.Tensor,
-    save: Grad,
-  ) => {
-    const wasmKernel = usesFusedPath(args) ? cellKernel() : null;
-    if (args.ids && !wasmKernel)
+  ) => tf.Tensor2D;
+}
+
+/**
+ * recurrentLayer with the initial state as inputs (h0, and c0 for the LSTM) that get gradients:
+ * an encoder–decoder's bridge learns through the decoder's initial state. The backward pass adds
+ * one [B, G·H]·[G·H, H] product per layer to recurrentLayer's.
+ */
+export function recurrentLayerFromState(
+  args: Omit<RecurrentLayerArgs, 'initial' | 'initialGrad'>,
+): (
+  x: tf.Tensor2D,
+  W: tf.Tensor2D,
+  rec: tf.Tensor2D,
+  bias: tf.Tensor,
+  h0: tf.Tensor2D,
+  c0?: tf.Tensor2D,
+) => tf.Tensor2D {
+  const lstm = args.cell === 'lstm';
+  return (x, W, rec, bias, h0, c0) => {
+    if (lstm && !c0) throw new Error('recurrentLayerFromState: an LSTM needs c0');
+    const inputs = lstm ? [x, W, rec, bias, h0, c0!] : [x, W, rec, bias, h0];
+    return (
+      layerFn({ ...args, initial: { h: h0 }, initialGrad: true }) as (...t: tf.Tensor[]) => tf.Tensor2D
+    )(...inputs);
+  };
+}
+
+function layerFn(args: RecurrentLayerArgs): (...t: tf.Tensor[]) => tf.Tensor2D {
+  const fn = tf.customGrad(((...inputs: (tf.Tensor | Grad)[]) => {
+    const save = inputs.pop() as Grad;
+    const [x, W, rec, , h0, c0] = inputs as tf.Tensor2D[];
+    const bias = inputs[3] as tf.Tensor;
+    const a: RecurrentLayerArgs = args.initialGrad ? { ...args, initial: { h: h0, c: c0 } } : args;
+    const wasmKernel = usesFusedPath(a) ? cellKernel() : null;
+    if (a.ids && !wasmKernel)
       throw new Error('recurrentLayer: ids (the folded embedding) need the fused path');
     if (wasmKernel) {
-      switch (args.cell) {
+      switch (a.cell) {
         case 'lstm':
-          return lstmFused(wasmKernel, args, x, W, rec, bias as tf.Tensor1D, save);
+          return lstmFused(wasmKernel, a, x, W, rec, bias as tf.Tensor1D, save);
         case 'gru':
-          return gruFused(wasmKernel, args, x, W, rec, bias as tf.Tensor2D, save);
+          return gruFused(wasmKernel, a, x, W, rec, bias as tf.Tensor2D, save);
         case 'rnn':
-          return rnnFused(wasmKernel, args, x, W, rec, bias as tf.Tensor1D, save);
+          return rnnFused(wasmKernel, a, x, W, rec, bias as tf.Tensor1D, save);
       }
     }
-    switch (args.cell) {
+    switch (a.cell) {
       case 'lstm':
-        return lstmForward(args, x, W, rec, bias as tf.Tensor1D, save);
+        return lstmForward(a, x, W, rec, bias as tf.Tensor1D, save);
       case 'gru':
-        return gruForward(args, x, W, rec, bias as tf.Tensor2D, save);
+        return gruForward(a, x, W, rec, bias as tf.Tensor2D, save);
       case 'rnn':
-        return rnnForward(args, x, W, rec, bias as tf.Tensor1D, save);
+        return rnnForward(a, x, W, rec, bias as tf.Tensor1D, save);
     }
   }) as unknown as CustomFn);
-  return fn as unknown as (x: tf.Tensor2D, W: tf.Tensor2D, rec: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D;
+  return fn as unknown as (...t: tf.Tensor[]) => tf.Tensor2D;
 }
 
 function rowsAt(m: tf.Tensor2D, t: number, B: number): tf.Tensor2D {
@@ -154,7 +186,8 @@ function lstmForward(
       probeBack(a, T, rowsAt(dy, T - 1, B), undefined as tf.Tensor | undefined, back);
       const dZ = tf.concat(dzs, 0) as tf.Tensor2D;
       const [dx, dW, dRec] = weightGrads(sx, sW, shPrev, dZ, dZ);
-      return [dx, dW, dRec, columnSums(dZ)];
+      // After step 0, dhNext and dcNext are ∂L/∂h_0 and ∂L/∂c_0.
+      return [dx, dW, dRec, columnSums(dZ), ...(a.initialGrad ? [dhNext!, dcNext!] : [])];
     },
   };
 }
@@ -225,7 +258,8 @@ function gruForward(
       const dXW = tf.concat(dxs, 0) as tf.Tensor2D;
       const dHU = tf.concat(dhs, 0) as tf.Tensor2D;
       const [dx, dW, dRec] = weightGrads(sx, sW, shPrev, dXW, dHU);
-      return [dx, dW, dRec, tf.stack([columnSums(dXW), columnSums(dHU)])];
+      const dBias = tf.stack([columnSums(dXW), columnSums(dHU)]);
+      return [dx, dW, dRec, dBias, ...(a.initialGrad ? [dhNext!] : [])];
     },
   };
 }
@@ -275,7 +309,7 @@ function rnnForward(
       probeBack(a, T, rowsAt(dy, T - 1, B), undefined, back);
       const dA = tf.concat(das, 0) as tf.Tensor2D;
       const [dx, dW, dRec] = weightGrads(sx, sW, shPrev, dA, dA);
-      return [dx, dW, dRec, columnSums(dA)];
+      return [dx, dW, dRec, columnSums(dA), ...(a.initialGrad ? [dhNext!] : [])];
     },
   };
 }

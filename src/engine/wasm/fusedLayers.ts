@@ -50,12 +50,13 @@ export function lstmFused(
     gradFunc: (dy, saved) => {
       const [sx, sW, sr, shs, scs, sg] = saved as tf.Tensor2D[];
       const dZ = k.alloc([T * B, G]);
-      backward(k, a, sr, dZ, G, (s, d, probe, sq) => {
+      const dc0 = backward(k, a, sr, dZ, G, (s, d, probe, sq) => {
         const p = [sg, scs, dy, s.utp, d, s.dhm, s.carry, s.zero].map((t) => k.ptr(t));
         k.split('lstm_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, probe, prog]);
       });
       const g = layerGrads(k, a, sx, sW, shs, dZ as tf.Tensor2D, dZ as tf.Tensor2D);
-      return [g.dx, g.dW, g.dRec, g.dBias];
+      if (!dc0) return [g.dx, g.dW, g.dRec, g.dBias];
+      return [g.dx, g.dW, g.dRec, g.dBias, initialGrad(k, a, dZ, sr), dc0];
     },
   };
 }
@@ -89,12 +90,14 @@ export function gruFused(
       const [sx, sW, sr, shs, sg] = saved as tf.Tensor2D[];
       const dXW = k.alloc([T * B, G3]);
       const dHU = k.alloc([T * B, G3]);
-      backward(k, a, sr, dHU, G3, (s, d, probe, sq) => {
+      const carry = backward(k, a, sr, dHU, G3, (s, d, probe, sq) => {
         const p = [sg, shs, dy, s.utp, dXW, d, s.dhm, s.carry, s.zero].map((t) => k.ptr(t));
         k.split('gru_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, probe, prog]);
       });
       const g = layerGrads(k, a, sx, sW, shs, dXW as tf.Tensor2D, dHU as tf.Tensor2D);
-      return [g.dx, g.dW, g.dRec, tf.stack([g.dBias, columnSums(dHU)])];
+      const grads = [g.dx, g.dW, g.dRec, tf.stack([g.dBias, columnSums(dHU)])];
+      // ∂L/∂h_0: the direct path through z (the carry after step 0) and the recurrent product.
+      return carry ? [...grads, tf.add(carry, initialGrad(k, a, dHU, sr))] : grads;
     },
   };
 }
@@ -129,7 +132,8 @@ export function rnnFused(
         k.split('rnn_bwd_seq', B, (r0, r1, prog) => [...p, sq(r0), T, B, r0, r1, H, relu, probe, prog]);
       });
       const g = layerGrads(k, a, sx, sW, shs, dA as tf.Tensor2D, dA as tf.Tensor2D);
-      return [g.dx, g.dW, g.dRec, g.dBias];
+      const grads = [g.dx, g.dW, g.dRec, g.dBias];
+      return a.initialGrad ? [...grads, initialGrad(k, a, dA, sr)] : grads;
     },
   };
 }
@@ -238,6 +242,17 @@ interface BackScratch {
 }
 
 /**
+ * ∂L/∂h_0 through the recurrent product: the first step's recurrent pre-activation gradients
+ * times Uᵀ (the kernel skips that product at step 0, having no earlier step to carry it to).
+ */
+function initialGrad(k: CellKernel, a: RecurrentLayerArgs, dRecPre: tf.Tensor, rec: tf.Tensor2D): tf.Tensor {
+  const first = tf.slice(dRecPre, [0, 0], [a.B, dRecPre.shape[1]!]);
+  const out = k.matMul(first, rec, false, true);
+  first.dispose();
+  return out;
+}
+
+/**
  * The backward window: `run(scratch, d, probe, sq)` calls the cell's window export, which writes
  * the recurrent pre-activation gradients to `d` ([T·B, width], the window's) and carries d·Uᵀ
  * back step by step. On recorded steps it runs again as the probe, ‖∂L_T/∂h_t‖ (see probeBack in
@@ -251,7 +266,7 @@ function backward(
   d: tf.Tensor,
   width: number,
   run: (s: BackScratch, d: tf.Tensor, probe: 0 | 1, sq: (r0: number) => number) => void,
-): void {
+): tf.Tensor | undefined {
   const { T, B, H } = a;
   const s: BackScratch = {
     utp: k.packed(rec, true),
@@ -260,6 +275,13 @@ function backward(
     zero: k.alloc([B, H]),
   };
   run(s, d, 0, () => 0);
+  // After step 0 the carry holds the LSTM's ∂L/∂c_0 (GRU: the direct part of ∂L/∂h_0); a copy,
+  // since the probe below reuses the scratch in place.
+  let carry: tf.Tensor | undefined;
+  if (a.initialGrad) {
+    carry = k.alloc([B, H]);
+    k.copy(s.carry, k.ptr(carry));
+  }
   if (a.recorder) {
     const scratch = k.alloc([B, width]);
     const sq = tf.zeros([2, T]);
@@ -270,6 +292,7 @@ function backward(
     tf.dispose([scratch, sq]);
   }
   tf.dispose([s.utp, s.dhm, s.carry, s.zero]);
+  return carry;
 }
 
 /**

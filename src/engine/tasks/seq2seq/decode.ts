@@ -93,11 +93,7 @@ export function beamSearch(
   }
   let live: Hyp[] = [{ ids: [], attn: [], score: 0 }];
   const finished: (Hyp & { norm: number })[] = [];
-  const H = model.shape.model.hidden;
-  let states: LayerState[] = Array.from({ length: model.shape.model.layers }, () => ({
-    h: tf.keep(tf.zeros([1, H])) as tf.Tensor2D,
-    c: model.shape.model.cell === 'lstm' ? (tf.keep(tf.zeros([1, H])) as tf.Tensor2D) : undefined,
-  }));
+  let states = scoped(() => model.initialStates(enc1), stateTensors);
   try {
     for (let t = 0; t < maxLen && live.length > 0; t++) {
       const n = live.length;
@@ -188,11 +184,7 @@ export function greedyBatch(
   );
   const out: number[][] = pairs.map(() => []);
   const done = new Array<boolean>(B).fill(false);
-  const H = model.shape.model.hidden;
-  let states: LayerState[] = Array.from({ length: model.shape.model.layers }, () => ({
-    h: tf.keep(tf.zeros([B, H])) as tf.Tensor2D,
-    c: model.shape.model.cell === 'lstm' ? (tf.keep(tf.zeros([B, H])) as tf.Tensor2D) : undefined,
-  }));
+  let states = scoped(() => model.initialStates(enc), stateTensors);
   let prev: Int32Array | null = null;
   try {
     for (let t = 0; t < maxLen && done.some((d) => !d); t++) {

@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { InitScheme, ModelConfig } from '../../config';
 import { embeddingLookup } from '../../model/heads';
 import { glorotUniform, uniform } from '../../model/init';
-import { LayerState, recurrentLayer } from '../../model/layers';
+import { LayerState, recurrentLayer, recurrentLayerFromState } from '../../model/layers';
 import { disposeParams, exportParams, initLayerWeights, Weights } from '../../model/model';
 import { hash32, Rng } from '../../rng';
 import { attend, AttentionParams } from './attention';
 import { smoothedCrossEntropy } from './loss';
+import { SideVocab } from './vocab';
 import type { Seq2seqOptions } from './options';
 import { gatherRows, lastRows, paddingBias, reverseWithinLengths, toBatchMajor, toTimeMajor } from './rows';
 
@@ -15,7 +16,7 @@ export interface Seq2seqShape {
   /** Decoder: cell, embedding, hidden, layers, dropout, and vocabSize = the target side's ids. */
   model: ModelConfig;
   sourceVocab: number;
-  options: Pick<Seq2seqOptions, 'attention' | 'score' | 'bidirectional' | 'tieEmbeddings'>;
+  options: Pick<Seq2seqOptions, 'attention' | 'score' | 'bidirectional' | 'bridge' | 'tieEmbeddings'>;
 }
 
 /** A batch, time-major (row t·B + b), padded with each side's padding id. */
@@ -25,7 +26,7 @@ export interface Seq2seqBatch {
   T: number;
   src: Int32Array;
   srcLen: Int32Array;
-  /** Decoder inputs: row 0 is the bridge, then y_1..y_{T−1} (padding after the end). */
+  /** Decoder inputs: the start token, then y_1..y_{T−1} (padding after the end). */
   tgtIn: Int32Array;
   /** y_1..y_n, end, then −1 for padding (ignored by the loss). */
   tgtOut: Int32Array;
@@ -36,7 +37,11 @@ export interface Encoded {
   memory: tf.Tensor3D;
   /** [B, 1, S]: 0 on real positions, −1e9 on padding. */
   bias: tf.Tensor3D;
-  /** The decoder's first input [B, E]: the bridge from the encoder's final states. */
+  /**
+   * The bridge from the encoder's final states: the decoder layers' initial states side by side,
+   * [B, layers·(h, and c for an LSTM)·H] (see initialStates); with the `input` bridge, the
+   * decoder's first input [B, E].
+   */
   bridge: tf.Tensor2D;
 }
 
@@ -48,6 +53,11 @@ export interface RunOptions {
 /** Each encoder direction's hidden size: a bidirectional encoder's two halves make H together. */
 export function encoderHidden(s: Seq2seqShape): number {
   return s.options.bidirectional ? s.model.hidden / 2 : s.model.hidden;
+}
+
+/** Each decoder layer's share of the state bridge: h (and c for an LSTM). */
+function bridgeWidth(s: Seq2seqShape): number {
+  return (s.model.cell === 'lstm' ? 2 : 1) * s.model.hidden;
 }
 
 /** Parameter names and shapes (decoder names as a language model's, so checkpoints check them). */
@@ -66,7 +76,12 @@ export function seq2seqParamShapes(s: Seq2seqShape): [string, number[]][] {
       out.push([`encoder/layer_${l}${d}/recurrent_kernel`, [Hd, G * Hd]]);
       out.push([`encoder/layer_${l}${d}/bias`, biasShape(Hd)]);
     }
-  out.push(['bridge/kernel', [H, E]], ['bridge/bias', [E]]);
+  if (s.options.bridge === 'input') out.push(['bridge/kernel', [H, E]], ['bridge/bias', [E]]);
+  else
+    for (let l = 0; l < c.layers; l++) {
+      const width = bridgeWidth(s);
+      out.push([`bridge/layer_${l}/kernel`, [H, width]], [`bridge/layer_${l}/bias`, [width]]);
+    }
   out.push(['embedding', [c.vocabSize, E]]);
   for (let l = 0; l < c.layers; l++) {
     out.push([`layer_${l}/kernel`, [l === 0 ? E : H, G * H]]);
@@ -117,9 +132,12 @@ let nextId = 0;
 /**
  * Encoder–decoder with global attention. The encoder's and the decoder's recurrent layers are
  * ordinary whole-sequence layers (the wasm training kernel where it applies); attention is applied
- * on the decoder's top-layer outputs (Luong), so no recurrent step waits on it. The bridge maps the
- * encoder's final states to the decoder's first input (the training kernel gives gradients for a
- * layer's inputs, not its initial state).
+ * on the decoder's top-layer outputs (Luong), so no recurrent step waits on it. The bridge maps
+ * each encoder layer's final states (both directions') through a dense layer and tanh to the
+ * initial state of the decoder layer at the same depth; the decoder layers take their initial
+ * state as an input with a gradient (recurrentLayerFromState), so the bridge learns on the fast
+ * kernel too. Older checkpoints' `input` bridge feeds the top layer's final states to the decoder
+ * as its first input instead.
  */
 export class Seq2seqModel {
   readonly params = new Map<string, tf.Variable>();
@@ -152,7 +170,6 @@ export class Seq2seqModel {
     B: number,
     H: number,
     initial: LayerState,
-    onFinal?: (s: LayerState) => void,
   ): tf.Tensor2D {
     const c = this.shape.model;
     return recurrentLayer({
@@ -162,7 +179,6 @@ export class Seq2seqModel {
       B,
       H,
       initial,
-      onFinalState: onFinal,
     })(
       x,
       this.p(`${prefix}/kernel`) as tf.Tensor2D,
@@ -191,27 +207,50 @@ export class Seq2seqModel {
     const bi = this.shape.options.bidirectional;
     const rev = bi ? reverseWithinLengths(len, S, B) : undefined;
     let x = embeddingLookup(src, this.shape.sourceVocab)(this.p('encoder/embedding') as tf.Tensor2D);
-    let fwd = x;
-    let bwd: tf.Tensor2D | undefined;
+    const lastOf = lastRows(len, B);
+    // Each layer's final states: the forward direction's at each sequence's last real step, the
+    // backward direction's at its first (where it ends).
+    const finals: tf.Tensor2D[] = [];
     for (let l = 0; l < c.layers; l++) {
       if (l > 0) x = this.dropout(x, o, 100 + l);
-      fwd = this.layer(`encoder/layer_${l}`, x, S, B, Hd, this.zeroState(B, Hd));
+      const fwd = this.layer(`encoder/layer_${l}`, x, S, B, Hd, this.zeroState(B, Hd));
+      const lastFwd = gatherRows(fwd, lastOf);
       if (rev) {
-        bwd = gatherRows(
+        const bwd = gatherRows(
           this.layer(`encoder/layer_${l}_reverse`, gatherRows(x, rev), S, B, Hd, this.zeroState(B, Hd)),
           rev,
         );
         x = tf.concat([fwd, bwd], 1);
-      } else x = fwd;
+        finals.push(tf.concat([lastFwd, tf.slice(bwd, [0, 0], [B, Hd])], 1));
+      } else {
+        x = fwd;
+        finals.push(lastFwd);
+      }
     }
-    // The final states: the forward direction's at each sequence's last real step, the backward
-    // direction's at its first (where it ends).
-    const lastFwd = gatherRows(fwd, lastRows(len, B));
-    const last = bwd ? tf.concat([lastFwd, tf.slice(bwd, [0, 0], [B, Hd])], 1) : lastFwd;
-    const bridge = tf.tanh(
-      tf.add(tf.matMul(last, this.p('bridge/kernel')), this.p('bridge/bias')),
-    ) as tf.Tensor2D;
+    const dense = (s: tf.Tensor2D, name: string) =>
+      tf.tanh(tf.add(tf.matMul(s, this.p(`${name}/kernel`)), this.p(`${name}/bias`))) as tf.Tensor2D;
+    const bridge =
+      this.shape.options.bridge === 'input'
+        ? dense(finals[c.layers - 1], 'bridge')
+        : (tf.concat(
+            finals.map((f, l) => dense(f, `bridge/layer_${l}`)),
+            1,
+          ) as tf.Tensor2D);
     return { memory: toBatchMajor(x, S, B), bias: paddingBias(len, S), bridge };
+  }
+
+  /** The decoder layers' initial states from the bridge (zeros with the `input` bridge). */
+  initialStates(enc: Encoded): LayerState[] {
+    const { cell, hidden: H, layers } = this.shape.model;
+    const B = enc.bridge.shape[0];
+    if (this.shape.options.bridge === 'input')
+      return Array.from({ length: layers }, () => this.zeroState(B, H));
+    const W = bridgeWidth(this.shape);
+    const at = (l: number, k: number) => tf.slice(enc.bridge, [0, l * W + k * H], [B, H]) as tf.Tensor2D;
+    return Array.from({ length: layers }, (_, l) => ({
+      h: at(l, 0),
+      c: cell === 'lstm' ? at(l, 1) : undefined,
+    }));
   }
 
   private attentionParams(): AttentionParams {
@@ -232,19 +271,24 @@ export class Seq2seqModel {
       : (this.p('output/kernel') as tf.Tensor2D);
   }
 
-  /**
-   * Decoder inputs for T steps: the bridge at step 0, then the embeddings of `ids` (the previous
-   * output tokens, [(T−1)·B]).
-   */
-  private decoderInputs(bridge: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
-    if (ids.length === 0) return bridge;
-    const emb = embeddingLookup(ids, this.shape.model.vocabSize)(this.p('embedding') as tf.Tensor2D);
-    return tf.concat([bridge, emb], 0);
+  private embed(ids: Int32Array): tf.Tensor2D {
+    return embeddingLookup(ids, this.shape.model.vocabSize)(this.p('embedding') as tf.Tensor2D);
   }
 
   /**
-   * The decoder's top-layer outputs over T steps from `states` (each layer's, updated in place
-   * with the final states when `states` is given), then attention: h̃ [B, T, H] and α [B, T, S].
+   * Decoder inputs for the T steps of `ids` (the start token, then the previous output tokens,
+   * [T·B]): their embeddings, or with the `input` bridge the bridge in place of the start token.
+   */
+  private decoderInputs(bridge: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
+    if (this.shape.options.bridge !== 'input') return this.embed(ids);
+    const B = bridge.shape[0];
+    if (ids.length === B) return bridge;
+    return tf.concat([bridge, this.embed(ids.subarray(B))], 0);
+  }
+
+  /**
+   * The decoder's top-layer outputs over T steps from each layer's initial state `states` (updated
+   * in place with the final states when `keepFinal`), then attention: h̃ [B, T, H] and α [B, T, S].
    */
   decode(
     enc: Encoded,
@@ -252,14 +296,23 @@ export class Seq2seqModel {
     T: number,
     B: number,
     o: RunOptions,
-    states?: LayerState[],
+    states: LayerState[],
+    keepFinal = false,
   ): { attended: tf.Tensor3D; weights: tf.Tensor3D } {
     const c = this.shape.model;
     let h = x;
     for (let l = 0; l < c.layers; l++) {
       if (l > 0) h = this.dropout(h, o, l);
-      const initial = states?.[l] ?? this.zeroState(B, c.hidden);
-      h = this.layer(`layer_${l}`, h, T, B, c.hidden, initial, states ? (s) => (states[l] = s) : undefined);
+      const layer = recurrentLayerFromState({
+        cell: c.cell,
+        activation: c.activation,
+        T,
+        B,
+        H: c.hidden,
+        onFinalState: keepFinal ? (s) => (states[l] = s) : undefined,
+      });
+      const p = (n: string) => this.p(`layer_${l}/${n}`) as tf.Tensor2D;
+      h = layer(h, p('kernel'), p('recurrent_kernel'), p('bias'), states[l].h, states[l].c);
     }
     const q = toBatchMajor(h, T, B);
     const { attention, score } = this.shape.options;
@@ -270,8 +323,8 @@ export class Seq2seqModel {
   loss(batch: Seq2seqBatch, epsilon: number, o: RunOptions): tf.Scalar {
     const { B, S, T } = batch;
     const enc = this.encode(batch.src, batch.srcLen, S, B, o);
-    const x = this.decoderInputs(enc.bridge, batch.tgtIn.subarray(B));
-    const { attended } = this.decode(enc, x, T, B, o);
+    const x = this.decoderInputs(enc.bridge, batch.tgtIn);
+    const { attended } = this.decode(enc, x, T, B, o, this.initialStates(enc));
     const h = toTimeMajor(attended);
     return smoothedCrossEntropy(batch.tgtOut, this.shape.model.vocabSize, epsilon)(
       h,
@@ -280,18 +333,21 @@ export class Seq2seqModel {
     );
   }
 
-  /** One decoding step for B rows: first input (bridge or embedding of `prev`) → log-probabilities. */
+  /**
+   * One decoding step for B rows from the previous tokens `prev` (null: the first step, from the
+   * start token) and the layers' states (empty: the first step's, from the bridge) →
+   * log-probabilities, attention and the next states.
+   */
   step(
     enc: Encoded,
     prev: Int32Array | null,
     states: LayerState[],
   ): { logp: tf.Tensor2D; weights: tf.Tensor2D; states: LayerState[] } {
     const B = enc.memory.shape[0];
-    const x = prev
-      ? embeddingLookup(prev, this.shape.model.vocabSize)(this.p('embedding') as tf.Tensor2D)
-      : enc.bridge;
-    const next = [...states];
-    const { attended, weights } = this.decode(enc, x, 1, B, { training: false }, next);
+    const ids = prev ?? new Int32Array(B).fill(SideVocab.bosOf(this.shape.model.vocabSize));
+    const x = this.decoderInputs(enc.bridge, ids);
+    const next = states.length ? [...states] : this.initialStates(enc);
+    const { attended, weights } = this.decode(enc, x, 1, B, { training: false }, next, true);
     const h = tf.reshape(attended, [B, this.shape.model.hidden]);
     const logits = tf.add(tf.matMul(h, this.outputKernel()), this.p('output/bias'));
     return {

@@ -3,6 +3,13 @@ import type { TokenizerKind } from '../../tokenizers';
 /** How the decoder's top-layer outputs attend over the encoder's outputs. */
 export type AttentionKind = 'luong' | 'bahdanau';
 
+/**
+ * How the encoder's final states reach the decoder: `state` sets each decoder layer's initial
+ * state (a dense layer and tanh per layer); `input` feeds them as the decoder's first input
+ * (checkpoints before the state bridge, whose spec has no `bridge`).
+ */
+export type BridgeKind = 'state' | 'input';
+
 /** The sequence-to-sequence options (`seq2seq.*` in the config; every field optional there). */
 export interface Seq2seqOptions {
   /** luong: dot or general (bilinear) scores; bahdanau: additive scores vᵀ tanh(W q + U k). */
@@ -11,6 +18,7 @@ export interface Seq2seqOptions {
   score: 'general' | 'dot';
   /** Encoder layers read the source both ways (each direction gets half the hidden size). */
   bidirectional: boolean;
+  bridge: BridgeKind;
   /** Share the output projection with the decoder's embedding (needs embedding = hidden). */
   tieEmbeddings: boolean;
   labelSmoothing: number;
@@ -45,6 +53,7 @@ export const DEFAULT_SEQ2SEQ: Seq2seqOptions = {
   attention: 'luong',
   score: 'general',
   bidirectional: false,
+  bridge: 'state',
   tieEmbeddings: false,
   labelSmoothing: 0.1,
   maxLen: 100,

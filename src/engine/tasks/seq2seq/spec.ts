@@ -31,6 +31,14 @@ export function seq2seqSpec(
   return spec as unknown as Record<string, unknown>;
 }
 
+/**
+ * A spec's options with the defaults filled in; a spec without `bridge` comes from before the
+ * state bridge, so its weights are the `input` bridge's.
+ */
+export function specOptions(spec: Seq2seqSpec): Seq2seqOptions {
+  return { ...DEFAULT_SEQ2SEQ, ...spec.options, bridge: spec.options.bridge ?? 'input' };
+}
+
 /** A trained encoder–decoder ready to translate: model, both sides' ids, its options. */
 export interface LoadedSeq2seq {
   dir: string;
@@ -56,7 +64,7 @@ export function loadSeq2seq(checkpoint: string, action: string): LoadedSeq2seq {
     );
   const source = SideVocab.fromJSON(spec.source);
   const target = spec.target ? SideVocab.fromJSON(spec.target) : new SideVocab(source.tokenizer);
-  const options = { ...DEFAULT_SEQ2SEQ, ...spec.options };
+  const options = specOptions(spec);
   const model = new Seq2seqModel(
     { model: data.manifest.model, sourceVocab: spec.sourceVocab, options },
     data.weights,

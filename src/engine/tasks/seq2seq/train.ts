@@ -12,7 +12,7 @@ import { prepareSeq2seqData, Seq2seqData } from './data';
 import type { Seq2seqShape } from './model';
 import { seq2seqOptions, Seq2seqOptions } from './options';
 import { describeSkips, readPairs } from './pairs';
-import type { Seq2seqSpec } from './spec';
+import { specOptions, type Seq2seqSpec } from './spec';
 import { Seq2seqTask } from './task';
 
 /** The problems with a shape that the model cannot take, as the flag to change. */
@@ -69,6 +69,9 @@ export async function trainSeq2seq(opts: TrainOptions): Promise<TrainResult> {
       );
     const s = startPoint(opts.folder, opts.config, run.resume, undefined);
     const options = seq2seqOptions(s.config);
+    // A resumed run keeps its checkpoint's bridge (runs from before the state bridge: `input`).
+    const resumed = s.taskSpec as unknown as Seq2seqSpec | undefined;
+    if (resumed?.options) options.bridge = specOptions(resumed).bridge;
     checkShape(s.config, options);
     const backend = await initBackend(s.config.backend, opts.log);
     const splits = readPairs(s.folder, {

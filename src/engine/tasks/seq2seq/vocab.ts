@@ -12,10 +12,15 @@ export class SideVocab {
 
   constructor(readonly tokenizer: Tokenizer) {
     const V = tokenizer.vocabSize;
-    this.pad = V;
-    this.bos = V + 1;
-    this.eos = V + 2;
     this.size = V + 3;
+    this.pad = V;
+    this.bos = SideVocab.bosOf(this.size);
+    this.eos = V + 2;
+  }
+
+  /** The start token's id in a side of `size` ids (the model knows only the size). */
+  static bosOf(size: number): number {
+    return size - 2;
   }
 
   static fromJSON(json: TokenizerJSON): SideVocab {
