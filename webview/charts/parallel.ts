@@ -48,7 +48,7 @@ export function parallelPlot(grid: HTMLElement): { draw: () => void; canvas: HTM
       );
     }
     const metric = cols.includes(state.view.pcMetric) ? state.view.pcMetric : cols[0];
-    const keys = differingKeys(runs.map((r) => r.config ?? {}));
+    const keys = differingKeys(runs.map((r) => r.config));
     section.hidden = runs.length < 2 || !metric;
     if (section.hidden) return;
     const axes = [...keys.map((k) => `config:${k}`), metric];
