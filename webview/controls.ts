@@ -7,9 +7,6 @@ import {
   provideVSCodeDesignSystem,
   vsCodeButton,
   vsCodeCheckbox,
-  vsCodeDataGrid,
-  vsCodeDataGridCell,
-  vsCodeDataGridRow,
   vsCodeDropdown,
   vsCodeOption,
   vsCodeProgressRing,
@@ -18,9 +15,6 @@ import {
 provideVSCodeDesignSystem().register(
   vsCodeButton(),
   vsCodeCheckbox(),
-  vsCodeDataGrid(),
-  vsCodeDataGridCell(),
-  vsCodeDataGridRow(),
   vsCodeDropdown(),
   vsCodeOption(),
   vsCodeProgressRing(),
@@ -65,25 +59,4 @@ export function dropdown(
 
 export function progressRing(): HTMLElement {
   return document.createElement('vscode-progress-ring');
-}
-
-/** A toolkit data grid whose cells may hold text or controls. */
-export function dataGrid(header: (string | Node)[], columns: string, rows: (string | Node)[][]): HTMLElement {
-  const grid = document.createElement('vscode-data-grid');
-  grid.setAttribute('grid-template-columns', columns);
-  grid.setAttribute('aria-label', 'Runs');
-  const row = (cells: (string | Node)[], headerRow: boolean) => {
-    const r = document.createElement('vscode-data-grid-row');
-    if (headerRow) r.setAttribute('row-type', 'header');
-    cells.forEach((c, i) => {
-      const cell = document.createElement('vscode-data-grid-cell');
-      cell.setAttribute('grid-column', String(i + 1));
-      if (headerRow) cell.setAttribute('cell-type', 'columnheader');
-      cell.append(c);
-      r.append(cell);
-    });
-    return r;
-  };
-  grid.append(row(header, true), ...rows.map((r) => row(r, false)));
-  return grid;
 }

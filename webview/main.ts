@@ -14,7 +14,7 @@ import { lossChart } from './charts/loss';
 import { rateChart } from './charts/rate';
 import { timeGradientsChart } from './charts/timeGradients';
 import { forecastCharts } from './tasks/forecast';
-import { el } from './dom';
+import { css, el } from './dom';
 import { prepareGrid } from './charts/axes';
 import { groupsChart } from './charts/groups';
 import { parallelPlot } from './charts/parallel';
@@ -23,7 +23,16 @@ import { exportCsv, exportMetrics, exportPng } from './exports';
 import { post } from './host';
 import { runsTable } from './runsTable';
 import { samplesList } from './samples';
-import { addPatch, onChange, selectedRuns, setRuns, state } from './state';
+import {
+  addPatch,
+  dataVersion,
+  onChange,
+  SelectedRun,
+  selectedRuns,
+  setRuns,
+  state,
+  ViewSettings,
+} from './state';
 import { toolbar } from './toolbar';
 import { classifyPanels } from './tasks/classify';
 
@@ -40,10 +49,10 @@ const charts: ChartView[] = [
   heatmapChart(grid),
   rateChart(grid),
   classifyPanels(grid, classifyBox),
-  groupsChart(grid),
-  systemChart(grid),
-  ...forecastCharts(grid),
 ];
+// Drawn apart from the others: grouping changes it alone.
+const groups = groupsChart(grid);
+charts.push(systemChart(grid), ...forecastCharts(grid));
 const parallel = parallelPlot(grid);
 const renderRuns = runsTable(runsBox);
 const renderSamples = samplesList(samplesBox);
@@ -56,6 +65,34 @@ app.append(
   samplesBox,
 );
 
+/**
+ * What each part drew from, as last drawn: a part whose inputs did not change is not drawn
+ * again, so sorting or filtering the table (or grouping) does not redraw hundreds of curves.
+ */
+const drawn = new Map<unknown, string>();
+
+/** Every view setting a run chart may read. */
+const CHART_SETTINGS: (keyof ViewSettings)[] = ['smoothing', 'yMode', 'logGrad', 'xAxis', 'logX', 'ftAlign'];
+
+/** The inputs of a run chart: the overlaid runs, their data, the view settings it reads. */
+function chartInputs(sel: readonly SelectedRun[], reads: (keyof ViewSettings)[]): string {
+  return JSON.stringify([
+    dataVersion(),
+    css('--vscode-foreground', ''),
+    reads.map((k) => state.view[k]),
+    [...state.training],
+    sel.map((s) => [s.r.id, s.r.label, s.color, s.r.parentStep, s.r.config]),
+  ]);
+}
+
+/** Calls `draw` unless `inputs` are what `part` was last drawn from; says whether it drew. */
+function drawIfChanged(part: unknown, inputs: string, draw: () => void): boolean {
+  if (drawn.get(part) === inputs) return false;
+  drawn.set(part, inputs);
+  draw();
+  return true;
+}
+
 function rebuild(): void {
   const t0 = performance.now();
   const ms: Record<string, number> = {};
@@ -66,10 +103,31 @@ function rebuild(): void {
   };
   timed('table', renderRuns);
   const sel = selectedRuns();
-  prepareGrid(sel);
-  for (const c of charts) timed(c.chart.section.id, () => c.draw(sel));
-  timed('parallel', parallel.draw);
-  renderSamples(sel);
+  const v = state.view;
+  // Each part's inputs; prepareGrid (the shared x grid) only when some chart draws.
+  let gridReady = false;
+  const ready = () => {
+    if (!gridReady) prepareGrid(sel);
+    gridReady = true;
+  };
+  for (const c of charts)
+    drawIfChanged(c, chartInputs(sel, c.reads ?? CHART_SETTINGS), () =>
+      timed(c.chart.section.id, () => (ready(), c.draw(sel))),
+    );
+  drawIfChanged(
+    groups,
+    chartInputs(sel, ['smoothing', 'yMode', 'xAxis', 'logX', 'ftAlign', 'groupBy', 'band']),
+    () => timed('chart-groups', () => (ready(), groups.draw(sel))),
+  );
+  drawIfChanged(renderSamples, chartInputs(sel, []), () => renderSamples(sel));
+  const parallelInputs = JSON.stringify([
+    state.runs,
+    v.filter,
+    v.selected,
+    v.pcMetric,
+    css('--vscode-foreground', ''),
+  ]);
+  drawIfChanged(parallel, parallelInputs, () => timed('parallel', parallel.draw));
   document.body.dataset.timings = JSON.stringify(ms);
   // Read by the end-to-end test and handy when profiling: what is drawn and how long it took.
   document.body.dataset.points = String(sel.reduce((a, s) => a + s.p.steps.step.length, 0));
@@ -100,7 +158,8 @@ window.addEventListener('message', (ev: MessageEvent) => {
 });
 window.addEventListener('resize', () => {
   // A new size needs new canvases: drop the instances and redraw.
-  for (const c of charts) c.chart.reset();
+  for (const c of [...charts, groups]) c.chart.reset();
+  drawn.clear();
   schedule();
 });
 // The saved selection travels with 'ready': the host decides, so that a dashboard opened on

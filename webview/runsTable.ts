@@ -3,12 +3,18 @@
  * best and final metrics, steps, tokens, wall time, speed and size; sortable by any column,
  * filtered by text; a checkbox overlays a run, ✎ edits its name, colour, tags and notes.
  */
-import { allKeys, differingKeys, filterRuns, metricNames, sortRuns } from '../src/dashboard/experiments';
+import { configColumns, filterRuns, metricNames, sortRuns } from '../src/dashboard/experiments';
 import type { RunSummary } from '../src/dashboard/protocol';
-import { button, checkbox, dataGrid, progressRing } from './controls';
+import { button, checkbox, progressRing } from './controls';
 import { css, el } from './dom';
 import { post } from './host';
 import { runColour, runName, selectRun, selectRuns, setView, state } from './state';
+
+/** Rows built at once; the rest follow CHUNK_ROWS per animation frame. */
+const FIRST_ROWS = 40;
+const CHUNK_ROWS = 40;
+/** Counts the tables built: a chunk of rows belongs to the newest table only. */
+let generation = 0;
 
 /** Metrics shown as columns at most (the headline ones first); the export has them all. */
 const MAX_METRICS = 3;
@@ -33,6 +39,58 @@ const compact = (v: number | null | undefined): string =>
           ? `${(v / 1e3).toFixed(1)} k`
           : v.toLocaleString('en-US');
 
+/**
+ * A plain table: its columns take the width of their widest cell, so headers never run into each
+ * other, and the panel scrolls sideways when they do not fit.
+ */
+function runsTableElement(
+  header: (string | Node)[],
+  runs: readonly RunSummary[],
+  makeRow: (r: RunSummary) => (string | Node)[],
+  gen: number,
+): HTMLTableElement {
+  const table = el('table', 'runs-table');
+  table.setAttribute('aria-label', 'Runs');
+  const head = el('tr');
+  for (const h of header) {
+    const th = el('th');
+    th.scope = 'col';
+    th.append(h);
+    head.append(th);
+  }
+  const body = el('tbody');
+  const addRows = (from: number, to: number) => {
+    for (const r of runs.slice(from, to)) {
+      const tr = el('tr');
+      tr.dataset.run = r.id;
+      for (const c of makeRow(r)) {
+        const td = el('td');
+        td.append(c);
+        tr.append(td);
+      }
+      body.append(tr);
+    }
+  };
+  // The rows in view first; the rest (below the fold of the table's scroll box) a chunk per
+  // frame, so that hundreds of runs never make one long task. A newer table stops the chunks.
+  addRows(0, FIRST_ROWS);
+  const more = (from: number) => {
+    if (from >= runs.length || gen !== generation) return;
+    requestAnimationFrame(() => {
+      if (gen !== generation) return;
+      addRows(from, from + CHUNK_ROWS);
+      table.dataset.rows = String(body.rows.length);
+      more(from + CHUNK_ROWS);
+    });
+  };
+  more(FIRST_ROWS);
+  table.append(el('thead'), body);
+  table.tHead!.append(head);
+  table.dataset.rows = String(body.rows.length);
+  table.dataset.total = String(runs.length);
+  return table;
+}
+
 const wall = (s: number | null | undefined) =>
   s === null || s === undefined ? '–' : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`;
 
@@ -41,12 +99,6 @@ export function shownRuns(): RunSummary[] {
   const { runs, view } = state;
   const kept = filterRuns(runs, view.filter);
   return view.sortBy ? sortRuns(kept, view.sortBy, view.sortDir) : kept;
-}
-
-/** The config columns of the shown runs: all of them, or only those that differ. */
-export function configColumns(runs: readonly RunSummary[]): string[] {
-  const configs = runs.map((r) => r.config ?? {});
-  return state.view.differsOnly ? differingKeys(configs) : allKeys(configs);
 }
 
 function editor(r: RunSummary, close: () => void): HTMLElement {
@@ -178,7 +230,7 @@ export function runsTable(box: HTMLElement): () => void {
     }
     const list = shownRuns();
     count.textContent = `${list.length} of ${runs.length} runs`;
-    const keys = configColumns(list);
+    const keys = configColumns(list, view.differsOnly);
     const metrics = metricNames(list).slice(0, MAX_METRICS);
     const editRun = runs.find((r) => r.id === editing);
     if (editRun)
@@ -217,9 +269,14 @@ export function runsTable(box: HTMLElement): () => void {
       ...statCols.map(([c, label]) => sortHead(label, c)),
       '',
     ];
-    const rows = list.map((r) => {
-      const pick = checkbox('', view.selected.includes(r.id), (c) => {
-        selectRun(r.id, c);
+    const makeRow = (r: RunSummary): (string | Node)[] => {
+      // Plain inputs, not the toolkit's controls: hundreds of rows of web components took
+      // most of a second to build.
+      const pick = el('input', 'pick');
+      pick.type = 'checkbox';
+      pick.checked = view.selected.includes(r.id);
+      pick.addEventListener('change', () => {
+        selectRun(r.id, pick.checked);
         post({ type: 'select', runIds: [...state.view.selected] });
       });
       pick.setAttribute('aria-label', `overlay ${runName(r)}`);
@@ -241,7 +298,8 @@ export function runsTable(box: HTMLElement): () => void {
       for (const t of r.notes?.tags ?? []) name.append(' ', el('span', 'tag', t));
       if (r.notes?.notes) name.title = r.notes.notes;
       const actions = el('span', 'actions');
-      const edit = button('✎', () => {
+      const edit = el('button', 'icon', '✎');
+      edit.addEventListener('click', () => {
         editing = r.id;
         render();
       });
@@ -266,22 +324,8 @@ export function runsTable(box: HTMLElement): () => void {
         compact(s?.parameters),
         actions,
       ];
-    });
-    const n = header.length;
-    tableBox.append(
-      dataGrid(
-        header,
-        // Minimum widths keep words whole in a narrow panel (it scrolls sideways instead).
-        [
-          '44px',
-          'minmax(180px, 2fr)',
-          'minmax(76px, 1fr)',
-          ...Array(n - 4).fill('minmax(72px, 1fr)'),
-          '150px',
-        ].join(' '),
-        rows,
-      ),
-    );
+    };
+    tableBox.append(runsTableElement(header, list, makeRow, ++generation));
   };
   return render;
 }

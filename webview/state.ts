@@ -108,8 +108,13 @@ export function setRuns(runs: RunSummary[], training: string[], selected: string
   changed();
 }
 
+let patches = 0;
+/** Counts the patches taken: what the charts drew from changes only when this does. */
+export const dataVersion = (): number => patches;
+
 /** Takes a patch from the host: a reset (or a run seen for the first time) replaces, else appends. */
 export function addPatch(p: SeriesPatch): void {
+  patches++;
   const have = current.data.get(p.runId);
   if (p.reset || !have) current.data.set(p.runId, p);
   else {

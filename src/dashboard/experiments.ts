@@ -2,18 +2,29 @@
 // protocol's types (no DOM, no vscode), shared by the webview and the unit tests.
 import type { ConfigValue, RunSummary } from './protocol';
 
-/** Config keys whose values are not the same in every run (a key missing from a run differs). */
-export function differingKeys(configs: readonly Record<string, ConfigValue>[]): string[] {
-  const keys = [...new Set(configs.flatMap((c) => Object.keys(c)))];
+/**
+ * Config keys whose values are not the same in every run (a key missing from a run's config
+ * differs). A run with no config at all (`undefined`: its config.json is missing or unreadable)
+ * says nothing about any key, so it is left out rather than counted as differing everywhere.
+ */
+export function differingKeys(configs: readonly (Record<string, ConfigValue> | undefined)[]): string[] {
+  const known = configs.filter((c): c is Record<string, ConfigValue> => c !== undefined);
+  const keys = allKeys(known);
   return keys.filter((k) => {
-    const first = configs[0]?.[k];
-    return configs.some((c) => c[k] !== first);
+    const first = known[0]?.[k];
+    return known.some((c) => c[k] !== first);
   });
 }
 
-/** Every config key of the runs, in first-seen order. */
-export function allKeys(configs: readonly Record<string, ConfigValue>[]): string[] {
-  return [...new Set(configs.flatMap((c) => Object.keys(c)))];
+/** Every config key of the runs, in first-seen order (runs without a config add none). */
+export function allKeys(configs: readonly (Record<string, ConfigValue> | undefined)[]): string[] {
+  return [...new Set(configs.flatMap((c) => Object.keys(c ?? {})))];
+}
+
+/** The runs table's config columns: every key, or with `differsOnly` only those that differ. */
+export function configColumns(runs: readonly RunSummary[], differsOnly: boolean): string[] {
+  const configs = runs.map((r) => r.config);
+  return differsOnly ? differingKeys(configs) : allKeys(configs);
 }
 
 /** Runs whose label, name, id, config values, tags or notes contain every word of `text`. */

@@ -12,8 +12,14 @@ import {
 } from '../../scripts/code-server.mjs';
 import { walkthroughTour } from './walkthrough.mjs';
 import { inspectTour } from './inspect.mjs';
+import { runsTableTour } from './runsTable.mjs';
 
 const OUT = path.join(ROOT, 'test-output/e2e');
+/** E2E_ONLY=runs runs only the runs-table part (test/e2e/runsTable.mjs); unset, everything runs. */
+const ONLY = process.env.E2E_ONLY ?? '';
+const only = (part) => !ONLY || ONLY === part;
+/** Thrown to skip the main tour when another part was asked for alone. */
+const SKIP_MAIN = Symbol('skip the main tour');
 const PORT = Number(process.env.E2E_PORT ?? 8392);
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const vsix = process.env.SEQLAB_VSIX ?? path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
@@ -160,6 +166,8 @@ const shot = async (name) => {
 };
 
 try {
+  if (only('runs')) await runsTableTour({ page, serverUrl: server.url, shot, check, log, until, out: OUT });
+  if (!only('main')) throw SKIP_MAIN;
   await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`, { waitUntil: 'domcontentloaded' });
   await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   await page.locator('.explorer-folders-view').first().waitFor({ timeout: 60_000 });
@@ -365,7 +373,7 @@ try {
   );
 
   // 9. A run of 100,000 steps loads from metrics.jsonl and is drawn downsampled.
-  const bigRow = wv.locator('vscode-data-grid-row', { hasText: '000000' }).first();
+  const bigRow = wv.locator('table.runs-table tbody tr', { hasText: '000000' }).first();
   let bigPoints = 0;
   // The runs table re-renders when the tree refreshes (the stopped run's files): a click that
   // lands during a re-render is lost, so click again (every 10 s) while the run is not selected.
@@ -373,7 +381,7 @@ try {
   await until(
     'the 100,000-step run to load',
     async () => {
-      const box = bigRow.locator('vscode-checkbox').first();
+      const box = bigRow.locator('input.pick').first();
       if (Date.now() - lastClick > 10_000 && !(await box.evaluate((e) => e.checked))) {
         lastClick = Date.now();
         await box.click();
@@ -540,15 +548,15 @@ try {
       for (const f of page.frames()) {
         if (
           !(await f
-            .locator('vscode-data-grid')
+            .locator('table.runs-table')
             .count()
             .catch(() => 0))
         )
           continue;
         overlaid = await f
-          .locator('vscode-data-grid-row', { hasText: compareId.slice(9, 15) })
+          .locator('table.runs-table tbody tr', { hasText: compareId.slice(9, 15) })
           .evaluateAll((rows) =>
-            rows.filter((r) => r.querySelector('vscode-checkbox')?.checked).map((r) => r.textContent.trim()),
+            rows.filter((r) => r.querySelector('input.pick')?.checked).map((r) => r.textContent.trim()),
           );
       }
       return overlaid.length >= 3;
@@ -583,9 +591,11 @@ try {
   // 13. The Get Started walkthrough, step by step (test/e2e/walkthrough.mjs).
   await walkthroughTour({ page, ws, shot, check, log, until });
 } catch (err) {
-  failed++;
-  console.log(`✘ e2e aborted: ${err?.stack ?? err}`);
-  await page.screenshot({ path: path.join(OUT, 'failure.png') }).catch(() => {});
+  if (err !== SKIP_MAIN) {
+    failed++;
+    console.log(`✘ e2e aborted: ${err?.stack ?? err}`);
+    await page.screenshot({ path: path.join(OUT, 'failure.png') }).catch(() => {});
+  }
 } finally {
   console.log(`e2e: ${passed} passed, ${failed} failed`);
   await close();

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
+  configColumns,
   differingKeys,
   filterRuns,
   groupCurve,
@@ -45,6 +46,18 @@ test('"differs only" columns are exactly the keys whose values differ (a missing
   assert.deepEqual(differingKeys(configs), ['hidden', 'seed', 'dropout']);
   assert.deepEqual(differingKeys([configs[0], { ...configs[0] }]), []);
   assert.deepEqual(differingKeys([]), []);
+});
+
+test('a run without config.json does not make every key differ', () => {
+  const a = { cell: 'lstm', hidden: 64, lr: 0.001 };
+  const b = { cell: 'lstm', hidden: 128, lr: 0.001 };
+  // undefined: the run's config.json is missing, so nothing is known about its keys.
+  assert.deepEqual(differingKeys([a, undefined, b]), ['hidden']);
+  assert.deepEqual(differingKeys([undefined, a, { ...a }]), []);
+  assert.deepEqual(differingKeys([undefined, undefined]), []);
+  const runs = [run('r1', a), run('r2', undefined), run('r3', b)];
+  assert.deepEqual(configColumns(runs, true), ['hidden']);
+  assert.deepEqual(configColumns(runs, false), ['cell', 'hidden', 'lr']);
 });
 
 test('a grouped curve is the mean of its members at every x, with min, max and std', () => {

@@ -1,12 +1,14 @@
 /** One chart panel in the grid and the uPlot instance drawn in it. */
 import uPlot from 'uplot';
 import { css, el } from '../dom';
-import { SelectedRun, state } from '../state';
+import { SelectedRun, state, ViewSettings } from '../state';
 
 /** What main.ts holds of each chart: its panel, and a draw for the overlaid runs. */
 export interface ChartView {
   chart: Chart;
   draw(sel: SelectedRun[]): void;
+  /** The view settings its drawing reads (default: all that the run charts read). */
+  reads?: (keyof ViewSettings)[];
 }
 
 function axisStyle(): uPlot.Axis {

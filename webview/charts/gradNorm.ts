@@ -48,5 +48,5 @@ export function gradNormChart(grid: HTMLElement): ChartView {
       scales: { x: { time: false }, y: { distr: state.view.logGrad ? 3 : 1 } },
     });
   };
-  return { chart, draw };
+  return { chart, draw, reads: ['xAxis', 'logX', 'ftAlign', 'logGrad'] };
 }

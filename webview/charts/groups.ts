@@ -58,9 +58,14 @@ export function groupsChart(grid: HTMLElement): ChartView {
       series.push(
         { label: `${label} ${std ? '+1 std' : 'max'}`, stroke: color + '66', width: 1 },
         { label: `${label} ${std ? '−1 std' : 'min'}`, stroke: color + '66', width: 1 },
-        { label: `${label} mean (${members.length} runs)`, stroke: color, width: 2 },
+        {
+          label: `${label} mean (${members.length} ${members.length === 1 ? 'run' : 'runs'})`,
+          stroke: color,
+          width: 2,
+        },
       );
-      bands.push({ series: [base, base + 1], fill: color + '2a' });
+      // Opaque enough to read on dark themes, faint enough that the mean stays in front.
+      bands.push({ series: [base, base + 1], fill: color + '44' });
     }
     document.body.dataset.groupMs = (performance.now() - t0).toFixed(1);
     document.body.dataset.groups = String(groups.size);

@@ -39,8 +39,9 @@ export function lossChart(grid: HTMLElement): ChartView {
         p,
         p.checkpoints.map((c) => c.step),
       );
-      const stepIdx = new Map(p.steps.step.map((s, i) => [s, i]));
-      const cy = p.checkpoints.map((c) => smooth[stepIdx.get(c.step) ?? -1] ?? NaN);
+      // A map over every step is costly for hundreds of long runs: built only where needed.
+      const stepIdx = p.checkpoints.length ? new Map(p.steps.step.map((s, i) => [s, i])) : undefined;
+      const cy = p.checkpoints.map((c) => smooth[stepIdx?.get(c.step) ?? -1] ?? NaN);
       p.checkpoints.forEach((c, i) => checkpointHits.push({ x: cx[i], path: c.path }));
       tables.push([d1.x, d1.y], [d2.x, d2.y], [vx, p.evals.loss.map(convert)], [cx, cy]);
       series.push(
@@ -69,5 +70,5 @@ export function lossChart(grid: HTMLElement): ChartView {
       u.over.addEventListener('click', onClick);
     }
   };
-  return { chart, draw };
+  return { chart, draw, reads: ['xAxis', 'logX', 'ftAlign', 'smoothing', 'yMode'] };
 }

@@ -11,7 +11,8 @@ import { runName, setView, state } from '../state';
 import { shownRuns } from '../runsTable';
 
 const HEIGHT = 260;
-const PAD = { top: 28, bottom: 34, side: 56 };
+// Room above the axes for each axis's name and, below it, its top tick.
+const PAD = { top: 44, bottom: 34, side: 56 };
 
 function mix(a: string, b: string, t: number): string {
   const p = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
@@ -48,7 +49,7 @@ export function parallelPlot(grid: HTMLElement): { draw: () => void; canvas: HTM
       );
     }
     const metric = cols.includes(state.view.pcMetric) ? state.view.pcMetric : cols[0];
-    const keys = differingKeys(runs.map((r) => r.config ?? {}));
+    const keys = differingKeys(runs.map((r) => r.config));
     section.hidden = runs.length < 2 || !metric;
     if (section.hidden) return;
     const axes = [...keys.map((k) => `config:${k}`), metric];
@@ -104,7 +105,7 @@ export function parallelPlot(grid: HTMLElement): { draw: () => void; canvas: HTM
       g.fillText(
         a.column.replace(/^config:/, '').replace(':', ' ') + (a.log ? ' (log)' : ''),
         x,
-        PAD.top - 12,
+        PAD.top - 26,
       );
       const ticks = a.ticks.length > 6 ? [a.ticks[0], a.ticks[a.ticks.length - 1]] : a.ticks;
       ticks.forEach((tick, k) => {

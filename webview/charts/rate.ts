@@ -24,5 +24,5 @@ export function rateChart(grid: HTMLElement): ChartView {
       axes: [{}, { scale: 'lr', size: 70 }, { scale: 'tps', side: 1, size: 60 }],
     });
   };
-  return { chart, draw };
+  return { chart, draw, reads: ['xAxis', 'logX', 'ftAlign'] };
 }

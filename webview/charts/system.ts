@@ -36,5 +36,5 @@ export function systemChart(grid: HTMLElement): ChartView {
       axes: [{}, { scale: 'cpu', size: 60 }, { scale: 'mb', side: 1, size: 60 }],
     });
   };
-  return { chart, draw };
+  return { chart, draw, reads: ['xAxis', 'logX', 'ftAlign'] };
 }
