@@ -23,7 +23,7 @@ import { exportCsv, exportMetrics, exportPng } from './exports';
 import { post } from './host';
 import { runsTable } from './runsTable';
 import { samplesList } from './samples';
-import { addPatch, onChange, selectedRuns, setRuns, state } from './state';
+import { addPatch, isTaskRun, onChange, selectedRuns, setRuns, state } from './state';
 import { toolbar } from './toolbar';
 import { classifyPanels } from './tasks/classify';
 
@@ -31,18 +31,19 @@ const app = document.getElementById('app')!;
 const runsBox = el('div', 'runs');
 const grid = el('div', 'grid');
 const samplesBox = el('div', 'samples');
-const classifyBox = el('div', 'classify');
+const samplesHead = el('h3', undefined, 'Samples');
 const loss = lossChart(grid);
+// A classifier's or forecaster's panels come right after the loss (each hides for other runs).
 const charts: ChartView[] = [
   loss,
+  classifyPanels(grid),
+  ...forecastCharts(grid),
   gradNormChart(grid),
   timeGradientsChart(grid),
   heatmapChart(grid),
   rateChart(grid),
-  classifyPanels(grid, classifyBox),
   groupsChart(grid),
   systemChart(grid),
-  ...forecastCharts(grid),
 ];
 const parallel = parallelPlot(grid);
 const renderRuns = runsTable(runsBox);
@@ -51,8 +52,7 @@ app.append(
   toolbar({ csv: exportCsv, lossPng: () => exportPng(loss.chart, 'loss'), metrics: exportMetrics }),
   runsBox,
   grid,
-  classifyBox,
-  el('h3', undefined, 'Samples'),
+  samplesHead,
   samplesBox,
 );
 
@@ -70,6 +70,8 @@ function rebuild(): void {
   for (const c of charts) timed(c.chart.section.id, () => c.draw(sel));
   timed('parallel', parallel.draw);
   renderSamples(sel);
+  // Classifiers and forecasters write no text samples.
+  samplesHead.hidden = samplesBox.hidden = sel.length > 0 && sel.every(isTaskRun);
   document.body.dataset.timings = JSON.stringify(ms);
   // Read by the end-to-end test and handy when profiling: what is drawn and how long it took.
   document.body.dataset.points = String(sel.reduce((a, s) => a + s.p.steps.step.length, 0));

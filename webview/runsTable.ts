@@ -3,7 +3,14 @@
  * best and final metrics, steps, tokens, wall time, speed and size; sortable by any column,
  * filtered by text; a checkbox overlays a run, ✎ edits its name, colour, tags and notes.
  */
-import { allKeys, differingKeys, filterRuns, metricNames, sortRuns } from '../src/dashboard/experiments';
+import {
+  allKeys,
+  columnTrack,
+  differingKeys,
+  filterRuns,
+  metricNames,
+  sortRuns,
+} from '../src/dashboard/experiments';
 import type { RunSummary } from '../src/dashboard/protocol';
 import { button, checkbox, dataGrid, progressRing } from './controls';
 import { css, el } from './dom';
@@ -12,6 +19,9 @@ import { runColour, runName, selectRun, selectRuns, setView, state } from './sta
 
 /** Metrics shown as columns at most (the headline ones first); the export has them all. */
 const MAX_METRICS = 3;
+
+/** A table cell's text: a header's label, a cell's string. */
+const textOf = (c: string | Node): string => (typeof c === 'string' ? c : (c.textContent ?? ''));
 
 const num = (v: number | null | undefined, digits = 4): string =>
   v === null || v === undefined
@@ -276,7 +286,9 @@ export function runsTable(box: HTMLElement): () => void {
           '44px',
           'minmax(180px, 2fr)',
           'minmax(76px, 1fr)',
-          ...Array(n - 4).fill('minmax(72px, 1fr)'),
+          ...Array.from({ length: n - 4 }, (_, i) =>
+            columnTrack([header[i + 3], ...rows.map((r) => r[i + 3])].map(textOf)),
+          ),
           '150px',
         ].join(' '),
         rows,

@@ -194,3 +194,13 @@ export function parallelAxes(
     ),
   };
 }
+
+/**
+ * A runs-table column's grid track: at least as wide as its longest text (header or cell; the
+ * table does not wrap them), so a long key such as "validationFraction" never runs into its
+ * neighbour. Wider tables scroll sideways.
+ */
+export function columnTrack(texts: readonly string[]): string {
+  const longest = Math.max(0, ...texts.map((t) => t.length));
+  return `minmax(${Math.max(9, longest + 3)}ch, 1fr)`;
+}

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
+  columnTrack,
   differingKeys,
   filterRuns,
   groupCurve,
@@ -126,4 +127,12 @@ test('the protocol refuses malformed experiment fields and annotate messages', (
   assert.equal(parseWebviewMessage({ type: 'annotate', runId: 'r1', notes: { tags: 'a' } }), undefined);
   assert.equal(parseWebviewMessage({ type: 'annotate', runId: 1, notes: {} }), undefined);
   assert.ok(parseWebviewMessage({ type: 'saveFile', name: 'm.json', kind: 'json', data: '[]' }));
+});
+
+test('a runs-table column is as wide as its longest header or cell, so headers never overlap', () => {
+  // A classifier and a forecaster differ in "validationFraction": 18 characters, wider than the
+  // 72 px every column had, and the headers ran into each other.
+  assert.equal(columnTrack(['validationFraction', '0.1', '0.2']), 'minmax(21ch, 1fr)');
+  assert.equal(columnTrack(['lr', '0.002']), 'minmax(9ch, 1fr)', 'short columns keep the old minimum');
+  assert.equal(columnTrack(['best macro_f1', '0.123456789012']), 'minmax(17ch, 1fr)');
 });

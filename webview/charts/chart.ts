@@ -46,10 +46,19 @@ export class Chart {
     return this.u;
   }
 
-  /** Reuses the uPlot instance (setData) while the series stay the same; rebuilds it otherwise. */
-  draw(series: uPlot.Series[], d: uPlot.AlignedData, opts: Partial<uPlot.Options> = {}): uPlot {
+  /**
+   * Reuses the uPlot instance (setData) while the series stay the same; rebuilds it otherwise.
+   * `x` names the x column in the legend where it is not training progress.
+   */
+  draw(
+    series: uPlot.Series[],
+    d: uPlot.AlignedData,
+    opts: Partial<uPlot.Options> = {},
+    x: uPlot.Series = { label: state.view.xAxis },
+  ): uPlot {
     const { view } = state;
     const sig = JSON.stringify([
+      x.label,
       series.map((s) => s.label),
       view.xAxis,
       view.yMode,
@@ -76,7 +85,7 @@ export class Chart {
         ...(this.trainingX && view.logX
           ? { scales: { ...opts.scales, x: { ...opts.scales?.x, time: false, distr: 3 } } }
           : {}),
-        series: [{ label: view.xAxis }, ...series],
+        series: [x, ...series],
         axes,
       },
       d,
