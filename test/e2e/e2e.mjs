@@ -12,9 +12,13 @@ import {
 } from '../../scripts/code-server.mjs';
 import { walkthroughTour } from './walkthrough.mjs';
 import { inspectTour } from './inspect.mjs';
+import { tasksTour } from './tasks.mjs';
 
 const OUT = path.join(ROOT, 'test-output/e2e');
 const PORT = Number(process.env.E2E_PORT ?? 8392);
+// E2E_ONLY=tasks (comma-separated: main, tasks) runs only those parts; unset, every part runs.
+const ONLY = process.env.E2E_ONLY?.split(',').map((s) => s.trim());
+const want = (part) => !ONLY || ONLY.includes(part);
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const vsix = process.env.SEQLAB_VSIX ?? path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
 fs.rmSync(OUT, { recursive: true, force: true });
@@ -159,7 +163,10 @@ const shot = async (name) => {
   log('screenshot', name);
 };
 
-try {
+e2e: try {
+  // In a workspace of its own: the parts below reload theirs and see none of its runs.
+  if (want('tasks')) await tasksTour({ page, url: server.url, ws, shot, painted, check, log, until });
+  if (!want('main')) break e2e;
   await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`, { waitUntil: 'domcontentloaded' });
   await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   await page.locator('.explorer-folders-view').first().waitFor({ timeout: 60_000 });
