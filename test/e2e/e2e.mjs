@@ -165,7 +165,8 @@ const shot = async (name) => {
 
 e2e: try {
   // In a workspace of its own: the parts below reload theirs and see none of its runs.
-  if (want('tasks')) await tasksTour({ page, url: server.url, ws, shot, painted, check, log, until });
+  if (want('tasks'))
+    await tasksTour({ page, url: server.url, ws, out: OUT, shot, painted, check, log, until });
   if (!want('main')) break e2e;
   await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`, { waitUntil: 'domcontentloaded' });
   await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });

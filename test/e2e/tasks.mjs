@@ -39,7 +39,7 @@ function events(runDir) {
 }
 
 /**
- * @param {{ page: import('playwright-core').Page, url: string, ws: string,
+ * @param {{ page: import('playwright-core').Page, url: string, ws: string, out: string,
  *   shot: (name: string) => Promise<void>, painted: () => Promise<void>,
  *   check: (name: string, ok: boolean, detail?: string) => void, log: (...a: unknown[]) => void,
  *   until: (what: string, fn: () => Promise<unknown>, o?: object) => Promise<unknown> }} t
@@ -54,7 +54,7 @@ export async function tasksTour(t) {
   }
 }
 
-async function tour({ page, url, ws, shot, painted, check, log, until }) {
+async function tour({ page, url, ws, out, shot, painted, check, log, until }) {
   const tws = path.join(path.dirname(ws), 'tasks-workspace');
   fs.cpSync(path.join(ROOT, 'media/sample/labelled'), path.join(tws, 'labelled'), { recursive: true });
   // No prompts past the label counts, and evaluations often enough to draw curves.
@@ -185,6 +185,26 @@ async function tour({ page, url, ws, shot, painted, check, log, until }) {
     await painted();
   };
   await select([fcId]);
+  /** The panels `ids` alone, for the README (a taller window, so that they all fit). */
+  const crop = async (name, ids) => {
+    await page.setViewportSize({ width: 1400, height: 1700 });
+    await painted();
+    await section(ids[0]).scrollIntoViewIfNeeded();
+    await painted();
+    const boxes = await Promise.all(ids.map((id) => section(id).boundingBox()));
+    const x = Math.min(...boxes.map((b) => b.x)) - 8;
+    const y = Math.min(...boxes.map((b) => b.y)) - 8;
+    const clip = {
+      x,
+      y,
+      width: Math.max(...boxes.map((b) => b.x + b.width)) + 8 - x,
+      height: Math.max(...boxes.map((b) => b.y + b.height)) + 8 - y,
+    };
+    await page.screenshot({ path: path.join(out, `${name}.png`), clip });
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await painted();
+    log('cropped', name);
+  };
 
   const latest = fcEv('forecastEval').at(-1);
   const shown = async (id) => (await section(id).evaluate((e) => getComputedStyle(e).display)) !== 'none';
@@ -227,6 +247,12 @@ async function tour({ page, url, ws, shot, painted, check, log, until }) {
     !(await shown('chart-classify')) && (await wv.locator('.classify table').count()) === 0,
   );
   await shot('t3-forecast-dashboard-dark');
+  await crop('readme-forecast-dashboard', [
+    'chart-loss',
+    'chart-forecast-error',
+    'chart-forecast-series',
+    'chart-forecast-future',
+  ]);
   await section('chart-forecast-future').scrollIntoViewIfNeeded();
   await shot('t4-forecast-dashboard-dark-lower');
 
@@ -271,6 +297,7 @@ async function tour({ page, url, ws, shot, painted, check, log, until }) {
     !(await shown('chart-forecast-error')),
   );
   await shot('t5-classify-dashboard-dark');
+  await crop('readme-classify-dashboard', ['chart-loss', 'chart-classify', 'classify-details']);
   await wv.locator('.classify').scrollIntoViewIfNeeded();
   await shot('t6-classify-details-dark');
   const early = evals[0];
