@@ -160,7 +160,8 @@ async function tour({ page, url, ws, out, shot, painted, check, log, until }) {
   const body = wv.locator('body');
   const section = (id) => wv.locator(`#${id}`);
   await section('chart-forecast-series').locator('canvas').first().waitFor({ timeout: 30_000 });
-  const row = (id) => wv.locator('vscode-data-grid-row', { hasText: id.slice(-4) }).first();
+  // A run's row shows its label, "LSTM 1×64 · 114105": the time of day from its id.
+  const row = (id) => wv.locator('vscode-data-grid-row', { hasText: id.slice(9, 15) }).first();
   /** Overlays exactly the runs in `ids`, clicking again while a re-render loses a click. */
   const select = async (ids) => {
     let last = 0;
