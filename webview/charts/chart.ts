@@ -1,5 +1,6 @@
 /** One chart panel in the grid and the uPlot instance drawn in it. */
 import uPlot from 'uplot';
+import { seriesKey } from '../../src/dashboard/series';
 import { css, el } from '../dom';
 import { SelectedRun, state } from '../state';
 
@@ -59,7 +60,7 @@ export class Chart {
     const { view } = state;
     const sig = JSON.stringify([
       x.label,
-      series.map((s) => s.label),
+      seriesKey(series),
       view.xAxis,
       view.yMode,
       view.logGrad,

@@ -139,13 +139,14 @@ function detailsBox(grid: HTMLElement): (sel: SelectedRun[]) => void {
     const list = el('div', 'mistakes');
     for (const m of point.misclassified) {
       const item = el('div', 'sample');
-      item.append(
-        el(
-          'div',
-          'sample-head',
-          `true ${m.truth} · predicted ${m.predicted} (${(100 * m.probability).toFixed(1)}%) · ${m.source}`,
-        ),
+      // The label folder and file (or table and row) say enough; the full path is the tooltip.
+      const head = el(
+        'div',
+        'sample-head',
+        `true ${m.truth} · predicted ${m.predicted} (${(100 * m.probability).toFixed(1)}%) · ${m.source.split(/[\\/]/).slice(-2).join('/')}`,
       );
+      head.title = m.source;
+      item.append(head);
       item.append(el('pre', undefined, m.text));
       list.append(item);
     }
