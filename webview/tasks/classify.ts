@@ -85,7 +85,8 @@ function detailsBox(grid: HTMLElement): (sel: SelectedRun[]) => void {
     const points = run?.p.classify ?? [];
     const point: ClassifyPoint | undefined =
       points.find((c) => c.step === chosen) ?? points[points.length - 1];
-    const sig = JSON.stringify([run?.r.id, points.length, point?.step]);
+    // The colour too: the cells are shaded in it, and it changes with the selection.
+    const sig = JSON.stringify([run?.r.id, points.length, point?.step, run?.color]);
     if (sig === shown) return;
     shown = sig;
     box.replaceChildren();
