@@ -26,6 +26,7 @@ import { samplesList } from './samples';
 import {
   addPatch,
   dataVersion,
+  isTaskRun,
   onChange,
   SelectedRun,
   selectedRuns,
@@ -40,19 +41,21 @@ const app = document.getElementById('app')!;
 const runsBox = el('div', 'runs');
 const grid = el('div', 'grid');
 const samplesBox = el('div', 'samples');
-const classifyBox = el('div', 'classify');
+const samplesHead = el('h3', undefined, 'Samples');
 const loss = lossChart(grid);
+// A classifier's or forecaster's panels come right after the loss (each hides for other runs).
 const charts: ChartView[] = [
   loss,
+  classifyPanels(grid),
+  ...forecastCharts(grid),
   gradNormChart(grid),
   timeGradientsChart(grid),
   heatmapChart(grid),
   rateChart(grid),
-  classifyPanels(grid, classifyBox),
 ];
 // Drawn apart from the others: grouping changes it alone.
 const groups = groupsChart(grid);
-charts.push(systemChart(grid), ...forecastCharts(grid));
+charts.push(systemChart(grid));
 const parallel = parallelPlot(grid);
 const renderRuns = runsTable(runsBox);
 const renderSamples = samplesList(samplesBox);
@@ -60,8 +63,7 @@ app.append(
   toolbar({ csv: exportCsv, lossPng: () => exportPng(loss.chart, 'loss'), metrics: exportMetrics }),
   runsBox,
   grid,
-  classifyBox,
-  el('h3', undefined, 'Samples'),
+  samplesHead,
   samplesBox,
 );
 
@@ -128,6 +130,8 @@ function rebuild(): void {
     css('--vscode-foreground', ''),
   ]);
   drawIfChanged(parallel, parallelInputs, () => timed('parallel', parallel.draw));
+  // Classifiers and forecasters write no text samples.
+  samplesHead.hidden = samplesBox.hidden = sel.length > 0 && sel.every(isTaskRun);
   document.body.dataset.timings = JSON.stringify(ms);
   // Read by the end-to-end test and handy when profiling: what is drawn and how long it took.
   document.body.dataset.points = String(sel.reduce((a, s) => a + s.p.steps.step.length, 0));

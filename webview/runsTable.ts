@@ -19,6 +19,8 @@ let generation = 0;
 /** Metrics shown as columns at most (the headline ones first); the export has them all. */
 const MAX_METRICS = 3;
 
+/** A table cell's text: a header's label, a cell's string. */
+
 const num = (v: number | null | undefined, digits = 4): string =>
   v === null || v === undefined
     ? '–'

@@ -160,6 +160,9 @@ export function runColour(r: RunSummary, index: number): string {
   return r.notes?.colour ?? colors[index % colors.length];
 }
 
+/** A run of another task than the language model (classifier, forecaster…), by its recorded config. */
+export const isTaskRun = (s: SelectedRun): boolean => (s.r.config?.task ?? 'lm') !== 'lm';
+
 /** The overlaid runs that the host still lists, with their columns and colours. */
 export function selectedRuns(): SelectedRun[] {
   const byId = new Map(current.runs.map((r) => [r.id, r]));

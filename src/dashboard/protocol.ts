@@ -275,8 +275,22 @@ function isPatch(v: unknown): v is SeriesPatch {
   );
 }
 
+/**
+ * VS Code posts messages to a webview as JSON, which writes NaN (a gap in a column: an evaluation
+ * without bits per character, a layer that joined late) as null. Reads a null in an array back as
+ * NaN, in place; a null where a string or object belongs still fails the checks after it.
+ */
+function nullsToNaN(v: unknown): void {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++)
+      if (v[i] === null) v[i] = NaN;
+      else if (typeof v[i] === 'object') nullsToNaN(v[i]);
+  } else if (isObj(v)) for (const x of Object.values(v)) if (typeof x === 'object') nullsToNaN(x);
+}
+
 export function parseHostMessage(v: unknown): HostMessage | undefined {
   if (!isObj(v)) return undefined;
+  if (v.type === 'series') nullsToNaN(v.patch);
   if (
     v.type === 'runs' &&
     Array.isArray(v.runs) &&

@@ -159,3 +159,14 @@ export function toCsv(header: string[], columns: (number | string | null)[][]): 
   for (let i = 0; i < n; i++) rows.push(columns.map((c) => cell(c[i] ?? null)).join(','));
   return rows.join('\r\n') + '\r\n';
 }
+
+/**
+ * What decides whether a chart can keep its uPlot instance and only swap the data: the series'
+ * labels and their looks. A run's colour is its place in the selection, so a run keeps its label
+ * but changes colour when one before it is deselected; uPlot keeps the strokes it was built with.
+ */
+export function seriesKey(series: readonly { label?: unknown; stroke?: unknown; dash?: unknown }[]): string {
+  return JSON.stringify(
+    series.map((s) => [s.label, typeof s.stroke === 'string' ? s.stroke : '', s.dash ?? null]),
+  );
+}

@@ -13,14 +13,13 @@ import {
 import { walkthroughTour } from './walkthrough.mjs';
 import { inspectTour } from './inspect.mjs';
 import { runsTableTour } from './runsTable.mjs';
+import { tasksTour } from './tasks.mjs';
 
 const OUT = path.join(ROOT, 'test-output/e2e');
-/** E2E_ONLY=runs runs only the runs-table part (test/e2e/runsTable.mjs); unset, everything runs. */
-const ONLY = process.env.E2E_ONLY ?? '';
-const only = (part) => !ONLY || ONLY === part;
-/** Thrown to skip the main tour when another part was asked for alone. */
-const SKIP_MAIN = Symbol('skip the main tour');
 const PORT = Number(process.env.E2E_PORT ?? 8392);
+// E2E_ONLY=tasks (comma-separated: main, runs, tasks) runs only those parts; unset, every part runs.
+const ONLY = process.env.E2E_ONLY?.split(',').map((s) => s.trim());
+const want = (part) => !ONLY || ONLY.includes(part);
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const vsix = process.env.SEQLAB_VSIX ?? path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
 fs.rmSync(OUT, { recursive: true, force: true });
@@ -165,9 +164,12 @@ const shot = async (name) => {
   log('screenshot', name);
 };
 
-try {
-  if (only('runs')) await runsTableTour({ page, serverUrl: server.url, shot, check, log, until, out: OUT });
-  if (!only('main')) throw SKIP_MAIN;
+e2e: try {
+  // Each in a workspace of its own: the parts below reload theirs and see none of their runs.
+  if (want('runs')) await runsTableTour({ page, serverUrl: server.url, shot, check, log, until, out: OUT });
+  if (want('tasks'))
+    await tasksTour({ page, url: server.url, ws, out: OUT, shot, painted, check, log, until });
+  if (!want('main')) break e2e;
   await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`, { waitUntil: 'domcontentloaded' });
   await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   await page.locator('.explorer-folders-view').first().waitFor({ timeout: 60_000 });
@@ -591,11 +593,9 @@ try {
   // 13. The Get Started walkthrough, step by step (test/e2e/walkthrough.mjs).
   await walkthroughTour({ page, ws, shot, check, log, until });
 } catch (err) {
-  if (err !== SKIP_MAIN) {
-    failed++;
-    console.log(`✘ e2e aborted: ${err?.stack ?? err}`);
-    await page.screenshot({ path: path.join(OUT, 'failure.png') }).catch(() => {});
-  }
+  failed++;
+  console.log(`✘ e2e aborted: ${err?.stack ?? err}`);
+  await page.screenshot({ path: path.join(OUT, 'failure.png') }).catch(() => {});
 } finally {
   console.log(`e2e: ${passed} passed, ${failed} failed`);
   await close();

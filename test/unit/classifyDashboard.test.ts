@@ -41,13 +41,11 @@ const lines = [
 
 test("a classifier run's series reach the dashboard: its evaluations, confusion matrix and mistakes", () => {
   const patch = patchFromJsonl('r1', lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  const msg = parseHostMessage(
-    JSON.parse(JSON.stringify({ type: 'series', patch }, (_k, v) => (Number.isNaN(v) ? null : v))) as unknown,
-  );
-  // JSON has no NaN; the webview gets the patch by structured clone, which keeps it.
-  assert.equal(msg, undefined, 'a null in a number column is refused');
-  const m = parseHostMessage({ type: 'series', patch });
-  assert.ok(m && m.type === 'series', 'the patch of a run without bits per character is valid');
+  assert.ok(parseHostMessage({ type: 'series', patch }), 'the patch as the host builds it is valid');
+  // VS Code posts to the webview as JSON, which writes the NaN of the missing bpc as null: the
+  // patch must still arrive (it was dropped, and a classifier's dashboard stayed empty).
+  const m = parseHostMessage(JSON.parse(JSON.stringify({ type: 'series', patch })) as unknown);
+  assert.ok(m && m.type === 'series', 'the patch of a run without bits per character arrives');
   assert.equal(m.patch.evals.loss[0], 0.6);
   assert.ok(Number.isNaN(m.patch.evals.bpc[0]));
   assert.equal(m.patch.classify?.[0].confusion[1][0], 1);

@@ -7,6 +7,7 @@ import {
   ema,
   emptyPatch,
   patchFromJsonl,
+  seriesKey,
   toCsv,
 } from '../../src/dashboard/series';
 
@@ -148,4 +149,13 @@ test('metrics.jsonl becomes columns; a torn last line is skipped', () => {
   assert.deepEqual(p.timestepGradients, [{ step: 1, norms: [[1, 0.5]] }]);
   assert.deepEqual(p.samples, [{ step: 1, text: 'abcd' }]);
   assert.deepEqual(p.checkpoints, [{ step: 1, path: '/x' }]);
+});
+
+test('a chart is rebuilt when a run keeps its label but changes colour', () => {
+  // Selecting [forecaster, classifier] drew the classifier orange (second colour); deselecting
+  // the forecaster made it blue everywhere but in the accuracy chart, which only swapped data.
+  const line = (stroke: string) => [{ label: 'LSTM 1×64 · 114502 accuracy', stroke }];
+  assert.notEqual(seriesKey(line('#d18616')), seriesKey(line('#3794ff')));
+  assert.equal(seriesKey(line('#3794ff')), seriesKey(line('#3794ff')));
+  assert.notEqual(seriesKey([{ label: 'a' }]), seriesKey([{ label: 'b' }]));
 });

@@ -46,6 +46,15 @@ test("a forecaster run's evaluations reach the dashboard: MAE/RMSE columns, base
   assert.equal(p.evals.bpc.length, 2);
   assert.ok(Number.isNaN(p.evals.bpc[0]));
   assert.ok(parseHostMessage({ type: 'series', patch: p }), 'the patch passes the protocol check');
+  // What the webview receives: VS Code sends it as JSON, where the NaN became null.
+  const sent = parseHostMessage(JSON.parse(JSON.stringify({ type: 'series', patch: p })) as unknown);
+  assert.ok(sent?.type === 'series', 'the patch survives the JSON of postMessage');
+  assert.ok(Number.isNaN(sent.patch.evals.bpc[1]));
+  assert.deepEqual(sent.patch.forecast, p.forecast);
+  // Only numbers may be missing: a null time label is still refused.
+  const gap = JSON.parse(JSON.stringify({ type: 'series', patch: p })) as { patch: typeof p };
+  (gap.patch.forecast!.latest!.series.times as unknown[])[0] = null;
+  assert.equal(parseHostMessage(gap), undefined);
   const broken = { ...p, forecast: { ...p.forecast!, evals: { step: [1], mae: ['x'], rmse: [1] } } };
   assert.equal(parseHostMessage({ type: 'series', patch: broken }), undefined);
 });

@@ -1,5 +1,6 @@
 /** One chart panel in the grid and the uPlot instance drawn in it. */
 import uPlot from 'uplot';
+import { seriesKey } from '../../src/dashboard/series';
 import { css, el } from '../dom';
 import { SelectedRun, state, ViewSettings } from '../state';
 
@@ -48,11 +49,20 @@ export class Chart {
     return this.u;
   }
 
-  /** Reuses the uPlot instance (setData) while the series stay the same; rebuilds it otherwise. */
-  draw(series: uPlot.Series[], d: uPlot.AlignedData, opts: Partial<uPlot.Options> = {}): uPlot {
+  /**
+   * Reuses the uPlot instance (setData) while the series stay the same; rebuilds it otherwise.
+   * `x` names the x column in the legend where it is not training progress.
+   */
+  draw(
+    series: uPlot.Series[],
+    d: uPlot.AlignedData,
+    opts: Partial<uPlot.Options> = {},
+    x: uPlot.Series = { label: state.view.xAxis },
+  ): uPlot {
     const { view } = state;
     const sig = JSON.stringify([
-      series.map((s) => s.label),
+      x.label,
+      seriesKey(series),
       view.xAxis,
       view.yMode,
       view.logGrad,
@@ -78,7 +88,7 @@ export class Chart {
         ...(this.trainingX && view.logX
           ? { scales: { ...opts.scales, x: { ...opts.scales?.x, time: false, distr: 3 } } }
           : {}),
-        series: [{ label: view.xAxis }, ...series],
+        series: [x, ...series],
         axes,
       },
       d,

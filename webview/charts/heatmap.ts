@@ -1,7 +1,7 @@
 /** ‖∂L_T/∂h_t‖ of layer 0 over training: one row per recorded step, colour on a log scale. */
 import type uPlot from 'uplot';
 import { Chart, ChartView } from './chart';
-import { latestProfiles } from './timeGradients';
+import { latestProfiles, noProfiles } from './timeGradients';
 
 /** A colour from dark blue (small) through teal to yellow (large), for u in [0, 1]. */
 function heatColor(u: number): string {
@@ -31,6 +31,7 @@ export function heatmapChart(grid: HTMLElement): ChartView {
   let paint: (u: uPlot) => void = () => undefined;
   const draw: ChartView['draw'] = (sel) => {
     const prof = latestProfiles(sel);
+    chart.section.hidden = noProfiles(sel);
     const recs = (prof?.records ?? []).filter((r) => r.norms[0]?.length);
     const T = recs[0]?.norms[0].length ?? 0;
     const steps = recs.map((r) => r.step);

@@ -21,7 +21,17 @@ export function rateChart(grid: HTMLElement): ChartView {
     }
     chart.draw(series, joined(tables), {
       scales: { x: { time: false }, lr: {}, tps: {} },
-      axes: [{}, { scale: 'lr', size: 70 }, { scale: 'tps', side: 1, size: 60 }],
+      // Thousands as "100k": "100,000" did not fit the right axis and was cut to "100,00".
+      axes: [
+        {},
+        { scale: 'lr', size: 70 },
+        {
+          scale: 'tps',
+          side: 1,
+          size: 60,
+          values: (_u, vals) => vals.map((v) => (v >= 1000 ? `${+(v / 1000).toPrecision(3)}k` : String(v))),
+        },
+      ],
     });
   };
   return { chart, draw, reads: ['xAxis', 'logX', 'ftAlign'] };

@@ -2,7 +2,7 @@
 import type uPlot from 'uplot';
 import type { SeriesPatch } from '../../src/dashboard/protocol';
 import { palette } from '../dom';
-import { SelectedRun, state } from '../state';
+import { isTaskRun, SelectedRun, state } from '../state';
 import { Chart, ChartView } from './chart';
 
 /** The gradient profiles to show: the training run's if one is (its profile is the one changing). */
@@ -14,6 +14,13 @@ export function latestProfiles(
   const first = ordered.find((s) => s.p.timestepGradients.length);
   return first ? { run: first, records: first.p.timestepGradients } : undefined;
 }
+
+/**
+ * Whether the gradient-through-time panels have nothing to show and never will: no profile, and
+ * every overlaid run is of a task that records none (an empty panel for a language model fills).
+ */
+export const noProfiles = (sel: SelectedRun[]): boolean =>
+  sel.length > 0 && sel.every(isTaskRun) && !latestProfiles(sel);
 
 /** Axis label for a value on a log scale: 0.01, 0.1, 1, 10 as they are; 1e-5 and 1e+4 beyond. */
 function sci(v: number | null): string {
@@ -31,6 +38,7 @@ export function timeGradientsChart(grid: HTMLElement): ChartView {
   );
   const draw: ChartView['draw'] = (sel) => {
     const prof = latestProfiles(sel);
+    chart.section.hidden = noProfiles(sel);
     const tg = prof?.records[prof.records.length - 1];
     const series: uPlot.Series[] = [];
     let d: uPlot.AlignedData = [[]];

@@ -22,19 +22,36 @@ function show(id: string, on: boolean): void {
   if (s) s.style.display = on ? '' : 'none';
 }
 
-/** Index-based x with the rows' time labels on the axis. */
-function labelled(times: string[]): Partial<uPlot.Options> {
-  return {
-    scales: { x: { time: false } },
-    axes: [{ values: (_u, ticks) => ticks.map((t) => times[Math.round(t)] ?? '') }, {}],
-  };
+/** Index-based x with the rows' time labels on the axis and in the legend. */
+function labelled(times: string[]): [Partial<uPlot.Options>, uPlot.Series] {
+  const at = (t: number | null) => (t === null ? '' : (times[Math.round(t)] ?? ''));
+  return [
+    {
+      scales: { x: { time: false } },
+      axes: [{ values: (_u, ticks) => ticks.map(at) }, {}],
+    },
+    { label: 'time', value: (_u, v) => at(v) },
+  ];
 }
 
 export function forecastCharts(grid: HTMLElement): ChartView[] {
   const errors = new Chart(grid, 'Forecast error (MAE, RMSE) and baselines', 'chart-forecast-error', true);
-  const series = new Chart(grid, 'Validation series and one-step forecasts', 'chart-forecast-series', true);
-  const future = new Chart(grid, 'Forecast past the end of the data', 'chart-forecast-future', true);
-  const residuals = new Chart(grid, 'Residuals (actual − one-step forecast)', 'chart-forecast-residuals');
+  // Their x is the series' time, not training progress: the log-x switch leaves them alone.
+  const series = new Chart(
+    grid,
+    'Validation series and one-step forecasts',
+    'chart-forecast-series',
+    true,
+    false,
+  );
+  const future = new Chart(grid, 'Forecast past the end of the data', 'chart-forecast-future', true, false);
+  const residuals = new Chart(
+    grid,
+    'Residuals (actual − one-step forecast)',
+    'chart-forecast-residuals',
+    false,
+    false,
+  );
   const ids = [
     'chart-forecast-error',
     'chart-forecast-series',
@@ -66,6 +83,7 @@ export function forecastCharts(grid: HTMLElement): ChartView[] {
           stroke: GREY,
           width: 1,
           dash: BASELINE_DASH[b.name],
+          points: { show: false },
         });
       }
     }
@@ -84,7 +102,7 @@ export function forecastCharts(grid: HTMLElement): ChartView[] {
         { label: `one-step forecast @${l.step}`, stroke: run.color, width: 1.5 },
       ],
       [idx(n), l.series.actual, l.series.oneStep],
-      labelled(l.series.times),
+      ...labelled(l.series.times),
     );
     const past = l.future.actual.length;
     const all = past + l.future.forecast.length;
@@ -104,8 +122,12 @@ export function forecastCharts(grid: HTMLElement): ChartView[] {
         [...l.future.actual, ...Array<null>(all - past).fill(null)],
         fc,
       ] as unknown as uPlot.AlignedData,
-      labelled(l.future.times),
+      ...labelled(l.future.times),
     );
+    // Read by the end-to-end test: what each chart holds.
+    series.section.dataset.points = String(n);
+    future.section.dataset.forecast = String(l.future.forecast.length);
+    residuals.section.dataset.points = String(l.residuals.length);
     residuals.draw(
       [
         {
@@ -116,7 +138,7 @@ export function forecastCharts(grid: HTMLElement): ChartView[] {
         },
       ],
       [idx(n), l.residuals],
-      labelled(l.series.times),
+      ...labelled(l.series.times),
     );
   };
 
