@@ -24,6 +24,11 @@ class Optimizer:
 
     def load_slots(self, slots, device):
         for name, arr in slots.items():
+            # `<param>/step` (the built-in engine's per-parameter Adam count) is not kept here:
+            # every parameter trains every step on this engine, and a stale count saved back
+            # would give the built-in engine the wrong bias correction when the run returns.
+            if name.endswith('/step'):
+                continue
             self.slots[name] = torch.as_tensor(arr.copy(), dtype=torch.float32, device=device)
 
     @torch.no_grad()
