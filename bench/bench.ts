@@ -6,7 +6,7 @@
  * Reference config: character LM, vocab 96, embedding 64, 2 layers of 256, T 64, batch 32, Adam.
  */
 import { benchWebgpu } from './webgpu';
-import { forecastParity } from './parityForecast';
+import { benchForecast } from './parityForecast';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   }
   if (ONLY.has('torch-engine')) results.torch_engine = await benchTorchEngine((l) => console.log(`\n${l}`));
   if (ONLY.has('shard')) results.shard = benchShard((l) => console.log(`\nCorpus bigger than memory: ${l}`));
-  if (ONLY.has('forecast')) await forecastParity();
+  if (ONLY.has('forecast')) results.forecast = await benchForecast();
   if (ONLY.has('ingest')) {
     const mb = Number(process.env.BENCH_INGEST_MB ?? 50);
     console.log(`\nCorpus ingest (${mb} MB generated, read + tokenizer + encode):`);

@@ -217,3 +217,14 @@ export async function forecastParity(): Promise<ForecastParity> {
     torch_windows_per_s: torchRate,
   };
 }
+
+/** `npm run bench`'s line (BENCH_ONLY=forecast): the parity recipe's training throughput, one seed each. */
+export async function benchForecast(): Promise<{ seqlab: number; torch: number | null }> {
+  const noTorch = torchUnavailable();
+  const s = await seqlabRun(1);
+  const t = noTorch ? undefined : torchRun(1, false);
+  console.log(
+    `forecaster (1×${RECIPE.cell} ${RECIPE.hidden}, window ${RECIPE.window}, batch ${RECIPE.batch}, ${STEPS} steps): SeqLab ${s.windowsPerSec.toFixed(0)} windows/s${t ? `, PyTorch ${t.windowsPerSec.toFixed(0)} (${(s.windowsPerSec / t.windowsPerSec).toFixed(2)}×)` : ` (PyTorch: ${noTorch})`}`,
+  );
+  return { seqlab: s.windowsPerSec, torch: t?.windowsPerSec ?? null };
+}
