@@ -26,6 +26,7 @@ import { samplesList } from './samples';
 import { addPatch, onChange, selectedRuns, setRuns, state } from './state';
 import { toolbar } from './toolbar';
 import { classifyPanels } from './tasks/classify';
+import { seq2seqPanels } from './tasks/seq2seq';
 
 const app = document.getElementById('app')!;
 const runsBox = el('div', 'runs');
@@ -43,6 +44,7 @@ const charts: ChartView[] = [
   groupsChart(grid),
   systemChart(grid),
   ...forecastCharts(grid),
+  seq2seqPanels(grid),
 ];
 const parallel = parallelPlot(grid);
 const renderRuns = runsTable(runsBox);

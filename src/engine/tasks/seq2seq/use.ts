@@ -1,6 +1,6 @@
 import { initBackend } from '../../wasm/backend';
 import { encodePairs } from './data';
-import { beamSearch } from './decode';
+import { attendedPieces, beamSearch } from './decode';
 import { targetLoss, translateAndScore } from './evaluate';
 import { describeSkips, readPairs, readPairsFile, type Pair, type PairsReport } from './pairs';
 import { loadSeq2seq } from './spec';
@@ -40,7 +40,7 @@ export async function translateWithCheckpoint(
         score: d.score,
         attention: {
           source: m.source.pieces(src),
-          output: m.target.pieces([...d.ids, m.target.eos]),
+          output: attendedPieces(m.target, d),
           weights: d.attention,
         },
       };
