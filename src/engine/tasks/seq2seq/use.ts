@@ -8,6 +8,8 @@ import * as fs from 'fs';
 
 export interface TranslateOptions {
   beam?: number;
+  /** Block repeated n-grams of this order (default: the checkpoint's; summaries use 3). */
+  blockNgram?: number;
   backend?: 'wasm' | 'cpu';
 }
 
@@ -33,7 +35,11 @@ export async function translateWithCheckpoint(
       const src = new Int32Array(ids.length + 1);
       src.set(ids);
       src[ids.length] = m.source.eos;
-      const d = beamSearch(m.model, m.target, src, { ...m.options, beam: o.beam ?? m.options.beam });
+      const d = beamSearch(m.model, m.target, src, {
+        ...m.options,
+        beam: o.beam ?? m.options.beam,
+        blockNgram: o.blockNgram ?? m.options.blockNgram,
+      });
       return {
         source: line,
         output: m.target.decode(d.ids),
