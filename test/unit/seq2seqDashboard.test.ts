@@ -8,6 +8,8 @@ import { addEvent, emptyPatch, patchFromJsonl } from '../../src/dashboard/series
 import { DEFAULT_TRAIN_CONFIG, mergeConfig } from '../../src/engine/config';
 import type { TrainEvent } from '../../src/engine/events';
 import { trainSeq2seq } from '../../src/engine/tasks/seq2seq/train';
+import { SideVocab } from '../../src/engine/tasks/seq2seq/vocab';
+import { WordTokenizer } from '../../src/engine/tokenizers';
 import { translateWithCheckpoint } from '../../src/engine/tasks/seq2seq/use';
 import { tmpDir } from '../helpers/util';
 
@@ -168,4 +170,19 @@ test("a training run's seq2seqEval events give every example its attention, size
   const [t] = await translateWithCheckpoint(r.checkpoint!, ['the sea'], { backend: 'cpu' });
   assert.equal(t.attention.weights.length, t.attention.output.length);
   assert.equal(t.attention.source.length, 'the sea'.length + 1);
+});
+
+test('a source word outside the vocabulary is labelled <unk> in the heatmap, not left blank', () => {
+  const v = new SideVocab(WordTokenizer.train(['the sea is calm']));
+  const src = [...v.encode('the bread is calm').ids, v.eos];
+  assert.deepEqual(heatmapCells({ source: v.pieces(src), output: [], weights: [] }).columns, [
+    'the',
+    '␣',
+    '<unk>',
+    '␣',
+    'is',
+    '␣',
+    'calm',
+    '</s>',
+  ]);
 });
