@@ -1,4 +1,10 @@
 import { forecastFileCommand, trainForecasterCommand } from './commands/forecast';
+import {
+  evaluateTranslatorCommand,
+  summarizeSelectionCommand,
+  trainTranslatorCommand,
+  translateSelectionCommand,
+} from './commands/seq2seq';
 import * as vscode from 'vscode';
 import { describeError } from './engine/errors';
 import {
@@ -132,6 +138,19 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     ),
     register('seqlab.forecastFile', (a?: Parameters<typeof forecastFileCommand>[1]) =>
       forecastFileCommand(ctx, a),
+    ),
+    // Sequence to sequence
+    register('seqlab.trainTranslator', (a?: Parameters<typeof trainTranslatorCommand>[1]) =>
+      trainTranslatorCommand(ctx, a),
+    ),
+    register('seqlab.translateSelection', (a?: Parameters<typeof translateSelectionCommand>[1]) =>
+      translateSelectionCommand(ctx, a),
+    ),
+    register('seqlab.summarizeSelection', (a?: Parameters<typeof summarizeSelectionCommand>[1]) =>
+      summarizeSelectionCommand(ctx, a),
+    ),
+    register('seqlab.evaluateTranslator', (a?: Parameters<typeof evaluateTranslatorCommand>[1]) =>
+      evaluateTranslatorCommand(ctx, a),
     ),
     register('seqlab.getStarted', () => getStartedCommand()),
     register('seqlab.unpackSample', (a?: Parameters<typeof unpackSampleCommand>[1]) =>

@@ -36,6 +36,7 @@ import {
 } from './state';
 import { toolbar } from './toolbar';
 import { classifyPanels } from './tasks/classify';
+import { seq2seqPanels } from './tasks/seq2seq';
 
 const app = document.getElementById('app')!;
 const runsBox = el('div', 'runs');
@@ -43,11 +44,12 @@ const grid = el('div', 'grid');
 const samplesBox = el('div', 'samples');
 const samplesHead = el('h3', undefined, 'Samples');
 const loss = lossChart(grid);
-// A classifier's or forecaster's panels come right after the loss (each hides for other runs).
+// A task's panels (classifier, forecaster, translator) come right after the loss; each hides for other runs.
 const charts: ChartView[] = [
   loss,
   classifyPanels(grid),
   ...forecastCharts(grid),
+  seq2seqPanels(grid),
   gradNormChart(grid),
   timeGradientsChart(grid),
   heatmapChart(grid),

@@ -4,7 +4,7 @@
  * here change it; each change tells the listeners (main.ts redraws on the next frame).
  */
 import { RunSummary, SeriesPatch, STEP_COLUMNS } from '../src/dashboard/protocol';
-import { emptyPatch } from '../src/dashboard/series';
+import { emptyPatch, emptySeq2seq } from '../src/dashboard/series';
 import { palette } from './dom';
 import { loadState, saveState } from './host';
 
@@ -141,6 +141,11 @@ export function addPatch(p: SeriesPatch): void {
       for (const k of ['step', 'mae', 'rmse'] as const) f.evals[k].push(...p.forecast.evals[k]);
       if (p.forecast.baselines.length) f.baselines = p.forecast.baselines;
       if (p.forecast.latest) f.latest = p.forecast.latest;
+    }
+    if (p.seq2seq) {
+      const s2 = (have.seq2seq ??= emptySeq2seq());
+      for (const k of ['step', 'bleu', 'chrf'] as const) s2.evals[k].push(...p.seq2seq.evals[k]);
+      if (p.seq2seq.latest) s2.latest = p.seq2seq.latest;
     }
   }
   for (const l of listeners) l();

@@ -3,6 +3,7 @@
  * import this file; both validate what they receive and drop anything malformed. No DOM and no
  * `vscode` here.
  */
+import type { AttentionMap } from '../engine/events';
 
 export interface RunSummary {
   id: string;
@@ -85,6 +86,25 @@ export interface SeriesPatch {
   classify?: ClassifyPoint[];
   /** A forecaster run's figures (absent for other kinds). */
   forecast?: ForecastPatch;
+  /** A sequence-to-sequence run's figures and examples (absent for other kinds). */
+  seq2seq?: Seq2seqPatch;
+}
+
+/** One validation example as the translator rendered it, with the attention of its output. */
+export interface Seq2seqExample {
+  source: string;
+  reference: string;
+  output: string;
+  attention?: AttentionMap;
+}
+
+/**
+ * A sequence-to-sequence run's evaluations: BLEU and chrF at each evaluation that translated
+ * (every `bleuEvery`), and the latest evaluation's examples (each shown as text, never as HTML).
+ */
+export interface Seq2seqPatch {
+  evals: { step: number[]; bleu: number[]; chrf: number[] };
+  latest: { step: number; examples: Seq2seqExample[] } | null;
 }
 
 /**
@@ -246,8 +266,43 @@ function isForecastPatch(v: unknown): v is ForecastPatch {
   );
 }
 
+/** An attention map whose weights are one row per output piece and one column per source piece. */
+export function isAttentionMap(v: unknown): v is AttentionMap {
+  return (
+    isObj(v) &&
+    isStrs(v.source) &&
+    isStrs(v.output) &&
+    Array.isArray(v.weights) &&
+    v.weights.length === v.output.length &&
+    v.weights.every((row) => isNums(row) && row.length === (v.source as string[]).length)
+  );
+}
+
+function isSeq2seqExample(v: unknown): v is Seq2seqExample {
+  return (
+    isObj(v) &&
+    isStr(v.source) &&
+    isStr(v.reference) &&
+    isStr(v.output) &&
+    (v.attention === undefined || isAttentionMap(v.attention))
+  );
+}
+
+export function isSeq2seqPatch(v: unknown): v is Seq2seqPatch {
+  if (!isObj(v) || !isObj(v.evals)) return false;
+  const e = v.evals;
+  if (!isNums(e.step) || !isNums(e.bleu) || !isNums(e.chrf)) return false;
+  if (e.bleu.length !== e.step.length || e.chrf.length !== e.step.length) return false;
+  const l = v.latest;
+  return (
+    l === null ||
+    (isObj(l) && isNum(l.step) && Array.isArray(l.examples) && l.examples.every(isSeq2seqExample))
+  );
+}
+
 function isPatch(v: unknown): v is SeriesPatch {
   if (isObj(v) && v.forecast !== undefined && !isForecastPatch(v.forecast)) return false;
+  if (isObj(v) && v.seq2seq !== undefined && !isSeq2seqPatch(v.seq2seq)) return false;
   if (!isObj(v) || !isStr(v.runId) || typeof v.reset !== 'boolean') return false;
   const s = v.steps;
   if (!isObj(s)) return false;

@@ -1,6 +1,13 @@
 import type { StepEvent, TrainEvent } from '../engine/events';
 import { parseMetrics } from '../engine/runFolder/metrics';
-import { ForecastPatch, SeriesPatch, STEP_COLUMNS, StepColumn } from './protocol';
+import {
+  ForecastPatch,
+  Seq2seqExample,
+  Seq2seqPatch,
+  SeriesPatch,
+  STEP_COLUMNS,
+  StepColumn,
+} from './protocol';
 
 /** Where each step column comes from in a step event. */
 const FROM_STEP_EVENT: Record<StepColumn, (e: StepEvent) => number> = {
@@ -33,6 +40,26 @@ function emptyForecast(): ForecastPatch {
   return { evals: { step: [], mae: [], rmse: [] }, baselines: [], latest: null };
 }
 
+export function emptySeq2seq(): Seq2seqPatch {
+  return { evals: { step: [], bleu: [], chrf: [] }, latest: null };
+}
+
+/** A seq2seqEval event's examples, each with its attention (older runs carried one example's, at the top). */
+function seq2seqExamples(e: Extract<TrainEvent, { type: 'seq2seqEval' }>): Seq2seqExample[] {
+  return e.examples.map((x, i) => {
+    const legacy = e.attention && e.attention.example === i ? e.attention : undefined;
+    const attention =
+      x.attention ??
+      (legacy ? { source: legacy.source, output: legacy.output, weights: legacy.weights } : undefined);
+    return {
+      source: x.source,
+      reference: x.reference,
+      output: x.output,
+      ...(attention ? { attention } : {}),
+    };
+  });
+}
+
 /** Appends one training event to a patch (events that the dashboard does not plot are ignored). */
 export function addEvent(p: SeriesPatch, e: TrainEvent): void {
   switch (e.type) {
@@ -57,8 +84,18 @@ export function addEvent(p: SeriesPatch, e: TrainEvent): void {
         fp.evals.mae.push(f.mae);
         fp.evals.rmse.push(f.rmse);
       }
+      // A translator's BLEU and chrF come every `bleuEvery` evaluations: only those are points.
+      if (typeof f.bleu === 'number') {
+        const sp = (p.seq2seq ??= emptySeq2seq());
+        sp.evals.step.push(e.step);
+        sp.evals.bleu.push(f.bleu);
+        sp.evals.chrf.push(typeof f.chrf === 'number' ? f.chrf : NaN);
+      }
       break;
     }
+    case 'seq2seqEval':
+      (p.seq2seq ??= emptySeq2seq()).latest = { step: e.step, examples: seq2seqExamples(e) };
+      break;
     case 'forecastEval': {
       const fp = (p.forecast ??= emptyForecast());
       fp.baselines = e.baselines;

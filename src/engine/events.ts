@@ -173,13 +173,20 @@ export interface SystemEvent extends Base {
   gpuPercent?: number;
 }
 
-/** A sequence-to-sequence evaluation's examples (source, reference, output) and one example's attention. */
+/** Attention of one translation: weights[i][j] is how much output piece i attended to source piece j. */
+export interface AttentionMap {
+  source: string[];
+  output: string[];
+  weights: number[][];
+}
+
+/** A sequence-to-sequence evaluation's examples (source, reference, output), each with its attention. */
 export interface Seq2seqEvalEvent extends Base {
   type: 'seq2seqEval';
   step: number;
-  examples: { source: string; reference: string; output: string }[];
-  /** weights[i][j]: how much output token i attended to source token j. */
-  attention?: { example: number; source: string[]; output: string[]; weights: number[][] };
+  examples: { source: string; reference: string; output: string; attention?: AttentionMap }[];
+  /** Runs written before each example carried its own: the attention of example `example`. */
+  attention?: AttentionMap & { example: number };
 }
 
 /**

@@ -11,6 +11,7 @@ import { trainTask } from '../engine/tasks/registry';
 import { trainTorch } from '../engine/torch';
 import { runClassifierJob } from '../engine/tasks/classify/job';
 import { forecastCsv, forecastFile } from '../engine/tasks/forecast/use';
+import { runSeq2seqJob } from '../engine/tasks/seq2seq/job';
 import type { HostToWorker, Job, WorkerToHost } from './workerProtocol';
 
 const port = parentPort!;
@@ -76,6 +77,9 @@ async function run(job: Job): Promise<void> {
       post({ type: 'sampleResult', text: forecastCsv(r) });
       return;
     }
+    case 'seq2seq':
+      post({ type: 'taskResult', result: await runSeq2seqJob(job) });
+      return;
     case 'planCompare':
       post({ type: 'planResult', plan: planCompare(job.folder, job.config, job.cells, job.out) });
       return;

@@ -5,6 +5,7 @@ import type { CellKind, TrainConfig } from '../engine/config';
 import type { TrainEvent } from '../engine/events';
 import type { FolderEvaluation } from '../engine/evaluateFolder';
 import type { ClassifierJob } from '../engine/tasks/classify/job';
+import type { Seq2seqJob } from '../engine/tasks/seq2seq/job';
 
 /** The PyTorch engine's launch options, resolved by the extension (interpreter, processes). */
 export interface TorchJobOptions {
@@ -40,6 +41,8 @@ export type Job =
   | ({ kind: 'classify' } & ClassifierJob)
   /** A forecaster's forecast past the end of a CSV; the result is the CSV text (sampleResult). */
   | { kind: 'forecast'; checkpoint: string; file: string; steps?: number; backend: 'wasm' | 'cpu' }
+  /** A translator's translations of lines, or its evaluation on pairs (Seq2seqJob); result: taskResult. */
+  | ({ kind: 'seq2seq' } & Seq2seqJob)
   /** Sizes the cells of a compare-cells experiment (reads the corpus: off the main thread). */
   | { kind: 'planCompare'; folder: string; config: TrainConfig; cells: CellKind[]; out?: string };
 

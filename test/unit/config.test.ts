@@ -7,6 +7,7 @@ import {
   CONFIG_FIELDS,
   DEFAULT_TRAIN_CONFIG,
   estimateMemory,
+  jsonKeyOf,
   mergeConfig,
   PRESETS,
   PresetName,
@@ -107,6 +108,33 @@ test('seqlab.json keys are the settings keys: validationFraction, maxMemoryMB; b
   assert.equal(overrides.valFraction, 0.2);
   assert.equal(overrides.model?.layers, 3);
   assert.equal(overrides.maxMemoryMB, 9000);
+});
+
+test('seqlab.json sets the sequence-to-sequence options by their dotted keys', () => {
+  const { overrides } = overridesFromFlat(
+    { task: 'seq2seq', 'seq2seq.attention': 'bahdanau', 'seq2seq.beam': 2, 'seq2seq.bidirectional': true },
+    'seqlab.json',
+  );
+  assert.deepEqual(overrides.seq2seq, { attention: 'bahdanau', beam: 2, bidirectional: true });
+  const config = validateConfig(mergeConfig(DEFAULT_TRAIN_CONFIG, overrides));
+  assert.equal(config.seq2seq?.attention, 'bahdanau');
+  assert.throws(
+    () =>
+      validateConfig(
+        mergeConfig(DEFAULT_TRAIN_CONFIG, overridesFromFlat({ 'seq2seq.beam': 0 }, 'x').overrides),
+      ),
+    /beam/,
+  );
+  // The classifier's flat keys still mean the classifier's options.
+  assert.equal(overridesFromFlat({ bidirectional: true }, 'x').overrides.classify?.bidirectional, true);
+});
+
+test('no two config fields share a seqlab.json key (one would shadow the other)', () => {
+  const keys = CONFIG_FIELDS.map(jsonKeyOf).filter((k): k is string => !!k);
+  assert.deepEqual(
+    keys.filter((k, i) => keys.indexOf(k) !== i),
+    [],
+  );
 });
 
 test('a model that cannot fit is refused before training, with the estimate and the limit', () => {

@@ -4,7 +4,7 @@ import { Chart, ChartView } from './chart';
 import { latestProfiles, noProfiles } from './timeGradients';
 
 /** A colour from dark blue (small) through teal to yellow (large), for u in [0, 1]. */
-function heatColor(u: number): string {
+export function heatColor(u: number): string {
   const stops = [
     [68, 1, 84],
     [59, 82, 139],

@@ -707,9 +707,19 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   ]),
 ];
 
-/** A task's fields: keyed `<kind>.<option>`, optional (other kinds' configs lack them), no setting. */
+/**
+ * A task's fields: keyed `<kind>.<option>`, optional (other kinds' configs lack them), no setting.
+ * In seqlab.json they keep the dotted key (`"seq2seq.attention": "bahdanau"`): flat names such as
+ * `bidirectional` and `maxLen` are already the classifier's.
+ */
 function seq2seqFields(fields: Omit<FieldSpec, 'optional' | 'modelFlag'>[]): FieldSpec[] {
-  return fields.map((f) => ({ ...f, key: `seq2seq.${f.key}`, optional: true, modelFlag: true, json: false }));
+  return fields.map((f) => ({
+    ...f,
+    key: `seq2seq.${f.key}`,
+    optional: true,
+    modelFlag: true,
+    json: `seq2seq.${f.key}`,
+  }));
 }
 
 export function fieldByKey(key: string): FieldSpec | undefined {

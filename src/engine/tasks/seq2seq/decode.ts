@@ -164,6 +164,14 @@ export function beamSearch(
 }
 
 /**
+ * The output pieces an attention map's rows belong to: the decoded ids, and the end token only
+ * when the decoder emitted it (an output cut at the maximum length has no row for it).
+ */
+export function attendedPieces(target: SideVocab, d: Decoded): string[] {
+  return target.pieces(d.attention.length > d.ids.length ? [...d.ids, target.eos] : d.ids);
+}
+
+/**
  * Greedy decoding of many sources at once (a batch per call): each row takes its most likely
  * token until it emits the end token. Used for the evaluations' BLEU when the beam is 1.
  */

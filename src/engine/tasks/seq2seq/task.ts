@@ -5,7 +5,7 @@ import { hash32 } from '../../rng';
 import type { Task, TaskCheckpoint, TaskEval } from '../../training/task';
 import type { Weights } from '../../model/model';
 import type { Seq2seqData } from './data';
-import { beamSearch } from './decode';
+import { attendedPieces, beamSearch } from './decode';
 import { targetLoss, translateAndScore } from './evaluate';
 import { initSeq2seqWeights, Seq2seqModel, Seq2seqShape } from './model';
 import type { Seq2seqOptions } from './options';
@@ -25,6 +25,9 @@ export interface Seq2seqTaskOptions {
 
 /** Examples shown in the dashboard's table at each evaluation. */
 const EXAMPLES = 8;
+
+/** Attention weights to 4 decimals: metrics.jsonl holds them at every evaluation. */
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /**
  * Translation (or summarisation) as a training task: teacher-forced label-smoothed cross-entropy
@@ -106,27 +109,30 @@ export class Seq2seqTask implements Task {
   private emitExamples(pairs: Seq2seqData['val'], outputs: string[]): void {
     if (!this.o.emit || pairs.length === 0) return;
     const { data, options } = this.o;
-    const first = beamSearch(this.model, data.target, pairs[0].src, {
+    const greedy = {
       beam: 1,
       lengthPenalty: options.lengthPenalty,
       maxLenRatio: options.maxLenRatio,
       blockNgram: 0,
-    });
+    };
     this.o.emit({
       type: 'seq2seqEval',
       time: Date.now(),
       step: this.step,
-      examples: pairs.map((p, i) => ({
-        source: p.pair.source,
-        reference: p.pair.target,
-        output: outputs[i],
-      })),
-      attention: {
-        example: 0,
-        source: data.source.pieces(pairs[0].src),
-        output: data.target.pieces([...first.ids, data.target.eos]),
-        weights: first.attention,
-      },
+      examples: pairs.map((p, i) => {
+        // Width 1 decodes as the batched greedy pass did, and returns the attention it used.
+        const d = beamSearch(this.model, data.target, p.src, greedy);
+        return {
+          source: p.pair.source,
+          reference: p.pair.target,
+          output: outputs[i],
+          attention: {
+            source: data.source.pieces(p.src),
+            output: attendedPieces(data.target, d),
+            weights: d.attention.map((row) => row.map(round4)),
+          },
+        };
+      }),
     });
   }
 

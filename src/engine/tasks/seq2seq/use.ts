@@ -1,6 +1,6 @@
 import { initBackend } from '../../wasm/backend';
 import { encodePairs } from './data';
-import { beamSearch } from './decode';
+import { attendedPieces, beamSearch } from './decode';
 import { targetLoss, translateAndScore } from './evaluate';
 import { describeSkips, readPairs, readPairsFile, type Pair, type PairsReport } from './pairs';
 import { loadSeq2seq } from './spec';
@@ -8,6 +8,8 @@ import * as fs from 'fs';
 
 export interface TranslateOptions {
   beam?: number;
+  /** Block repeated n-grams of this order (default: the checkpoint's; summaries use 3). */
+  blockNgram?: number;
   backend?: 'wasm' | 'cpu';
 }
 
@@ -33,14 +35,18 @@ export async function translateWithCheckpoint(
       const src = new Int32Array(ids.length + 1);
       src.set(ids);
       src[ids.length] = m.source.eos;
-      const d = beamSearch(m.model, m.target, src, { ...m.options, beam: o.beam ?? m.options.beam });
+      const d = beamSearch(m.model, m.target, src, {
+        ...m.options,
+        beam: o.beam ?? m.options.beam,
+        blockNgram: o.blockNgram ?? m.options.blockNgram,
+      });
       return {
         source: line,
         output: m.target.decode(d.ids),
         score: d.score,
         attention: {
           source: m.source.pieces(src),
-          output: m.target.pieces([...d.ids, m.target.eos]),
+          output: attendedPieces(m.target, d),
           weights: d.attention,
         },
       };

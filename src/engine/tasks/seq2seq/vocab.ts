@@ -51,7 +51,9 @@ export class SideVocab {
           ? '<s>'
           : id === this.eos
             ? '</s>'
-            : this.tokenizer.tokenText(id),
+            : id === this.tokenizer.unkId
+              ? '<unk>'
+              : this.tokenizer.tokenText(id),
     );
   }
 
