@@ -269,3 +269,64 @@ test('a sweep of 8 tiny runs with median pruning prunes at least one, and resume
   }
   assert.ok(fs.readFileSync(path.join(sweepDir, 'sweep.md'), 'utf8').includes('pruned at step'));
 });
+
+test('a sweep trains the task its flags name: classifier and translator runs, each with its own figures', () => {
+  const sample = path.resolve(__dirname, '../../../media/sample');
+  const cases = [
+    { data: path.join(sample, 'labelled/reviews.csv'), task: 'classify', field: 'macro_f1' },
+    { data: path.join(sample, 'parallel/en-fr.tsv'), task: 'seq2seq', field: 'bleu' },
+  ];
+  for (const c of cases) {
+    const out = tmpDir();
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'sweep',
+        c.data,
+        '--task',
+        c.task,
+        '--out',
+        out,
+        '--grid',
+        'hidden=8,12',
+        '--steps',
+        '12',
+        '--eval-every',
+        '6',
+        '--batch',
+        '4',
+        '--embedding',
+        '8',
+        '--parallel',
+        '1',
+        '--json',
+      ],
+      { encoding: 'utf8', timeout: 240_000 },
+    );
+    assert.equal(r.status, 0, `${c.task} sweep: ${r.stderr}`);
+    const runsRoot = path.join(out, '.seqlab', 'runs');
+    const sweepDir = fs
+      .readdirSync(runsRoot)
+      .map((d) => path.join(runsRoot, d))
+      .find((d) => readSweepSpec(d))!;
+    const spec = readSweepSpec(sweepDir)!;
+    assert.equal(spec.status, 'finished');
+    assert.deepEqual(
+      spec.runs.map((x) => x.params.hidden),
+      [8, 12],
+    );
+    for (const x of spec.runs) {
+      const dir = path.join(runsRoot, x.runId);
+      const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+      assert.equal(cfg.task, c.task, 'the run trained the sweep’s task');
+      assert.equal(cfg.model.hidden, x.params.hidden);
+      const evals = readMetricsFile(runPaths(dir).metrics).events.filter((e) => e.type === 'eval');
+      assert.ok(evals.length >= 1, `${c.task} run ${x.runId} evaluated`);
+      assert.ok(
+        evals.some((e) => typeof (e as unknown as Record<string, unknown>)[c.field] === 'number'),
+        `${c.task} evaluations report ${c.field}`,
+      );
+    }
+  }
+});
