@@ -136,6 +136,10 @@ function rebuild(): void {
   // Read by the end-to-end test and handy when profiling: what is drawn and how long it took.
   document.body.dataset.points = String(sel.reduce((a, s) => a + s.p.steps.step.length, 0));
   document.body.dataset.series = String(sel.length);
+  // The overlaid runs' step rows as recorded (a long run's charts draw them thinned).
+  document.body.dataset.steps = String(
+    sel.reduce((a, s) => a + (s.p.sampledFrom ?? s.p.steps.step.length), 0),
+  );
   document.body.dataset.renderMs = (performance.now() - t0).toFixed(1);
 }
 

@@ -119,6 +119,8 @@ export function addPatch(p: SeriesPatch): void {
   if (p.reset || !have) current.data.set(p.runId, p);
   else {
     const n = have.steps.step.length;
+    // Live steps appended to a run sent thinned: it has that many more rows on the host too.
+    if (have.sampledFrom !== undefined) have.sampledFrom += p.steps.step.length;
     for (const k of STEP_COLUMNS) have.steps[k].push(...p.steps[k]);
     // A group first seen late is back-filled with NaN; one that stopped is padded.
     for (const [g, col] of Object.entries(p.steps.layerNorms))
