@@ -78,15 +78,17 @@ export const state: {
   readonly data: ReadonlyMap<string, SeriesPatch>;
 } = current;
 
-const listeners: (() => void)[] = [];
+/** Why the state changed: 'data' for a patch from the host, undefined for the user's change. */
+export type ChangeCause = 'data' | undefined;
+const listeners: ((cause: ChangeCause) => void)[] = [];
 
-export function onChange(listener: () => void): void {
+export function onChange(listener: (cause: ChangeCause) => void): void {
   listeners.push(listener);
 }
 
 function changed(): void {
   saveState(current.view);
-  for (const l of listeners) l();
+  for (const l of listeners) l(undefined);
 }
 
 export function setView<K extends keyof ViewSettings>(key: K, value: ViewSettings[K]): void {
@@ -145,7 +147,7 @@ export function addPatch(p: SeriesPatch): void {
       if (p.forecast.latest) f.latest = p.forecast.latest;
     }
   }
-  for (const l of listeners) l();
+  for (const l of listeners) l('data');
 }
 
 /** Replaces the selection with these runs (the table's "select all shown"). */
