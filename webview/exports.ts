@@ -1,41 +1,32 @@
 /** Exports go to the host as text or base64; it asks where to save them. */
-import { STEP_COLUMNS, StepColumn } from '../src/dashboard/protocol';
 import { metricsTable } from '../src/dashboard/experiments';
-import { ema, toCsv } from '../src/dashboard/series';
+import { toCsv } from '../src/dashboard/series';
+import { stepsCsv } from '../src/dashboard/stepsCsv';
 import type { Chart } from './charts/chart';
 import { post } from './host';
 import { runName, selectedRuns, state } from './state';
 
-/** The CSV header of each step column; the smoothed loss follows the loss. */
-const CSV_NAMES: Record<StepColumn, string> = {
-  step: 'step',
-  tokensSeen: 'tokens_seen',
-  elapsed: 'elapsed_s',
-  loss: 'loss',
-  gradNorm: 'grad_norm',
-  clipped: 'clipped',
-  lr: 'lr',
-  tokensPerSec: 'tokens_per_s',
-};
-
-/** Every step of the overlaid runs, one row each, with the loss smoothed as on screen. */
+/**
+ * Every step of the overlaid runs, one row each, with the loss smoothed as on screen. A run whose
+ * charts hold thinned columns is exported by the host from its metrics.jsonl, so no row is lost.
+ */
 export function exportCsv(): void {
-  const header = [
-    'run',
-    ...STEP_COLUMNS.flatMap((c) => (c === 'loss' ? ['loss', 'loss_smoothed'] : [CSV_NAMES[c]])),
-  ];
-  const cols: (number | string | null)[][] = header.map(() => []);
-  for (const { r, p } of selectedRuns()) {
-    const sm = ema(p.steps.loss, state.view.smoothing);
-    p.steps.step.forEach((_, i) => {
-      const row = [
-        r.label,
-        ...STEP_COLUMNS.flatMap((c) => (c === 'loss' ? [p.steps.loss[i], sm[i]] : [p.steps[c][i]])),
-      ];
-      row.forEach((v, k) => cols[k].push(v));
+  const sel = selectedRuns();
+  if (sel.some(({ p }) => p.sampledFrom !== undefined)) {
+    post({
+      type: 'exportSteps',
+      runs: sel.map(({ r }) => ({ id: r.id, label: r.label })),
+      smoothing: state.view.smoothing,
     });
+    return;
   }
-  post({ type: 'saveFile', name: 'seqlab-runs.csv', kind: 'csv', data: toCsv(header, cols) });
+  const runs = sel.map(({ r, p }) => ({ label: r.label, p }));
+  post({
+    type: 'saveFile',
+    name: 'seqlab-runs.csv',
+    kind: 'csv',
+    data: stepsCsv(runs, state.view.smoothing),
+  });
 }
 
 /** The chart's canvas as it is drawn now; nothing happens before its first draw. */

@@ -78,15 +78,17 @@ export const state: {
   readonly data: ReadonlyMap<string, SeriesPatch>;
 } = current;
 
-const listeners: (() => void)[] = [];
+/** Why the state changed: 'data' for a patch from the host, undefined for the user's change. */
+export type ChangeCause = 'data' | undefined;
+const listeners: ((cause: ChangeCause) => void)[] = [];
 
-export function onChange(listener: () => void): void {
+export function onChange(listener: (cause: ChangeCause) => void): void {
   listeners.push(listener);
 }
 
 function changed(): void {
   saveState(current.view);
-  for (const l of listeners) l();
+  for (const l of listeners) l(undefined);
 }
 
 export function setView<K extends keyof ViewSettings>(key: K, value: ViewSettings[K]): void {
@@ -119,6 +121,8 @@ export function addPatch(p: SeriesPatch): void {
   if (p.reset || !have) current.data.set(p.runId, p);
   else {
     const n = have.steps.step.length;
+    // Live steps appended to a run sent thinned: it has that many more rows on the host too.
+    if (have.sampledFrom !== undefined) have.sampledFrom += p.steps.step.length;
     for (const k of STEP_COLUMNS) have.steps[k].push(...p.steps[k]);
     // A group first seen late is back-filled with NaN; one that stopped is padded.
     for (const [g, col] of Object.entries(p.steps.layerNorms))
@@ -148,7 +152,7 @@ export function addPatch(p: SeriesPatch): void {
       if (p.seq2seq.latest) s2.latest = p.seq2seq.latest;
     }
   }
-  for (const l of listeners) l();
+  for (const l of listeners) l('data');
 }
 
 /** Replaces the selection with these runs (the table's "select all shown"). */

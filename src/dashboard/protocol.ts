@@ -86,6 +86,8 @@ export interface SeriesPatch {
   classify?: ClassifyPoint[];
   /** A forecaster run's figures (absent for other kinds). */
   forecast?: ForecastPatch;
+  /** The step columns were thinned for the charts: the run's true number of step rows. */
+  sampledFrom?: number;
   /** A sequence-to-sequence run's figures and examples (absent for other kinds). */
   seq2seq?: Seq2seqPatch;
 }
@@ -170,7 +172,9 @@ export type WebviewMessage =
   /** Export: CSV text, or a PNG as base64. The host asks where to save; nothing is overwritten silently. */
   | { type: 'saveFile'; name: string; kind: 'csv' | 'png' | 'json'; data: string }
   /** Rename, recolour, tag or annotate a run (written to its annotations.json); '' clears a field. */
-  | { type: 'annotate'; runId: string; notes: RunNotes };
+  | { type: 'annotate'; runId: string; notes: RunNotes }
+  /** The step CSV of runs whose charts hold thinned columns: the host writes it from metrics.jsonl. */
+  | { type: 'exportSteps'; runs: { id: string; label: string }[]; smoothing: number };
 
 /** Largest export accepted from the webview (characters of CSV or base64). */
 export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
@@ -304,6 +308,7 @@ function isPatch(v: unknown): v is SeriesPatch {
   if (isObj(v) && v.forecast !== undefined && !isForecastPatch(v.forecast)) return false;
   if (isObj(v) && v.seq2seq !== undefined && !isSeq2seqPatch(v.seq2seq)) return false;
   if (!isObj(v) || !isStr(v.runId) || typeof v.reset !== 'boolean') return false;
+  if (v.sampledFrom !== undefined && !isNum(v.sampledFrom)) return false;
   const s = v.steps;
   if (!isObj(s)) return false;
   const n = isNums(s.step) ? s.step.length : -1;
@@ -381,6 +386,18 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
     case 'annotate':
       return isStr(v.runId) && isRunNotes(v.notes)
         ? { type: 'annotate', runId: v.runId, notes: v.notes }
+        : undefined;
+    case 'exportSteps':
+      return Array.isArray(v.runs) &&
+        v.runs.every((r) => isObj(r) && isStr(r.id) && isStr(r.label)) &&
+        isNum(v.smoothing) &&
+        v.smoothing >= 0 &&
+        v.smoothing < 1
+        ? {
+            type: 'exportSteps',
+            runs: (v.runs as Obj[]).map((r) => ({ id: r.id as string, label: r.label as string })),
+            smoothing: v.smoothing,
+          }
         : undefined;
     default:
       return undefined;

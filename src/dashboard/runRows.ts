@@ -1,6 +1,7 @@
 // The runs table's experiment columns, read on the extension host from each run's folder. A
 // run's summary is cached by its metrics.jsonl's size and time, so a table of hundreds of long
-// runs is read once, and a live run again only when it has grown.
+// runs is read once, and a live run again only when it has grown. The same read yields the run's
+// thinned series for the charts, so selecting the runs after the table shows parses nothing again.
 import * as fs from 'fs';
 import { CONFIG_FIELDS, getConfigPath, jsonKeyOf } from '../engine/config';
 import {
@@ -11,7 +12,9 @@ import {
   RunStatus,
   summarizeEvents,
 } from '../engine/runFolder';
-import type { ConfigValue, RunSummary } from './protocol';
+import type { ConfigValue, RunSummary, SeriesPatch } from './protocol';
+import { sampleSteps } from './sampleSteps';
+import { addEvent, emptyPatch } from './series';
 
 /** The config keys shown as columns: every seqlab.json key that holds one value (not glob lists). */
 const COLUMNS = CONFIG_FIELDS.flatMap((f) => {
@@ -32,9 +35,15 @@ export function flatConfig(c: RunConfigFile): Record<string, ConfigValue> {
   return out;
 }
 
-const cache = new Map<string, { sig: string; stats: NonNullable<RunSummary['stats']> }>();
+interface RunRead {
+  sig: string;
+  stats: NonNullable<RunSummary['stats']>;
+  series: SeriesPatch;
+}
+const cache = new Map<string, RunRead>();
 
-function statsOf(runDir: string): RunSummary['stats'] {
+/** A run's metrics.jsonl read once per size and time: its stats and its series for the charts. */
+function readRun(runDir: string): RunRead | undefined {
   const file = runPaths(runDir).metrics;
   let sig: string;
   try {
@@ -44,10 +53,25 @@ function statsOf(runDir: string): RunSummary['stats'] {
     return undefined;
   }
   const hit = cache.get(runDir);
-  if (hit?.sig === sig) return hit.stats;
-  const stats = summarizeEvents(readMetricsFile(file).events);
-  cache.set(runDir, { sig, stats });
-  return stats;
+  if (hit?.sig === sig) return hit;
+  const events = readMetricsFile(file).events;
+  const full = emptyPatch(runDir, true);
+  for (const e of events) addEvent(full, e);
+  const read = { sig, stats: summarizeEvents(events), series: sampleSteps(full) };
+  cache.set(runDir, read);
+  return read;
+}
+
+function statsOf(runDir: string): RunSummary['stats'] {
+  return readRun(runDir)?.stats;
+}
+
+/**
+ * A run's whole history for the charts (a reset patch; a long run's steps thinned), as its
+ * metrics.jsonl holds it now; an empty patch when there is no file yet.
+ */
+export function runSeries(runDir: string): SeriesPatch {
+  return readRun(runDir)?.series ?? emptyPatch(runDir, true);
 }
 
 /** The optional experiment fields of a run's row (config, stats, notes, group, pruned). */

@@ -5,8 +5,9 @@ import { webviewPage } from './webviewPage';
 import type { TrainEvent } from '../engine/events';
 import { runPaths, runTimeLabel } from '../engine/runFolder';
 import { HostMessage, parseWebviewMessage, RunNotes, RunSummary, SeriesPatch } from '../dashboard/protocol';
-import { experimentFields } from '../dashboard/runRows';
+import { experimentFields, runSeries } from '../dashboard/runRows';
 import { addEvent, emptyPatch, patchFromJsonl } from '../dashboard/series';
+import { stepsCsv } from '../dashboard/stepsCsv';
 import { updateAnnotations } from '../engine/runFolder';
 import type { RunInfo } from '../runs/runStore';
 import type { SessionManager, TrainingSession } from '../training/sessionManager';
@@ -27,6 +28,9 @@ export class DashboardPanel implements vscode.Disposable {
   /** open() was asked for particular runs: the next 'ready' keeps them. */
   private requested = false;
   private readonly sent = new Set<string>();
+  /** Selected runs waiting to be read and sent, one per turn of the event loop. */
+  private readonly queue: string[] = [];
+  private pumping = false;
   private readonly pending = new Map<string, SeriesPatch>();
   private timer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -129,8 +133,29 @@ export class DashboardPanel implements vscode.Disposable {
         case 'annotate':
           this.annotate(m.runId, m.notes);
           break;
+        case 'exportSteps':
+          this.exportSteps(m.runs, m.smoothing);
+          break;
       }
     });
+  }
+
+  /** The step CSV of runs the webview holds thinned: every row, read again from metrics.jsonl. */
+  private exportSteps(runs: { id: string; label: string }[], smoothing: number): void {
+    const listed = runs.filter((r) => this.runById(r.id));
+    const data = stepsCsv(
+      listed.map((r) => ({ label: r.label, p: patchFromJsonl(r.id, this.readMetrics(r.id)) })),
+      smoothing,
+    );
+    void this.save('seqlab-runs.csv', 'csv', data);
+  }
+
+  private readMetrics(runDir: string): string {
+    try {
+      return fs.readFileSync(runPaths(runDir).metrics, 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   /** Exports from the webview go through a save dialog: nothing is overwritten without asking. */
@@ -221,20 +246,36 @@ export class DashboardPanel implements vscode.Disposable {
     this.post({ type: 'runs', runs, selected: this.selected, training });
   }
 
-  /** Sends each newly selected run's history once, from its metrics.jsonl. */
+  /**
+   * Sends each newly selected run's history once, from its metrics.jsonl, a run per turn of the
+   * event loop: the table and the first charts show while the rest are read, and the extension
+   * host is never blocked for all of them at once. Long runs go thinned (sampleSteps).
+   */
   private sendSelected(): void {
-    for (const id of this.selected) {
-      if (this.sent.has(id)) continue;
-      let text = '';
-      try {
-        text = fs.readFileSync(runPaths(id).metrics, 'utf8');
-      } catch {
-        text = '';
+    for (const id of this.selected) if (!this.sent.has(id) && !this.queue.includes(id)) this.queue.push(id);
+    if (this.pumping) return;
+    this.pumping = true;
+    const next = () => {
+      // Runs the table has read come from its cache at once; others are parsed, ~50 ms at a time.
+      const until = Date.now() + 50;
+      while (Date.now() < until) {
+        const id = this.queue.shift();
+        if (id === undefined || !this.panel) {
+          this.queue.length = 0;
+          this.pumping = false;
+          return;
+        }
+        // Deselected while waiting, or sent meanwhile (a reload's 'ready' clears `sent`, and requeues).
+        if (!this.selected.includes(id) || this.sent.has(id)) continue;
+        // Read and posted in one go: live events after this read are pending and follow it.
+        const patch = runSeries(id);
+        this.sent.add(id);
+        this.pending.delete(id);
+        this.post({ type: 'series', patch });
       }
-      this.sent.add(id);
-      this.pending.delete(id);
-      this.post({ type: 'series', patch: patchFromJsonl(id, text) });
-    }
+      setImmediate(next);
+    };
+    next();
   }
 
   private onEvent(s: TrainingSession, e: TrainEvent): void {

@@ -225,6 +225,7 @@ export async function runsTableTour({ page, serverUrl, shot, check, log, until, 
       wobble: 0.03,
     });
   log(`wrote 200 runs of 10,000 steps in ${((Date.now() - tw) / 1000).toFixed(1)} s`);
+  const to = Date.now();
   await openDashboard(page, serverUrl, big, log);
   const dash2 = await dashboardFrame(page, until);
   const body2 = dash2.locator('body');
@@ -235,22 +236,31 @@ export async function runsTableTour({ page, serverUrl, shot, check, log, until, 
       timeout: 60_000,
     },
   );
+  log(
+    `first load: the table lists 200 runs ${((Date.now() - to) / 1000).toFixed(1)} s after the dashboard opened`,
+  );
   const tl = Date.now();
   await dash2.locator('vscode-button', { hasText: 'Select shown' }).click();
+  // data-steps counts the rows recorded; long runs are drawn thinned (data-points counts those).
   await until(
     '200 runs × 10,000 steps loaded',
-    async () => Number(await body2.getAttribute('data-points')) >= 2_000_000,
+    async () => Number(await body2.getAttribute('data-steps')) >= 2_000_000,
     {
       timeout: 240_000,
-      interval: 1000,
+      interval: 250,
       soft: true,
     },
   );
-  const loaded = Number(await body2.getAttribute('data-points'));
+  const loaded = Number(await body2.getAttribute('data-steps'));
+  const loadS = ((Date.now() - tl) / 1000).toFixed(1);
+  const drawn = Number(await body2.getAttribute('data-points'));
+  log(
+    `first load: 200 runs × 10,000 steps charted in ${loadS} s (${loaded} steps, ${drawn} points sent to the charts)`,
+  );
   check(
-    '200 runs of 10,000 steps load into the dashboard',
-    loaded >= 2_000_000,
-    `${loaded} points in ${((Date.now() - tl) / 1000).toFixed(1)} s`,
+    '200 runs of 10,000 steps load into the dashboard within 30 s',
+    loaded >= 2_000_000 && Number(loadS) < 30,
+    `${loaded} steps in ${loadS} s`,
   );
   const f = await frameOf(page, '#chart-loss');
   await f.evaluate(() => {
