@@ -178,7 +178,7 @@ function schedule(cause?: ChangeCause): void {
 onChange(schedule);
 // A theme change restyles the page but sends no message: a finished run's charts kept the old
 // theme's colours (light-grey axes on white) until something else redrew them.
-const themeWatch = new MutationObserver(schedule);
+const themeWatch = new MutationObserver(() => schedule());
 themeWatch.observe(document.body, { attributes: true, attributeFilter: ['class'] });
 themeWatch.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 
