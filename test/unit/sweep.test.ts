@@ -319,7 +319,7 @@ test('a sweep trains the task its flags name: classifier and translator runs, ea
     for (const x of spec.runs) {
       const dir = path.join(runsRoot, x.runId);
       const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-      assert.equal(cfg.task, c.task, 'the run trained the sweep’s task');
+      assert.equal(cfg.train.task, c.task, 'the run trained the sweep’s task');
       assert.equal(cfg.model.hidden, x.params.hidden);
       const evals = readMetricsFile(runPaths(dir).metrics).events.filter((e) => e.type === 'eval');
       assert.ok(evals.length >= 1, `${c.task} run ${x.runId} evaluated`);
