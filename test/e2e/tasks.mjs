@@ -161,7 +161,7 @@ async function tour({ page, url, ws, out, shot, painted, check, log, until }) {
   const section = (id) => wv.locator(`#${id}`);
   await section('chart-forecast-series').locator('canvas').first().waitFor({ timeout: 30_000 });
   // A run's row shows its label, "LSTM 1×64 · 114105": the time of day from its id.
-  const row = (id) => wv.locator('table.runs-table tbody tr', { hasText: id.slice(9, 15) }).first();
+  const row = (id) => wv.locator(`table.runs-table tbody tr[data-run$="/${id}"]`).first();
   /** Overlays exactly the runs in `ids`, clicking again while a re-render loses a click. */
   const select = async (ids) => {
     let last = 0;
