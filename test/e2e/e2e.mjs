@@ -14,6 +14,7 @@ import { walkthroughTour } from './walkthrough.mjs';
 import { inspectTour } from './inspect.mjs';
 import { runsTableTour } from './runsTable.mjs';
 import { tasksTour } from './tasks.mjs';
+import { setTheme } from './theme.mjs';
 
 const OUT = path.join(ROOT, 'test-output/e2e');
 const PORT = Number(process.env.E2E_PORT ?? 8392);
@@ -337,23 +338,7 @@ e2e: try {
     ['Light Modern', '7-dashboard-light'],
     ['High Contrast', '8-dashboard-high-contrast'],
   ]) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input.input').fill('>Preferences: Color Theme');
-    await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' })
-      .first()
-      .click();
-    await page.locator('.quick-input-widget input.input').fill(theme);
-    await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: theme })
-      .first()
-      .waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    // VS Code marks the workbench and each webview's body with the theme's kind once it applied it.
-    const kind = theme.startsWith('Light') ? ['vs', 'vscode-light'] : ['hc-black', 'vscode-high-contrast'];
-    await page.locator(`.monaco-workbench.${kind[0]}`).waitFor({ timeout: 15_000 });
-    await wv.locator(`body.${kind[1]}`).waitFor({ timeout: 15_000 });
+    await setTheme(page, wv, theme);
     await shot(name);
   }
   // 8. Stop run, from the dashboard. A user's pointer reaches the table before the button, and the

@@ -7,6 +7,7 @@
 import fs from 'fs';
 import path from 'path';
 import { ROOT } from '../../scripts/code-server.mjs';
+import { setTheme } from './theme.mjs';
 
 /** The forecast prompts' answers: what the charts must show past the end of the data. */
 const WINDOW = 24;
@@ -314,7 +315,7 @@ async function tour({ page, url, ws, out, shot, painted, check, log, until }) {
 
   // 5. The light theme, and a narrow window.
   await page.keyboard.press('Escape');
-  await setTheme(page, wv, 'Light Modern', ['vs', 'vscode-light']);
+  await setTheme(page, wv, 'Light Modern');
   await wv.locator('.classify select').selectOption(String(evals.at(-1).step));
   await painted();
   await shot('t7-classify-dashboard-light');
@@ -326,24 +327,6 @@ async function tour({ page, url, ws, out, shot, painted, check, log, until }) {
   await select([clsId]);
   await shot('t10-classify-narrow-light');
   await page.setViewportSize({ width: 1400, height: 900 });
-  await setTheme(page, wv, 'Dark Modern', ['vs-dark', 'vscode-dark']);
+  await setTheme(page, wv, 'Dark Modern');
   log('task dashboards done');
-}
-
-/** Preferences: Color Theme → `theme`, then waits for the workbench and the webview to wear it. */
-async function setTheme(page, wv, theme, [workbench, webview]) {
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input.input').fill('>Preferences: Color Theme');
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' })
-    .first()
-    .click();
-  await page.locator('.quick-input-widget input.input').fill(theme);
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: theme })
-    .first()
-    .waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
-  await page.locator(`.monaco-workbench.${workbench}`).waitFor({ timeout: 15_000 });
-  await wv.locator(`body.${webview}`).waitFor({ timeout: 15_000 });
 }
