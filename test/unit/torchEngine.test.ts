@@ -296,3 +296,40 @@ test('the built-in trainer refuses a config that asks for the PyTorch engine (co
     (e: unknown) => e instanceof SeqLabError && e.code === 'E_ENGINE' && /--engine torch/.test(e.describe()),
   );
 });
+
+test('Stop interrupts torchrun once: the timer asks again and again, a second interrupt would cut the ranks short', async () => {
+  // Found by the integration test that stops a PyTorch run: Stop was polled every 200 ms and each
+  // poll sent SIGINT again; torchrun turned the later ones into a KeyboardInterrupt and died by
+  // SIGINT before its ranks had saved, so the run ended "failed" instead of "stopped".
+  const dir = tmpDir();
+  const python = path.join(dir, 'fake-python');
+  fs.writeFileSync(
+    python,
+    '#!/bin/sh\nn=0\ntrap \'n=$((n+1))\' INT\necho ready\ni=0\nwhile [ $i -lt 30 ]; do sleep 0.05; i=$((i+1)); done\necho "interrupts $n"\n',
+    { mode: 0o755 },
+  );
+  const lines: string[] = [];
+  let ready!: () => void;
+  const started = new Promise<void>((r) => (ready = r));
+  const proc = new TorchProcess({
+    python,
+    runDir: dir,
+    nproc: 1,
+    lockPid: null,
+    onOutput: (l) => {
+      lines.push(l);
+      if (l === 'ready') ready();
+    },
+  });
+  await started;
+  for (let i = 0; i < 5; i++) {
+    proc.stop(10_000);
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  const exit = await proc.done;
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('interrupts')),
+    ['interrupts 1'],
+  );
+  assert.equal(exit.code, 0);
+});

@@ -144,10 +144,16 @@ export class TorchProcess {
     );
   }
 
-  /** Interrupt every rank (checkpoint, then exit); kill them all if still running after `graceMs`. */
+  /**
+   * Interrupt every rank (checkpoint, then exit); kill them all if still running after `graceMs`.
+   * Only the first call interrupts: torchrun handles one SIGINT by shutting its ranks down
+   * gracefully, but a second one arrives as a KeyboardInterrupt in its shutdown and it dies at once,
+   * taking ranks that have not saved yet with it.
+   */
   stop(graceMs = 30_000): void {
+    if (this.killTimer) return;
     this.signal('SIGINT');
-    this.killTimer ??= setTimeout(() => this.signal('SIGKILL'), graceMs);
+    this.killTimer = setTimeout(() => this.signal('SIGKILL'), graceMs);
   }
 
   kill(): void {
