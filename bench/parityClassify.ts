@@ -18,7 +18,7 @@ import { trainTask } from '../src/engine/tasks/registry';
 import { CharTokenizer } from '../src/engine/tokenizers';
 import { initBackend } from '../src/engine/wasm/backend';
 import { tmpDir } from '../test/helpers/util';
-import { PYTHON, torchUnavailable } from './torch';
+import { runTorchScript, torchUnavailable } from './torch';
 
 const RECIPE = {
   cell: 'lstm',
@@ -33,8 +33,7 @@ const RECIPE = {
   threads: 2,
 } as const;
 const SEEDS = [1, 2, 3];
-const SCRIPT = path.resolve(__dirname, '../../bench/torch_classify.py');
-const ENV = { ...process.env, OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE' };
+const SCRIPT = 'torch_classify.py';
 
 /** The labelled folder (built once per machine under the temp folder) and the ids PyTorch reads. */
 function prepare(): { labelled: string; data: string } {
@@ -112,15 +111,15 @@ function torch(
   seed: number,
   steps = 0,
 ): { accuracy?: number; tokens_per_s: number } {
-  const out = execFileSync(
-    PYTHON,
-    [SCRIPT, mode, '--data', data, '--seed', String(seed), '--steps', String(steps)],
-    {
-      env: ENV,
-      encoding: 'utf8',
-    },
-  );
-  return JSON.parse(out.trim().split('\n').pop()!) as { accuracy?: number; tokens_per_s: number };
+  return runTorchScript<{ accuracy?: number; tokens_per_s: number }>(SCRIPT, [
+    mode,
+    '--data',
+    data,
+    '--seed',
+    String(seed),
+    '--steps',
+    String(steps),
+  ]);
 }
 
 export async function parityClassify(): Promise<Record<string, unknown> | undefined> {

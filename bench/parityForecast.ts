@@ -13,7 +13,6 @@
  * 2%; with five it was about 4%, and 5 seeds read 1.03). The same-start runs differ only by
  * rounding: they show how much of a gap is the recipe's rather than the seeds'.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { mergeConfig, TrainConfig } from '../src/engine/config';
@@ -24,10 +23,10 @@ import { trainForecaster } from '../src/engine/tasks/forecast/train';
 import { initBackend } from '../src/engine/wasm/backend';
 import { tmpDir } from '../test/helpers/util';
 import { forecastStart } from './forecastStart';
-import { PYTHON, torchUnavailable } from './torch';
+import { runTorchScript, torchUnavailable } from './torch';
 
 const CSV = path.resolve(__dirname, '../../examples/forecast/sunspots.csv');
-const SCRIPT = path.resolve(__dirname, '../../bench/torch_forecast.py');
+const SCRIPT = 'torch_forecast.py';
 const STEPS = Number(process.env.PARITY_FORECAST_STEPS ?? 400);
 const SEEDS = Array.from(
   { length: Math.max(3, Number(process.env.PARITY_FORECAST_SEEDS ?? 16)) },
@@ -107,17 +106,7 @@ async function seqlabRun(seed: number): Promise<RunFigures> {
 
 /** PyTorch's side: seeded on its own, or (`sameStart`) from SeqLab's weights and batches of that seed. */
 function torchRun(seed: number, sameStart: boolean): RunFigures {
-  const args = [
-    SCRIPT,
-    '--csv',
-    CSV,
-    '--target',
-    'SUNACTIVITY',
-    '--steps',
-    String(STEPS),
-    '--seed',
-    String(seed),
-  ];
+  const args = ['--csv', CSV, '--target', 'SUNACTIVITY', '--steps', String(STEPS), '--seed', String(seed)];
   for (const [k, v] of Object.entries(RECIPE))
     args.push(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v));
   if (sameStart) {
@@ -125,15 +114,7 @@ function torchRun(seed: number, sameStart: boolean): RunFigures {
     fs.writeFileSync(file, JSON.stringify(forecastStart(CSV, seqlabConfig(seed), STEPS)));
     args.push('--start', file);
   }
-  const out = execFileSync(PYTHON, args, {
-    encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE' },
-  });
-  const r = JSON.parse(out.trim().split('\n').pop()!) as {
-    mae: number;
-    windows_per_s: number;
-    clipped_steps: number;
-  };
+  const r = runTorchScript<{ mae: number; windows_per_s: number; clipped_steps: number }>(SCRIPT, args);
   return { mae: r.mae, windowsPerSec: r.windows_per_s, clippedSteps: r.clipped_steps };
 }
 

@@ -23,7 +23,7 @@ import { loadSeq2seq } from '../src/engine/tasks/seq2seq/spec';
 import { trainTask } from '../src/engine/tasks/registry';
 import { initBackend } from '../src/engine/wasm/backend';
 import { tmpDir } from '../test/helpers/util';
-import { PYTHON, torchUnavailable } from './torch';
+import { runTorchScript, torchUnavailable } from './torch';
 
 export const S2S_RECIPE = {
   cell: 'lstm',
@@ -48,8 +48,7 @@ export const S2S_RECIPE = {
   threads: 2,
 } as const;
 const SEEDS = [1, 2, 3];
-const SCRIPT = path.resolve(__dirname, '../../bench/torch_seq2seq.py');
-const ENV = { ...process.env, OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE' };
+const SCRIPT = 'torch_seq2seq.py';
 
 /** The English→French pairs (built once per machine under the temp folder): train.tsv, test.tsv. */
 export function gettextPairs(): string {
@@ -153,12 +152,15 @@ export interface TorchS2s {
 }
 
 export function torchS2s(mode: 'parity' | 'speed', dir: string, seed: number, steps = 0): TorchS2s {
-  const out = execFileSync(
-    PYTHON,
-    [SCRIPT, mode, '--data', dir, '--seed', String(seed), '--steps', String(steps)],
-    { env: ENV, encoding: 'utf8', maxBuffer: 1 << 26 },
-  );
-  return JSON.parse(out.trim().split('\n').pop()!) as TorchS2s;
+  return runTorchScript<TorchS2s>(SCRIPT, [
+    mode,
+    '--data',
+    dir,
+    '--seed',
+    String(seed),
+    '--steps',
+    String(steps),
+  ]);
 }
 
 function scores(outputs: string[], refs: string[]): { bleu: number; chrf: number } {

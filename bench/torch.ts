@@ -3,8 +3,18 @@ import * as path from 'path';
 
 /** Debian's python (with python3-torch); pyenv shims elsewhere on PATH lack torch. */
 export const PYTHON = process.env.SEQLAB_PYTHON ?? '/usr/bin/python3';
-const SCRIPT = path.resolve(__dirname, '../../bench/torch_lm.py');
+const SCRIPT = 'torch_lm.py';
 const ENV = { ...process.env, OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE' };
+
+/**
+ * Runs one of bench/'s PyTorch scripts (`name`, e.g. 'torch_classify.py') on two threads, as
+ * SeqLab's side gets, and returns the JSON object its last output line holds.
+ */
+export function runTorchScript<T>(name: string, args: string[]): T {
+  const script = path.resolve(__dirname, '../../bench', name);
+  const out = execFileSync(PYTHON, [script, ...args], { env: ENV, encoding: 'utf8', maxBuffer: 1 << 26 });
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
 
 /** Why PyTorch cannot run here, or undefined when it can. */
 export function torchUnavailable(): string | undefined {
@@ -25,6 +35,5 @@ export interface TorchResult {
 }
 
 export function runTorch(args: string[]): TorchResult {
-  const out = execFileSync(PYTHON, [SCRIPT, ...args], { env: ENV, encoding: 'utf8', maxBuffer: 1 << 24 });
-  return JSON.parse(out.trim().split('\n').pop()!) as TorchResult;
+  return runTorchScript<TorchResult>(SCRIPT, args);
 }
