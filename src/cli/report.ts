@@ -2,6 +2,8 @@ import { SingleBar } from 'cli-progress';
 import {
   evalFigures,
   generateFromCheckpoint,
+  TASK_RATE_UNITS,
+  taskOf,
   taskOfOptions,
   trainTask,
   TrainEvent,
@@ -14,6 +16,7 @@ export function reporter(json: boolean, total: () => number) {
   let bar: SingleBar | undefined;
   let lastLine = 0;
   let shown = { step: 0, loss: '-', tps: '-' as string | number };
+  let unit = TASK_RATE_UNITS.lm;
   // A line printed under a live bar would be overwritten: stop the bar, print, redraw it as it was.
   const say = (s: string) => {
     bar?.stop();
@@ -27,11 +30,12 @@ export function reporter(json: boolean, total: () => number) {
     }
     switch (e.type) {
       case 'start': {
+        unit = TASK_RATE_UNITS[taskOf(e.config)];
         if (e.config.task === 'forecast') {
           forecastStart(e);
           if (tty && total() > 0) {
             bar = new SingleBar({
-              format: 'train [{bar}] {value}/{total} | loss {loss} | {tps} windows/s | eta {eta_formatted}',
+              format: `train [{bar}] {value}/{total} | loss {loss} | {tps} ${unit} | eta {eta_formatted}`,
               hideCursor: true,
               clearOnComplete: true,
               stream: process.stderr,
@@ -56,7 +60,7 @@ export function reporter(json: boolean, total: () => number) {
         if (e.resumedFromStep) console.log(`resuming from step ${e.resumedFromStep}`);
         if (tty && total() > 0) {
           bar = new SingleBar({
-            format: 'train [{bar}] {value}/{total} | loss {loss} | {tps} tok/s | eta {eta_formatted}',
+            format: `train [{bar}] {value}/{total} | loss {loss} | {tps} ${unit} | eta {eta_formatted}`,
             hideCursor: true,
             clearOnComplete: true,
             stream: process.stderr,
@@ -71,7 +75,7 @@ export function reporter(json: boolean, total: () => number) {
         else if (Date.now() - lastLine > 2000 || e.step === 1) {
           lastLine = Date.now();
           console.log(
-            `step ${e.step}  loss ${e.loss.toFixed(4)}  grad-norm ${e.gradNorm.toFixed(2)}${e.clipped ? ' (clipped)' : ''}  lr ${e.lr.toExponential(2)}  ${Math.round(e.tokensPerSec)} tok/s`,
+            `step ${e.step}  loss ${e.loss.toFixed(4)}  grad-norm ${e.gradNorm.toFixed(2)}${e.clipped ? ' (clipped)' : ''}  lr ${e.lr.toExponential(2)}  ${Math.round(e.tokensPerSec)} ${unit}`,
           );
         }
         break;

@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { mergeConfig, PRESETS, PresetName, TrainOverrides, validateConfig } from '../engine/config';
 import { SeqLabError } from '../engine/errors';
+import type { TrainEvent } from '../engine/events';
 import { FORECAST_BASE_CONFIG } from '../engine/tasks/forecast/defaults';
 import { previewColumns, readTable } from '../engine/tasks/forecast/table';
 import { CheckpointItem } from '../views/checkpointTree';
@@ -152,10 +153,17 @@ export async function forecastFileCommand(
     );
   if (!out) return undefined;
   const backend = cpuBackendOf(vscode.workspace.getConfiguration('seqlab').get<BackendChoice>('backend'));
+  const session = ctx.sessions.start({ kind: 'forecast', checkpoint, file, steps, backend });
+  const warnings: string[] = [];
+  session.on('event', (e: TrainEvent) => e.type === 'log' && warnings.push(e.message));
   const o = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `SeqLab: forecasting ${path.basename(file)}…` },
-    () => ctx.sessions.run({ kind: 'forecast', checkpoint, file, steps, backend }),
+    () => session.outcome,
   );
+  for (const w of warnings) {
+    ctx.log.warn(`${file}: ${w}`);
+    void vscode.window.showWarningMessage(`SeqLab: ${path.basename(file)}: ${w}`);
+  }
   if (o.status === 'failed' || o.text === undefined)
     throw new SeqLabError(o.errorCode ?? 'E_FORECAST', o.error ?? 'forecasting failed', file);
   fs.writeFileSync(out, o.text);

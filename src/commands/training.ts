@@ -14,6 +14,7 @@ import {
 import { SeqLabError } from '../engine/errors';
 import { evalFigures, type TrainEvent } from '../engine/events';
 import type { FinetuneOptions } from '../engine/trainer';
+import { TASK_RATE_UNITS, taskOf } from '../engine/tasks/kinds';
 import { overridesFromFlat, parseSeqlabJson } from '../config/flatConfig';
 import { settingsOverrides } from '../config/settings';
 import { readRun } from '../runs/runStore';
@@ -138,9 +139,11 @@ export async function launch(
 }
 
 function attachLog(ctx: CommandContext, s: TrainingSession): void {
+  let unit = TASK_RATE_UNITS.lm;
   s.on('event', (e: TrainEvent) => {
     switch (e.type) {
       case 'start': {
+        unit = TASK_RATE_UNITS[taskOf(e.config)];
         const c = e.corpus;
         ctx.log.info(`run ${e.runId} → ${e.runDir}`);
         ctx.log.info(
@@ -157,7 +160,7 @@ function attachLog(ctx: CommandContext, s: TrainingSession): void {
       case 'step':
         if (e.step % 50 === 0)
           ctx.log.info(
-            `step ${e.step} loss ${e.loss.toFixed(4)} grad-norm ${e.gradNorm.toFixed(2)}${e.clipped ? ' (clipped)' : ''} ${Math.round(e.tokensPerSec)} tok/s`,
+            `step ${e.step} loss ${e.loss.toFixed(4)} grad-norm ${e.gradNorm.toFixed(2)}${e.clipped ? ' (clipped)' : ''} ${Math.round(e.tokensPerSec)} ${unit}`,
           );
         break;
       case 'eval':

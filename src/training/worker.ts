@@ -73,7 +73,10 @@ async function run(job: Job): Promise<void> {
       post({ type: 'taskResult', result: await runClassifierJob(job) });
       return;
     case 'forecast': {
-      const r = await forecastFile(job.checkpoint, job.file, job.steps, job.backend);
+      // What reading the file found (an unusable time column) reaches the user as log events.
+      const r = await forecastFile(job.checkpoint, job.file, job.steps, job.backend, (message) =>
+        post({ type: 'event', event: { type: 'log', time: Date.now(), message } }),
+      );
       post({ type: 'sampleResult', text: forecastCsv(r) });
       return;
     }

@@ -4,6 +4,7 @@ import { initBackend } from '../../src/engine/wasm/backend';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { DEFAULT_TRAIN_CONFIG, mergeConfig, TrainConfig, TrainOverrides } from '../../src/engine/config';
 import { LanguageModel } from '../../src/engine/model/model';
+import type { TrainEvent } from '../../src/engine/events';
 import { trainTask } from '../../src/engine/tasks/registry';
 import { encodeSet, makeBatch } from '../../src/engine/tasks/classify/batch';
 import { readLabelledData } from '../../src/engine/tasks/classify/data';
@@ -192,4 +193,25 @@ test('fine-tuned from a language model, the head starts on standardized features
   const a = loadCheckpoint(asked.checkpoint!);
   assert.equal(a.manifest.taskSpec?.standardize, true);
   assert.ok(a.weights.has('classifier/scale'));
+});
+
+test('fine-tuned from a language model, characters its corpus lacked are counted as unknown in the run report', async () => {
+  const lm = await languageModel();
+  // sampleText has no 'z' or 'q': those become <unk> under the language model's vocabulary.
+  const folder = fixture({
+    'pos/a.txt': 'it was good zz',
+    'pos/b.txt': 'it was nice',
+    'neg/c.txt': 'it was bad q',
+    'neg/d.txt': 'it was sad',
+  });
+  const events: TrainEvent[] = [];
+  await trainTask({
+    folder,
+    out: tmpDir(),
+    config: mergeConfig(DEFAULT_TRAIN_CONFIG, TINY, { task: 'classify', steps: 1 }),
+    finetune: { checkpoint: lm },
+    onEvent: (e) => events.push(e),
+  });
+  const start = events.find((e) => e.type === 'start') as Extract<TrainEvent, { type: 'start' }>;
+  assert.equal(start.corpus.unknownTokens, 3);
 });

@@ -186,3 +186,31 @@ test('training stops at the epoch limit and at the time budget', () => {
   assert.equal(d2.reason, 'time');
   assert.ok(d2.elapsedSeconds >= 1.5 && d2.elapsedSeconds < 10);
 });
+
+test("a forecaster's step lines count windows a second, a language model's tokens", () => {
+  const out = tmpDir();
+  const csv = path.resolve(__dirname, '../../../examples/forecast/sunspots.csv');
+  const f = seqlab(
+    'train',
+    csv,
+    '--task',
+    'forecast',
+    '--target',
+    'SUNACTIVITY',
+    '--steps',
+    '3',
+    '--out',
+    out,
+  );
+  assert.equal(f.code, 0, f.err);
+  const steps = f.out.split('\n').filter((l) => l.startsWith('step '));
+  assert.ok(steps.length > 0, f.out);
+  for (const l of steps) assert.match(l, / windows\/s$/);
+  const dir = fixture({ 'a.txt': sampleText(3000) });
+  const t = seqlab('train', dir, '--preset', 'tiny', '--steps', '2', '--out', out);
+  assert.equal(t.code, 0, t.err);
+  assert.match(
+    t.out.split('\n').find((l) => l.startsWith('step '))!,
+    / tok\/s$/,
+  );
+});

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_TRAIN_CONFIG, mergeConfig } from '../../src/engine/config';
 import type { TrainEvent } from '../../src/engine/events';
+import { trainTask } from '../../src/engine/tasks/registry';
 import { SessionManager } from '../../src/training/sessionManager';
 import { isWorkerToHost } from '../../src/training/workerProtocol';
 import { fixture, sampleText, tmpDir } from '../helpers/util';
@@ -92,4 +93,47 @@ test('worker messages are validated: malformed ones are rejected', () => {
   ]) {
     assert.equal(isWorkerToHost(bad), false, JSON.stringify(bad));
   }
+});
+
+test('a forecast job in a worker passes on what reading the file found (an unusable time column) as log events', async () => {
+  const rows = ['date,load'];
+  for (let i = 0; i < 60; i++)
+    rows.push(
+      `${new Date(Date.UTC(2021, 0, 1 + i)).toISOString().slice(0, 10)},${(10 + Math.sin(i)).toFixed(3)}`,
+    );
+  const dir = tmpDir();
+  const good = path.join(dir, 'load.csv');
+  fs.writeFileSync(good, rows.join('\n') + '\n');
+  const trained = await trainTask({
+    folder: good,
+    out: tmpDir(),
+    config: mergeConfig(DEFAULT_TRAIN_CONFIG, {
+      task: 'forecast',
+      model: { hidden: 8, layers: 1 },
+      batch: 4,
+      steps: 2,
+      evalEvery: 2,
+      forecast: { target: 'load', window: 7, horizon: 2 },
+    }),
+  });
+  const garbled = path.join(dir, 'garbled.csv');
+  fs.writeFileSync(
+    garbled,
+    rows.map((r, i) => (i === 5 ? r.replace(/^[^,]*/, 'soon') : r)).join('\n') + '\n',
+  );
+  const m = new SessionManager(WORKER);
+  const s = m.start({
+    kind: 'forecast',
+    checkpoint: trained.checkpoint!,
+    file: garbled,
+    steps: 2,
+    backend: 'wasm',
+  });
+  const logs: string[] = [];
+  s.on('event', (e: TrainEvent) => e.type === 'log' && logs.push(e.message));
+  const o = await s.outcome;
+  assert.equal(o.status, 'finished', o.error);
+  assert.equal(o.text?.trim().split('\n').length, 3);
+  assert.equal(logs.length, 1, logs.join('\n'));
+  assert.match(logs[0], /time column "date" has a value that is not a date on line 6 \("soon"\)/);
 });

@@ -15,6 +15,14 @@ export const TASK_NOUNS: Record<TaskKind, string> = {
   forecast: 'forecaster',
 };
 
+/** What a step event's `tokensPerSec` counts for each kind: a forecaster's items are windows. */
+export const TASK_RATE_UNITS: Record<TaskKind, string> = {
+  lm: 'tok/s',
+  classify: 'tok/s',
+  seq2seq: 'tok/s',
+  forecast: 'windows/s',
+};
+
 /** The figures (keys of a checkpoint's `metrics`) the tree and tables show for each kind. */
 export const TASK_HEADLINES: Record<TaskKind, readonly { key: string; label: string; digits: number }[]> = {
   lm: [

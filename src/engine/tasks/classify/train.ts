@@ -7,12 +7,12 @@ import { SeqLabError } from '../../errors';
 import type { CorpusReport } from '../../events';
 import { runsRootFor } from '../../runFolder';
 import { initBackend } from '../../wasm/backend';
-import { trainTokenizer } from '../../tokenizers';
+import { trainTokenizer, Tokenizer } from '../../tokenizers';
 import { train as trainLanguageModel, TrainOptions, TrainResult } from '../../trainer';
 import { createOptimizer } from '../../training/optimizer';
 import { backendNotes, withTrainingRun } from '../../training/run';
 import { majorityBaseline, naiveBayesBaseline } from './baselines';
-import { encodeSet } from './batch';
+import { EncodedSet, encodeSet } from './batch';
 import { countLabels, LabelledData, readLabelledData } from './data';
 import { ClassifierSpec, specOf } from './spec';
 import { ClassifierStart, classifierStart } from './start';
@@ -38,6 +38,17 @@ function corpusReport(
     skipped: d.skipped,
     unknownTokens: unknown,
   };
+}
+
+/**
+ * Tokens the tokenizer could not represent: a classifier fine-tuned from a language model keeps
+ * that model's vocabulary, so characters its corpus lacked become `<unk>` here.
+ */
+function unknownIn(train: EncodedSet, val: EncodedSet, tok: Tokenizer): number {
+  if (tok.unkId < 0) return 0;
+  let n = 0;
+  for (const s of [...train.seqs, ...val.seqs]) for (const id of s) if (id === tok.unkId) n++;
+  return n;
 }
 
 /** "pos 120 (train 108, val 12) · neg 95 (…)": the labels and counts, for the run's log. */
@@ -188,7 +199,13 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
         config: recorded,
         vocabSize: tokenizer.vocabSize,
         parameters: task.parameters,
-        corpus: corpusReport(s.folder, data, tokens(train.seqs), tokens(val.seqs), 0),
+        corpus: corpusReport(
+          s.folder,
+          data,
+          tokens(train.seqs),
+          tokens(val.seqs),
+          unknownIn(train, val, tokenizer),
+        ),
         resumedFromStep: s.counters.step,
         batch: Math.min(s.config.batch, train.seqs.length),
       },
