@@ -82,10 +82,14 @@ function print(r: CompletionEvaluation): void {
     for (const b of r.bits) console.log(`${String(b.weight).padEnd(16)} ${b.bitsPerChar.toFixed(3)}`);
   }
   if (r.sweep.length > 1) {
-    console.log('\nmin confidence   model saved  saved/shown char   n-gram saved  saved/shown char');
+    const alone = r.modelAlone ? '   alone saved  saved/shown char' : '';
+    console.log(`\nmin confidence   model saved  saved/shown char   n-gram saved  saved/shown char${alone}`);
     for (const s of r.sweep)
       console.log(
-        `${String(s.minConfidence).padEnd(16)} ${pct(s.model.keystrokesSaved).padStart(12)} ${s.modelSavedPerShown.toFixed(3).padStart(17)} ${pct(s.ngram.keystrokesSaved).padStart(14)} ${s.ngramSavedPerShown.toFixed(3).padStart(17)}`,
+        `${String(s.minConfidence).padEnd(16)} ${pct(s.model.keystrokesSaved).padStart(12)} ${s.modelSavedPerShown.toFixed(3).padStart(17)} ${pct(s.ngram.keystrokesSaved).padStart(14)} ${s.ngramSavedPerShown.toFixed(3).padStart(17)}` +
+          (s.modelAlone
+            ? ` ${pct(s.modelAlone.keystrokesSaved).padStart(13)} ${(s.modelAloneSavedPerShown ?? 0).toFixed(3).padStart(17)}`
+            : ''),
       );
   }
 }

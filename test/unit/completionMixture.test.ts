@@ -54,7 +54,7 @@ test('the mixture: probabilities sum to 1 after any text, the unknown token pool
     assert.ok(p.every((v) => v >= 0));
     mix.step(s, id);
   }
-  assert.equal((s as MixState).text, 'the cat \uFFFF\uFFFF ');
+  assert.equal((s as MixState).text, ' cat \uFFFF\uFFFF ', 'the last 2 × order characters');
   // The unknown token carries the n-gram's mass of 'z' and 'q', and every pooled character's.
   const q = ngram.distribution('the cat \uFFFF\uFFFF ');
   const pooled = ngram.vocab.reduce((n, c, i) => (tok.encode(c)[0] === tok.unkId ? n + q[i] : n), 0);
@@ -157,9 +157,14 @@ test('complete-eval with a mixture measures it as the model and the model alone 
   const mixed = evaluateCompletionOn(inner, tok, TEXT, heldOut, {
     ngramWeight: 0.8,
     ngramOrder: 4,
-    sweep: [0.5],
+    options: { minConfidence: 0.5 },
+    sweep: [0.3],
   });
-  const alone = evaluateCompletionOn(inner, tok, TEXT, heldOut, { ngramOrder: 4, sweep: [0.5] });
+  const alone = evaluateCompletionOn(inner, tok, TEXT, heldOut, {
+    ngramOrder: 4,
+    options: { minConfidence: 0.5 },
+    sweep: [0.3],
+  });
   assert.equal(mixed.ngramWeight, 0.8);
   assert.equal(alone.ngramWeight, 0);
   assert.equal(alone.modelAlone, undefined);
