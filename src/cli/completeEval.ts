@@ -45,6 +45,8 @@ interface Flags {
   charsPerFile?: number;
   part: HeldOutPart;
   prime?: boolean;
+  ngramWeight: number;
+  bits?: number[];
   include?: string[];
   json?: boolean;
 }
@@ -69,14 +71,25 @@ function print(r: CompletionEvaluation): void {
   console.log(
     `${''.padEnd(22)} ${'saved'.padStart(9)} ${'shown/100'.padStart(9)} ${'accepted'.padStart(9)} ${'mean len'.padStart(9)} ${'shown/acc.'.padStart(11)}`,
   );
-  console.log(row('model', r.model));
+  if (r.modelAlone) {
+    console.log(row(`model + ${r.ngramOrder}-gram (${r.ngramWeight})`, r.model));
+    console.log(row('model alone', r.modelAlone));
+  } else console.log(row('model', r.model));
   if (r.primed) console.log(row('model, primed', r.primed));
   console.log(row(`${r.ngramOrder}-gram baseline`, r.ngram));
+  if (r.bits) {
+    console.log('\nbits per character (n-gram weight: 0 = the model alone, 1 = the n-gram alone)');
+    for (const b of r.bits) console.log(`${String(b.weight).padEnd(16)} ${b.bitsPerChar.toFixed(3)}`);
+  }
   if (r.sweep.length > 1) {
-    console.log('\nmin confidence   model saved  saved/shown char   n-gram saved  saved/shown char');
+    const alone = r.modelAlone ? '   alone saved  saved/shown char' : '';
+    console.log(`\nmin confidence   model saved  saved/shown char   n-gram saved  saved/shown char${alone}`);
     for (const s of r.sweep)
       console.log(
-        `${String(s.minConfidence).padEnd(16)} ${pct(s.model.keystrokesSaved).padStart(12)} ${s.modelSavedPerShown.toFixed(3).padStart(17)} ${pct(s.ngram.keystrokesSaved).padStart(14)} ${s.ngramSavedPerShown.toFixed(3).padStart(17)}`,
+        `${String(s.minConfidence).padEnd(16)} ${pct(s.model.keystrokesSaved).padStart(12)} ${s.modelSavedPerShown.toFixed(3).padStart(17)} ${pct(s.ngram.keystrokesSaved).padStart(14)} ${s.ngramSavedPerShown.toFixed(3).padStart(17)}` +
+          (s.modelAlone
+            ? ` ${pct(s.modelAlone.keystrokesSaved).padStart(13)} ${(s.modelAloneSavedPerShown ?? 0).toFixed(3).padStart(17)}`
+            : ''),
       );
   }
 }
@@ -128,6 +141,17 @@ export function registerCompleteEval(program: Command): void {
       'all',
     )
     .option('--prime', 'also measure priming each file with the other held-out files of its kind')
+    .option(
+      '--ngram-weight <w>',
+      'mix the model with the n-gram built from the training text at this weight (0: the model alone); reports the model alone beside it',
+      fraction('--ngram-weight'),
+      0,
+    )
+    .option(
+      '--bits <weights>',
+      "bits per character over the part's held-out files at these n-gram weights, e.g. 0,0.3,0.5,1",
+      fractions('--bits'),
+    )
     .option('--include <globs>', 'comma-separated include globs', list)
     .option('--json', 'print JSON')
     .action((checkpoint: string, folder: string, f: Flags) => {
@@ -146,6 +170,8 @@ export function registerCompleteEval(program: Command): void {
         maxCharsPerFile: f.charsPerFile,
         part: f.part,
         prime: f.prime,
+        ngramWeight: f.ngramWeight,
+        bitsWeights: f.bits,
         log: (l) => console.error(l),
       });
       if (f.json) console.log(JSON.stringify(r));

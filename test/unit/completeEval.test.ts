@@ -31,7 +31,7 @@ test('seqlab complete-eval: model and n-gram figures as JSON, a sweep, and flag 
   );
   assert.equal(t.code, 0, t.err);
   const ck = /checkpoint: (.*)/.exec(t.out)![1].trim();
-  const r = seqlab('complete-eval', ck, dir, '--json', '--chars', '300', '--sweep', '0,0.9');
+  const r = seqlab('complete-eval', ck, dir, '--json', '--chars', '300', '--sweep', '0,0.5');
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
   assert.equal(j.chars, 300);
@@ -41,9 +41,9 @@ test('seqlab complete-eval: model and n-gram figures as JSON, a sweep, and flag 
   }
   assert.deepEqual(
     j.sweep.map((s: { minConfidence: number }) => s.minConfidence),
-    [0, j.options.minConfidence, 0.9],
+    [0, 0.5, j.options.minConfidence],
   );
-  // Showing everything shows at least as much as the gated default.
+  // Showing everything shows at least as much as a gated threshold.
   assert.ok(j.sweep[0].model.shownChars >= j.sweep[1].model.shownChars);
   const table = seqlab('complete-eval', ck, dir, '--chars', '200');
   assert.equal(table.code, 0, table.err);
@@ -61,6 +61,44 @@ test('seqlab complete-eval: model and n-gram figures as JSON, a sweep, and flag 
   const badPart = seqlab('complete-eval', ck, dir, '--part', 'train');
   assert.notEqual(badPart.code, 0);
   assert.match(badPart.err, /--part must be one of all, validation, test/);
+  // The model mixed with the n-gram, the model alone beside it, and bits per character.
+  const mixed = seqlab(
+    'complete-eval',
+    ck,
+    dir,
+    '--json',
+    '--chars',
+    '200',
+    '--ngram-weight',
+    '0.5',
+    '--bits',
+    '0,1',
+  );
+  assert.equal(mixed.code, 0, mixed.err);
+  const m = JSON.parse(mixed.out);
+  assert.equal(m.ngramWeight, 0.5);
+  assert.equal(m.modelAlone.chars, 200);
+  assert.deepEqual(
+    m.bits.map((b: { weight: number }) => b.weight),
+    [0, 1],
+  );
+  assert.ok(m.bits.every((b: { bitsPerChar: number }) => b.bitsPerChar > 0));
+  const mixedTable = seqlab(
+    'complete-eval',
+    ck,
+    dir,
+    '--chars',
+    '200',
+    '--ngram-weight',
+    '0.5',
+    '--bits',
+    '0.5',
+  );
+  assert.match(mixedTable.out, /model \+ 8-gram \(0\.5\).*\n.*model alone/);
+  assert.match(mixedTable.out, /bits per character/);
+  const badWeight = seqlab('complete-eval', ck, dir, '--ngram-weight', '1.5');
+  assert.notEqual(badWeight.code, 0);
+  assert.match(badWeight.err, /--ngram-weight must be a number from 0 to 1/);
   const bad = seqlab('complete-eval', ck, dir, '--min-confidence', '2');
   assert.notEqual(bad.code, 0);
   assert.match(bad.err, /--min-confidence must be a number from 0 to 1/);

@@ -183,7 +183,8 @@ async function trained(tokenizer: 'word' | 'bpe') {
 test('word model: a partial last word is continued, not restarted', async () => {
   const { tok, model } = await trained('word');
   const c = new Completer(model, tok);
-  const o = { ...DEFAULT_COMPLETE_OPTIONS, maxLength: 10 };
+  // Token healing, not gating: the threshold these models were written for.
+  const o = { ...DEFAULT_COMPLETE_OPTIONS, maxLength: 10, minConfidence: 0.7 };
   // 'hap' is not a word of the vocabulary (it would encode as <unk>); only 'happy' starts with it.
   assert.equal(tok.encode('hap')[0], tok.unkId);
   const [s] = c.complete('w', 'it was very hap', 0, o).items;
@@ -196,7 +197,8 @@ test('word model: a partial last word is continued, not restarted', async () => 
 test('bpe model: a word cut inside a token is continued at the byte level', async () => {
   const { tok, model } = await trained('bpe');
   const c = new Completer(model, tok);
-  const o = { ...DEFAULT_COMPLETE_OPTIONS, maxLength: 10 };
+  // Token healing, not gating: the threshold these models were written for.
+  const o = { ...DEFAULT_COMPLETE_OPTIONS, maxLength: 10, minConfidence: 0.7 };
   for (const [prefix, rest] of [
     ['the big red hou', 'se'],
     ['it was very hap', 'py'],

@@ -8,6 +8,7 @@ import { Completer, CompleteOptions, DEFAULT_COMPLETE_OPTIONS, Piece } from '../
 import { FastInferenceModel, simdKernelAvailable } from '../inference/fastModel';
 import { Tokenizer, tokenizerFromJSON } from '../tokenizers';
 import { emptyCounts, figures, KeystrokeCounts, KeystrokeFigures, simulateTyping } from './keystrokeEval';
+import { mixtureBits, NgramMixModel } from './mixture';
 import { CharNgramModel } from './ngram';
 import { buildSuggestion } from './policy';
 import { primeText } from './prime';
@@ -33,6 +34,16 @@ export interface CompletionEvalOptions {
   part?: HeldOutPart;
   /** Also type each held-out file with the model primed by the other held-out files of its kind. */
   prime?: boolean;
+  /**
+   * Above 0: the completion measured as `model` is the model mixed with the n-gram built from the
+   * training text at this weight (NgramMixModel), and the model alone is measured as `modelAlone`.
+   */
+  ngramWeight?: number;
+  /**
+   * Also bits per character of the model mixed with the n-gram at each of these weights (0: the
+   * model alone, 1: the n-gram alone), over the part's held-out files, each read from its start.
+   */
+  bitsWeights?: number[];
   log?: (line: string) => void;
 }
 
@@ -43,6 +54,9 @@ export interface SweepRow {
   /** Keystrokes saved per character shown: what the threshold is chosen to maximise. */
   modelSavedPerShown: number;
   ngramSavedPerShown: number;
+  /** With a mixture: the model alone at the same threshold. */
+  modelAlone?: KeystrokeFigures;
+  modelAloneSavedPerShown?: number;
 }
 
 export interface CompletionEvaluation {
@@ -58,6 +72,12 @@ export interface CompletionEvaluation {
   model: KeystrokeFigures;
   ngram: KeystrokeFigures;
   primed?: KeystrokeFigures;
+  /** The n-gram's weight in the measured completion (0: the model alone). */
+  ngramWeight: number;
+  /** With a mixture (`ngramWeight` above 0): the model alone, same settings. */
+  modelAlone?: KeystrokeFigures;
+  /** Bits per character at the weights asked for (`bitsWeights`). */
+  bits?: { weight: number; bitsPerChar: number }[];
   /** The baseline at the other orders asked for, with the chosen settings. */
   otherNgrams?: { order: number; figures: KeystrokeFigures }[];
   sweep: SweepRow[];
@@ -117,9 +137,14 @@ export function evaluateCompletionOn(
   const t0 = performance.now();
   const ngram = new CharNgramModel(trainText, order);
   log(`n-gram baseline (order ${order}) built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const completer = new Completer(model, tokenizer);
+  const weight = opts.ngramWeight ?? 0;
+  const completer = new Completer(
+    weight > 0 ? new NgramMixModel(model, tokenizer, ngram, weight) : model,
+    tokenizer,
+  );
+  const alone = weight > 0 ? new Completer(model, tokenizer) : undefined;
   const thresholds = [...new Set([o.minConfidence, ...(opts.sweep ?? [])])].sort((a, b) => a - b);
-  const counts = thresholds.map(() => ({ model: emptyCounts(), ngram: emptyCounts() }));
+  const counts = thresholds.map(() => ({ model: emptyCounts(), ngram: emptyCounts(), alone: emptyCounts() }));
   const primed = emptyCounts();
   const others = (opts.otherNgramOrders ?? []).map((n) => ({
     order: n,
@@ -129,10 +154,17 @@ export function evaluateCompletionOn(
   files.forEach((f, i) => {
     const modelPieces = piecesOf(completer, o, `f${i}`);
     const ngramPieces = cachedByPosition((before) => ngram.greedyPieces(before, o.maxLength + 1));
+    const alonePieces = alone && piecesOf(alone, o, `a${i}`);
     thresholds.forEach((t, k) => {
       const policy = { ...o, minConfidence: t };
       const model = (before: string) => completer.suggestion(modelPieces(before), before, policy);
       simulateTyping(f.text, model, counts[k].model);
+      if (alone && alonePieces)
+        simulateTyping(
+          f.text,
+          (before) => alone.suggestion(alonePieces(before), before, policy),
+          counts[k].alone,
+        );
       const base = (before: string) => buildSuggestion(ngramPieces(before), before, policy);
       simulateTyping(f.text, base, counts[k].ngram);
     });
@@ -152,9 +184,21 @@ export function evaluateCompletionOn(
     }
     completer.forget(`f${i}`);
     completer.forget(`p${i}`);
+    alone?.forget(`a${i}`);
     log(`typed ${f.path} (${f.text.length} characters)`);
   });
-  const sweep = thresholds.map((t, k) => sweepRow(t, counts[k].model, counts[k].ngram));
+  const bits = opts.bitsWeights?.length
+    ? mixtureBits(
+        model,
+        tokenizer,
+        ngram,
+        pool.map((f) => f.text),
+        opts.bitsWeights,
+      )
+    : undefined;
+  const sweep = thresholds.map((t, k) =>
+    sweepRow(t, counts[k].model, counts[k].ngram, alone ? counts[k].alone : undefined),
+  );
   const chosen = sweep[thresholds.indexOf(o.minConfidence)];
   const primedFigures = opts.prime ? figures(primed) : undefined;
   return {
@@ -169,6 +213,9 @@ export function evaluateCompletionOn(
     model: chosen.model,
     ngram: chosen.ngram,
     primed: primedFigures,
+    ngramWeight: weight,
+    modelAlone: chosen.modelAlone,
+    bits,
     otherNgrams: others.length
       ? others.map((g) => ({ order: g.order, figures: figures(g.counts) }))
       : undefined,
@@ -215,13 +262,22 @@ function piecesOf(c: Completer, o: CompleteOptions, docId: string, prime = ''): 
   });
 }
 
-function sweepRow(minConfidence: number, m: KeystrokeCounts, n: KeystrokeCounts): SweepRow {
+const savedPerShown = (c: KeystrokeCounts): number =>
+  c.shownChars ? (c.chars - c.keystrokes) / c.shownChars : 0;
+
+function sweepRow(
+  minConfidence: number,
+  m: KeystrokeCounts,
+  n: KeystrokeCounts,
+  a?: KeystrokeCounts,
+): SweepRow {
   return {
     minConfidence,
     model: figures(m),
     ngram: figures(n),
-    modelSavedPerShown: m.shownChars ? (m.chars - m.keystrokes) / m.shownChars : 0,
-    ngramSavedPerShown: n.shownChars ? (n.chars - n.keystrokes) / n.shownChars : 0,
+    modelSavedPerShown: savedPerShown(m),
+    ngramSavedPerShown: savedPerShown(n),
+    ...(a ? { modelAlone: figures(a), modelAloneSavedPerShown: savedPerShown(a) } : {}),
   };
 }
 
