@@ -34,7 +34,10 @@ export function addSystemSample(s: SystemPatch, e: SystemEvent): void {
 /** A device's columns, created back-filled with gaps for the `before` samples it missed. */
 function gpuColumn(s: SystemPatch, key: string, before: number): { util: number[]; memMB: number[] } {
   const gpus = (s.gpus ??= {});
-  return (gpus[key] ??= { util: new Array<number>(before).fill(NaN), memMB: new Array<number>(before).fill(NaN) });
+  return (gpus[key] ??= {
+    util: new Array<number>(before).fill(NaN),
+    memMB: new Array<number>(before).fill(NaN),
+  });
 }
 
 /** Every device column as long as `step`: a device not in the latest samples has gaps there. */

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseMetrics, runPaths, summarizeEvents, summarizeMetricsBytes } from '../../src/engine/runFolder';
+import {
+  parseMetrics,
+  readMetricsFile,
+  readMetricsText,
+  runPaths,
+  summarizeEvents,
+  summarizeMetricsBytes,
+} from '../../src/engine/runFolder';
 import { experimentFields, runSeries } from '../../src/dashboard/runRows';
 import { tmpDir } from '../helpers/util';
 
@@ -24,7 +31,8 @@ function run(steps: number, evalEvery: number): string[] {
   const lines = [START];
   for (let i = 1; i <= steps; i++) {
     lines.push(stepLine(i));
-    if (i % 3 === 0) lines.push(`{"type":"system","time":${1000 + i},"step":${i},"cpuPercent":99,"rssMB":300}`);
+    if (i % 3 === 0)
+      lines.push(`{"type":"system","time":${1000 + i},"step":${i},"cpuPercent":99,"rssMB":300}`);
     if (i % evalEvery === 0) lines.push(evalLine(i, 2 + Math.sin(i)));
   }
   lines.push(`{"type":"done","time":${2000 + steps},"step":${steps},"reason":"steps"}`);
@@ -34,7 +42,10 @@ function run(steps: number, evalEvery: number): string[] {
 test('the summary scan equals the full parse on the recorded fixture run and on hand-made cases', () => {
   const text = fs.readFileSync(path.join(FIXTURE_RUN, 'metrics.jsonl'), 'utf8');
   assert.deepEqual(scan(text), full(text));
-  assert.ok(full(text).steps > 0 && Object.keys(full(text).best).length > 0, 'the fixture has steps and evals');
+  assert.ok(
+    full(text).steps > 0 && Object.keys(full(text).best).length > 0,
+    'the fixture has steps and evals',
+  );
   const base = run(40, 10);
   const cases: Record<string, string> = {
     whole: base.join('\n') + '\n',
@@ -43,15 +54,23 @@ test('the summary scan equals the full parse on the recorded fixture run and on 
     'blank lines only': '\n \n\n',
     'garbage only': 'not json\n{"type":\n',
     'torn last line (a step)': base.join('\n') + '\n{"type":"step","time":5000,"step":41,"lo',
-    'torn last step, then a done': [...base.slice(0, -1), '{"type":"step","time":5,"st', base.at(-1)].join('\n'),
+    'torn last step, then a done': [...base.slice(0, -1), '{"type":"step","time":5,"st', base.at(-1)].join(
+      '\n',
+    ),
     'damaged first line': ['{"type":"start",', ...base.slice(1)].join('\n'),
     'no start event (no parameters)': base.slice(1).join('\n'),
     'CRLF line ends': base.join('\r\n') + '\r\n',
-    'spaced JSON (not the writers’ compact form)': base.map((l) => JSON.stringify(JSON.parse(l), null, 0).replace(/":/g, '": ').replace(/^\{/, '{ ')).join('\n'),
+    'spaced JSON (not the writers’ compact form)': base
+      .map((l) => JSON.stringify(JSON.parse(l), null, 0).replace(/":/g, '": ').replace(/^\{/, '{ '))
+      .join('\n'),
     'a step line that is valid JSON but not an object': [...base, '["type","step"]', 'null', '42'].join('\n'),
     'an event with type stepX': [...base, '{"type":"stepX","time":9999,"step":99}'].join('\n'),
     'steps only (wall time from steps)': Array.from({ length: 5 }, (_, i) => stepLine(i + 1)).join('\n'),
-    'non-ASCII text in a sample': [...base.slice(0, 5), '{"type":"sample","time":1200,"step":5,"prime":"é","text":"日本語\\n"}', ...base.slice(5)].join('\n'),
+    'non-ASCII text in a sample': [
+      ...base.slice(0, 5),
+      '{"type":"sample","time":1200,"step":5,"prime":"é","text":"日本語\\n"}',
+      ...base.slice(5),
+    ].join('\n'),
     'a resumed run (abandoned steps dropped)': [
       ...run(30, 10),
       `{"type":"start","time":5000,"runId":"r","parameters":1234,"resumedFromStep":20,"backend":"wasm"}`,
@@ -70,7 +89,7 @@ test('the summary scan equals the full parse on the recorded fixture run and on 
 
 test('the summary scan equals the full parse on randomly damaged runs', () => {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let k = 0; k < 300; k++) {
     const lines = run(1 + Math.floor(rand() * 60), 1 + Math.floor(rand() * 8));
     const n = Math.floor(rand() * 4);
@@ -78,11 +97,20 @@ test('the summary scan equals the full parse on randomly damaged runs', () => {
       const at = Math.floor(rand() * lines.length);
       const l = lines[at];
       const how = Math.floor(rand() * 5);
-      if (how === 0) lines[at] = l.slice(0, Math.floor(rand() * l.length)); // torn
-      else if (how === 1) lines.splice(at, 1); // lost
-      else if (how === 2) lines.splice(at, 0, ''); // blank
-      else if (how === 3) lines[at] = l.replace(/"time":\d+/, '"time":"x"'); // odd field
-      else lines.splice(at, 0, `{"type":"start","time":1,"parameters":7,"resumedFromStep":${Math.floor(rand() * 30)}}`);
+      if (how === 0)
+        lines[at] = l.slice(0, Math.floor(rand() * l.length)); // torn
+      else if (how === 1)
+        lines.splice(at, 1); // lost
+      else if (how === 2)
+        lines.splice(at, 0, ''); // blank
+      else if (how === 3)
+        lines[at] = l.replace(/"time":\d+/, '"time":"x"'); // odd field
+      else
+        lines.splice(
+          at,
+          0,
+          `{"type":"start","time":1,"parameters":7,"resumedFromStep":${Math.floor(rand() * 30)}}`,
+        );
     }
     const t = lines.join('\n') + (rand() < 0.5 ? '\n' : '');
     assert.deepEqual(scan(t), full(t), `case ${k}:\n${t.slice(0, 2000)}`);
@@ -127,4 +155,17 @@ test('a run that grows is read again for its row and its charts', () => {
   assert.equal(experimentFields(dir, undefined, undefined).stats?.steps, 101);
   assert.equal(experimentFields(dir, undefined, undefined).stats?.best.valLoss, 0.25);
   assert.equal(runSeries(dir).steps.step.length, 101);
+});
+
+test('metrics.jsonl reads the same text whether it is ASCII (read as latin1) or not', () => {
+  for (const text of [
+    run(5, 2).join('\n') + '\n',
+    '{"type":"sample","time":1,"step":1,"prime":"é","text":"日本語 ✓"}\n',
+  ]) {
+    const dir = tmpDir('seqlab-text-');
+    const file = path.join(dir, 'metrics.jsonl');
+    fs.writeFileSync(file, text);
+    assert.equal(readMetricsText(file), text);
+    assert.deepEqual(readMetricsFile(file), parseMetrics(text));
+  }
 });

@@ -64,11 +64,18 @@ test('live system samples appended to a held run equal the whole run read at onc
 });
 
 test('protocol: a series patch with GPU columns is accepted; malformed GPU columns are refused', () => {
-  const ok = { step: [1, 2], cpu: [50, 60], rssMB: [100, 110], gpus: { '0': { util: [1, 2], memMB: [3, 4] } } };
+  const ok = {
+    step: [1, 2],
+    cpu: [50, 60],
+    rssMB: [100, 110],
+    gpus: { '0': { util: [1, 2], memMB: [3, 4] } },
+  };
   assert.ok(parseHostMessage(seriesMessage(ok)), 'well-formed');
   assert.ok(parseHostMessage(seriesMessage({ ...ok, gpus: undefined })), 'without GPUs');
   // Gaps cross as null (JSON) and are read back as NaN.
-  const gaps = parseHostMessage(seriesMessage({ ...ok, gpus: { '0': { util: [null, 2], memMB: [3, null] } } }));
+  const gaps = parseHostMessage(
+    seriesMessage({ ...ok, gpus: { '0': { util: [null, 2], memMB: [3, null] } } }),
+  );
   assert.ok(gaps?.type === 'series' && Number.isNaN(gaps.patch.system?.gpus?.['0'].util[0]));
   const bad: [string, unknown][] = [
     ['a column shorter than step', { '0': { util: [1], memMB: [3, 4] } }],
@@ -77,11 +84,30 @@ test('protocol: a series patch with GPU columns is accepted; malformed GPU colum
     ['memory missing', { '0': { util: [1, 2] } }],
     ['not an object', [1, 2]],
   ];
-  for (const [why, gpus] of bad) assert.equal(parseHostMessage(seriesMessage({ ...ok, gpus })), undefined, why);
+  for (const [why, gpus] of bad)
+    assert.equal(parseHostMessage(seriesMessage({ ...ok, gpus })), undefined, why);
 });
 
 test('the System chart draws each GPU’s utilisation and memory when the run recorded them', () => {
-  const p: SeriesPatch = patchFromJsonl('run', jsonl([{ type: 'step', time: 1, step: 10, tokensSeen: 640, elapsedSeconds: 2, loss: 1, gradNorm: 1, clipped: false, lr: 1, tokensPerSec: 1, epoch: 0 }, ...GPU_RUN]));
+  const p: SeriesPatch = patchFromJsonl(
+    'run',
+    jsonl([
+      {
+        type: 'step',
+        time: 1,
+        step: 10,
+        tokensSeen: 640,
+        elapsedSeconds: 2,
+        loss: 1,
+        gradNorm: 1,
+        clipped: false,
+        lr: 1,
+        tokensPerSec: 1,
+        epoch: 0,
+      },
+      ...GPU_RUN,
+    ]),
+  );
   const lines = systemLines([{ label: 'A', color: '#f00', p }], { xAxis: 'step', ftAlign: 'relative' });
   assert.deepEqual(
     lines.map((l) => [l.label, l.kind, l.scale]),
@@ -100,12 +126,17 @@ test('the System chart draws each GPU’s utilisation and memory when the run re
   const byTokens = systemLines([{ label: 'A', color: '#f00', p }], { xAxis: 'tokens', ftAlign: 'relative' });
   assert.deepEqual(byTokens[2].x, [640, NaN, NaN]);
   // A fine-tune aligned to its parent shifts every line by the parent's step.
-  const ft = systemLines([{ label: 'A', color: '#f00', parentStep: 100, p }], { xAxis: 'step', ftAlign: 'parent' });
+  const ft = systemLines([{ label: 'A', color: '#f00', parentStep: 100, p }], {
+    xAxis: 'step',
+    ftAlign: 'parent',
+  });
   assert.deepEqual(ft[5].x, [110, 120, 130]);
   // A CPU run: two lines, no GPU ones.
   const cpu = patchFromJsonl('run', jsonl([sys(1), sys(2)]));
   assert.deepEqual(
-    systemLines([{ label: 'B', color: '#0f0', p: cpu }], { xAxis: 'step', ftAlign: 'relative' }).map((l) => l.kind),
+    systemLines([{ label: 'B', color: '#0f0', p: cpu }], { xAxis: 'step', ftAlign: 'relative' }).map(
+      (l) => l.kind,
+    ),
     ['cpu', 'rss'],
   );
 });

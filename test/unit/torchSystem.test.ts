@@ -15,43 +15,50 @@ import { TORCH_PYTHON, torchSkipReason } from '../helpers/torch';
 const skip = torchSkipReason();
 const opts = { skip: skip ? `PyTorch engine tests skipped: ${skip}` : false, timeout: 300_000 };
 
-test('PyTorch engine: a CPU run records system events (CPU %, RSS) that the dashboard reads', opts, async () => {
-  const corpus = fixture(Object.fromEntries([1, 2, 3].map((i) => [`doc${i}.txt`, sampleText(2000, i)])));
-  const r = await trainTorch({
-    folder: corpus,
-    config: mergeConfig(DEFAULT_TRAIN_CONFIG, {
-      model: { cell: 'gru', embedding: 8, hidden: 16, layers: 1, dropout: 0 },
-      seqLen: 16,
-      batch: 4,
-      steps: 6,
-      evalEvery: 6,
-      evalTokens: 128,
-      sampleLength: 8,
-      valFraction: 0.2,
-    }),
-    out: tmpDir('seqlab-torch-sys-'),
-    python: TORCH_PYTHON,
-    device: 'cpu',
-    threads: 1,
-    // A sample at every step (the default is every 5 s, longer than this run).
-    env: { SEQLAB_SYSTEM_EVERY: '0' },
-  });
-  const events = readMetricsFile(runPaths(r.runDir).metrics).events;
-  const sys = events.filter((e) => e.type === 'system');
-  assert.equal(sys.length, 6, 'one per step');
-  for (const [i, e] of sys.entries()) {
-    assert.ok(e.type === 'system');
-    assert.equal(e.step, i + 1);
-    assert.ok(e.cpuPercent >= 0 && Number.isFinite(e.cpuPercent), `cpu ${e.cpuPercent}`);
-    // Python with torch loaded holds well over 50 MB resident.
-    assert.ok(e.rssMB > 50 && e.rssMB < 100_000, `rss ${e.rssMB}`);
-    assert.ok(typeof e.time === 'number' && e.time > 0);
-    assert.equal(e.gpus, undefined, 'a CPU run has no GPU figures');
-  }
-  assert.ok(sys.some((e) => e.type === 'system' && e.cpuPercent > 0), 'training uses some CPU');
-  const p = patchFromJsonl(r.runDir, fs.readFileSync(runPaths(r.runDir).metrics, 'utf8'));
-  assert.deepEqual(p.system?.step, [1, 2, 3, 4, 5, 6]);
-});
+test(
+  'PyTorch engine: a CPU run records system events (CPU %, RSS) that the dashboard reads',
+  opts,
+  async () => {
+    const corpus = fixture(Object.fromEntries([1, 2, 3].map((i) => [`doc${i}.txt`, sampleText(2000, i)])));
+    const r = await trainTorch({
+      folder: corpus,
+      config: mergeConfig(DEFAULT_TRAIN_CONFIG, {
+        model: { cell: 'gru', embedding: 8, hidden: 16, layers: 1, dropout: 0 },
+        seqLen: 16,
+        batch: 4,
+        steps: 6,
+        evalEvery: 6,
+        evalTokens: 128,
+        sampleLength: 8,
+        valFraction: 0.2,
+      }),
+      out: tmpDir('seqlab-torch-sys-'),
+      python: TORCH_PYTHON,
+      device: 'cpu',
+      threads: 1,
+      // A sample at every step (the default is every 5 s, longer than this run).
+      env: { SEQLAB_SYSTEM_EVERY: '0' },
+    });
+    const events = readMetricsFile(runPaths(r.runDir).metrics).events;
+    const sys = events.filter((e) => e.type === 'system');
+    assert.equal(sys.length, 6, 'one per step');
+    for (const [i, e] of sys.entries()) {
+      assert.ok(e.type === 'system');
+      assert.equal(e.step, i + 1);
+      assert.ok(e.cpuPercent >= 0 && Number.isFinite(e.cpuPercent), `cpu ${e.cpuPercent}`);
+      // Python with torch loaded holds well over 50 MB resident.
+      assert.ok(e.rssMB > 50 && e.rssMB < 100_000, `rss ${e.rssMB}`);
+      assert.ok(typeof e.time === 'number' && e.time > 0);
+      assert.equal(e.gpus, undefined, 'a CPU run has no GPU figures');
+    }
+    assert.ok(
+      sys.some((e) => e.type === 'system' && e.cpuPercent > 0),
+      'training uses some CPU',
+    );
+    const p = patchFromJsonl(r.runDir, fs.readFileSync(runPaths(r.runDir).metrics, 'utf8'));
+    assert.deepEqual(p.system?.step, [1, 2, 3, 4, 5, 6]);
+  },
+);
 
 /** Runs Python with the engine's package, a fake nvidia-smi printing `smi` (exit `rc`) first on the PATH, and pynvml hidden. */
 function probe(code: string, smi: string | null, rc = 0, env: NodeJS.ProcessEnv = {}): unknown {
@@ -69,10 +76,7 @@ function probe(code: string, smi: string | null, rc = 0, env: NodeJS.ProcessEnv 
   const { CUDA_VISIBLE_DEVICES: _, ...base } = process.env;
   const out = execFileSync(
     TORCH_PYTHON,
-    [
-      '-c',
-      `import json, sys\nsys.modules['pynvml'] = None\nfrom seqlab_torch.sysmetrics import *\n${code}`,
-    ],
+    ['-c', `import json, sys\nsys.modules['pynvml'] = None\nfrom seqlab_torch.sysmetrics import *\n${code}`],
     {
       encoding: 'utf8',
       env: {
@@ -128,19 +132,31 @@ test('PyTorch engine: GPU figures from nvidia-smi when pynvml is missing (a fake
   );
 });
 
-test('PyTorch engine: without pynvml and a working nvidia-smi, samples carry CPU and memory only', opts, () => {
-  for (const [why, smi, rc] of [
-    ['nvidia-smi fails', 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver\n', 9],
-    ['nvidia-smi prints nothing usable', 'No devices were found\n', 0],
-    ['no nvidia-smi', null, 0],
-  ] as const) {
-    const got = probe(`DEVICES = [0]${SAMPLE}`, smi, rc) as { e: Record<string, unknown>; again: boolean; smi: boolean };
-    assert.equal(got.e.type, 'system', why);
-    assert.ok(typeof got.e.cpuPercent === 'number' && typeof got.e.rssMB === 'number', why);
-    assert.equal(got.e.gpus, undefined, why);
-    assert.equal(got.e.gpuPercent, undefined, why);
-    // Given up after the first failure: not spawned again every few seconds.
-    assert.equal(got.smi, false, why);
-    assert.equal(got.again, false, why);
-  }
-});
+test(
+  'PyTorch engine: without pynvml and a working nvidia-smi, samples carry CPU and memory only',
+  opts,
+  () => {
+    for (const [why, smi, rc] of [
+      [
+        'nvidia-smi fails',
+        'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver\n',
+        9,
+      ],
+      ['nvidia-smi prints nothing usable', 'No devices were found\n', 0],
+      ['no nvidia-smi', null, 0],
+    ] as const) {
+      const got = probe(`DEVICES = [0]${SAMPLE}`, smi, rc) as {
+        e: Record<string, unknown>;
+        again: boolean;
+        smi: boolean;
+      };
+      assert.equal(got.e.type, 'system', why);
+      assert.ok(typeof got.e.cpuPercent === 'number' && typeof got.e.rssMB === 'number', why);
+      assert.equal(got.e.gpus, undefined, why);
+      assert.equal(got.e.gpuPercent, undefined, why);
+      // Given up after the first failure: not spawned again every few seconds.
+      assert.equal(got.smi, false, why);
+      assert.equal(got.again, false, why);
+    }
+  },
+);

@@ -30,7 +30,9 @@ export function systemChart(grid: HTMLElement): ChartView {
     );
     chart.section.hidden = lines.length === 0;
     // Read by the e2e test and by users inspecting the panel: how many GPU lines are drawn.
-    chart.section.dataset.gpuLines = String(lines.filter((l) => l.kind === 'gpu' || l.kind === 'gpuMem').length);
+    chart.section.dataset.gpuLines = String(
+      lines.filter((l) => l.kind === 'gpu' || l.kind === 'gpuMem').length,
+    );
     if (!lines.length) return;
     const series: uPlot.Series[] = lines.map((l) => ({
       label: l.label,

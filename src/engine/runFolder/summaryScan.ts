@@ -48,7 +48,7 @@ export function summarizeMetricsBytes(buf: Buffer): RunSummary {
     if (e === undefined) parsed.set(i, (e = eventAt(buf, starts[i], ends[i]) ?? null));
     return e;
   };
-  for (let at = 0; at < buf.length; ) {
+  for (let at = 0; at < buf.length;) {
     let end = buf.indexOf(0x0a, at);
     if (end < 0) end = buf.length;
     const i = starts.length;
@@ -64,7 +64,8 @@ export function summarizeMetricsBytes(buf: Buffer): RunSummary {
     const e = parse(i);
     if (!e) continue;
     if (e.type === 'start') {
-      if (typeof e.resumedFromStep === 'number' && i > 0) return summarizeEvents(parseMetrics(buf.toString('utf8')).events);
+      if (typeof e.resumedFromStep === 'number' && i > 0)
+        return summarizeEvents(parseMetrics(buf.toString('utf8')).events);
       parameters = e.parameters;
     } else if (e.type === 'step') stepLines.push(i);
     else if (e.type === 'eval') {
