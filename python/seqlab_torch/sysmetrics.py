@@ -2,8 +2,8 @@
 CPU % and resident memory of this process (rank 0 only: the other ranks' processes are not
 counted), and on CUDA runs each GPU's utilisation and memory in use.
 
-Utilisation comes from NVML through torch.cuda.utilization() when pynvml is installed, else from
-`nvidia-smi`; when neither answers, the events carry CPU and memory only. Nothing here may fail
+Utilisation comes from NVML (pynvml, which torch.cuda.utilization() also needs) when it is installed,
+else from `nvidia-smi`; when neither answers, the events carry CPU and memory only. Nothing here may fail
 a run: every probe that breaks is given up on quietly, once.
 """
 import os
@@ -86,13 +86,20 @@ class GpuProbe:
         self.smi = True
 
     def _nvml(self):
-        import torch
+        # NVML directly (the library torch.cuda.utilization() wraps): asking torch for another
+        # device's memory would open a CUDA context there, in rank 0's process.
+        import pynvml
+        wanted = physical_indices(self.devices)
+        if wanted is None:
+            raise LookupError('CUDA_VISIBLE_DEVICES names devices NVML cannot be matched to')
+        pynvml.nvmlInit()
         out = []
-        for d in self.devices:
-            util = torch.cuda.utilization(d)
-            free, total = torch.cuda.mem_get_info(d)
-            out.append({'index': d, 'utilPercent': _round1(util), 'memoryUsedMB': _round1((total - free) / 1e6),
-                        'memoryTotalMB': _round1(total / 1e6)})
+        for d, p in zip(self.devices, wanted):
+            h = pynvml.nvmlDeviceGetHandleByIndex(p)
+            util = pynvml.nvmlDeviceGetUtilizationRates(h).gpu
+            mem = pynvml.nvmlDeviceGetMemoryInfo(h)
+            out.append({'index': d, 'utilPercent': _round1(util), 'memoryUsedMB': _round1(mem.used / 1e6),
+                        'memoryTotalMB': _round1(mem.total / 1e6)})
         return out
 
     def _smi(self):

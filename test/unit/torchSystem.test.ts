@@ -91,6 +91,17 @@ function probe(code: string, smi: string | null, rc = 0, env: NodeJS.ProcessEnv 
   return JSON.parse(out);
 }
 
+/** A stand-in for pynvml: two GPUs (physical 0 and 1) with fixed figures. */
+const FAKE_PYNVML = `
+class R: pass
+def nvmlInit(): pass
+def nvmlDeviceGetHandleByIndex(i): return i
+def nvmlDeviceGetUtilizationRates(h):
+    r = R(); r.gpu = [11, 22][h]; return r
+def nvmlDeviceGetMemoryInfo(h):
+    r = R(); r.used = [1e9, 2e9][h]; r.total = 8e10; return r
+`;
+
 const SAMPLE = `
 s = SystemSampler(every=0, gpu=GpuProbe(DEVICES))
 e = s.maybe(7)
@@ -130,6 +141,18 @@ test('PyTorch engine: GPU figures from nvidia-smi when pynvml is missing (a fake
     rows.map((r) => r.index),
     [1],
   );
+});
+
+test('PyTorch engine: GPU figures from NVML when pynvml is installed (a stand-in pynvml)', opts, () => {
+  const code = `import types\nm = types.ModuleType('pynvml')\nexec(${JSON.stringify(FAKE_PYNVML)}, m.__dict__)\nsys.modules['pynvml'] = m\nDEVICES = [0]${SAMPLE}`;
+  // CUDA_VISIBLE_DEVICES=1: the run's device 0 is NVML's GPU 1. nvidia-smi would say otherwise: not asked.
+  const got = probe(code, '0, 99, 1, 1\n1, 99, 1, 1\n', 0, { CUDA_VISIBLE_DEVICES: '1' }) as {
+    e: Record<string, unknown>;
+    nvml: boolean;
+  };
+  assert.equal(got.nvml, true);
+  assert.equal(got.e.gpuPercent, 22);
+  assert.deepEqual(got.e.gpus, [{ index: 0, utilPercent: 22, memoryUsedMB: 2000, memoryTotalMB: 80000 }]);
 });
 
 test(
