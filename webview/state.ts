@@ -5,6 +5,7 @@
  */
 import { RunSummary, SeriesPatch, STEP_COLUMNS } from '../src/dashboard/protocol';
 import { emptyPatch, emptySeq2seq } from '../src/dashboard/series';
+import { appendSystem, emptySystem } from '../src/dashboard/systemSeries';
 import { palette } from './dom';
 import { loadState, saveState } from './host';
 
@@ -134,12 +135,7 @@ export function addPatch(p: SeriesPatch): void {
     have.samples.push(...p.samples);
     have.checkpoints.push(...p.checkpoints);
     if (p.classify) (have.classify ??= []).push(...p.classify);
-    if (p.system) {
-      const sys = (have.system ??= { step: [], cpu: [], rssMB: [] });
-      sys.step.push(...p.system.step);
-      sys.cpu.push(...p.system.cpu);
-      sys.rssMB.push(...p.system.rssMB);
-    }
+    if (p.system) appendSystem((have.system ??= emptySystem()), p.system);
     if (p.forecast) {
       const f = (have.forecast ??= { evals: { step: [], mae: [], rmse: [] }, baselines: [], latest: null });
       for (const k of ['step', 'mae', 'rmse'] as const) f.evals[k].push(...p.forecast.evals[k]);

@@ -30,6 +30,7 @@ from .model import SeqLabLM, init_weights, param_group
 from .optim import Optimizer, learning_rate, lr_scale_for
 from .runfolder import RunFolder, checkpoint_name, hash32, now_iso
 from .shard import Shard, Streams, fit_batch
+from .sysmetrics import GpuProbe, SystemSampler
 from .tokenizer import Decoder
 
 LN2 = math.log(2)
@@ -117,6 +118,7 @@ class Trainer:
         self.state = self.restore_state(carry)
         self.t0 = time.time()
         self.last_eval = None
+        self.system = SystemSampler(gpu=self.gpu_probe()) if self.is_main else None
         self.last_checkpoint = None
 
     # state carried between windows
@@ -140,6 +142,13 @@ class Trainer:
                     t = torch.cat(got)
                 out.append((f'{k}_{l}', t))
         return out
+
+    def gpu_probe(self):
+        """On CUDA, the GPUs of this node's ranks (local rank r trains on device r mod count)."""
+        if self.device.type != 'cuda':
+            return None
+        n = torch.cuda.device_count()
+        return GpuProbe(sorted({r % n for r in range(int(os.environ.get('LOCAL_WORLD_SIZE', '1')))}))
 
     def elapsed(self):
         return self.counters['elapsedBefore'] + (time.time() - self.t0)
@@ -258,6 +267,9 @@ class Trainer:
                    'elapsedSeconds': self.elapsed()})
         if norms is not None:
             self.emit({'type': 'timestepGradients', 'step': step, 'norms': norms})
+        sys_event = self.system.maybe(step) if self.system else None
+        if sys_event:
+            self.emit(sys_event)
 
     @torch.no_grad()
     def validation_loss(self):

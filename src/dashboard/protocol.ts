@@ -81,7 +81,7 @@ export interface SeriesPatch {
   samples: { step: number; text: string }[];
   checkpoints: { step: number; path: string }[];
   /** System metrics the training loop samples (CPU % of one core, resident memory in MB). */
-  system?: { step: number[]; cpu: number[]; rssMB: number[] };
+  system?: SystemPatch;
   /** A classifier run's evaluations in detail (absent for other kinds). */
   classify?: ClassifyPoint[];
   /** A forecaster run's figures (absent for other kinds). */
@@ -90,6 +90,18 @@ export interface SeriesPatch {
   sampledFrom?: number;
   /** A sequence-to-sequence run's figures and examples (absent for other kinds). */
   seq2seq?: Seq2seqPatch;
+}
+
+/**
+ * System samples as columns, one entry per sample. `gpus` (runs with a GPU): per device number,
+ * its utilisation % and memory in use (MB), each as long as `step`, NaN where that device was not
+ * sampled.
+ */
+export interface SystemPatch {
+  step: number[];
+  cpu: number[];
+  rssMB: number[];
+  gpus?: Record<string, { util: number[]; memMB: number[] }>;
 }
 
 /** One validation example as the translator rendered it, with the attention of its output. */
@@ -245,7 +257,21 @@ function isRunExtras(v: Obj): boolean {
 function isSystem(v: unknown): boolean {
   if (v === undefined) return true;
   if (!isObj(v) || !isNums(v.step) || !isNums(v.cpu) || !isNums(v.rssMB)) return false;
-  return v.cpu.length === v.step.length && v.rssMB.length === v.step.length;
+  const n = v.step.length;
+  if (v.cpu.length !== n || v.rssMB.length !== n) return false;
+  return (
+    v.gpus === undefined ||
+    (isObj(v.gpus) &&
+      Object.entries(v.gpus).every(
+        ([k, g]) =>
+          /^\d+$/.test(k) &&
+          isObj(g) &&
+          isNums(g.util) &&
+          isNums(g.memMB) &&
+          g.util.length === n &&
+          g.memMB.length === n,
+      ))
+  );
 }
 
 function isForecastPatch(v: unknown): v is ForecastPatch {

@@ -1,7 +1,8 @@
 // The runs table's experiment columns, read on the extension host from each run's folder. A
-// run's summary is cached by its metrics.jsonl's size and time, so a table of hundreds of long
-// runs is read once, and a live run again only when it has grown. The same read yields the run's
-// thinned series for the charts, so selecting the runs after the table shows parses nothing again.
+// run's summary and its thinned series for the charts are cached by its metrics.jsonl's size and
+// time, so a table of hundreds of long runs is read once, and a live run again only when it has
+// grown. The table needs only the summary, read without parsing the step lines; the series are
+// parsed when the run is charted (or ahead of that, while the dashboard is idle).
 import * as fs from 'fs';
 import { CONFIG_FIELDS, getConfigPath, jsonKeyOf } from '../engine/config';
 import {
@@ -11,6 +12,7 @@ import {
   runPaths,
   RunStatus,
   summarizeEvents,
+  summarizeMetricsFile,
 } from '../engine/runFolder';
 import type { ConfigValue, RunSummary, SeriesPatch } from './protocol';
 import { sampleSteps } from './sampleSteps';
@@ -37,13 +39,13 @@ export function flatConfig(c: RunConfigFile): Record<string, ConfigValue> {
 
 interface RunRead {
   sig: string;
-  stats: NonNullable<RunSummary['stats']>;
-  series: SeriesPatch;
+  stats?: NonNullable<RunSummary['stats']>;
+  series?: SeriesPatch;
 }
 const cache = new Map<string, RunRead>();
 
-/** A run's metrics.jsonl read once per size and time: its stats and its series for the charts. */
-function readRun(runDir: string): RunRead | undefined {
+/** The cache entry of a run's metrics.jsonl as it is now (size and time), or undefined without one. */
+function entry(runDir: string): RunRead | undefined {
   const file = runPaths(runDir).metrics;
   let sig: string;
   try {
@@ -52,18 +54,19 @@ function readRun(runDir: string): RunRead | undefined {
   } catch {
     return undefined;
   }
-  const hit = cache.get(runDir);
-  if (hit?.sig === sig) return hit;
-  const events = readMetricsFile(file).events;
-  const full = emptyPatch(runDir, true);
-  for (const e of events) addEvent(full, e);
-  const read = { sig, stats: summarizeEvents(events), series: sampleSteps(full) };
-  cache.set(runDir, read);
-  return read;
+  let hit = cache.get(runDir);
+  if (hit?.sig !== sig) cache.set(runDir, (hit = { sig }));
+  return hit;
 }
 
+/**
+ * A run's stats for its table row. Only the summary is read (summarizeMetricsFile skips parsing the
+ * step lines), so the table of hundreds of long runs shows before any run's curves are parsed.
+ */
 function statsOf(runDir: string): RunSummary['stats'] {
-  return readRun(runDir)?.stats;
+  const e = entry(runDir);
+  if (!e) return undefined;
+  return (e.stats ??= summarizeMetricsFile(runPaths(runDir).metrics));
 }
 
 /**
@@ -71,7 +74,16 @@ function statsOf(runDir: string): RunSummary['stats'] {
  * metrics.jsonl holds it now; an empty patch when there is no file yet.
  */
 export function runSeries(runDir: string): SeriesPatch {
-  return readRun(runDir)?.series ?? emptyPatch(runDir, true);
+  const e = entry(runDir);
+  if (!e) return emptyPatch(runDir, true);
+  if (!e.series) {
+    const events = readMetricsFile(runPaths(runDir).metrics).events;
+    const full = emptyPatch(runDir, true);
+    for (const x of events) addEvent(full, x);
+    e.series = sampleSteps(full);
+    e.stats ??= summarizeEvents(events);
+  }
+  return e.series;
 }
 
 /** The optional experiment fields of a run's row (config, stats, notes, group, pruned). */

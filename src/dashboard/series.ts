@@ -8,6 +8,7 @@ import {
   STEP_COLUMNS,
   StepColumn,
 } from './protocol';
+import { addSystemSample, emptySystem } from './systemSeries';
 
 /** Where each step column comes from in a step event. */
 const FROM_STEP_EVENT: Record<StepColumn, (e: StepEvent) => number> = {
@@ -116,13 +117,9 @@ export function addEvent(p: SeriesPatch, e: TrainEvent): void {
       (p.classify ??= []).push({ step, accuracy, macro_f1, labels, confusion, baselines, misclassified });
       break;
     }
-    case 'system': {
-      const s = (p.system ??= { step: [], cpu: [], rssMB: [] });
-      s.step.push(e.step);
-      s.cpu.push(e.cpuPercent);
-      s.rssMB.push(e.rssMB);
+    case 'system':
+      addSystemSample((p.system ??= emptySystem()), e);
       break;
-    }
     default:
       break;
   }

@@ -170,7 +170,21 @@ export interface SystemEvent extends Base {
   /** Process CPU time over wall time, in % of one core. */
   cpuPercent: number;
   rssMB: number;
+  /**
+   * Mean utilisation of the run's GPUs in %, and each GPU's figures: PyTorch runs on CUDA (from NVML,
+   * else nvidia-smi). The TF.js engines record neither (WebGPU has no utilisation API).
+   */
   gpuPercent?: number;
+  gpus?: GpuSample[];
+}
+
+/** One GPU at one system sample: `index` is the device number the run uses (torch's numbering). */
+export interface GpuSample {
+  index: number;
+  utilPercent: number;
+  /** Memory in use on the device (by every process), MB of 10^6 bytes like rssMB. */
+  memoryUsedMB: number;
+  memoryTotalMB: number;
 }
 
 /** Attention of one translation: weights[i][j] is how much output piece i attended to source piece j. */

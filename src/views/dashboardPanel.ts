@@ -31,6 +31,8 @@ export class DashboardPanel implements vscode.Disposable {
   /** Selected runs waiting to be read and sent, one per turn of the event loop. */
   private readonly queue: string[] = [];
   private pumping = false;
+  /** Reading the listed runs' series ahead of their selection (see warm). */
+  private warming = false;
   private readonly pending = new Map<string, SeriesPatch>();
   private timer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -244,6 +246,32 @@ export class DashboardPanel implements vscode.Disposable {
       .map((s) => s.runDir)
       .filter((d): d is string => !!d);
     this.post({ type: 'runs', runs, selected: this.selected, training });
+    this.warm();
+  }
+
+  /**
+   * The table's rows carry only each run's summary; its curves are parsed when it is charted. While
+   * nothing is being sent, the listed runs' curves are read ahead, one run per turn of the event
+   * loop (a read of a run already cached costs a stat), so that charting many runs soon after the
+   * table shows finds most of them read already.
+   */
+  private warm(): void {
+    if (this.warming) return;
+    this.warming = true;
+    // Not the runs training now: their files grow, so a read ahead would be stale at once.
+    const live = new Set(this.sessions.active().map((s) => s.runDir));
+    const ids = this.allRuns()
+      .map((r) => r.dir)
+      .filter((d) => !live.has(d));
+    const next = () => {
+      if (!this.panel) return void (this.warming = false);
+      if (this.pumping) return void setTimeout(next, 100);
+      const id = ids.shift();
+      if (id === undefined) return void (this.warming = false);
+      runSeries(id);
+      setImmediate(next);
+    };
+    setImmediate(next);
   }
 
   /**

@@ -16,3 +16,4 @@ export * from './status';
 export * from './sweepFile';
 export * from './annotations';
 export * from './summary';
+export * from './summaryScan';

@@ -1,12 +1,23 @@
+import { isAscii } from 'buffer';
 import * as fs from 'fs';
 import { SeqLabError } from '../errors';
 import { MetricsLine, MetricsRead, parseMetrics } from './metrics';
+
+/**
+ * A metrics.jsonl file's text. Nearly always ASCII (JSON with numbers): then read as latin1, which
+ * gives the same string about three times faster than UTF-8 decoding, for the dashboard's first
+ * read of many long runs.
+ */
+export function readMetricsText(file: string): string {
+  const buf = fs.readFileSync(file);
+  return typeof isAscii === 'function' && isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
+}
 
 /** Reads a metrics.jsonl file tolerantly; a missing or unreadable file reads as empty. */
 export function readMetricsFile(file: string): MetricsRead {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readMetricsText(file);
   } catch {
     return { events: [], skipped: [] };
   }
