@@ -642,6 +642,96 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
 
+  ;; Label-smoothed softmax cross-entropy with padded rows (the translator's loss): as
+  ;; softmax_xent against the target (1 - eps) onehot + eps / V, so dlogits = (softmax - target)
+  ;; * scale, and per row stats[3r] = sum(exp(z - max)), stats[3r + 1] = max - z_label,
+  ;; stats[3r + 2] = max - mean(z): the row's loss is log(s) + (1 - eps) stats1 + eps stats2.
+  ;; A row whose label is negative (padding) gets dlogits 0 and stats (1, 0, 0): no loss, no gradient.
+  (func (export "softmax_xent_smooth") (param $logits i32) (param $bias i32) (param $labels i32)
+    (param $d i32) (param $stats i32) (param $N i32) (param $V i32) (param $scale f32) (param $eps f32)
+    (local $r i32) (local $j i32) (local $row i32) (local $drow i32) (local $label i32) (local $st i32)
+    (local $m f32) (local $z f32) (local $s f32) (local $zsum f32) (local $acc v128) (local $e v128)
+    (local $inv v128) (local $u v128) (local $v4 i32) (local $rowBytes i32)
+    (local.set $v4 (i32.and (local.get $V) (i32.const -4)))
+    (local.set $rowBytes (i32.shl (local.get $V) (i32.const 2)))
+    (local.set $u (f32x4.splat (f32.div (f32.mul (local.get $scale) (local.get $eps))
+      (f32.convert_i32_u (local.get $V)))))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $N)))
+      (local.set $row (call $at (local.get $logits) (local.get $r) (local.get $rowBytes)))
+      (local.set $drow (call $at (local.get $d) (local.get $r) (local.get $rowBytes)))
+      (local.set $st (call $at (local.get $stats) (local.get $r) (i32.const 12)))
+      (local.set $label (i32.load (i32.add (local.get $labels) (i32.shl (local.get $r) (i32.const 2)))))
+      (if (i32.lt_s (local.get $label) (i32.const 0))
+        (then
+          (memory.fill (local.get $drow) (i32.const 0) (local.get $rowBytes))
+          (f32.store (local.get $st) (f32.const 1))
+          (f32.store offset=4 (local.get $st) (f32.const 0))
+          (f32.store offset=8 (local.get $st) (f32.const 0)))
+        (else
+          ;; z = logits + bias into d; m = max z; zsum = sum z
+          (local.set $m (f32.const -inf))
+          (local.set $zsum (f32.const 0))
+          (local.set $j (i32.const 0))
+          (block $zd (loop $zl
+            (br_if $zd (i32.ge_u (local.get $j) (local.get $V)))
+            (local.set $z (f32.add (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+              (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))))
+            (f32.store (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))) (local.get $z))
+            (local.set $m (f32.max (local.get $m) (local.get $z)))
+            (local.set $zsum (f32.add (local.get $zsum) (local.get $z)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $zl)))
+          (f32.store offset=4 (local.get $st) (f32.sub (local.get $m)
+            (f32.load (i32.add (local.get $drow) (i32.shl (local.get $label) (i32.const 2))))))
+          (f32.store offset=8 (local.get $st) (f32.sub (local.get $m)
+            (f32.div (local.get $zsum) (f32.convert_i32_u (local.get $V)))))
+          ;; e = exp(z - m) in place, four at a time, then the tail one lane at a time
+          (local.set $acc (v128.const i32x4 0 0 0 0))
+          (local.set $j (i32.const 0))
+          (block $ed (loop $el
+            (br_if $ed (i32.ge_u (local.get $j) (local.get $v4)))
+            (local.set $e (call $exp4 (f32x4.sub
+              (v128.load (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))))
+              (f32x4.splat (local.get $m)))))
+            (v128.store (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))) (local.get $e))
+            (local.set $acc (f32x4.add (local.get $acc) (local.get $e)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $el)))
+          (local.set $s (call $hsum (local.get $acc)))
+          (block $td (loop $tl
+            (br_if $td (i32.ge_u (local.get $j) (local.get $V)))
+            (local.set $z (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (f32.sub
+              (f32.load (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))))
+              (local.get $m))))))
+            (f32.store (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))) (local.get $z))
+            (local.set $s (f32.add (local.get $s) (local.get $z)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tl)))
+          (f32.store (local.get $st) (local.get $s))
+          ;; d = e / s * scale - eps scale / V, then minus (1 - eps) scale at the label
+          (local.set $inv (f32x4.splat (f32.div (local.get $scale) (local.get $s))))
+          (local.set $j (i32.const 0))
+          (block $sd (loop $sl
+            (br_if $sd (i32.ge_u (local.get $j) (local.get $v4)))
+            (v128.store (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2)))
+              (f32x4.sub (f32x4.mul (v128.load (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))))
+                (local.get $inv)) (local.get $u)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $sl)))
+          (block $sd1 (loop $sl1
+            (br_if $sd1 (i32.ge_u (local.get $j) (local.get $V)))
+            (f32.store (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2)))
+              (f32.sub (f32.mul (f32.load (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))))
+                (f32x4.extract_lane 0 (local.get $inv))) (f32x4.extract_lane 0 (local.get $u))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $sl1)))
+          (local.set $row (i32.add (local.get $drow) (i32.shl (local.get $label) (i32.const 2))))
+          (f32.store (local.get $row) (f32.sub (f32.load (local.get $row))
+            (f32.mul (local.get $scale) (f32.sub (f32.const 1) (local.get $eps)))))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows))))
+
   ;; dst[j] = sum over i of src[i][j], for a row-major [rows, cols] src with cols a multiple of 4:
   ;; a bias gradient. ones·m through XNNPACK took ~10 ms for [2048, 768], because it packs its
   ;; right-hand side (a new tensor every step) on each call.
