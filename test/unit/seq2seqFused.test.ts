@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/wasm/backend';
 import { cellKernel } from '../../src/engine/wasm/cellKernel';
-import { batchedProduct, kernelProduct } from '../../src/engine/wasm/kernelProduct';
+import { contextProduct, kernelProduct, scoresProduct } from '../../src/engine/wasm/kernelProduct';
+import { embeddingLookup } from '../../src/engine/model/heads';
 import { smoothedCrossEntropy } from '../../src/engine/tasks/seq2seq/loss';
 import { initSeq2seqWeights, Seq2seqModel, type Seq2seqShape } from '../../src/engine/tasks/seq2seq/model';
 
@@ -90,18 +91,41 @@ test('kernelProduct gives tf.matMul’s product and gradients (widths on gemm an
   }
 });
 
-test('batchedProduct gives tf.matMul’s batched product and gradients', () => {
-  const [B, M, K, N] = [3, 5, 8, 6];
-  const a = tf.tensor3d(wave(B * M * K, 7), [B, M, K]);
-  const b = tf.tensor3d(wave(B * K * N, 8), [B, K, N]);
-  const weights = tf.tensor3d(wave(B * M * N, 9), [B, M, N]);
-  const f = (aa: tf.Tensor, bb: tf.Tensor) =>
-    tf.sum(tf.mul(tf.tanh(batchedProduct(aa as tf.Tensor3D, bb as tf.Tensor3D)), weights)) as tf.Scalar;
-  const fused = lossAndGrads(true, f, [a, b]);
-  const plain = lossAndGrads(false, f, [a, b]);
+test('the kernel’s attention products (scores q·mᵀ, context α·m) give tf.matMul’s values and gradients', () => {
+  const [B, T, S, H] = [3, 5, 7, 8];
+  const q = tf.tensor3d(wave(B * T * H, 7), [B, T, H]);
+  const m = tf.tensor3d(wave(B * S * H, 8), [B, S, H]);
+  const alpha = tf.tensor3d(wave(B * T * S, 9), [B, T, S]);
+  const wScores = tf.tensor3d(wave(B * T * S, 10), [B, T, S]);
+  const wContext = tf.tensor3d(wave(B * T * H, 11), [B, T, H]);
+  const f = (qq: tf.Tensor, mm: tf.Tensor, aa: tf.Tensor) =>
+    tf.add(
+      tf.sum(tf.mul(tf.tanh(scoresProduct(qq as tf.Tensor3D, mm as tf.Tensor3D)), wScores)),
+      tf.sum(tf.mul(tf.tanh(contextProduct(aa as tf.Tensor3D, mm as tf.Tensor3D)), wContext)),
+    ) as tf.Scalar;
+  const fused = lossAndGrads(true, f, [q, m, alpha]);
+  const plain = lossAndGrads(false, f, [q, m, alpha]);
   assertClose([fused.loss], [plain.loss], 1e-5, 'loss');
-  fused.grads.forEach((g, i) => assertClose(g, plain.grads[i], 1e-5, `gradient ${i}`));
-  tf.dispose([a, b, weights]);
+  fused.grads.forEach((g, i) => assertClose(g, plain.grads[i], 1e-5, `gradient ${['q', 'm', 'α'][i]}`));
+  tf.dispose([q, m, alpha, wScores, wContext]);
+});
+
+test('the kernel’s embedding lookup gives the same rows and the same gradient bits as the JS scatter (repeated ids)', () => {
+  const [V, E] = [9, 8];
+  const ids = Int32Array.from([3, 0, 3, 8, 5, 3, 0]);
+  const table = tf.tensor2d(wave(V * E, 12), [V, E]);
+  const weights = tf.tensor2d(wave(ids.length * E, 13), [ids.length, E]);
+  const f = (t: tf.Tensor) =>
+    tf.sum(tf.mul(tf.tanh(embeddingLookup(ids, V)(t as tf.Tensor2D)), weights)) as tf.Scalar;
+  const fused = lossAndGrads(true, f, [table]);
+  const plain = lossAndGrads(false, f, [table]);
+  assert.equal(fused.loss, plain.loss);
+  assert.deepEqual(Array.from(fused.grads[0]), Array.from(plain.grads[0]));
+  assert.ok(
+    fused.grads[0].slice(3 * E, 4 * E).some((v) => v !== 0),
+    'a looked-up row gets a gradient',
+  );
+  tf.dispose([table, weights]);
 });
 
 for (const attention of ['luong', 'bahdanau'] as const)

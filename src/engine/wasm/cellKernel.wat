@@ -732,6 +732,87 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
 
+  ;; ---- Attention's batched products (K a multiple of 4; attention's K is the hidden size) ----
+  ;; out[z] = a[z] b[z]^T for nb pairs, a [M, K], b [N, K], out [M, N]: dot products along K,
+  ;; contiguous in both. XNNPACK's batched matMul ran these [20, 128] x [128, 20] shapes at about
+  ;; 1 GFLOP/s.
+  (func (export "bmm_abt") (param $a i32) (param $b i32) (param $out i32) (param $nb i32)
+    (param $M i32) (param $N i32) (param $K i32)
+    (local $z i32) (local $i i32) (local $j i32) (local $o i32) (local $kb i32)
+    (local $pa i32) (local $pb i32) (local $acc v128)
+    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (block $zd (loop $zl
+      (br_if $zd (i32.ge_u (local.get $z) (local.get $nb)))
+      (local.set $i (i32.const 0))
+      (block $id (loop $il
+        (br_if $id (i32.ge_u (local.get $i) (local.get $M)))
+        (local.set $pa (i32.add (local.get $a)
+          (i32.mul (i32.add (i32.mul (local.get $z) (local.get $M)) (local.get $i)) (local.get $kb))))
+        (local.set $j (i32.const 0))
+        (block $jd (loop $jl
+          (br_if $jd (i32.ge_u (local.get $j) (local.get $N)))
+          (local.set $pb (i32.add (local.get $b)
+            (i32.mul (i32.add (i32.mul (local.get $z) (local.get $N)) (local.get $j)) (local.get $kb))))
+          (local.set $acc (v128.const i32x4 0 0 0 0))
+          (local.set $o (i32.const 0))
+          (block $kd (loop $kl
+            (br_if $kd (i32.ge_u (local.get $o) (local.get $kb)))
+            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+              (v128.load (i32.add (local.get $pa) (local.get $o)))
+              (v128.load (i32.add (local.get $pb) (local.get $o))))))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $kl)))
+          (f32.store (local.get $out) (call $hsum (local.get $acc)))
+          (local.set $out (i32.add (local.get $out) (i32.const 4)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $jl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (local.set $z (i32.add (local.get $z) (i32.const 1)))
+      (br $zl))))
+
+  ;; out[z] = a[z] b[z] for nb pairs, a [M, N] (with transA given as a^T [N, M], read in place),
+  ;; b [N, K], out [M, K]: each output row a sum of b's rows scaled by a's entries.
+  (func (export "bmm_ab") (param $a i32) (param $b i32) (param $out i32) (param $nb i32)
+    (param $M i32) (param $N i32) (param $K i32) (param $transA i32)
+    (local $z i32) (local $i i32) (local $j i32) (local $o i32) (local $kb i32)
+    (local $pa i32) (local $pb i32) (local $po i32) (local $sv v128)
+    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (block $zd (loop $zl
+      (br_if $zd (i32.ge_u (local.get $z) (local.get $nb)))
+      (local.set $i (i32.const 0))
+      (block $id (loop $il
+        (br_if $id (i32.ge_u (local.get $i) (local.get $M)))
+        (local.set $po (i32.add (local.get $out)
+          (i32.mul (i32.add (i32.mul (local.get $z) (local.get $M)) (local.get $i)) (local.get $kb))))
+        (memory.fill (local.get $po) (i32.const 0) (local.get $kb))
+        (local.set $j (i32.const 0))
+        (block $jd (loop $jl
+          (br_if $jd (i32.ge_u (local.get $j) (local.get $N)))
+          (local.set $pa (i32.add (local.get $a) (i32.shl (i32.add
+            (i32.mul (i32.mul (local.get $z) (local.get $M)) (local.get $N))
+            (select
+              (i32.add (i32.mul (local.get $j) (local.get $M)) (local.get $i))
+              (i32.add (i32.mul (local.get $i) (local.get $N)) (local.get $j))
+              (local.get $transA))) (i32.const 2))))
+          (local.set $sv (v128.load32_splat (local.get $pa)))
+          (local.set $pb (i32.add (local.get $b)
+            (i32.mul (i32.add (i32.mul (local.get $z) (local.get $N)) (local.get $j)) (local.get $kb))))
+          (local.set $o (i32.const 0))
+          (block $kd (loop $kl
+            (br_if $kd (i32.ge_u (local.get $o) (local.get $kb)))
+            (v128.store (i32.add (local.get $po) (local.get $o)) (f32x4.add
+              (v128.load (i32.add (local.get $po) (local.get $o)))
+              (f32x4.mul (local.get $sv) (v128.load (i32.add (local.get $pb) (local.get $o))))))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $kl)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $jl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (local.set $z (i32.add (local.get $z) (i32.const 1)))
+      (br $zl))))
+
   ;; dst[j] = sum over i of src[i][j], for a row-major [rows, cols] src with cols a multiple of 4:
   ;; a bias gradient. ones·m through XNNPACK took ~10 ms for [2048, 768], because it packs its
   ;; right-hand side (a new tensor every step) on each call.

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchedProduct, kernelProduct } from '../../wasm/kernelProduct';
+import { contextProduct, kernelProduct, scoresProduct } from '../../wasm/kernelProduct';
 import type { AttentionKind } from './options';
 
 export interface AttentionParams {
@@ -45,12 +45,10 @@ export function attend(
   } else {
     const qk: tf.Tensor3D =
       score === 'general' ? tf.reshape(kernelProduct(tf.reshape(q, [B * T, H]), p.kernel!), [B, T, H]) : q;
-    // Explicit transposes, here and in batchedProduct's gradient: wasm's batched matMul with a
-    // transposed operand is a slow path.
-    scores = batchedProduct(qk, tf.transpose(m, [0, 2, 1]) as tf.Tensor3D);
+    scores = scoresProduct(qk, m);
   }
   const weights = tf.softmax(tf.add(scores, bias)) as tf.Tensor3D;
-  const context = batchedProduct(weights, m);
+  const context = contextProduct(weights, m);
   const both = tf.reshape(tf.concat([context, q], 2), [B * T, 2 * H]) as tf.Tensor2D;
   const attended = tf.reshape(tf.tanh(kernelProduct(both, p.output)), [B, T, H]) as tf.Tensor3D;
   return { attended, weights };
