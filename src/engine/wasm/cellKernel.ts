@@ -35,7 +35,16 @@ interface CellExports {
   softmax_xent(...args: number[]): void;
   softmax_xent_smooth(...args: number[]): void;
   bmm_abt(a: number, b: number, out: number, nb: number, M: number, N: number, K: number): void;
-  bmm_ab(a: number, b: number, out: number, nb: number, M: number, N: number, K: number, transA: number): void;
+  bmm_ab(
+    a: number,
+    b: number,
+    out: number,
+    nb: number,
+    M: number,
+    N: number,
+    K: number,
+    transA: number,
+  ): void;
   gemm_kb(...args: number[]): void;
   col_sums(src: number, dst: number, rows: number, cols: number): void;
   sum_squares(ptr: number, n: number): number;

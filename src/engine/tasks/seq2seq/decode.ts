@@ -67,7 +67,7 @@ function lengthNorm(score: number, len: number, alpha: number): number {
   return alpha > 0 ? score / Math.pow(Math.max(1, len), alpha) : score;
 }
 
-interface Cand {
+export interface Cand {
   from: number;
   tok: number;
   score: number;
@@ -83,6 +83,34 @@ function insertTop(top: Cand[], c: Cand, n: number): void {
   if (i >= n) return;
   top.splice(i, 0, c);
   if (top.length > n) top.pop();
+}
+
+/**
+ * Every hypothesis's extensions that the search can take, best first. The search takes at most 2K
+ * candidates (K live, K finished), so each hypothesis's 2K best tokens hold every one it can take,
+ * in the same order as sorting all K·V of them.
+ */
+export function candidates(
+  live: { ids: number[]; score: number }[],
+  logp: Float32Array,
+  V: number,
+  K: number,
+  target: SideVocab,
+  blockNgram: number,
+): Cand[] {
+  const cands: Cand[] = [];
+  live.forEach((h, i) => {
+    const top: Cand[] = [];
+    for (let v = 0; v < V; v++) {
+      if (v === target.pad || v === target.bos) continue;
+      const score = h.score + logp[i * V + v];
+      if (top.length === 2 * K && !(score > top[top.length - 1].score)) continue;
+      if (blockNgram > 0 && v !== target.eos && repeatsNgram(h.ids, v, blockNgram)) continue;
+      insertTop(top, { from: i, tok: v, score }, 2 * K);
+    }
+    cands.push(...top);
+  });
+  return cands.sort(byScore);
 }
 
 /**
@@ -134,21 +162,7 @@ export function beamSearch(
       tf.dispose([r.logp, r.weights]);
       disposeStates(states);
       states = r.states;
-      // The loop below takes at most 2K candidates (K live, K finished), so each hypothesis's 2K
-      // best tokens hold every one it can take, in the same order as sorting all V of them.
-      const cands: Cand[] = [];
-      live.forEach((h, i) => {
-        const top: Cand[] = [];
-        for (let v = 0; v < V; v++) {
-          if (v === target.pad || v === target.bos) continue;
-          const score = h.score + logp[i * V + v];
-          if (top.length === 2 * K && !(score > top[top.length - 1].score)) continue;
-          if (o.blockNgram > 0 && v !== target.eos && repeatsNgram(h.ids, v, o.blockNgram)) continue;
-          insertTop(top, { from: i, tok: v, score }, 2 * K);
-        }
-        cands.push(...top);
-      });
-      cands.sort(byScore);
+      const cands = candidates(live, logp, V, K, target, o.blockNgram);
       const next: Hyp[] = [];
       const from: number[] = [];
       for (const c of cands) {
