@@ -6,7 +6,7 @@ import type { ModelConfig } from '../../src/engine/config';
 import { CharTokenizer, tokenizerFromJSON } from '../../src/engine/tokenizers';
 import { initSeq2seqWeights, Seq2seqModel, Seq2seqShape } from '../../src/engine/tasks/seq2seq/model';
 import { encodePairs, makeBatch } from '../../src/engine/tasks/seq2seq/data';
-import { beamSearch, greedyBatch, repeatsNgram } from '../../src/engine/tasks/seq2seq/decode';
+import { beamSearch, candidates, greedyBatch, repeatsNgram } from '../../src/engine/tasks/seq2seq/decode';
 import { SideVocab } from '../../src/engine/tasks/seq2seq/vocab';
 import { DEFAULT_SEQ2SEQ, type Seq2seqOptions } from '../../src/engine/tasks/seq2seq/options';
 import { loadSeq2seq } from '../../src/engine/tasks/seq2seq/spec';
@@ -168,6 +168,29 @@ test('beam search of width 1 gives the greedy output', () => {
     });
     m.dispose();
   }
+});
+
+test('beam candidates: each hypothesis’s 2K best tokens give the first 2K of sorting every extension (ties included)', () => {
+  const [K, V] = [3, 40];
+  const live = [
+    { ids: [5, 6], score: -1 },
+    { ids: [7], score: -1.5 },
+    { ids: [5, 6, 5], score: -0.5 },
+  ];
+  // Values on a coarse grid, so that many extensions tie and the tie order matters.
+  const logp = Float32Array.from(
+    { length: live.length * V },
+    (_, i) => -Math.round(Math.abs(Math.sin(i * 7.3)) * 8) / 4,
+  );
+  const all: { from: number; tok: number; score: number }[] = [];
+  live.forEach((h, i) => {
+    for (let v = 0; v < V; v++)
+      if (v !== vocab.pad && v !== vocab.bos) all.push({ from: i, tok: v, score: h.score + logp[i * V + v] });
+  });
+  all.sort((a, b) => b.score - a.score || a.from - b.from || a.tok - b.tok);
+  const got = candidates(live, logp, V, K, vocab, 0);
+  assert.deepEqual(got.slice(0, 2 * K), all.slice(0, 2 * K));
+  assert.ok(all[2 * K - 1].score === all[2 * K].score, 'the test should cut through a tie');
 });
 
 test('n-gram blocking: a repeated n-gram is detected, a new one is not', () => {

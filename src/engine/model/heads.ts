@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { syncReads } from '../training/reads';
-import { cellKernel } from '../wasm/cellKernel';
+import { cellKernel, type CellKernel } from '../wasm/cellKernel';
 import { fusedHead } from '../wasm/fusedHead';
 import { columnSums } from '../wasm/fusedLayers';
 
@@ -13,6 +13,9 @@ export function embeddingLookup(ids: Int32Array, vocab: number): (table: tf.Tens
   const idT = () => tf.tensor1d(ids, 'int32');
   const fn = tf.customGrad(((table: tf.Tensor2D, save: tf.GradSaveFunc) => {
     save([]);
+    const k = cellKernel();
+    if (k && table.shape[1] % 4 === 0 && ids.every((i) => i >= 0 && i < vocab))
+      return kernelLookup(k, ids, table);
     const idx = idT();
     const value = tf.gather(table, idx);
     return {
@@ -34,6 +37,34 @@ export function embeddingLookup(ids: Int32Array, vocab: number): (table: tf.Tens
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return fn as unknown as (table: tf.Tensor2D) => tf.Tensor2D;
+}
+
+/**
+ * embeddingLookup on the training kernel: rows copied by gather_rows, the gradient summed by
+ * scatter_add_rows (the same float additions in the same order as the JS loop, so the same
+ * bits). TF.js's wasm Gather plus the read-back and upload of the JS scatter took several ms a
+ * lookup on the translator's batches.
+ */
+function kernelLookup(
+  k: CellKernel,
+  ids: Int32Array,
+  table: tf.Tensor2D,
+): { value: tf.Tensor2D; gradFunc: (dy: tf.Tensor2D) => tf.Tensor[] } {
+  const [vocab, E] = table.shape;
+  const idx = tf.tensor1d(ids, 'int32');
+  const value = k.alloc([ids.length, E]) as tf.Tensor2D;
+  k.fn.gather_rows(k.ptr(table), k.ptr(idx), k.ptr(value), ids.length, E);
+  idx.dispose();
+  return {
+    value,
+    gradFunc: (dy) => {
+      const g = tf.zeros([vocab, E]);
+      const at = tf.tensor1d(ids, 'int32');
+      k.fn.scatter_add_rows(k.ptr(dy), k.ptr(at), k.ptr(g), ids.length, E);
+      at.dispose();
+      return [g];
+    },
+  };
 }
 
 /**

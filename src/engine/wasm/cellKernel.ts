@@ -33,6 +33,18 @@ interface CellExports {
   scatter_add_rows(src: number, ids: number, dst: number, n: number, width: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   softmax_xent(...args: number[]): void;
+  softmax_xent_smooth(...args: number[]): void;
+  bmm_abt(a: number, b: number, out: number, nb: number, M: number, N: number, K: number): void;
+  bmm_ab(
+    a: number,
+    b: number,
+    out: number,
+    nb: number,
+    M: number,
+    N: number,
+    K: number,
+    transA: number,
+  ): void;
   gemm_kb(...args: number[]): void;
   col_sums(src: number, dst: number, rows: number, cols: number): void;
   sum_squares(ptr: number, n: number): number;

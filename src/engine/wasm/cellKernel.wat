@@ -642,6 +642,177 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
 
+  ;; Label-smoothed softmax cross-entropy with padded rows (the translator's loss): as
+  ;; softmax_xent against the target (1 - eps) onehot + eps / V, so dlogits = (softmax - target)
+  ;; * scale, and per row stats[3r] = sum(exp(z - max)), stats[3r + 1] = max - z_label,
+  ;; stats[3r + 2] = max - mean(z): the row's loss is log(s) + (1 - eps) stats1 + eps stats2.
+  ;; A row whose label is negative (padding) gets dlogits 0 and stats (1, 0, 0): no loss, no gradient.
+  (func (export "softmax_xent_smooth") (param $logits i32) (param $bias i32) (param $labels i32)
+    (param $d i32) (param $stats i32) (param $N i32) (param $V i32) (param $scale f32) (param $eps f32)
+    (local $r i32) (local $j i32) (local $row i32) (local $drow i32) (local $label i32) (local $st i32)
+    (local $m f32) (local $z f32) (local $s f32) (local $zsum f32) (local $acc v128) (local $e v128)
+    (local $inv v128) (local $u v128) (local $v4 i32) (local $rowBytes i32)
+    (local.set $v4 (i32.and (local.get $V) (i32.const -4)))
+    (local.set $rowBytes (i32.shl (local.get $V) (i32.const 2)))
+    (local.set $u (f32x4.splat (f32.div (f32.mul (local.get $scale) (local.get $eps))
+      (f32.convert_i32_u (local.get $V)))))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $N)))
+      (local.set $row (call $at (local.get $logits) (local.get $r) (local.get $rowBytes)))
+      (local.set $drow (call $at (local.get $d) (local.get $r) (local.get $rowBytes)))
+      (local.set $st (call $at (local.get $stats) (local.get $r) (i32.const 12)))
+      (local.set $label (i32.load (i32.add (local.get $labels) (i32.shl (local.get $r) (i32.const 2)))))
+      (if (i32.lt_s (local.get $label) (i32.const 0))
+        (then
+          (memory.fill (local.get $drow) (i32.const 0) (local.get $rowBytes))
+          (f32.store (local.get $st) (f32.const 1))
+          (f32.store offset=4 (local.get $st) (f32.const 0))
+          (f32.store offset=8 (local.get $st) (f32.const 0)))
+        (else
+          ;; z = logits + bias into d; m = max z; zsum = sum z
+          (local.set $m (f32.const -inf))
+          (local.set $zsum (f32.const 0))
+          (local.set $j (i32.const 0))
+          (block $zd (loop $zl
+            (br_if $zd (i32.ge_u (local.get $j) (local.get $V)))
+            (local.set $z (f32.add (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+              (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))))
+            (f32.store (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))) (local.get $z))
+            (local.set $m (f32.max (local.get $m) (local.get $z)))
+            (local.set $zsum (f32.add (local.get $zsum) (local.get $z)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $zl)))
+          (f32.store offset=4 (local.get $st) (f32.sub (local.get $m)
+            (f32.load (i32.add (local.get $drow) (i32.shl (local.get $label) (i32.const 2))))))
+          (f32.store offset=8 (local.get $st) (f32.sub (local.get $m)
+            (f32.div (local.get $zsum) (f32.convert_i32_u (local.get $V)))))
+          ;; e = exp(z - m) in place, four at a time, then the tail one lane at a time
+          (local.set $acc (v128.const i32x4 0 0 0 0))
+          (local.set $j (i32.const 0))
+          (block $ed (loop $el
+            (br_if $ed (i32.ge_u (local.get $j) (local.get $v4)))
+            (local.set $e (call $exp4 (f32x4.sub
+              (v128.load (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))))
+              (f32x4.splat (local.get $m)))))
+            (v128.store (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))) (local.get $e))
+            (local.set $acc (f32x4.add (local.get $acc) (local.get $e)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $el)))
+          (local.set $s (call $hsum (local.get $acc)))
+          (block $td (loop $tl
+            (br_if $td (i32.ge_u (local.get $j) (local.get $V)))
+            (local.set $z (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (f32.sub
+              (f32.load (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))))
+              (local.get $m))))))
+            (f32.store (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))) (local.get $z))
+            (local.set $s (f32.add (local.get $s) (local.get $z)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tl)))
+          (f32.store (local.get $st) (local.get $s))
+          ;; d = e / s * scale - eps scale / V, then minus (1 - eps) scale at the label
+          (local.set $inv (f32x4.splat (f32.div (local.get $scale) (local.get $s))))
+          (local.set $j (i32.const 0))
+          (block $sd (loop $sl
+            (br_if $sd (i32.ge_u (local.get $j) (local.get $v4)))
+            (v128.store (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2)))
+              (f32x4.sub (f32x4.mul (v128.load (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))))
+                (local.get $inv)) (local.get $u)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $sl)))
+          (block $sd1 (loop $sl1
+            (br_if $sd1 (i32.ge_u (local.get $j) (local.get $V)))
+            (f32.store (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2)))
+              (f32.sub (f32.mul (f32.load (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 2))))
+                (f32x4.extract_lane 0 (local.get $inv))) (f32x4.extract_lane 0 (local.get $u))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $sl1)))
+          (local.set $row (i32.add (local.get $drow) (i32.shl (local.get $label) (i32.const 2))))
+          (f32.store (local.get $row) (f32.sub (f32.load (local.get $row))
+            (f32.mul (local.get $scale) (f32.sub (f32.const 1) (local.get $eps)))))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows))))
+
+  ;; ---- Attention's batched products (K a multiple of 4; attention's K is the hidden size) ----
+  ;; out[z] = a[z] b[z]^T for nb pairs, a [M, K], b [N, K], out [M, N]: dot products along K,
+  ;; contiguous in both. XNNPACK's batched matMul ran these [20, 128] x [128, 20] shapes at about
+  ;; 1 GFLOP/s.
+  (func (export "bmm_abt") (param $a i32) (param $b i32) (param $out i32) (param $nb i32)
+    (param $M i32) (param $N i32) (param $K i32)
+    (local $z i32) (local $i i32) (local $j i32) (local $o i32) (local $kb i32)
+    (local $pa i32) (local $pb i32) (local $acc v128)
+    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (block $zd (loop $zl
+      (br_if $zd (i32.ge_u (local.get $z) (local.get $nb)))
+      (local.set $i (i32.const 0))
+      (block $id (loop $il
+        (br_if $id (i32.ge_u (local.get $i) (local.get $M)))
+        (local.set $pa (i32.add (local.get $a)
+          (i32.mul (i32.add (i32.mul (local.get $z) (local.get $M)) (local.get $i)) (local.get $kb))))
+        (local.set $j (i32.const 0))
+        (block $jd (loop $jl
+          (br_if $jd (i32.ge_u (local.get $j) (local.get $N)))
+          (local.set $pb (i32.add (local.get $b)
+            (i32.mul (i32.add (i32.mul (local.get $z) (local.get $N)) (local.get $j)) (local.get $kb))))
+          (local.set $acc (v128.const i32x4 0 0 0 0))
+          (local.set $o (i32.const 0))
+          (block $kd (loop $kl
+            (br_if $kd (i32.ge_u (local.get $o) (local.get $kb)))
+            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+              (v128.load (i32.add (local.get $pa) (local.get $o)))
+              (v128.load (i32.add (local.get $pb) (local.get $o))))))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $kl)))
+          (f32.store (local.get $out) (call $hsum (local.get $acc)))
+          (local.set $out (i32.add (local.get $out) (i32.const 4)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $jl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (local.set $z (i32.add (local.get $z) (i32.const 1)))
+      (br $zl))))
+
+  ;; out[z] = a[z] b[z] for nb pairs, a [M, N] (with transA given as a^T [N, M], read in place),
+  ;; b [N, K], out [M, K]: each output row a sum of b's rows scaled by a's entries.
+  (func (export "bmm_ab") (param $a i32) (param $b i32) (param $out i32) (param $nb i32)
+    (param $M i32) (param $N i32) (param $K i32) (param $transA i32)
+    (local $z i32) (local $i i32) (local $j i32) (local $o i32) (local $kb i32)
+    (local $pa i32) (local $pb i32) (local $po i32) (local $sv v128)
+    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (block $zd (loop $zl
+      (br_if $zd (i32.ge_u (local.get $z) (local.get $nb)))
+      (local.set $i (i32.const 0))
+      (block $id (loop $il
+        (br_if $id (i32.ge_u (local.get $i) (local.get $M)))
+        (local.set $po (i32.add (local.get $out)
+          (i32.mul (i32.add (i32.mul (local.get $z) (local.get $M)) (local.get $i)) (local.get $kb))))
+        (memory.fill (local.get $po) (i32.const 0) (local.get $kb))
+        (local.set $j (i32.const 0))
+        (block $jd (loop $jl
+          (br_if $jd (i32.ge_u (local.get $j) (local.get $N)))
+          (local.set $pa (i32.add (local.get $a) (i32.shl (i32.add
+            (i32.mul (i32.mul (local.get $z) (local.get $M)) (local.get $N))
+            (select
+              (i32.add (i32.mul (local.get $j) (local.get $M)) (local.get $i))
+              (i32.add (i32.mul (local.get $i) (local.get $N)) (local.get $j))
+              (local.get $transA))) (i32.const 2))))
+          (local.set $sv (v128.load32_splat (local.get $pa)))
+          (local.set $pb (i32.add (local.get $b)
+            (i32.mul (i32.add (i32.mul (local.get $z) (local.get $N)) (local.get $j)) (local.get $kb))))
+          (local.set $o (i32.const 0))
+          (block $kd (loop $kl
+            (br_if $kd (i32.ge_u (local.get $o) (local.get $kb)))
+            (v128.store (i32.add (local.get $po) (local.get $o)) (f32x4.add
+              (v128.load (i32.add (local.get $po) (local.get $o)))
+              (f32x4.mul (local.get $sv) (v128.load (i32.add (local.get $pb) (local.get $o))))))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $kl)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $jl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (local.set $z (i32.add (local.get $z) (i32.const 1)))
+      (br $zl))))
+
   ;; dst[j] = sum over i of src[i][j], for a row-major [rows, cols] src with cols a multiple of 4:
   ;; a bias gradient. ones·m through XNNPACK took ~10 ms for [2048, 768], because it packs its
   ;; right-hand side (a new tensor every step) on each call.

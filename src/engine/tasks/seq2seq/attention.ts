@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { contextProduct, kernelProduct, scoresProduct } from '../../wasm/kernelProduct';
 import type { AttentionKind } from './options';
 
 export interface AttentionParams {
@@ -37,19 +38,18 @@ export function attend(
   const S = m.shape[1];
   let scores: tf.Tensor3D;
   if (kind === 'bahdanau') {
-    const qp = tf.reshape(tf.matMul(tf.reshape(q, [B * T, H]), p.query!), [B, T, 1, H]);
-    const kp = tf.reshape(tf.matMul(tf.reshape(m, [B * S, H]), p.key!), [B, 1, S, H]);
+    const qp = tf.reshape(kernelProduct(tf.reshape(q, [B * T, H]), p.query!), [B, T, 1, H]);
+    const kp = tf.reshape(kernelProduct(tf.reshape(m, [B * S, H]), p.key!), [B, 1, S, H]);
     const e = tf.tanh(tf.add(qp, kp)) as tf.Tensor4D;
     scores = tf.reshape(tf.matMul(tf.reshape(e, [B * T * S, H]), tf.reshape(p.v!, [H, 1])), [B, T, S]);
   } else {
-    const qk =
-      score === 'general' ? tf.reshape(tf.matMul(tf.reshape(q, [B * T, H]), p.kernel!), [B, T, H]) : q;
-    // An explicit transpose: wasm's batched matMul with a transposed operand is a slow path.
-    scores = tf.matMul(qk, tf.transpose(m, [0, 2, 1])) as tf.Tensor3D;
+    const qk: tf.Tensor3D =
+      score === 'general' ? tf.reshape(kernelProduct(tf.reshape(q, [B * T, H]), p.kernel!), [B, T, H]) : q;
+    scores = scoresProduct(qk, m);
   }
   const weights = tf.softmax(tf.add(scores, bias)) as tf.Tensor3D;
-  const context = tf.matMul(weights, m) as tf.Tensor3D;
-  const both = tf.reshape(tf.concat([context, q], 2), [B * T, 2 * H]);
-  const attended = tf.reshape(tf.tanh(tf.matMul(both, p.output)), [B, T, H]) as tf.Tensor3D;
+  const context = contextProduct(weights, m);
+  const both = tf.reshape(tf.concat([context, q], 2), [B * T, 2 * H]) as tf.Tensor2D;
+  const attended = tf.reshape(tf.tanh(kernelProduct(both, p.output)), [B, T, H]) as tf.Tensor3D;
   return { attended, weights };
 }

@@ -67,6 +67,52 @@ function lengthNorm(score: number, len: number, alpha: number): number {
   return alpha > 0 ? score / Math.pow(Math.max(1, len), alpha) : score;
 }
 
+export interface Cand {
+  from: number;
+  tok: number;
+  score: number;
+}
+
+/** Best first; ties by hypothesis, then by token. */
+const byScore = (a: Cand, b: Cand) => b.score - a.score || a.from - b.from || a.tok - b.tok;
+
+/** Inserts c into `top` (sorted by byScore), keeping at most `n`. */
+function insertTop(top: Cand[], c: Cand, n: number): void {
+  let i = top.length;
+  while (i > 0 && byScore(c, top[i - 1]) < 0) i--;
+  if (i >= n) return;
+  top.splice(i, 0, c);
+  if (top.length > n) top.pop();
+}
+
+/**
+ * Every hypothesis's extensions that the search can take, best first. The search takes at most 2K
+ * candidates (K live, K finished), so each hypothesis's 2K best tokens hold every one it can take,
+ * in the same order as sorting all K·V of them.
+ */
+export function candidates(
+  live: { ids: number[]; score: number }[],
+  logp: Float32Array,
+  V: number,
+  K: number,
+  target: SideVocab,
+  blockNgram: number,
+): Cand[] {
+  const cands: Cand[] = [];
+  live.forEach((h, i) => {
+    const top: Cand[] = [];
+    for (let v = 0; v < V; v++) {
+      if (v === target.pad || v === target.bos) continue;
+      const score = h.score + logp[i * V + v];
+      if (top.length === 2 * K && !(score > top[top.length - 1].score)) continue;
+      if (blockNgram > 0 && v !== target.eos && repeatsNgram(h.ids, v, blockNgram)) continue;
+      insertTop(top, { from: i, tok: v, score }, 2 * K);
+    }
+    cands.push(...top);
+  });
+  return cands.sort(byScore);
+}
+
 /**
  * Beam search for one source: `beam` hypotheses extended a token at a time, each scored by its
  * summed log-probability; a hypothesis that emits the end token is finished and ranked by its
@@ -110,21 +156,13 @@ export function beamSearch(
         },
         (s) => [s.logp, s.weights, ...stateTensors(s.states)],
       );
-      const logp = r.logp.arraySync() as number[][];
+      const logp = r.logp.dataSync() as Float32Array;
+      const V = r.logp.shape[1];
       const weights = r.weights.arraySync() as number[][];
       tf.dispose([r.logp, r.weights]);
       disposeStates(states);
       states = r.states;
-      const cands: { from: number; tok: number; score: number }[] = [];
-      live.forEach((h, i) => {
-        const row = logp[i];
-        for (let v = 0; v < row.length; v++) {
-          if (v === target.pad || v === target.bos) continue;
-          if (o.blockNgram > 0 && v !== target.eos && repeatsNgram(h.ids, v, o.blockNgram)) continue;
-          cands.push({ from: i, tok: v, score: h.score + row[v] });
-        }
-      });
-      cands.sort((a, b) => b.score - a.score || a.from - b.from || a.tok - b.tok);
+      const cands = candidates(live, logp, V, K, target, o.blockNgram);
       const next: Hyp[] = [];
       const from: number[] = [];
       for (const c of cands) {

@@ -1,10 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
+import { cellKernel } from '../../wasm/cellKernel';
+import { fusedSmoothedHead } from '../../wasm/fusedSmoothedHead';
 
 /**
  * Output projection and label-smoothed cross-entropy over the target tokens, padding masked:
  * targets[i] < 0 marks padding, which neither counts nor gets a gradient. The smoothed target
  * puts 1 − ε on the token and ε spread evenly over the vocabulary. Returns the mean over real
- * tokens; the gradient is the closed form (softmax − target)·mask / count.
+ * tokens; the gradient is the closed form (softmax − target)·mask / count. On the wasm backend the
+ * same math runs as one kernel pass over the logits (wasm/fusedSmoothedHead.ts); the TF.js ops
+ * below are the reference it is tested against.
  */
 export function smoothedCrossEntropy(
   targets: Int32Array,
@@ -14,14 +18,17 @@ export function smoothedCrossEntropy(
   const N = targets.length;
   const real = targets.reduce((a, t) => a + (t >= 0 ? 1 : 0), 0);
   const count = Math.max(1, real);
-  const q = new Float32Array(N * vocab);
-  for (let i = 0; i < N; i++) {
-    if (targets[i] < 0) continue;
-    const row = i * vocab;
-    if (epsilon > 0) q.fill(epsilon / vocab, row, row + vocab);
-    q[row + targets[i]] += 1 - epsilon;
-  }
   const fn = tf.customGrad(((h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const k = cellKernel();
+    if (k && targets.every((t) => t < vocab))
+      return fusedSmoothedHead(k, targets, epsilon, count, h, w, b, save);
+    const q = new Float32Array(N * vocab);
+    for (let i = 0; i < N; i++) {
+      if (targets[i] < 0) continue;
+      const row = i * vocab;
+      if (epsilon > 0) q.fill(epsilon / vocab, row, row + vocab);
+      q[row + targets[i]] += 1 - epsilon;
+    }
     const logits = tf.add(tf.matMul(h, w), b) as tf.Tensor2D;
     const logp = tf.logSoftmax(logits);
     const qt = tf.tensor2d(q, [N, vocab]);
