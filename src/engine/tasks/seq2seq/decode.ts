@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerState } from '../../model/layers';
+import { readRows, readValues } from '../../training/reads';
 import type { Seq2seqModel } from './model';
 import { makeBatch, type EncodedPair } from './data';
 import type { SideVocab } from './vocab';
@@ -73,12 +74,12 @@ function lengthNorm(score: number, len: number, alpha: number): number {
  * length-normalised score; the search stops when the best finished one beats every live one
  * (or at the maximum length). Width 1 is greedy decoding.
  */
-export function beamSearch(
+export async function beamSearch(
   model: Seq2seqModel,
   target: SideVocab,
   src: Int32Array,
   o: DecodeOptions,
-): Decoded {
+): Promise<Decoded> {
   const K = Math.max(1, o.beam);
   const maxLen = Math.max(1, Math.ceil(o.maxLenRatio * src.length) + 5);
   const S = src.length;
@@ -110,11 +111,11 @@ export function beamSearch(
         },
         (s) => [s.logp, s.weights, ...stateTensors(s.states)],
       );
-      const logp = r.logp.arraySync() as number[][];
-      const weights = r.weights.arraySync() as number[][];
-      tf.dispose([r.logp, r.weights]);
       disposeStates(states);
       states = r.states;
+      const [logp, weights] = await Promise.all([readRows(r.logp), readRows(r.weights)]).finally(() =>
+        tf.dispose([r.logp, r.weights]),
+      );
       const cands: { from: number; tok: number; score: number }[] = [];
       live.forEach((h, i) => {
         const row = logp[i];
@@ -175,13 +176,13 @@ export function attendedPieces(target: SideVocab, d: Decoded): string[] {
  * Greedy decoding of many sources at once (a batch per call): each row takes its most likely
  * token until it emits the end token. Used for the evaluations' BLEU when the beam is 1.
  */
-export function greedyBatch(
+export async function greedyBatch(
   model: Seq2seqModel,
   source: SideVocab,
   target: SideVocab,
   pairs: EncodedPair[],
   maxLenRatio: number,
-): number[][] {
+): Promise<number[][]> {
   const batch = makeBatch(pairs, source, target);
   const { B, S } = batch;
   const limit = Array.from(batch.srcLen, (l) => Math.ceil(maxLenRatio * l) + 5);
@@ -205,10 +206,9 @@ export function greedyBatch(
         },
         (s) => [s.best, ...stateTensors(s.states)],
       );
-      const best = r.best.dataSync() as Int32Array;
-      r.best.dispose();
       disposeStates(states);
       states = r.states;
+      const best = (await readValues(r.best).finally(() => r.best.dispose())) as Int32Array;
       prev = Int32Array.from(best);
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
