@@ -139,7 +139,9 @@ export async function seqlabS2s(
   const val = data.val.slice(0, S2S_RECIPE.valPairs);
   const ids: number[][] = [];
   for (let i = 0; i < val.length; i += 64)
-    ids.push(...greedyBatch(m.model, m.source, m.target, val.slice(i, i + 64), S2S_RECIPE.maxLenRatio));
+    ids.push(
+      ...(await greedyBatch(m.model, m.source, m.target, val.slice(i, i + 64), S2S_RECIPE.maxLenRatio)),
+    );
   m.model.dispose();
   return { outputs: ids.map((x) => m.target.decode(x)), tokensPerSec, checkpoint: r.checkpoint! };
 }

@@ -28,9 +28,10 @@ export async function benchSeq2seq(): Promise<Record<string, unknown>> {
     maxLenRatio: S2S_RECIPE.maxLenRatio,
     blockNgram: 0,
   };
-  beamSearch(m.model, m.target, sources[0].src, o); // warm-up
+  await beamSearch(m.model, m.target, sources[0].src, o); // warm-up
   const t0 = performance.now();
-  const lengths = sources.map((p) => beamSearch(m.model, m.target, p.src, o).ids.length);
+  const lengths: number[] = [];
+  for (const p of sources) lengths.push((await beamSearch(m.model, m.target, p.src, o)).ids.length);
   const beamPerSec = sources.length / ((performance.now() - t0) / 1000);
   m.model.dispose();
   const meanLen = lengths.reduce((a, b) => a + b, 0) / lengths.length;

@@ -1,5 +1,5 @@
 /**
- * Child process of `npm run bench` (and bench/gpu-webgpu.sh): trains an LSTM language model for a
+ * Child process of `npm run bench`: trains an LSTM language model for a
  * few steps on the backend named by argv[2] and prints one JSON line: tokens/s (after the first
  * step, which compiles the shaders) and the adapter. A process of its own because a process starts
  * Dawn once, and the environment (Vulkan driver) must be set before.

@@ -33,7 +33,7 @@ export function registerPredict(program: Command): void {
         try {
           const input = readInput(file);
           const texts = f.lines ? input.split(/\r?\n/).filter((l) => l.trim() !== '') : [input];
-          const preds = classifyTexts(c, texts);
+          const preds = await classifyTexts(c, texts);
           preds.forEach((p, i) => {
             if (f.json) console.log(JSON.stringify({ ...(f.lines ? { text: texts[i] } : {}), ...p }));
             else {

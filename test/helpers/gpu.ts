@@ -14,3 +14,18 @@ export function softwareGpuEnv(): Record<string, string> | undefined {
   if (!icd || !loader) return undefined;
   return { VK_ICD_FILENAMES: icd, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
 }
+
+/**
+ * Points this process at SwiftShader and returns false, or returns why webgpu tests are skipped.
+ * CI installs the driver (scripts/setup-test-host.sh): there, a missing one is a failure.
+ */
+export function useSoftwareGpu(suite: string): false | string {
+  const env = softwareGpuEnv();
+  if (env) {
+    Object.assign(process.env, env);
+    return false;
+  }
+  const why = 'no SwiftShader Vulkan driver (Debian chromium) and libvulkan1 on this machine';
+  if (process.env.CI) throw new Error(`${suite}: ${why}`);
+  return why;
+}

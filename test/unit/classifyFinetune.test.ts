@@ -47,12 +47,12 @@ async function languageModel(): Promise<string> {
 }
 
 /** A classifier task fine-tuned from `lm`, built as trainClassifier builds it. */
-function fineTuneTask(folder: string, lm: string, over: TrainOverrides) {
+async function fineTuneTask(folder: string, lm: string, over: TrainOverrides) {
   const config: TrainConfig = mergeConfig(DEFAULT_TRAIN_CONFIG, TINY, { task: 'classify' }, over);
   const s = classifierStart(folder, config, undefined, lm);
   const data = readLabelledData(folder, {});
   const spec = specOf(data.labels, s.options, s.fromLanguageModel);
-  const task = new ClassifierTask({
+  const task = await ClassifierTask.create({
     model: { ...s.modelConfig, vocabSize: s.tokenizer!.vocabSize },
     spec,
     options: s.options,
@@ -80,7 +80,7 @@ const values = (task: ClassifierTask) =>
 test('a classifier fine-tuned from a language model starts from its encoder and computes its hidden states', async () => {
   const lm = await languageModel();
   const lmData = loadCheckpoint(lm);
-  const { task } = fineTuneTask(labelled(), lm, { classify: { pooling: 'mean' } });
+  const { task } = await fineTuneTask(labelled(), lm, { classify: { pooling: 'mean' } });
   try {
     for (const [name, w] of lmData.weights) {
       if (name.startsWith('output/')) {
@@ -112,7 +112,7 @@ test('a classifier fine-tuned from a language model starts from its encoder and 
 test('gradual unfreezing with discriminative rates: each layer is untouched until its step, then moves by its own rate', async () => {
   const lm = await languageModel();
   const lr = 1e-2;
-  const { task, config } = fineTuneTask(labelled(), lm, {
+  const { task, config } = await fineTuneTask(labelled(), lm, {
     lr,
     clip: 0,
     classify: { gradualUnfreeze: true, unfreezeEvery: 1, discriminativeLr: true },
@@ -155,7 +155,7 @@ test('gradual unfreezing with discriminative rates: each layer is untouched unti
 test('fine-tuned from a language model, the head starts on standardized features; from scratch only with --standardize', async () => {
   const lm = await languageModel();
   const folder = labelled();
-  const { task, train } = fineTuneTask(folder, lm, { classify: { pooling: 'mean' } });
+  const { task, train } = await fineTuneTask(folder, lm, { classify: { pooling: 'mean' } });
   try {
     const b = makeBatch(train.seqs, train.labels);
     const f = task.net.features(b, { training: false }).arraySync();

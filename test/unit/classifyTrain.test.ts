@@ -93,7 +93,7 @@ test('a checkpoint round-trips: the same logits; predictions and eval on the fol
     const x = tf.tidy(() => Array.from(c.net.logits(b, { training: false }).dataSync()));
     const y = tf.tidy(() => Array.from(again.logits(b, { training: false }).dataSync()));
     assert.deepEqual(x, y);
-    const p = classifyTexts(c, ['it was good and great', 'it was awful and sad really']);
+    const p = await classifyTexts(c, ['it was good and great', 'it was awful and sad really']);
     assert.deepEqual(Object.keys(p[0].probabilities), ['neg', 'pos']);
     assert.ok(Math.abs(p[0].probabilities.neg + p[0].probabilities.pos - 1) < 1e-5);
   } finally {
@@ -160,7 +160,7 @@ test('fine-tuning a language model into a classifier: its encoder, gradual unfre
   assert.equal(m.manifest.parent?.checkpoint, path.resolve(lm.checkpoint!));
   assert.deepEqual(m.manifest.tokenizer, lmData.manifest.tokenizer);
   // Discriminative rates: the top recurrent layer at lr/2.6, the embedding at lr/2.6³.
-  const task = new ClassifierTask({
+  const task = await ClassifierTask.create({
     model: m.manifest.model,
     spec: readSpec(m.manifest.taskSpec),
     options: classifyOptions({ discriminativeLr: true }),

@@ -59,7 +59,7 @@ test('the classic sanity task: reversing short random strings is learned to ≥ 
     { maxLen: 0, overLength: 'truncate' },
     { truncated: 0, dropped: 0, unknown: 0 },
   );
-  const out = greedyBatch(m.model, m.source, m.target, enc, 2).map((ids) => m.target.decode(ids));
+  const out = (await greedyBatch(m.model, m.source, m.target, enc, 2)).map((ids) => m.target.decode(ids));
   const exact = out.filter((o, i) => o === held[i].target).length / held.length;
   console.log(`# reverse: exact match ${(100 * exact).toFixed(1)}% after ${r.step} steps`);
   m.model.dispose();

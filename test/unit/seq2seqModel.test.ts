@@ -156,16 +156,21 @@ test('padding invariance: a pair batched with longer ones gets the same encoding
   }
 });
 
-test('beam search of width 1 gives the greedy output', () => {
+test('beam search of width 1 gives the greedy output', async () => {
   for (const cell of ['lstm', 'gru'] as const) {
     const s = shape(cell, { bidirectional: true, attention: 'bahdanau' }, 8);
     const m = new Seq2seqModel(s, initSeq2seqWeights(s, 11, 'pytorch'));
     const { enc } = batchOf();
-    const greedy = greedyBatch(m, vocab, vocab, enc, 2);
-    enc.forEach((p, i) => {
-      const b = beamSearch(m, vocab, p.src, { beam: 1, lengthPenalty: 0, maxLenRatio: 2, blockNgram: 0 });
+    const greedy = await greedyBatch(m, vocab, vocab, enc, 2);
+    for (const [i, p] of enc.entries()) {
+      const b = await beamSearch(m, vocab, p.src, {
+        beam: 1,
+        lengthPenalty: 0,
+        maxLenRatio: 2,
+        blockNgram: 0,
+      });
       assert.deepEqual(b.ids, greedy[i], `${cell}: pair ${i}`);
-    });
+    }
     m.dispose();
   }
 });
@@ -200,7 +205,7 @@ test('n-gram blocking: a repeated n-gram is detected, a new one is not', () => {
   assert.equal(repeatsNgram([5, 5, 5], 5, 3), true);
 });
 
-test('a checkpoint from before the state bridge (spec without `bridge`) loads with its input bridge and translates as before', () => {
+test('a checkpoint from before the state bridge (spec without `bridge`) loads with its input bridge and translates as before', async () => {
   const s = shape('gru', { bridge: 'input' }, 8);
   const weights = initSeq2seqWeights(s, 7, 'pytorch');
   const dir = path.join(tmpDir(), 'step-00000001');
@@ -219,7 +224,10 @@ test('a checkpoint from before the state bridge (spec without `bridge`) loads wi
   assert.ok(loaded.model.params.has('bridge/kernel') && !loaded.model.params.has('bridge/layer_0/kernel'));
   const fresh = new Seq2seqModel(s, weights);
   const { enc } = batchOf();
-  assert.deepEqual(greedyBatch(loaded.model, vocab, vocab, enc, 2), greedyBatch(fresh, vocab, vocab, enc, 2));
+  assert.deepEqual(
+    await greedyBatch(loaded.model, vocab, vocab, enc, 2),
+    await greedyBatch(fresh, vocab, vocab, enc, 2),
+  );
   // The input bridge starts every decoder layer from zeros and feeds the bridge as the first input.
   const e = loaded.model.encode(enc[0].src, Int32Array.of(enc[0].src.length), enc[0].src.length, 1, {
     training: false,

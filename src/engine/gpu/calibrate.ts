@@ -9,6 +9,14 @@ export interface CalibrationShape {
   input: number;
 }
 
+/** The calibration shape of a run: its batch, and its recurrent layers' widths. */
+export function calibrationShape(
+  batch: number,
+  model: { hidden: number; embedding: number },
+): CalibrationShape {
+  return { batch, hidden: model.hidden, input: Math.max(model.embedding, model.hidden) };
+}
+
 /** Milliseconds per step-sized product on the backend now active (after a warm-up). */
 async function timeProducts(shape: CalibrationShape, rounds: number): Promise<number> {
   const x = tf.randomNormal([shape.batch, shape.input + shape.hidden]);

@@ -38,11 +38,5 @@ export function trainTask(opts: TrainOptions): Promise<TrainResult> {
       '--task',
       'use --task lm, or update SeqLab',
     );
-  // Only the language model's step reads back asynchronously (webgpu has no synchronous reads in
-  // Node); the other tasks train on wasm until theirs do.
-  if (kind !== 'lm' && (opts.config.backend === 'webgpu' || opts.config.backend === 'auto')) {
-    opts.log?.(`the ${TASK_NOUNS[kind]} task trains on wasm (webgpu covers language models so far)`);
-    return trainer({ ...opts, config: { ...opts.config, backend: 'wasm' } });
-  }
   return trainer(opts);
 }

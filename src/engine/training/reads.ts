@@ -17,3 +17,17 @@ export function syncReads(): boolean {
 export async function prefetch(ts: readonly tf.Tensor[]): Promise<void> {
   if (!syncReads()) await unlessGpuLost(Promise.all(ts.map((t) => t.data())));
 }
+
+/**
+ * A tensor's values: at once on the CPU backends, read back asynchronously on webgpu (racing a
+ * lost device, so a dead GPU ends the read instead of hanging it). Evaluation and decoding read
+ * through here, so the same code runs on every backend.
+ */
+export async function readValues(t: tf.Tensor): Promise<tf.TypedArray> {
+  return syncReads() ? (t.dataSync() as tf.TypedArray) : unlessGpuLost(t.data() as Promise<tf.TypedArray>);
+}
+
+/** readValues as nested arrays (a [rows, cols] tensor's rows). */
+export async function readRows(t: tf.Tensor2D): Promise<number[][]> {
+  return syncReads() ? t.arraySync() : unlessGpuLost(t.array());
+}

@@ -181,6 +181,11 @@ export function backendNotes(backend: BackendInfo, hidden: number): string[] {
   if (backend.fallbackReason) notes.push(`wasm backend unavailable (${backend.fallbackReason}); using cpu`);
   if (backend.threadsReason && os.cpus().length > 1)
     notes.push(`wasm backend on one thread (${backend.threadsReason})`);
+  // Which code runs the recurrent layers, as the wasm kernel's reach is said below for wasm.
+  if (backend.name === 'webgpu')
+    notes.push(
+      'on webgpu the recurrent layers run as TF.js ops (the reference path; no fused GPU kernels yet)',
+    );
   if (isWasmBackend(backend.name) && !fitsTrainingKernel(hidden)) {
     const near = Math.max(4, Math.round(hidden / 4) * 4);
     notes.push(

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readValues } from '../../training/reads';
 import { EncodedSet, makeBatch } from './batch';
 import type { Example } from './data';
 import { argmaxRow, ClassMetrics, classMetrics } from './metrics';
@@ -24,7 +25,11 @@ export interface ClassifierEval {
 }
 
 /** Class probabilities [N, C] of encoded texts, batched by similar length (no dropout). */
-export function predictProbs(net: ClassifierNet, seqs: Int32Array[], batch: number): Float32Array {
+export async function predictProbs(
+  net: ClassifierNet,
+  seqs: Int32Array[],
+  batch: number,
+): Promise<Float32Array> {
   const C = net.spec.labels.length;
   const out = new Float32Array(seqs.length * C);
   const order = seqs.map((_, i) => i).sort((a, b) => seqs[a].length - seqs[b].length);
@@ -35,17 +40,20 @@ export function predictProbs(net: ClassifierNet, seqs: Int32Array[], batch: numb
       members.map(() => 0),
     );
     const p = tf.tidy(() => tf.softmax(net.logits(b, { training: false })));
-    const d = p.dataSync();
-    p.dispose();
+    const d = await readValues(p).finally(() => p.dispose());
     members.forEach((i, r) => out.set(d.subarray(r * C, (r + 1) * C), i * C));
   }
   return out;
 }
 
 /** Loss, metrics and mistakes of a classifier on an encoded labelled set. */
-export function evaluateClassifier(net: ClassifierNet, set: EncodedSet, batch: number): ClassifierEval {
+export async function evaluateClassifier(
+  net: ClassifierNet,
+  set: EncodedSet,
+  batch: number,
+): Promise<ClassifierEval> {
   const C = net.spec.labels.length;
-  const probs = predictProbs(net, set.seqs, batch);
+  const probs = await predictProbs(net, set.seqs, batch);
   const N = set.seqs.length;
   const predicted = new Int32Array(N);
   let nll = 0;

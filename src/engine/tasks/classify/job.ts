@@ -56,7 +56,7 @@ export async function runClassifierJob(job: ClassifierJob): Promise<ClassifierJo
   );
   try {
     const texts = job.texts ?? (job.files ?? []).map((f) => fs.readFileSync(f, 'utf8'));
-    return { labels: c.spec.labels, predictions: classifyTexts(c, texts) };
+    return { labels: c.spec.labels, predictions: await classifyTexts(c, texts) };
   } finally {
     c.dispose();
   }

@@ -4,6 +4,7 @@ import type { TrainEvent } from '../../events';
 import { paramGroup } from '../../model/shapes';
 import type { Weights } from '../../model/shapes';
 import { hash32, Rng } from '../../rng';
+import { prefetch, readValues } from '../../training/reads';
 import type { Tokenizer } from '../../tokenizers';
 import type { Task, TaskCheckpoint, TaskEval } from '../../training/task';
 import type { BaselineResult } from './baselines';
@@ -51,12 +52,26 @@ export class ClassifierTask implements Task {
   /** Levels from the bottom: 0 the embedding, 1..L the recurrent layers, L+1 the head. */
   private readonly top: number;
 
-  constructor(private readonly o: ClassifierTaskOptions) {
+  /**
+   * The task, its head standardized where the spec asks: that reads the encoder's features back,
+   * which on a GPU is asynchronous, hence a factory rather than the constructor.
+   */
+  static async create(o: ClassifierTaskOptions): Promise<ClassifierTask> {
+    const task = new ClassifierTask(o);
+    try {
+      if (o.spec.standardize && !o.weights?.has('classifier/shift')) await task.standardizeFeatures();
+      return task;
+    } catch (err) {
+      task.dispose();
+      throw err;
+    }
+  }
+
+  private constructor(private readonly o: ClassifierTaskOptions) {
     const { model, spec, config, options } = o;
     // A language model's encoder brings no head (nor attention query): those start fresh.
     const fresh = initClassifierWeights(model, spec, config.seed, config.init);
     this.net = new ClassifierNet(model, spec, o.weights ? new Map([...fresh, ...o.weights]) : fresh);
-    if (spec.standardize && !o.weights?.has('classifier/shift')) this.standardizeFeatures();
     this.top = model.layers + 1;
     if (config.init === 'pytorch' && model.cell !== 'gru')
       for (const name of this.net.params.keys())
@@ -83,7 +98,7 @@ export class ClassifierTask implements Task {
   }
 
   /** The head's shift and scale from the training set's pooled features: mean 0, spread 1 per unit. */
-  private standardizeFeatures(): void {
+  private async standardizeFeatures(): Promise<void> {
     const { seqs, labels } = this.o.train;
     const D = this.net.param('classifier/shift').size;
     const sum = new Float64Array(D);
@@ -91,8 +106,7 @@ export class ClassifierTask implements Task {
     for (let i = 0; i < seqs.length; i += 64) {
       const b = makeBatch(seqs.slice(i, i + 64), labels.slice(i, i + 64));
       const f = tf.tidy(() => this.net.features(b, { training: false }));
-      const x = f.dataSync();
-      f.dispose();
+      const x = await readValues(f).finally(() => f.dispose());
       for (let j = 0; j < x.length; j++) {
         sum[j % D] += x[j];
         sq[j % D] += x[j] * x[j];
@@ -174,10 +188,10 @@ export class ClassifierTask implements Task {
     this.shuffleEpoch();
   }
 
-  evaluate(): TaskEval | null {
+  async evaluate(): Promise<TaskEval | null> {
     const { val, spec, options, config } = this.o;
     if (val.seqs.length === 0) return null;
-    const r = evaluateClassifier(this.net, val, config.batch);
+    const r = await evaluateClassifier(this.net, val, config.batch);
     this.o.emit({
       type: 'classifyEval',
       time: Date.now(),
@@ -209,7 +223,8 @@ export class ClassifierTask implements Task {
     return null;
   }
 
-  checkpoint(): TaskCheckpoint {
+  async checkpoint(): Promise<TaskCheckpoint> {
+    await prefetch([...this.net.params.values()]);
     return {
       model: this.o.model,
       tokenizer: this.o.tokenizer.toJSON(),

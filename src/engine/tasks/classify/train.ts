@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { calibrationShape } from '../../gpu/calibrate';
 import * as os from 'os';
 import * as path from 'path';
 import { loadCheckpoint } from '../../checkpoint';
@@ -155,7 +156,12 @@ function encodeAndBaselines(s: ClassifierStart, data: LabelledData) {
 export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> {
   return withTrainingRun(opts, async (run) => {
     const s = classifierStart(opts.folder, opts.config, run.resume, opts.finetune?.checkpoint);
-    const backend = await initBackend(s.config.backend, opts.log);
+    // auto calibrates on this run's shape; webgpu trains every task (evaluation reads back asynchronously).
+    const backend = await initBackend(
+      s.config.backend,
+      opts.log,
+      calibrationShape(s.config.batch, s.modelConfig),
+    );
     const o = s.options;
     const data = readLabelledData(s.folder, {
       valFraction: s.config.valFraction,
@@ -175,7 +181,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       s.counters.step,
     );
     const task = run.own(
-      new ClassifierTask({
+      await ClassifierTask.create({
         model,
         spec,
         options: o,

@@ -47,10 +47,10 @@ export interface Prediction {
   probabilities: Record<string, number>;
 }
 
-export function classifyTexts(c: LoadedClassifier, texts: string[], batch = 32): Prediction[] {
+export async function classifyTexts(c: LoadedClassifier, texts: string[], batch = 32): Promise<Prediction[]> {
   const seqs = texts.map((t) => encodeExample(c.tokenizer, t, c.spec.maxLen, c.spec.keep));
   const C = c.spec.labels.length;
-  const p = predictProbs(c.net, seqs, batch);
+  const p = await predictProbs(c.net, seqs, batch);
   return texts.map((_, i) => {
     const row = Array.from(p.subarray(i * C, (i + 1) * C));
     const best = row.indexOf(Math.max(...row));
@@ -90,7 +90,7 @@ export async function evaluateClassifierOn(
         'Evaluate on data with the same labels, or train a classifier on these.',
       );
     const set = encodeSet(xs, c.tokenizer, c.spec.labels, c.spec.maxLen, c.spec.keep);
-    const r = evaluateClassifier(c.net, set, opts.batch ?? 32);
+    const r = await evaluateClassifier(c.net, set, opts.batch ?? 32);
     return { ...r, labels: c.spec.labels, examples: xs.length, skipped: data.skipped.length };
   } finally {
     c.dispose();

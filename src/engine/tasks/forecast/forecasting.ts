@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ForecastOptions } from '../../config';
+import { readValues } from '../../training/reads';
 import { actuals, ArModel, arForecast, naiveForecast, seasonalNaiveForecast } from './baselines';
 import { errorFigures, scaledError } from './metrics';
 import type { ForecastModel } from './model';
@@ -56,12 +57,12 @@ const CHUNK = 256;
  * [origins × horizon]. Recursive: one step at a time, each prediction fed back as the newest
  * target value; feature columns hold their last observed value past the origin.
  */
-export function modelForecast(
+export async function modelForecast(
   model: ForecastModel,
   spec: ForecastSpec,
   s: Series,
   origins: number[],
-): Float64Array {
+): Promise<Float64Array> {
   const z = standardise(s, spec.norm);
   const H = spec.horizon;
   const N = spec.window;
@@ -71,8 +72,7 @@ export function modelForecast(
     const chunk = origins.slice(c0, c0 + CHUNK);
     if (spec.strategy === 'direct') {
       const p = tf.tidy(() => model.predict(windowInputs(z, chunk, N), N, chunk.length));
-      const d = p.dataSync();
-      p.dispose();
+      const d = await readValues(p).finally(() => p.dispose());
       for (let i = 0; i < d.length; i++) out[c0 * H + i] = d[i] * std[0] + mean[0];
       continue;
     }
@@ -98,8 +98,7 @@ export function modelForecast(
           chunk.length,
         ),
       );
-      const d = p.dataSync();
-      p.dispose();
+      const d = await readValues(p).finally(() => p.dispose());
       chunk.forEach((_, b) => {
         bufs[0][local[b] + h] = d[b];
         out[(c0 + b) * H + h] = d[b] * std[0] + mean[0];
@@ -124,18 +123,18 @@ export function seasonalApplies(spec: Pick<ForecastSpec, 'season' | 'window'>): 
   return spec.season > 1 && spec.season <= spec.window;
 }
 
-export function compareForecasts(
+export async function compareForecasts(
   model: ForecastModel,
   spec: ForecastSpec,
   s: Series,
   origins: number[],
-): ForecastComparison {
+): Promise<ForecastComparison> {
   const y = s.values[0];
   const H = spec.horizon;
   return {
     origins,
     actual: actuals(y, origins, H),
-    model: modelForecast(model, spec, s, origins),
+    model: await modelForecast(model, spec, s, origins),
     naive: naiveForecast(y, origins, H),
     seasonal: seasonalApplies(spec) ? seasonalNaiveForecast(y, origins, H, spec.season) : undefined,
     ar: arForecast(spec.ar, y, origins, spec.window, H),

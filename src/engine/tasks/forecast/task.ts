@@ -3,10 +3,12 @@ import type { ModelConfig, TrainConfig } from '../../config';
 import type { TrainEvent } from '../../events';
 import { paramGroup, Weights } from '../../model/shapes';
 import { hash32, Rng } from '../../rng';
+import { prefetch } from '../../training/reads';
 import type { Task, TaskCheckpoint, TaskEval } from '../../training/task';
 import type { ForecastData } from './data';
 import {
   compareForecasts,
+  type ForecastComparison,
   forecastFigures,
   modelForecast,
   standardise,
@@ -126,27 +128,27 @@ export class ForecastTask implements Task {
     this.shuffle();
   }
 
-  evaluate(): TaskEval | null {
+  async evaluate(): Promise<TaskEval | null> {
     const { data, emit } = this.o;
     const { spec, val, valOrigins } = data;
     if (valOrigins.length === 0) return null;
-    const c = compareForecasts(this.model, spec, val, valOrigins);
+    const c = await compareForecasts(this.model, spec, val, valOrigins);
     const fields = forecastFigures(c);
     // The loss in the training objective's terms: on standardised values, over every step ahead.
     const sd = spec.norm.std[0];
     const loss = spec.loss === 'mse' ? (fields.rmse / sd) ** 2 : fields.mae / sd;
-    emit(this.detail(c, fields));
+    emit(await this.detail(c, fields));
     return { loss, fields, bpc: null, score: fields.mae };
   }
 
-  private detail(c: ReturnType<typeof compareForecasts>, fields: Record<string, number>): TrainEvent {
+  private async detail(c: ForecastComparison, fields: Record<string, number>): Promise<TrainEvent> {
     const { spec, val, train } = this.o.data;
     const H = spec.horizon;
     const oneStep = c.origins.map((_, i) => c.model[i * H]);
     const actual = c.origins.map((t) => val.values[0][t]);
     const y = train.values[0];
     const end = y.length;
-    const future = modelForecast(this.model, spec, train, [end]);
+    const future = await modelForecast(this.model, spec, train, [end]);
     const from = Math.max(0, end - FUTURE_CONTEXT);
     const baselines = [
       { name: 'naive' as const, mae: fields.naive_mae, rmse: fields.naive_rmse },
@@ -176,7 +178,8 @@ export class ForecastTask implements Task {
     return null;
   }
 
-  checkpoint(): TaskCheckpoint {
+  async checkpoint(): Promise<TaskCheckpoint> {
+    await prefetch([...this.model.params.values()]);
     return {
       model: this.o.model,
       tokenizer: NO_TOKENIZER,

@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { calibrationShape } from '../../gpu/calibrate';
 import { loadCheckpoint } from '../../checkpoint';
 import type { ModelConfig, TrainConfig } from '../../config';
 import { SeqLabError } from '../../errors';
@@ -55,7 +56,12 @@ export async function trainForecaster(opts: TrainOptions): Promise<TrainResult> 
         '--target',
         'Add --target <column> (the CSV header names the columns).',
       );
-    const backend = await initBackend(s.config.backend, opts.log);
+    // auto calibrates on this run's shape; webgpu trains every task (evaluation reads back asynchronously).
+    const backend = await initBackend(
+      s.config.backend,
+      opts.log,
+      calibrationShape(s.config.batch, s.modelConfig),
+    );
     const data = prepareForecastData(s.folder, s.config, resumedSpec(s.runDir, s.counters.step));
     const model: ModelConfig = forecastModelConfig(s.modelConfig, data);
     const recorded: TrainConfig = {

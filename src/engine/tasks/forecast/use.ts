@@ -61,7 +61,7 @@ export async function evaluateForecasterOnFile(
     const { window: N, horizon: H } = f.spec;
     const origins = windowOrigins(s, N, H, N, rows);
     if (origins.length === 0) throw tooFewRows(file, rows, N, H, 'complete rows', true);
-    return { ...forecastFigures(compareForecasts(f.model, f.spec, s, origins)), rows };
+    return { ...forecastFigures(await compareForecasts(f.model, f.spec, s, origins)), rows };
   } finally {
     f.model.dispose();
   }
@@ -127,7 +127,7 @@ export async function forecastFile(
     let ext: Series = s;
     while (values.length < K) {
       const end = ext.values[0].length;
-      const next = Array.from(modelForecast(f.model, f.spec, ext, [end]));
+      const next = Array.from(await modelForecast(f.model, f.spec, ext, [end]));
       values.push(...next.slice(0, K - values.length));
       ext = {
         ...ext,

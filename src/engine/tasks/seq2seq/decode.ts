@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerState } from '../../model/layers';
+import { readRows, readValues } from '../../training/reads';
 import type { Seq2seqModel } from './model';
 import { makeBatch, type EncodedPair } from './data';
 import type { SideVocab } from './vocab';
@@ -119,12 +120,12 @@ export function candidates(
  * length-normalised score; the search stops when the best finished one beats every live one
  * (or at the maximum length). Width 1 is greedy decoding.
  */
-export function beamSearch(
+export async function beamSearch(
   model: Seq2seqModel,
   target: SideVocab,
   src: Int32Array,
   o: DecodeOptions,
-): Decoded {
+): Promise<Decoded> {
   const K = Math.max(1, o.beam);
   const maxLen = Math.max(1, Math.ceil(o.maxLenRatio * src.length) + 5);
   const S = src.length;
@@ -156,13 +157,13 @@ export function beamSearch(
         },
         (s) => [s.logp, s.weights, ...stateTensors(s.states)],
       );
-      const logp = r.logp.dataSync() as Float32Array;
-      const V = r.logp.shape[1];
-      const weights = r.weights.arraySync() as number[][];
-      tf.dispose([r.logp, r.weights]);
       disposeStates(states);
       states = r.states;
-      const cands = candidates(live, logp, V, K, target, o.blockNgram);
+      const V = r.logp.shape[1];
+      const [logp, weights] = await Promise.all([readValues(r.logp), readRows(r.weights)]).finally(() =>
+        tf.dispose([r.logp, r.weights]),
+      );
+      const cands = candidates(live, logp as Float32Array, V, K, target, o.blockNgram);
       const next: Hyp[] = [];
       const from: number[] = [];
       for (const c of cands) {
@@ -213,13 +214,13 @@ export function attendedPieces(target: SideVocab, d: Decoded): string[] {
  * Greedy decoding of many sources at once (a batch per call): each row takes its most likely
  * token until it emits the end token. Used for the evaluations' BLEU when the beam is 1.
  */
-export function greedyBatch(
+export async function greedyBatch(
   model: Seq2seqModel,
   source: SideVocab,
   target: SideVocab,
   pairs: EncodedPair[],
   maxLenRatio: number,
-): number[][] {
+): Promise<number[][]> {
   const batch = makeBatch(pairs, source, target);
   const { B, S } = batch;
   const limit = Array.from(batch.srcLen, (l) => Math.ceil(maxLenRatio * l) + 5);
@@ -243,10 +244,9 @@ export function greedyBatch(
         },
         (s) => [s.best, ...stateTensors(s.states)],
       );
-      const best = r.best.dataSync() as Int32Array;
-      r.best.dispose();
       disposeStates(states);
       states = r.states;
+      const best = (await readValues(r.best).finally(() => r.best.dispose())) as Int32Array;
       prev = Int32Array.from(best);
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;

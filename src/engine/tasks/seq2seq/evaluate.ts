@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readValues } from '../../training/reads';
 import { corpusBleu, corpusChrf, rougeL } from '../../metrics';
 import { makeBatch, type EncodedPair } from './data';
 import { beamSearch, greedyBatch, type DecodeOptions } from './decode';
@@ -6,14 +7,14 @@ import type { Seq2seqModel } from './model';
 import type { SideVocab } from './vocab';
 
 /** Mean cross-entropy (nats) per target token, end token included, over `pairs`. */
-export function targetLoss(
+export async function targetLoss(
   model: Seq2seqModel,
   source: SideVocab,
   target: SideVocab,
   pairs: EncodedPair[],
   batch: number,
   maxTokens = 0,
-): { loss: number; tokens: number } {
+): Promise<{ loss: number; tokens: number }> {
   let sum = 0;
   let tokens = 0;
   for (let i = 0; i < pairs.length; i += batch) {
@@ -21,7 +22,8 @@ export function targetLoss(
     const part = pairs.slice(i, i + batch);
     const b = makeBatch(part, source, target);
     const n = part.reduce((a, p) => a + p.tgt.length + 1, 0);
-    const l = tf.tidy(() => model.loss(b, 0, { training: false }).dataSync()[0]);
+    const t = tf.tidy(() => model.loss(b, 0, { training: false }));
+    const l = (await readValues(t).finally(() => t.dispose()))[0];
     sum += l * n;
     tokens += n;
   }
@@ -39,24 +41,24 @@ export interface TranslationScores {
 }
 
 /** Translates `pairs` (greedy in batches when the beam is 1) and scores them against their targets. */
-export function translateAndScore(
+export async function translateAndScore(
   model: Seq2seqModel,
   source: SideVocab,
   target: SideVocab,
   pairs: EncodedPair[],
   o: DecodeOptions,
   batch: number,
-): TranslationScores {
+): Promise<TranslationScores> {
   const ids: number[][] = [];
   const attention: (number[][] | undefined)[] = [];
   if (o.beam <= 1 && o.blockNgram <= 0) {
     for (let i = 0; i < pairs.length; i += batch) {
-      ids.push(...greedyBatch(model, source, target, pairs.slice(i, i + batch), o.maxLenRatio));
+      ids.push(...(await greedyBatch(model, source, target, pairs.slice(i, i + batch), o.maxLenRatio)));
       attention.push(...pairs.slice(i, i + batch).map(() => undefined));
     }
   } else
     for (const p of pairs) {
-      const d = beamSearch(model, target, p.src, o);
+      const d = await beamSearch(model, target, p.src, o);
       ids.push(d.ids);
       attention.push(d.attention);
     }

@@ -360,10 +360,13 @@ export class Seq2seqModel {
   exportWeights(): Weights {
     const w = exportParams(this.params);
     // Readers that check a checkpoint against its decoder config expect output/kernel.
+    // The embedding transposed in JS: its values are already read, and a GPU has no synchronous read.
     if (this.shape.options.tieEmbeddings) {
-      const t = this.outputKernel();
-      w.set('output/kernel', { shape: t.shape.slice(), data: t.dataSync() as Float32Array });
-      t.dispose();
+      const e = w.get('embedding')!;
+      const [V, E] = e.shape;
+      const data = new Float32Array(V * E);
+      for (let v = 0; v < V; v++) for (let j = 0; j < E; j++) data[j * V + v] = e.data[v * E + j];
+      w.set('output/kernel', { shape: [E, V], data });
     }
     return w;
   }

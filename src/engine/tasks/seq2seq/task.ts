@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../config';
 import type { Seq2seqEvalEvent } from '../../events';
 import { hash32 } from '../../rng';
+import { prefetch } from '../../training/reads';
 import type { Task, TaskCheckpoint, TaskEval } from '../../training/task';
 import type { Weights } from '../../model/model';
 import type { Seq2seqData } from './data';
@@ -80,16 +81,16 @@ export class Seq2seqTask implements Task {
 
   startEpoch(): void {}
 
-  evaluate(): TaskEval | null {
+  async evaluate(): Promise<TaskEval | null> {
     const { data, config, options } = this.o;
     const val = data.val.length ? data.val : data.train.slice(0, Math.min(64, data.train.length));
-    const r = targetLoss(this.model, data.source, data.target, val, config.batch, config.evalTokens);
+    const r = await targetLoss(this.model, data.source, data.target, val, config.batch, config.evalTokens);
     if (!r.tokens) return null;
     const fields: Record<string, number> = { perplexity: Math.exp(r.loss) };
     this.evaluations++;
     if ((this.evaluations - 1) % Math.max(1, options.bleuEvery) === 0) {
       const subset = val.slice(0, options.bleuPairs);
-      const s = translateAndScore(
+      const s = await translateAndScore(
         this.model,
         data.source,
         data.target,
@@ -100,13 +101,13 @@ export class Seq2seqTask implements Task {
       fields.bleu = s.bleu;
       fields.chrf = s.chrf;
       if (options.purpose === 'summarize') fields.rougeL = s.rougeL;
-      this.emitExamples(subset.slice(0, EXAMPLES), s.outputs);
+      await this.emitExamples(subset.slice(0, EXAMPLES), s.outputs);
     }
     // The best checkpoint is chosen by the loss: BLEU on a subset of greedy outputs is noisier.
     return { loss: r.loss, fields, bpc: null };
   }
 
-  private emitExamples(pairs: Seq2seqData['val'], outputs: string[]): void {
+  private async emitExamples(pairs: Seq2seqData['val'], outputs: string[]): Promise<void> {
     if (!this.o.emit || pairs.length === 0) return;
     const { data, options } = this.o;
     const greedy = {
@@ -119,9 +120,9 @@ export class Seq2seqTask implements Task {
       type: 'seq2seqEval',
       time: Date.now(),
       step: this.step,
-      examples: pairs.map((p, i) => {
+      examples: await mapInOrder(pairs, async (p, i) => {
         // Width 1 decodes as the batched greedy pass did, and returns the attention it used.
-        const d = beamSearch(this.model, data.target, p.src, greedy);
+        const d = await beamSearch(this.model, data.target, p.src, greedy);
         return {
           source: p.pair.source,
           reference: p.pair.target,
@@ -140,7 +141,8 @@ export class Seq2seqTask implements Task {
     return null;
   }
 
-  checkpoint(): TaskCheckpoint {
+  async checkpoint(): Promise<TaskCheckpoint> {
+    await prefetch([...this.model.params.values()]);
     const { data, options, shape } = this.o;
     return {
       model: shape.model,
@@ -155,4 +157,11 @@ export class Seq2seqTask implements Task {
   dispose(): void {
     this.model.dispose();
   }
+}
+
+/** fn over xs one at a time (decoding shares the backend's queue: no gain in overlapping). */
+async function mapInOrder<T, R>(xs: readonly T[], fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < xs.length; i++) out.push(await fn(xs[i], i));
+  return out;
 }

@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { calibrationShape } from '../../gpu/calibrate';
 import type { ModelConfig, TrainConfig } from '../../config';
 import { SeqLabError } from '../../errors';
 import type { CorpusReport } from '../../events';
@@ -73,7 +74,12 @@ export async function trainSeq2seq(opts: TrainOptions): Promise<TrainResult> {
     const resumed = s.taskSpec as unknown as Seq2seqSpec | undefined;
     if (resumed?.options) options.bridge = specOptions(resumed).bridge;
     checkShape(s.config, options);
-    const backend = await initBackend(s.config.backend, opts.log);
+    // auto calibrates on this run's shape; webgpu trains every task (evaluation reads back asynchronously).
+    const backend = await initBackend(
+      s.config.backend,
+      opts.log,
+      calibrationShape(s.config.batch, s.modelConfig),
+    );
     const splits = readPairs(s.folder, {
       sourceKey: options.sourceKey,
       targetKey: options.targetKey,

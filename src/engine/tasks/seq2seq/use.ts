@@ -30,17 +30,18 @@ export async function translateWithCheckpoint(
   await initBackend(o.backend ?? 'wasm');
   const m = loadSeq2seq(checkpoint, 'Translating');
   try {
-    return lines.map((line) => {
+    const out: Translation[] = [];
+    for (const line of lines) {
       const ids = m.source.encode(line).ids;
       const src = new Int32Array(ids.length + 1);
       src.set(ids);
       src[ids.length] = m.source.eos;
-      const d = beamSearch(m.model, m.target, src, {
+      const d = await beamSearch(m.model, m.target, src, {
         ...m.options,
         beam: o.beam ?? m.options.beam,
         blockNgram: o.blockNgram ?? m.options.blockNgram,
       });
-      return {
+      out.push({
         source: line,
         output: m.target.decode(d.ids),
         score: d.score,
@@ -49,8 +50,9 @@ export async function translateWithCheckpoint(
           output: attendedPieces(m.target, d),
           weights: d.attention,
         },
-      };
-    });
+      });
+    }
+    return out;
   } finally {
     m.model.dispose();
   }
@@ -104,8 +106,8 @@ export async function evaluateSeq2seqOnPairs(
       { truncated: 0, dropped: 0, unknown: 0 },
     );
     const beam = o.beam ?? m.options.beam;
-    const s = translateAndScore(m.model, m.source, m.target, enc, { ...m.options, beam }, 32);
-    const l = targetLoss(m.model, m.source, m.target, enc, 32);
+    const s = await translateAndScore(m.model, m.source, m.target, enc, { ...m.options, beam }, 32);
+    const l = await targetLoss(m.model, m.source, m.target, enc, 32);
     return {
       bleu: s.bleu,
       chrf: s.chrf,
