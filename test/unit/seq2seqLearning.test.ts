@@ -83,8 +83,8 @@ test('the copy task is learned with input feeding (the step-by-step decoder) to 
       model: { cell: 'gru', hidden: 32, embedding: 16, layers: 1 },
       batch: 32,
       lr: 1e-2,
-      steps: 250,
-      evalEvery: 250,
+      steps: 500,
+      evalEvery: 500,
       seq2seq: { labelSmoothing: 0, bleuPairs: 20, beam: 1, inputFeeding: true },
     }),
   });
