@@ -194,6 +194,8 @@ test('input feeding: the gradient reaches the feed weights, and decoding feeds h
     const feed = m.p('input_feed/kernel');
     const { grads } = tf.variableGrads(() => m.loss(batch, 0, { training: false }), [feed]);
     assert.ok(tf.max(tf.abs(grads[feed.name])).dataSync()[0] > 1e-4, `${cell}: the feed weights learn`);
+    // Larger feed weights than at initialisation, so that a step that lost h̃ would show plainly.
+    feed.assign(tf.mul(feed, 4));
     // Self-consistency: teacher-forcing the greedy outputs gives, token by token, the log-probabilities
     // the decoding steps chose them with (so the steps carry h̃ from one to the next as training does).
     const greedy = greedyBatch(m, vocab, vocab, enc, 2);
