@@ -10,6 +10,9 @@ import { css, el } from './dom';
 import { post } from './host';
 import { runColour, runName, selectRun, selectRuns, setView, state } from './state';
 
+/** Column names of metrics whose keys are not how they are written (a translator's scores). */
+const METRIC_NAMES: Record<string, string> = { bleu: 'BLEU', chrf: 'chrF', rougeL: 'ROUGE-L' };
+
 /** Rows built at once; the rest follow CHUNK_ROWS per animation frame. */
 const FIRST_ROWS = 40;
 const CHUNK_ROWS = 40;
@@ -267,7 +270,10 @@ export function runsTable(box: HTMLElement): () => void {
       sortHead('run', 'run'),
       sortHead('state', 'state'),
       ...keys.map((k) => sortHead(k, `config:${k}`)),
-      ...metrics.flatMap((m) => [sortHead(`best ${m}`, `best:${m}`), sortHead(`final ${m}`, `final:${m}`)]),
+      ...metrics.flatMap((m) => {
+        const name = METRIC_NAMES[m] ?? m;
+        return [sortHead(`best ${name}`, `best:${m}`), sortHead(`final ${name}`, `final:${m}`)];
+      }),
       ...statCols.map(([c, label]) => sortHead(label, c)),
       '',
     ];

@@ -14,11 +14,12 @@ import { walkthroughTour } from './walkthrough.mjs';
 import { inspectTour } from './inspect.mjs';
 import { runsTableTour } from './runsTable.mjs';
 import { tasksTour } from './tasks.mjs';
+import { translatorTour } from './translator.mjs';
 import { setTheme } from './theme.mjs';
 
 const OUT = path.join(ROOT, 'test-output/e2e');
 const PORT = Number(process.env.E2E_PORT ?? 8392);
-// E2E_ONLY=tasks (comma-separated: main, runs, tasks) runs only those parts; unset, every part runs.
+// E2E_ONLY=tasks (comma-separated: main, runs, tasks, seq2seq) runs only those parts; unset, every part runs.
 const ONLY = process.env.E2E_ONLY?.split(',').map((s) => s.trim());
 const want = (part) => !ONLY || ONLY.includes(part);
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -170,6 +171,8 @@ e2e: try {
   if (want('runs')) await runsTableTour({ page, serverUrl: server.url, shot, check, log, until, out: OUT });
   if (want('tasks'))
     await tasksTour({ page, url: server.url, ws, out: OUT, shot, painted, check, log, until });
+  if (want('seq2seq'))
+    await translatorTour({ page, url: server.url, ws, out: OUT, shot, painted, check, log, until });
   if (!want('main')) break e2e;
   await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`, { waitUntil: 'domcontentloaded' });
   await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });

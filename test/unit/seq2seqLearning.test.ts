@@ -65,3 +65,43 @@ test('the classic sanity task: reversing short random strings is learned to ≥ 
   m.model.dispose();
   assert.ok(exact >= 0.99, `exact match ${exact}`);
 });
+
+test('the copy task is learned with input feeding (the step-by-step decoder) to ≥ 95% exact match', async () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'copy.tsv');
+  fs.writeFileSync(
+    file,
+    randomStrings(2000, 2)
+      .map((s) => `${s}\t${s}`)
+      .join('\n') + '\n',
+  );
+  const r = await trainSeq2seq({
+    folder: file,
+    out: dir,
+    config: mergeConfig(DEFAULT_TRAIN_CONFIG, {
+      task: 'seq2seq',
+      model: { cell: 'gru', hidden: 32, embedding: 16, layers: 1 },
+      batch: 32,
+      lr: 1e-2,
+      steps: 500,
+      evalEvery: 500,
+      seq2seq: { labelSmoothing: 0, bleuPairs: 20, beam: 1, inputFeeding: true },
+    }),
+  });
+  const m = loadSeq2seq(r.checkpoint!, 'Translating');
+  assert.equal(m.options.inputFeeding, true, 'the checkpoint records input feeding');
+  assert.ok(m.model.params.has('input_feed/kernel'));
+  const held = randomStrings(200, 98).map((s) => ({ source: s, target: s }));
+  const enc = encodePairs(
+    held,
+    m.source,
+    m.target,
+    { maxLen: 0, overLength: 'truncate' },
+    { truncated: 0, dropped: 0, unknown: 0 },
+  );
+  const out = (await greedyBatch(m.model, m.source, m.target, enc, 2)).map((ids) => m.target.decode(ids));
+  const exact = out.filter((o, i) => o === held[i].target).length / held.length;
+  console.log(`# copy with input feeding: exact match ${(100 * exact).toFixed(1)}% after ${r.step} steps`);
+  m.model.dispose();
+  assert.ok(exact >= 0.95, `exact match ${exact}`);
+});

@@ -111,6 +111,22 @@ for (const [name, opts, params] of [
     ],
   ],
   ['tied embeddings with label smoothing', { tieEmbeddings: true }, ['embedding', 'output/bias']],
+  [
+    'input feeding (the attentional vector into the next step)',
+    { inputFeeding: true },
+    [
+      'input_feed/kernel',
+      'layer_0/kernel',
+      'layer_1/recurrent_kernel',
+      'attention/output',
+      'bridge/layer_0/kernel',
+    ],
+  ],
+  [
+    'input feeding with Bahdanau scores and the input bridge',
+    { inputFeeding: true, attention: 'bahdanau', bridge: 'input' },
+    ['input_feed/kernel', 'attention/query', 'bridge/kernel', 'layer_0/bias'],
+  ],
 ] as [string, Partial<Seq2seqOptions>, string[]][]) {
   for (const cell of ['lstm', 'gru'] as const)
     test(`gradient check (${cell}): ${name}`, () => {
@@ -198,6 +214,60 @@ test('beam candidates: each hypothesis’s 2K best tokens give the first 2K of s
   assert.ok(all[2 * K - 1].score === all[2 * K].score, 'the test should cut through a tie');
 });
 
+test('input feeding: the gradient reaches the feed weights, and decoding feeds h̃ as training does', async () => {
+  for (const cell of ['lstm', 'gru'] as const) {
+    const s = shape(cell, { inputFeeding: true }, 8);
+    const m = new Seq2seqModel(s, initSeq2seqWeights(s, 13, 'pytorch'));
+    const { enc, batch } = batchOf();
+    const feed = m.p('input_feed/kernel');
+    const { grads } = tf.variableGrads(() => m.loss(batch, 0, { training: false }), [feed]);
+    assert.ok(tf.max(tf.abs(grads[feed.name])).dataSync()[0] > 1e-4, `${cell}: the feed weights learn`);
+    // Larger feed weights than at initialisation, so that a step that lost h̃ would show plainly.
+    feed.assign(tf.mul(feed, 4));
+    // Self-consistency: teacher-forcing the greedy outputs gives, token by token, the log-probabilities
+    // the decoding steps chose them with (so the steps carry h̃ from one to the next as training does).
+    const greedy = await greedyBatch(m, vocab, vocab, enc, 2);
+    enc.forEach((p, i) => {
+      const ids = greedy[i];
+      const e = m.encode(p.src, Int32Array.of(p.src.length), p.src.length, 1, { training: false });
+      let states: ReturnType<Seq2seqModel['initialStates']> = [];
+      let prev: Int32Array | null = null;
+      let sum = 0;
+      const limit = Math.ceil(2 * p.src.length) + 5;
+      [...ids, vocab.eos].forEach((id, j) => {
+        const r = m.step(e, prev, states);
+        const row = r.logp.dataSync() as Float32Array;
+        let best = vocab.eos;
+        row.forEach((v, k) => {
+          if (k !== vocab.pad && k !== vocab.bos && v > row[best]) best = k;
+        });
+        if (j < ids.length || ids.length < limit)
+          assert.equal(best, id, `${cell}: pair ${i} step ${j} is greedy`);
+        sum -= row[id];
+        states = r.states;
+        prev = Int32Array.of(id);
+      });
+      assert.equal(states.length, s.model.layers + 1, 'the decoding state carries h̃');
+      const forced = makeBatch([{ ...p, tgt: Int32Array.from(ids) }], vocab, vocab);
+      const loss = m.loss(forced, 0, { training: false }).dataSync()[0];
+      assert.ok(
+        Math.abs(loss - sum / (ids.length + 1)) < 1e-4,
+        `${cell}: pair ${i}: teacher-forced loss ${loss} vs decoding ${sum / (ids.length + 1)}`,
+      );
+    });
+    for (const [i, p] of enc.entries()) {
+      const b = await beamSearch(m, vocab, p.src, {
+        beam: 1,
+        lengthPenalty: 0,
+        maxLenRatio: 2,
+        blockNgram: 0,
+      });
+      assert.deepEqual(b.ids, greedy[i], `${cell}: beam 1 = greedy, pair ${i}`);
+    }
+    m.dispose();
+  }
+});
+
 test('n-gram blocking: a repeated n-gram is detected, a new one is not', () => {
   assert.equal(repeatsNgram([1, 2, 3, 1], 2, 2), true);
   assert.equal(repeatsNgram([1, 2, 3, 1], 3, 2), false);
@@ -236,6 +306,39 @@ test('a checkpoint from before the state bridge (spec without `bridge`) loads wi
   assert.equal(tf.max(tf.abs(loaded.model.initialStates(e)[0].h)).dataSync()[0], 0);
   loaded.model.dispose();
   fresh.dispose();
+});
+
+test('input feeding is saved in the checkpoint spec; a spec without the field loads without it', () => {
+  for (const inputFeeding of [true, undefined]) {
+    const s = shape('lstm', { inputFeeding: inputFeeding ?? false }, 8);
+    const weights = initSeq2seqWeights(s, 17, 'pytorch');
+    const dir = path.join(tmpDir(), 'step-00000001');
+    const { inputFeeding: _drop, ...rest } = { ...DEFAULT_SEQ2SEQ, ...s.options };
+    saveCheckpointOf(dir, {
+      model: s.model,
+      tokenizer: tokenizerFromJSON(vocab.displayTokenizer()),
+      weights,
+      manifest: {
+        task: 'seq2seq',
+        taskSpec: {
+          source: tok.toJSON(),
+          sourceVocab: vocab.size,
+          options: inputFeeding ? { ...rest, inputFeeding } : rest,
+        },
+      },
+    });
+    const loaded = loadSeq2seq(dir, 'Translating');
+    assert.equal(loaded.options.inputFeeding, inputFeeding ?? false);
+    assert.equal(loaded.model.params.has('input_feed/kernel'), inputFeeding ?? false);
+    const fresh = new Seq2seqModel(s, weights);
+    const { enc } = batchOf();
+    assert.deepEqual(
+      greedyBatch(loaded.model, vocab, vocab, enc, 2),
+      greedyBatch(fresh, vocab, vocab, enc, 2),
+    );
+    loaded.model.dispose();
+    fresh.dispose();
+  }
 });
 
 test('the state bridge sets every decoder layer’s initial state (h and c for an LSTM) from the encoder', () => {

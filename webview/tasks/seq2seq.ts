@@ -22,6 +22,11 @@ function scoresChart(grid: HTMLElement): ChartView {
     const runs = translators(sel);
     chart.section.style.display = runs.length ? '' : 'none';
     if (!runs.length) return;
+    // What is drawn, for the e2e to check against the run's metrics.jsonl.
+    const first = runs[0].p.seq2seq.evals;
+    chart.section.dataset.points = String(runs.reduce((a, s) => a + s.p.seq2seq.evals.step.length, 0));
+    chart.section.dataset.bleu = first.bleu.at(-1)?.toFixed(2) ?? '';
+    chart.section.dataset.chrf = first.chrf.at(-1)?.toFixed(2) ?? '';
     const lines: uPlot.Series[] = [];
     const tables: number[][][] = [];
     for (const { r, p, color } of runs) {

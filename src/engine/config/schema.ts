@@ -612,6 +612,12 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
       flag: '--tie-embeddings',
     },
     {
+      key: 'inputFeeding',
+      type: 'boolean',
+      help: 'seq2seq: input feeding (previous attentional vector into the decoder; step-by-step decoder)',
+      flag: '--input-feeding',
+    },
+    {
       key: 'labelSmoothing',
       type: 'number',
       min: 0,

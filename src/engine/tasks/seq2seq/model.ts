@@ -6,6 +6,7 @@ import { LayerState, recurrentLayer, recurrentLayerFromState } from '../../model
 import { disposeParams, exportParams, initLayerWeights, Weights } from '../../model/model';
 import { hash32, Rng } from '../../rng';
 import { attend, AttentionParams } from './attention';
+import { decodeWithInputFeeding } from './inputFeeding';
 import { smoothedCrossEntropy } from './loss';
 import { SideVocab } from './vocab';
 import type { Seq2seqOptions } from './options';
@@ -16,7 +17,8 @@ export interface Seq2seqShape {
   /** Decoder: cell, embedding, hidden, layers, dropout, and vocabSize = the target side's ids. */
   model: ModelConfig;
   sourceVocab: number;
-  options: Pick<Seq2seqOptions, 'attention' | 'score' | 'bidirectional' | 'bridge' | 'tieEmbeddings'>;
+  options: Pick<Seq2seqOptions, 'attention' | 'score' | 'bidirectional' | 'bridge' | 'tieEmbeddings'> &
+    Partial<Pick<Seq2seqOptions, 'inputFeeding'>>;
 }
 
 /** A batch, time-major (row t·B + b), padded with each side's padding id. */
@@ -88,6 +90,7 @@ export function seq2seqParamShapes(s: Seq2seqShape): [string, number[]][] {
     out.push([`layer_${l}/recurrent_kernel`, [H, G * H]]);
     out.push([`layer_${l}/bias`, biasShape(H)]);
   }
+  if (s.options.inputFeeding) out.push(['input_feed/kernel', [H, G * H]]);
   if (s.options.attention === 'bahdanau')
     out.push(['attention/query', [H, H]], ['attention/key', [H, H]], ['attention/v', [H]]);
   else if (s.options.score === 'general') out.push(['attention/kernel', [H, H]]);
@@ -239,21 +242,30 @@ export class Seq2seqModel {
     return { memory: toBatchMajor(x, S, B), bias: paddingBias(len, S), bridge };
   }
 
-  /** The decoder layers' initial states from the bridge (zeros with the `input` bridge). */
+  /**
+   * The decoder layers' initial states from the bridge (zeros with the `input` bridge); with input
+   * feeding, one more entry: the attentional vector fed to the first step (zeros).
+   */
   initialStates(enc: Encoded): LayerState[] {
     const { cell, hidden: H, layers } = this.shape.model;
     const B = enc.bridge.shape[0];
+    const feed: LayerState[] = this.shape.options.inputFeeding
+      ? [{ h: tf.zeros([B, H]) as tf.Tensor2D }]
+      : [];
     if (this.shape.options.bridge === 'input')
-      return Array.from({ length: layers }, () => this.zeroState(B, H));
+      return [...Array.from({ length: layers }, () => this.zeroState(B, H)), ...feed];
     const W = bridgeWidth(this.shape);
     const at = (l: number, k: number) => tf.slice(enc.bridge, [0, l * W + k * H], [B, H]) as tf.Tensor2D;
-    return Array.from({ length: layers }, (_, l) => ({
-      h: at(l, 0),
-      c: cell === 'lstm' ? at(l, 1) : undefined,
-    }));
+    return [
+      ...Array.from({ length: layers }, (_, l) => ({
+        h: at(l, 0),
+        c: cell === 'lstm' ? at(l, 1) : undefined,
+      })),
+      ...feed,
+    ];
   }
 
-  private attentionParams(): AttentionParams {
+  attentionParams(): AttentionParams {
     const g = (n: string) => this.params.get(n) as tf.Tensor | undefined;
     return {
       kernel: g('attention/kernel') as tf.Tensor2D | undefined,
@@ -300,6 +312,17 @@ export class Seq2seqModel {
     keepFinal = false,
   ): { attended: tf.Tensor3D; weights: tf.Tensor3D } {
     const c = this.shape.model;
+    if (this.shape.options.inputFeeding) {
+      const { attention, score } = this.shape.options;
+      const d = {
+        ...c,
+        attention,
+        score,
+        p: (n: string) => this.p(n),
+        attentionParams: () => this.attentionParams(),
+      };
+      return decodeWithInputFeeding(d, enc.memory, enc.bias, x, T, B, o, states, keepFinal);
+    }
     let h = x;
     for (let l = 0; l < c.layers; l++) {
       if (l > 0) h = this.dropout(h, o, l);

@@ -21,6 +21,11 @@ export interface Seq2seqOptions {
   bridge: BridgeKind;
   /** Share the output projection with the decoder's embedding (needs embedding = hidden). */
   tieEmbeddings: boolean;
+  /**
+   * Luong's input feeding: the previous step's attentional vector joins the decoder's input. Off by
+   * default: it puts attention inside the recurrence, so the decoder runs step by step.
+   */
+  inputFeeding: boolean;
   labelSmoothing: number;
   /** Tokens per side (after tokenizing); 0 = no limit. */
   maxLen: number;
@@ -55,6 +60,7 @@ export const DEFAULT_SEQ2SEQ: Seq2seqOptions = {
   bidirectional: false,
   bridge: 'state',
   tieEmbeddings: false,
+  inputFeeding: false,
   labelSmoothing: 0.1,
   maxLen: 100,
   overLength: 'truncate',

@@ -73,6 +73,8 @@ export async function trainSeq2seq(opts: TrainOptions): Promise<TrainResult> {
     // A resumed run keeps its checkpoint's bridge (runs from before the state bridge: `input`).
     const resumed = s.taskSpec as unknown as Seq2seqSpec | undefined;
     if (resumed?.options) options.bridge = specOptions(resumed).bridge;
+    // ...and its input feeding, which its weights were shaped for.
+    if (resumed?.options) options.inputFeeding = specOptions(resumed).inputFeeding;
     checkShape(s.config, options);
     // auto calibrates on this run's shape; webgpu trains every task (evaluation reads back asynchronously).
     const backend = await initBackend(
@@ -133,6 +135,7 @@ export async function trainSeq2seq(opts: TrainOptions): Promise<TrainResult> {
           ? [`dropped ${data.lengths.dropped} pair(s) longer than ${options.maxLen} tokens a side`]
           : []),
         ...backendNotes(backend, model.hidden),
+        ...(options.inputFeeding ? ['input feeding: the decoder runs step by step on TF.js ops'] : []),
       ],
     );
     return run.loop({ task, optimizer, config: recorded, counters: s.counters, parent: s.parent });
