@@ -308,7 +308,7 @@ test('a checkpoint from before the state bridge (spec without `bridge`) loads wi
   fresh.dispose();
 });
 
-test('input feeding is saved in the checkpoint spec; a spec without the field loads without it', () => {
+test('input feeding is saved in the checkpoint spec; a spec without the field loads without it', async () => {
   for (const inputFeeding of [true, undefined]) {
     const s = shape('lstm', { inputFeeding: inputFeeding ?? false }, 8);
     const weights = initSeq2seqWeights(s, 17, 'pytorch');
@@ -333,8 +333,8 @@ test('input feeding is saved in the checkpoint spec; a spec without the field lo
     const fresh = new Seq2seqModel(s, weights);
     const { enc } = batchOf();
     assert.deepEqual(
-      greedyBatch(loaded.model, vocab, vocab, enc, 2),
-      greedyBatch(fresh, vocab, vocab, enc, 2),
+      await greedyBatch(loaded.model, vocab, vocab, enc, 2),
+      await greedyBatch(fresh, vocab, vocab, enc, 2),
     );
     loaded.model.dispose();
     fresh.dispose();
