@@ -7,6 +7,7 @@
 import fs from 'fs';
 import path from 'path';
 import { ROOT } from '../../scripts/code-server.mjs';
+import { events, guardedPart } from './part.mjs';
 import { setTheme } from './theme.mjs';
 
 /** The forecast prompts' answers: what the charts must show past the end of the data. */
@@ -29,15 +30,7 @@ function seasonalCsv() {
   return rows.join('\n') + '\n';
 }
 
-/** The events of one run's metrics.jsonl, by type. */
-function events(runDir) {
-  const all = fs
-    .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-  return (type) => all.filter((e) => e.type === type);
-}
+export const tasksTour = guardedPart('task dashboards', 't-failure', tour);
 
 /**
  * @param {{ page: import('playwright-core').Page, url: string, ws: string, out: string,
@@ -45,16 +38,6 @@ function events(runDir) {
  *   check: (name: string, ok: boolean, detail?: string) => void, log: (...a: unknown[]) => void,
  *   until: (what: string, fn: () => Promise<unknown>, o?: object) => Promise<unknown> }} t
  */
-export async function tasksTour(t) {
-  try {
-    await tour(t);
-  } catch (err) {
-    // A failure here is reported and the rest of the e2e still runs (it reloads its own workspace).
-    t.check(`task dashboards: ${String(err?.message ?? err).split('\n')[0]}`, false);
-    await t.shot('t-failure').catch(() => {});
-  }
-}
-
 async function tour({ page, url, ws, out, shot, painted, check, log, until }) {
   const tws = path.join(path.dirname(ws), 'tasks-workspace');
   fs.cpSync(path.join(ROOT, 'media/sample/labelled'), path.join(tws, 'labelled'), { recursive: true });

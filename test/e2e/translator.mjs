@@ -7,6 +7,7 @@
 import fs from 'fs';
 import path from 'path';
 import { ROOT } from '../../scripts/code-server.mjs';
+import { events, guardedPart } from './part.mjs';
 import { setTheme } from './theme.mjs';
 
 const STEPS = 300;
@@ -14,15 +15,7 @@ const EVAL_EVERY = 50;
 /** The example whose attention the tour opens (0-based): not the first, which shows by default. */
 const CHOSEN = 1;
 
-/** The events of one run's metrics.jsonl, by type. */
-function events(runDir) {
-  const all = fs
-    .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-  return (type) => all.filter((e) => e.type === type);
-}
+export const translatorTour = guardedPart('translator dashboard', 's-failure', tour);
 
 /**
  * @param {{ page: import('playwright-core').Page, url: string, ws: string, out: string,
@@ -30,16 +23,6 @@ function events(runDir) {
  *   check: (name: string, ok: boolean, detail?: string) => void, log: (...a: unknown[]) => void,
  *   until: (what: string, fn: () => Promise<unknown>, o?: object) => Promise<unknown> }} t
  */
-export async function translatorTour(t) {
-  try {
-    await tour(t);
-  } catch (err) {
-    // A failure here is reported and the rest of the e2e still runs (it reloads its own workspace).
-    t.check(`translator dashboard: ${String(err?.message ?? err).split('\n')[0]}`, false);
-    await t.shot('s-failure').catch(() => {});
-  }
-}
-
 async function tour({ page, url, ws, out, shot, painted, check, log, until }) {
   const tws = path.join(path.dirname(ws), 'translator-workspace');
   const home = path.join(tws, 'parallel');

@@ -15,6 +15,27 @@ import { until } from '../helpers/until';
 
 const isCheckpoint = (n: TreeNode): n is CheckpointItem => 'checkpoint' in n;
 
+/**
+ * An untitled editor holding `content`, once it is the active one: the commands read the active
+ * editor, and the previous test's editor, being closed, could still hold that place (a summary of
+ * that editor's line was seen in CI instead of this selection).
+ */
+async function activeEditorWith(content: string): Promise<vscode.TextEditor> {
+  const doc = await vscode.workspace.openTextDocument({ content });
+  await vscode.window.showTextDocument(doc);
+  return until('the new editor to be active', () => {
+    const e = vscode.window.activeTextEditor;
+    return e?.document === doc && e;
+  });
+}
+
+/** Reverts and closes the editor of `doc`, and waits until no editor shows it. */
+async function closeEditorOf(doc: vscode.TextDocument): Promise<void> {
+  await vscode.window.showTextDocument(doc);
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  await until('the editor to close', () => !vscode.window.visibleTextEditors.some((e) => e.document === doc));
+}
+
 suite('SeqLab translators in a real VS Code extension host', () => {
   let api: SeqLabApi;
   let dir: string;
@@ -81,10 +102,8 @@ suite('SeqLab translators in a real VS Code extension host', () => {
   });
 
   test('Translate Selection writes each line’s translation below the selection, or in its place', async () => {
-    const doc = await vscode.workspace.openTextDocument({
-      content: 'The sea is calm.\n\nThe wind is strong.',
-    });
-    const editor = await vscode.window.showTextDocument(doc);
+    const editor = await activeEditorWith('The sea is calm.\n\nThe wind is strong.');
+    const doc = editor.document;
     editor.selection = new vscode.Selection(0, 0, 2, 19);
     const below = (await vscode.commands.executeCommand('seqlab.translateSelection', {
       checkpoint: translator,
@@ -107,12 +126,12 @@ suite('SeqLab translators in a real VS Code extension host', () => {
     })) as TranslateSelectionResult;
     assert.strictEqual(replaced.text, a, 'the same line translates the same way');
     assert.strictEqual(doc.getText().split('\n')[0], a);
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await closeEditorOf(doc);
   });
 
   test('Summarize Selection reads the selection as one input', async () => {
-    const doc = await vscode.workspace.openTextDocument({ content: 'The lamp is lit.\nThe sea is calm.' });
-    const editor = await vscode.window.showTextDocument(doc);
+    const editor = await activeEditorWith('The lamp is lit.\nThe sea is calm.');
+    const doc = editor.document;
     editor.selection = new vscode.Selection(0, 0, 1, 16);
     const r = (await vscode.commands.executeCommand('seqlab.summarizeSelection', {
       checkpoint: translator,
@@ -123,7 +142,7 @@ suite('SeqLab translators in a real VS Code extension host', () => {
       ['The lamp is lit. The sea is calm.'],
     );
     assert.strictEqual(doc.getText(), `The lamp is lit.\nThe sea is calm.\n${r.text}`);
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await closeEditorOf(doc);
   });
 
   test('Evaluate on File gives BLEU, chrF and the loss on every pair of the file', async () => {

@@ -44,16 +44,40 @@ export function summarizeEvents(events: readonly MetricsLine[]): RunSummary {
       steps = e.step;
       tokens = e.tokensSeen;
       trainSeconds = e.elapsedSeconds;
-    } else if (e.type === 'eval') {
-      const m = evalMetrics(e);
-      for (const k of Object.keys(final)) delete final[k];
-      Object.assign(final, m);
-      for (const [k, v] of Object.entries(m))
-        if (!(k in best) || (metricGoal(k) === 'min' ? v < best[k] : v > best[k])) best[k] = v;
-    }
+    } else if (e.type === 'eval') addEvaluation(e, final, best);
   }
-  const first = events[0];
-  const last = events[events.length - 1];
+  return summaryOf(
+    steps,
+    tokens,
+    trainSeconds,
+    events[0],
+    events[events.length - 1],
+    parameters,
+    final,
+    best,
+  );
+}
+
+/** Folds one evaluation into `final` (the last evaluation's fields) and `best` (each field's best). */
+export function addEvaluation(e: object, final: Record<string, number>, best: Record<string, number>): void {
+  const m = evalMetrics(e);
+  for (const k of Object.keys(final)) delete final[k];
+  Object.assign(final, m);
+  for (const [k, v] of Object.entries(m))
+    if (!(k in best) || (metricGoal(k) === 'min' ? v < best[k] : v > best[k])) best[k] = v;
+}
+
+/** The summary from the last step's counters and the run's first and last events. */
+export function summaryOf(
+  steps: number,
+  tokens: number,
+  trainSeconds: number,
+  first: MetricsLine | undefined,
+  last: MetricsLine | undefined,
+  parameters: number | null,
+  final: Record<string, number>,
+  best: Record<string, number>,
+): RunSummary {
   return {
     steps,
     tokens,

@@ -4,7 +4,7 @@
 // summarizeEvents(parseMetrics(text).events) exactly (the tests compare the two).
 import * as fs from 'fs';
 import { MetricsLine, parseMetrics } from './metrics';
-import { evalMetrics, metricGoal, RunSummary, summarizeEvents } from './summary';
+import { addEvaluation, RunSummary, summarizeEvents, summaryOf } from './summary';
 
 /** How the writers (both engines) begin a line: the event's type first, compact. */
 const TYPE_AT = Buffer.from('{"type":"');
@@ -63,14 +63,7 @@ export function summarizeMetricsBytes(buf: Buffer): RunSummary {
         return summarizeEvents(parseMetrics(buf.toString('utf8')).events);
       parameters = e.parameters;
     } else if (e.type === 'step') stepAt.push(from, end);
-    else if (e.type === 'eval') {
-      // As summarizeEvents: the last evaluation's fields, and each field's best.
-      const m = evalMetrics(e);
-      for (const k of Object.keys(final)) delete final[k];
-      Object.assign(final, m);
-      for (const [k, v] of Object.entries(m))
-        if (!(k in best) || (metricGoal(k) === 'min' ? v < best[k] : v > best[k])) best[k] = v;
-    }
+    else if (e.type === 'eval') addEvaluation(e, final, best);
   }
   let first: MetricsLine | undefined;
   for (let at = 0; at < buf.length && !first;) {
@@ -89,17 +82,9 @@ export function summarizeMetricsBytes(buf: Buffer): RunSummary {
   for (let k = stepAt.length - 2; k >= 0 && s?.type !== 'step'; k -= 2)
     s = eventAt(buf, stepAt[k], stepAt[k + 1]);
   const step = s?.type === 'step' ? s : undefined;
-  const trainSeconds = step ? step.elapsedSeconds : 0;
-  const tokens = step ? step.tokensSeen : 0;
-  return {
-    steps: step ? step.step : 0,
-    tokens,
-    wallSeconds: first && last ? (last.time - first.time) / 1000 : null,
-    tokensPerSec: trainSeconds > 0 ? tokens / trainSeconds : null,
-    parameters,
-    final,
-    best,
-  };
+  return step
+    ? summaryOf(step.step, step.tokensSeen, step.elapsedSeconds, first, last, parameters, final, best)
+    : summaryOf(0, 0, 0, first, last, parameters, final, best);
 }
 
 /** The summary of a run's metrics.jsonl (see summarizeMetricsBytes); undefined when it cannot be read. */

@@ -28,10 +28,18 @@ export function fusedHead(
   save([h, w, d]);
   return {
     value: tf.scalar(sum / N),
-    gradFunc: (dy, saved) => {
-      const [sh, sw, sd] = saved as tf.Tensor2D[];
-      const dLogits = tf.mul(sd, dy) as tf.Tensor2D;
-      return [k.matMul(dLogits, sw, false, true), k.matMul(sh, dLogits, true), columnSums(dLogits)];
-    },
+    gradFunc: savedGradient(k),
+  };
+}
+
+/**
+ * The backward pass of a fused head that saved [h, w, dLogits/dy]: the logits' gradient scaled by
+ * dy, then the products back to h and w and the column sums for the bias.
+ */
+export function savedGradient(k: CellKernel): (dy: tf.Scalar, saved: tf.Tensor[]) => tf.Tensor[] {
+  return (dy, saved) => {
+    const [sh, sw, sd] = saved as tf.Tensor2D[];
+    const dLogits = tf.mul(sd, dy) as tf.Tensor2D;
+    return [k.matMul(dLogits, sw, false, true), k.matMul(sh, dLogits, true), columnSums(dLogits)];
   };
 }

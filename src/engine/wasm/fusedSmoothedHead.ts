@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CellKernel } from './cellKernel';
-import { columnSums } from './fusedLayers';
+import { savedGradient } from './fusedHead';
 
 /**
  * tasks/seq2seq/loss.ts' label-smoothed, padding-masked cross-entropy on the wasm backend: the
@@ -43,10 +43,6 @@ export function fusedSmoothedHead(
   save([h, w, d]);
   return {
     value: tf.scalar(sum / count),
-    gradFunc: (dy, saved) => {
-      const [sh, sw, sd] = saved as tf.Tensor2D[];
-      const dLogits = tf.mul(sd, dy) as tf.Tensor2D;
-      return [k.matMul(dLogits, sw, false, true), k.matMul(sh, dLogits, true), columnSums(dLogits)];
-    },
+    gradFunc: savedGradient(k),
   };
 }
