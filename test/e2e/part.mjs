@@ -32,3 +32,32 @@ export function guardedPart(what, shotName, tour) {
     }
   };
 }
+
+/**
+ * Screenshots the dashboard panels `ids` alone, for the README: a taller window so that they all
+ * fit, then the usual one again. `above` is the margin kept above the first panel.
+ * @param {{ page: import('playwright-core').Page, section: (id: string) => import('playwright-core').Locator,
+ *   out: string, painted: () => Promise<void>, log: (...a: unknown[]) => void }} t
+ * @param {string} name
+ * @param {string[]} ids
+ * @param {number} [above]
+ */
+export async function cropPanels({ page, section, out, painted, log }, name, ids, above = 8) {
+  await page.setViewportSize({ width: 1400, height: 1700 });
+  await painted();
+  await section(ids[0]).scrollIntoViewIfNeeded();
+  await painted();
+  const boxes = (await Promise.all(ids.map((id) => section(id).boundingBox()))).filter(Boolean);
+  const x = Math.min(...boxes.map((b) => b.x)) - 8;
+  const y = Math.min(...boxes.map((b) => b.y)) - above;
+  const clip = {
+    x,
+    y,
+    width: Math.max(...boxes.map((b) => b.x + b.width)) + 8 - x,
+    height: Math.max(...boxes.map((b) => b.y + b.height)) + 8 - y,
+  };
+  await page.screenshot({ path: path.join(out, `${name}.png`), clip });
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await painted();
+  log('cropped', name);
+}

@@ -7,7 +7,7 @@
 import fs from 'fs';
 import path from 'path';
 import { ROOT } from '../../scripts/code-server.mjs';
-import { events, guardedPart } from './part.mjs';
+import { cropPanels, events, guardedPart } from './part.mjs';
 import { setTheme } from './theme.mjs';
 
 /** The forecast prompts' answers: what the charts must show past the end of the data. */
@@ -170,26 +170,7 @@ async function tour({ page, url, ws, out, shot, painted, check, log, until }) {
     await painted();
   };
   await select([fcId]);
-  /** The panels `ids` alone, for the README (a taller window, so that they all fit). */
-  const crop = async (name, ids) => {
-    await page.setViewportSize({ width: 1400, height: 1700 });
-    await painted();
-    await section(ids[0]).scrollIntoViewIfNeeded();
-    await painted();
-    const boxes = await Promise.all(ids.map((id) => section(id).boundingBox()));
-    const x = Math.min(...boxes.map((b) => b.x)) - 8;
-    const y = Math.min(...boxes.map((b) => b.y)) - 8;
-    const clip = {
-      x,
-      y,
-      width: Math.max(...boxes.map((b) => b.x + b.width)) + 8 - x,
-      height: Math.max(...boxes.map((b) => b.y + b.height)) + 8 - y,
-    };
-    await page.screenshot({ path: path.join(out, `${name}.png`), clip });
-    await page.setViewportSize({ width: 1400, height: 900 });
-    await painted();
-    log('cropped', name);
-  };
+  const crop = (name, ids) => cropPanels({ page, section, out, painted, log }, name, ids);
 
   const latest = fcEv('forecastEval').at(-1);
   const shown = async (id) => (await section(id).evaluate((e) => getComputedStyle(e).display)) !== 'none';

@@ -16,7 +16,10 @@ export async function setTheme(page, wv, theme) {
     .first()
     .click();
   await page.locator('.quick-input-widget input.input').fill(theme);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 10_000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: theme })
+    .first()
+    .waitFor({ timeout: 10_000 });
   await page.keyboard.press('Enter');
   await page.locator(`.monaco-workbench.${workbench}`).waitFor({ timeout: 15_000 });
   await wv.locator(`body.${webview}`).waitFor({ timeout: 15_000 });

@@ -7,7 +7,7 @@
 import fs from 'fs';
 import path from 'path';
 import { ROOT } from '../../scripts/code-server.mjs';
-import { events, guardedPart } from './part.mjs';
+import { cropPanels, events, guardedPart } from './part.mjs';
 import { setTheme } from './theme.mjs';
 
 const STEPS = 300;
@@ -201,51 +201,25 @@ async function tour({ page, url, ws, out, shot, painted, check, log, until }) {
   await shot('s2-translator-dashboard-dark');
   await examples.scrollIntoViewIfNeeded();
   await shot('s3-translator-examples-dark');
-  await crop(
-    page,
-    section,
-    out,
+  // Little room above the panels: the runs table's last row sits just over the first one.
+  await cropPanels(
+    { page, section, out, painted, log },
     'readme-seq2seq-dashboard-dark',
     ['chart-loss', 'chart-seq2seq', 'seq2seq-examples'],
-    painted,
-    log,
+    2,
   );
 
   // 4. The light theme.
   await setTheme(page, wv, 'Light Modern');
   await painted();
   await shot('s4-translator-dashboard-light');
-  await crop(
-    page,
-    section,
-    out,
+  // Little room above the panels: the runs table's last row sits just over the first one.
+  await cropPanels(
+    { page, section, out, painted, log },
     'readme-seq2seq-dashboard-light',
     ['chart-loss', 'chart-seq2seq', 'seq2seq-examples'],
-    painted,
-    log,
+    2,
   );
   await setTheme(page, wv, 'Dark Modern');
   log('translator dashboard done');
-}
-
-/** The panels `ids` alone, for the README (a taller window, so that they all fit). */
-async function crop(page, section, out, name, ids, painted, log) {
-  await page.setViewportSize({ width: 1400, height: 1700 });
-  await painted();
-  await section(ids[0]).scrollIntoViewIfNeeded();
-  await painted();
-  const boxes = (await Promise.all(ids.map((id) => section(id).boundingBox()))).filter(Boolean);
-  const x = Math.min(...boxes.map((b) => b.x)) - 8;
-  // Little room above: the runs table's last row sits just over the first panel.
-  const y = Math.min(...boxes.map((b) => b.y)) - 2;
-  const clip = {
-    x,
-    y,
-    width: Math.max(...boxes.map((b) => b.x + b.width)) + 8 - x,
-    height: Math.max(...boxes.map((b) => b.y + b.height)) + 8 - y,
-  };
-  await page.screenshot({ path: path.join(out, `${name}.png`), clip });
-  await page.setViewportSize({ width: 1400, height: 900 });
-  await painted();
-  log('cropped', name);
 }
