@@ -1,9 +1,8 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { webviewPage } from './webviewPage';
 import type { TrainEvent } from '../engine/events';
-import { runPaths, runTimeLabel } from '../engine/runFolder';
+import { readMetricsText, runPaths, runTimeLabel } from '../engine/runFolder';
 import { HostMessage, parseWebviewMessage, RunNotes, RunSummary, SeriesPatch } from '../dashboard/protocol';
 import { experimentFields, runSeries } from '../dashboard/runRows';
 import { addEvent, emptyPatch, patchFromJsonl } from '../dashboard/series';
@@ -154,7 +153,7 @@ export class DashboardPanel implements vscode.Disposable {
 
   private readMetrics(runDir: string): string {
     try {
-      return fs.readFileSync(runPaths(runDir).metrics, 'utf8');
+      return readMetricsText(runPaths(runDir).metrics);
     } catch {
       return '';
     }
