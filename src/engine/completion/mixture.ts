@@ -200,3 +200,19 @@ export function mixtureBits(
   }
   return weights.map((weight, k) => ({ weight, bitsPerChar: chars ? bits[k] / chars : 0 }));
 }
+
+/** The n-gram's weight in the mixture that the extension's completion ships with. */
+export const SHIPPED_NGRAM_WEIGHT = 0.5;
+
+/**
+ * The mixture that inline completion uses when the checkpoint's training text is at hand: the one
+ * place that decides how the model and the n-gram are weighed, so that the extension, the CLI and
+ * the bench measure the same thing.
+ */
+export function completionMixture(
+  inner: StepModel,
+  tokenizer: Tokenizer,
+  ngram: CharNgramModel,
+): NgramMixModel {
+  return new NgramMixModel(inner, tokenizer, ngram, SHIPPED_NGRAM_WEIGHT);
+}
