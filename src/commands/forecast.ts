@@ -123,9 +123,10 @@ function freeName(file: string): string {
 /** SeqLab: Forecast File… — the checkpoint's forecast past the end of a CSV, written as a new CSV. */
 export async function forecastFileCommand(
   ctx: CommandContext,
-  arg?: CheckpointItem | { checkpoint: string; file: string; steps?: number; out?: string },
+  arg?: CheckpointItem | { checkpoint: string; file?: string; steps?: number; out?: string },
 ): Promise<string | undefined> {
-  const args = arg instanceof CheckpointItem ? undefined : arg;
+  // Without a file (the tree's menu, a finished run's notification) every choice is asked for.
+  const args = arg instanceof CheckpointItem || !arg?.file ? undefined : arg;
   const checkpoint =
     arg instanceof CheckpointItem
       ? arg.checkpoint.dir

@@ -14,7 +14,8 @@ import {
 import { SeqLabError } from '../engine/errors';
 import { evalFigures, type TrainEvent } from '../engine/events';
 import type { FinetuneOptions } from '../engine/trainer';
-import { TASK_RATE_UNITS, taskOf } from '../engine/tasks/kinds';
+import { TASK_RATE_UNITS, TaskKind, taskOf } from '../engine/tasks/kinds';
+import { NEXT_STEP } from './nextStep';
 import { overridesFromFlat, parseSeqlabJson } from '../config/flatConfig';
 import { settingsOverrides } from '../config/settings';
 import { readRun } from '../runs/runStore';
@@ -132,7 +133,7 @@ export async function launch(
   // Runs of a comparison are announced once, by the compare command, unless one fails: three
   // finish notifications would stack over the table it opens.
   void session.outcome.then((o) =>
-    job.group && o.status !== 'failed' ? undefined : announce(ctx, session, o),
+    job.group && o.status !== 'failed' ? undefined : announce(ctx, session, o, taskOf(job.config)),
   );
   if (!wait) return { sessionId: session.id };
   return { sessionId: session.id, outcome: await session.outcome };
@@ -187,7 +188,7 @@ function attachLog(ctx: CommandContext, s: TrainingSession): void {
   });
 }
 
-function announce(ctx: CommandContext, s: TrainingSession, o: SessionOutcome): void {
+function announce(ctx: CommandContext, s: TrainingSession, o: SessionOutcome, task: TaskKind): void {
   if (o.status === 'failed') {
     ctx.log.error(o.error ?? 'training failed');
     void vscode.window.showErrorMessage(`SeqLab: ${o.error}`, 'Show Log').then((b) => b && ctx.log.show());
@@ -199,17 +200,18 @@ function announce(ctx: CommandContext, s: TrainingSession, o: SessionOutcome): v
     d?.valLoss != null
       ? ` — validation loss ${d.valLoss.toFixed(3)}${d.bpc != null ? ` (${d.bpc.toFixed(2)} bits/char)` : ''}`
       : '';
+  const next = NEXT_STEP[task];
+  const buttons = d?.checkpoint ? ['Open Dashboard', next.label] : ['Open Dashboard'];
   void vscode.window
     .showInformationMessage(
       `SeqLab: ${s.runId ?? 'run'} ${what} at step ${d?.step ?? '?'}${val}.`,
-      'Open Dashboard',
-      'Generate Sample',
+      ...buttons,
     )
     .then((b) => {
       if (b === 'Open Dashboard')
         void vscode.commands.executeCommand('seqlab.openDashboard', { runDir: o.runDir });
-      if (b === 'Generate Sample' && d?.checkpoint)
-        void vscode.commands.executeCommand('seqlab.generate', { checkpoint: d.checkpoint });
+      if (b === next.label && d?.checkpoint)
+        void vscode.commands.executeCommand(next.command, { checkpoint: d.checkpoint });
     });
 }
 

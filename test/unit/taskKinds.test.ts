@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
 import * as path from 'path';
+import { NEXT_STEP } from '../../src/commands/nextStep';
 import { SeqLabError } from '../../src/engine/errors';
 import { evaluateCheckpointOnFolder } from '../../src/engine/evaluateFolder';
 import { writeRunConfig } from '../../src/engine/runFolder';
 import { generateFromCheckpoint } from '../../src/engine/sample';
-import { headline, requireTask, taskOf } from '../../src/engine/tasks/kinds';
+import { headline, requireTask, TASK_KINDS, taskOf } from '../../src/engine/tasks/kinds';
 import { taskOfOptions } from '../../src/engine/tasks/registry';
 import { DEFAULT_TRAIN_CONFIG, ModelConfig } from '../../src/engine/config';
 import { saveTestCheckpoint } from '../helpers/checkpoint';
@@ -83,5 +85,24 @@ test('a resumed run trains the kind recorded in its config.json, whatever the op
   assert.equal(
     taskOfOptions({ folder: '/x', config: { ...DEFAULT_TRAIN_CONFIG, task: 'seq2seq' } }),
     'seq2seq',
+  );
+});
+
+test("a finished run's next step is a declared command named as package.json titles it, for every task", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8'));
+  const titles = new Map<string, string>(
+    pkg.contributes.commands.map((c: { command: string; title: string }) => [c.command, c.title]),
+  );
+  for (const task of TASK_KINDS) {
+    const next = NEXT_STEP[task];
+    assert.ok(titles.has(next.command), `${task}: ${next.command} is not declared`);
+    const title = titles.get(next.command)!.replace(/…$/, '');
+    assert.ok(/^(Generate|Evaluate|Forecast)/.test(next.label), `${task}: ${next.label}`);
+    if (task !== 'lm') assert.equal(next.label.replace(/…$/, ''), title, `${task}: button and command title`);
+  }
+  // Only a language model can generate text; the other tasks' checkpoints fail there.
+  assert.deepEqual(
+    TASK_KINDS.filter((t) => NEXT_STEP[t].command === 'seqlab.generate'),
+    ['lm'],
   );
 });
