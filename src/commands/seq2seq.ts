@@ -41,7 +41,7 @@ async function pickPairs(): Promise<string | undefined> {
   return picked?.[0]?.fsPath;
 }
 
-/** The attention kind and encoder direction, asked after the Custom… prompts. */
+/** The attention kind, encoder direction and input feeding, asked after the Custom… prompts. */
 async function askSeq2seqShape(): Promise<Partial<Seq2seqOptions> | undefined> {
   const attention = (await askField(fieldByKey('seq2seq.attention')!)) as Seq2seqOptions['attention'];
   if (!attention) return undefined;
@@ -52,7 +52,20 @@ async function askSeq2seqShape(): Promise<Partial<Seq2seqOptions> | undefined> {
     ],
     { title: 'SeqLab: encoder' },
   );
-  return dir ? { attention, bidirectional: dir.bi } : undefined;
+  if (!dir) return undefined;
+  const feed = await vscode.window.showQuickPick(
+    [
+      { label: 'Plain decoder', description: 'faster: the decoder reads its inputs in one pass', on: false },
+      {
+        label: 'Input feeding',
+        description:
+          "Luong's: each step also sees the previous attentional vector; decodes step by step, slower",
+        on: true,
+      },
+    ],
+    { title: 'SeqLab: decoder' },
+  );
+  return feed ? { attention, bidirectional: dir.bi, inputFeeding: feed.on } : undefined;
 }
 
 /**
