@@ -242,9 +242,31 @@ function encode(text: string): { ids: Int32Array; vocab: string[] } {
 const idArray = (n: number, vocabSize: number): Ids =>
   vocabSize <= 0x10000 ? new Uint16Array(n) : new Int32Array(n);
 
+/** Work arrays of the build, allocated once for the longest key list (the text's positions). */
+interface Scratch {
+  byMinor: Int32Array;
+  majorByMinor: Int32Array;
+  minorByMinor: Int32Array;
+  /** Key indices in (major, minor) order, and their major and minor values in that order. */
+  order: Int32Array;
+  major: Int32Array;
+  minor: Int32Array;
+}
+
+const scratchOf = (m: number): Scratch => ({
+  byMinor: new Int32Array(m),
+  majorByMinor: new Int32Array(m),
+  minorByMinor: new Int32Array(m),
+  order: new Int32Array(m),
+  major: new Int32Array(m),
+  minor: new Int32Array(m),
+});
+
 /**
- * Positions sorted by (major[p], minor[p]), both small non-negative integers below `majorSize`
- * and `minorSize`: two stable counting sorts (least significant key first).
+ * Sorts the m keys (major[p], minor[p]), both small non-negative integers below `majorSize` and
+ * `minorSize`, into `w.order` (with their values in `w.major`, `w.minor`): two stable counting
+ * sorts, least significant key first. Each pass carries the keys along, so that the passes after
+ * read them in order instead of looking them up at random.
  */
 function sortPairs(
   major: Int32Array,
@@ -252,21 +274,27 @@ function sortPairs(
   minor: ArrayLike<number>,
   minorSize: number,
   m: number,
-): Int32Array {
-  const byMinor = new Int32Array(m);
+  w: Scratch,
+): void {
   const start = new Int32Array(Math.max(majorSize, minorSize) + 1);
   for (let p = 0; p < m; p++) start[minor[p] + 1]++;
   for (let v = 0; v < minorSize; v++) start[v + 1] += start[v];
-  for (let p = 0; p < m; p++) byMinor[start[minor[p]]++] = p;
+  for (let p = 0; p < m; p++) {
+    const at = start[minor[p]]++;
+    w.byMinor[at] = p;
+    w.majorByMinor[at] = major[p];
+    w.minorByMinor[at] = minor[p];
+  }
   start.fill(0);
   for (let p = 0; p < m; p++) start[major[p] + 1]++;
   for (let v = 0; v < majorSize; v++) start[v + 1] += start[v];
-  const out = new Int32Array(m);
   for (let i = 0; i < m; i++) {
-    const p = byMinor[i];
-    out[start[major[p]]++] = p;
+    const a = w.majorByMinor[i];
+    const at = start[a]++;
+    w.order[at] = w.byMinor[i];
+    w.major[at] = a;
+    w.minor[at] = w.minorByMinor[i];
   }
-  return out;
 }
 
 /**
@@ -280,30 +308,26 @@ function groupPairs(
   minor: ArrayLike<number>,
   minorSize: number,
   m: number,
+  w: Scratch,
   wantPairOf: boolean,
 ): { start: Int32Array; value: Ids; count: Int32Array; pairOf?: Int32Array } {
-  const order = sortPairs(major, majorSize, minor, minorSize, m);
+  sortPairs(major, majorSize, minor, minorSize, m, w);
+  const { order, major: a, minor: b } = w;
   let distinct = 0;
-  for (let i = 0; i < m; i++) {
-    const p = order[i];
-    const q = i > 0 ? order[i - 1] : -1;
-    if (q < 0 || major[p] !== major[q] || minor[p] !== minor[q]) distinct++;
-  }
+  for (let i = 0; i < m; i++) if (i === 0 || a[i] !== a[i - 1] || b[i] !== b[i - 1]) distinct++;
   const start = new Int32Array(majorSize + 1);
   const value = idArray(distinct, minorSize);
   const count = new Int32Array(distinct);
   const pairOf = wantPairOf ? new Int32Array(m) : undefined;
   let d = -1;
   for (let i = 0; i < m; i++) {
-    const p = order[i];
-    const q = i > 0 ? order[i - 1] : -1;
-    if (q < 0 || major[p] !== major[q] || minor[p] !== minor[q]) {
+    if (i === 0 || a[i] !== a[i - 1] || b[i] !== b[i - 1]) {
       d++;
-      value[d] = minor[p];
-      start[major[p] + 1]++;
+      value[d] = b[i];
+      start[a[i] + 1]++;
     }
     count[d]++;
-    if (pairOf) pairOf[p] = d;
+    if (pairOf) pairOf[order[i]] = d;
   }
   for (let v = 0; v < majorSize; v++) start[v + 1] += start[v];
   return { start, value, count, pairOf };
@@ -330,10 +354,11 @@ function buildTables(text: string, order: number, discount: number): NgramTables
   let ctx: Int32Array = new Int32Array(m);
   let contexts = 1;
   const minor = new Int32Array(m);
+  const w = scratchOf(m);
   for (let j = 1; j < order; j++) {
     // The context of j characters ending at e adds ids[e − j + 1] before the one of j − 1.
     for (let p = 0; p < m; p++) minor[p] = ids[p + order - 1 - j];
-    const g = groupPairs(ctx, contexts, minor, V, m, true);
+    const g = groupPairs(ctx, contexts, minor, V, m, w, true);
     childStart.push(g.start);
     childChar.push(g.value);
     const parent = new Int32Array(g.value.length);
@@ -351,7 +376,7 @@ function buildTables(text: string, order: number, discount: number): NgramTables
   entryCount[0] = new Int32Array(0);
   // Highest order: raw counts of (context, next character).
   for (let p = 0; p < m; p++) minor[p] = ids[p + order - 1];
-  let top = groupPairs(ctx, contexts, minor, V, m, false);
+  let top = groupPairs(ctx, contexts, minor, V, m, w, false);
   entryStart[order] = top.start;
   entryChar[order] = top.value;
   entryCount[order] = top.count;
@@ -363,7 +388,7 @@ function buildTables(text: string, order: number, discount: number): NgramTables
     const parent = parents[k];
     for (let h = 0; h + 1 < above.length; h++)
       for (let e = above[h]; e < above[h + 1]; e++) parentOf[e] = parent[h];
-    top = groupPairs(parentOf, parents[k - 1].length, top.value, V, E, false);
+    top = groupPairs(parentOf, parents[k - 1].length, top.value, V, E, w, false);
     entryStart[k] = top.start;
     entryChar[k] = top.value;
     entryCount[k] = top.count;
