@@ -16,9 +16,9 @@ import type { TokenizerJSON } from '../tokenizers';
 
 /**
  * The most training text the extension builds its completion n-gram from (UTF-16 code units).
- * The tables cost about 13 bytes per character of text (18.5 MB for the bench's 1.4 M) and the
- * build a second per 1.3 M characters, so 8 M characters keep the n-gram near 100 MB and its
- * build, which runs in a background thread, under about ten seconds.
+ * The 8-gram's tables cost about 14 bytes per character of text (18.8 MB for the bench's 1.4 M)
+ * and its build about a second per million characters, so 8 M characters keep it near 110 MB
+ * and its build, in a background thread, to several seconds.
  */
 export const NGRAM_MAX_CHARS = 8_000_000;
 
