@@ -16,6 +16,7 @@ import { DEFAULT_TRAIN_CONFIG, mergeConfig, CellKind } from '../src/engine/confi
 import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';
 import { benchCompletion, benchKeystrokes, KEYSTROKE_CACHE_DIR, KEYSTROKE_SECONDS } from './completion';
+import { benchMixtureLatency } from './completionMixture';
 import { benchIngest } from './ingest';
 import { benchShard } from './shard';
 import { benchInspect } from './inspect';
@@ -196,12 +197,17 @@ async function main(): Promise<void> {
     results.completion_cold_ms = c.cold_ms[shipped];
     results.completion_keystroke_ms = c.keystroke_ms[shipped];
     results.completion = c;
+    const mix = benchMixtureLatency(rounds, console.log);
+    c.cold_ms.mixture = mix.cold_ms;
+    c.keystroke_ms.mixture = mix.keystroke_ms;
+    results.completion_mixture = mix;
     console.log('path                 cold (256 + 32 chars)   one keystroke');
     for (const [k, name] of [
       ['fast2', 'wasm SIMD, 2 threads'],
       ['fast', 'wasm SIMD, 1 thread'],
       ['tfops', 'TF.js ops (wasm)'],
       ['js', 'plain JS'],
+      ['mixture', `+ ${mix.ngram.order}-gram (shipped)`],
     ])
       console.log(
         `${name.padEnd(20)} ${c.cold_ms[k].toFixed(1).padStart(13)} ms ${c.keystroke_ms[k].toFixed(3).padStart(13)} ms`,

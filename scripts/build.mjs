@@ -47,6 +47,8 @@ const entries = [
   },
   // One run of a sweep, in its own process (forked by src/engine/sweep/launch.ts).
   { entryPoints: ['src/engine/sweep/child.ts'], outfile: 'dist/sweepChild.js' },
+  // The completion n-gram's builder, a thread of the completion worker (src/completion/mixtureState.ts).
+  { entryPoints: ['src/completion/ngramWorker.ts'], outfile: 'dist/ngramWorker.js' },
 ];
 const results = await Promise.all(entries.map((e) => build({ ...common, ...e })));
 for (const [i, file] of [

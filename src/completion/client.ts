@@ -10,6 +10,8 @@ export interface CompletionQuery {
   textStart: number;
   options: CompleteOptions;
   prime?: string;
+  /** Mix the model with its run's n-gram (seqlab.completion.ngram). */
+  ngram?: boolean;
 }
 
 /** The part of a cancellation token the client needs (vscode's and test doubles fit). */
@@ -21,7 +23,8 @@ export interface CancelSignal {
 /**
  * Talks to the completion worker: one request in flight per document is what the provider makes,
  * and the worker itself drops superseded ones. The worker starts on first use and again after
- * a crash; a crash fails the requests in flight instead of leaving them hanging.
+ * a crash; a crash fails the requests in flight instead of leaving them hanging. The worker's
+ * notices (e.g. whether the n-gram mixture is in use) come as 'notice' events (level, message).
  */
 export class CompletionClient extends EventEmitter {
   private worker?: Worker;
@@ -70,6 +73,10 @@ export class CompletionClient extends EventEmitter {
           'log',
           `ignored a malformed message from the completion worker: ${JSON.stringify(m).slice(0, 200)}`,
         );
+        return;
+      }
+      if (m.type === 'notice') {
+        this.emit('notice', m.level, m.message);
         return;
       }
       const done = this.pending.get(m.id);

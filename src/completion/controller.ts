@@ -9,7 +9,7 @@ export const COMPLETION_KEY = 'seqlab.completionCheckpoint';
 /** One completion as the worker delivered it: the items, the steps it re-read and its time in ms. */
 export type CompletionResult = Pick<
   Extract<CompletionToHost, { type: 'result' }>,
-  'items' | 'syncSteps' | 'ms'
+  'items' | 'syncSteps' | 'ms' | 'mixture'
 >;
 
 /**
@@ -32,6 +32,9 @@ export class CompletionController implements vscode.Disposable {
   readonly onDidComplete = this.completed.event;
   /** Each warning shown to the user about completion, as shown. */
   readonly onDidWarn = this.warned.event;
+  private readonly noticed = new vscode.EventEmitter<string>();
+  /** Each notice of the completion worker written to the output channel (the n-gram mixture's state). */
+  readonly onDidNotice = this.noticed.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -41,12 +44,18 @@ export class CompletionController implements vscode.Disposable {
   ) {
     this.client = new CompletionClient(workerPath);
     this.client.on('log', (l: string) => log.warn(l));
+    this.client.on('notice', (level: 'info' | 'warn', m: string) => {
+      if (level === 'warn') log.warn(m);
+      else log.info(m);
+      this.noticed.fire(m);
+    });
     this.item.name = 'SeqLab Completion';
     this.item.command = 'seqlab.toggleCompletion';
     this.disposables.push(
       this.item,
       this.completed,
       this.warned,
+      this.noticed,
       vscode.workspace.onDidChangeConfiguration(
         (e) => e.affectsConfiguration('seqlab.completion') && this.paint(),
       ),
@@ -90,7 +99,7 @@ export class CompletionController implements vscode.Disposable {
   /** A completion delivered to the editor: traced to the log, and announced to listeners. */
   delivered(result: CompletionResult): void {
     this.log.trace(
-      `completion: ${result.items.length} item(s), ${result.syncSteps} step(s) re-read, ${result.ms.toFixed(2)} ms in the worker`,
+      `completion: ${result.items.length} item(s), ${result.syncSteps} step(s) re-read, ${result.ms.toFixed(2)} ms in the worker${result.mixture ? ' (model + n-gram)' : ''}`,
     );
     this.completed.fire(result);
   }

@@ -56,7 +56,15 @@ export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider
     const text = document.getText(new vscode.Range(document.positionAt(start), position));
     const prime = s.primeFromOpenFiles ? this.primeFor(document, s.options.maxContext) : undefined;
     const pending = this.ctl.client.request(
-      { checkpoint, docId: document.uri.toString(), text, textStart: start, options: s.options, prime },
+      {
+        checkpoint,
+        docId: document.uri.toString(),
+        text,
+        textStart: start,
+        options: s.options,
+        prime,
+        ngram: s.ngram,
+      },
       token,
     );
     this.maxMainThreadMs = Math.max(this.maxMainThreadMs, performance.now() - t0);

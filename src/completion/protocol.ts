@@ -13,6 +13,8 @@ export type HostToCompletion =
       options: CompleteOptions;
       /** Text of other open files, read before a new document's first token ('' for none). */
       prime?: string;
+      /** Mix the model with its run's n-gram (seqlab.completion.ngram; absent: on). */
+      ngram?: boolean;
     }
   | { type: 'cancel'; id: number }
   | { type: 'forget'; docId: string };
@@ -20,7 +22,17 @@ export type HostToCompletion =
 export type CompletionFailure = 'gone' | 'corrupt' | 'internal';
 
 export type CompletionToHost =
-  | { type: 'result'; id: number; items: string[]; syncSteps: number; ms: number }
+  | {
+      type: 'result';
+      id: number;
+      items: string[];
+      syncSteps: number;
+      ms: number;
+      /** Whether the model mixed with its run's n-gram made the items (else the model alone). */
+      mixture?: boolean;
+    }
+  /** Something the user should know about completion, for the output channel (id 0: no request). */
+  | { type: 'notice'; id: 0; level: 'info' | 'warn'; message: string }
   /** Dropped before it ran: cancelled, or superseded by a newer request for the same document. */
   | { type: 'dropped'; id: number }
   | { type: 'failed'; id: number; failure: CompletionFailure; message: string };
@@ -38,6 +50,8 @@ export function isCompletionToHost(v: unknown): v is CompletionToHost {
       );
     case 'dropped':
       return true;
+    case 'notice':
+      return typeof v.message === 'string' && (v.level === 'info' || v.level === 'warn');
     case 'failed':
       return typeof v.message === 'string' && ['gone', 'corrupt', 'internal'].includes(v.failure as string);
     default:
@@ -56,7 +70,8 @@ export function isHostToCompletion(v: unknown): v is HostToCompletion {
         typeof v.text === 'string' &&
         typeof v.textStart === 'number' &&
         isObj(v.options) &&
-        (v.prime === undefined || typeof v.prime === 'string')
+        (v.prime === undefined || typeof v.prime === 'string') &&
+        (v.ngram === undefined || typeof v.ngram === 'boolean')
       );
     case 'cancel':
       return typeof v.id === 'number';

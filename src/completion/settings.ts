@@ -7,6 +7,8 @@ export interface CompletionSettings {
   debounceMs: number;
   /** Read the other open files of the same language before a new document (priming). */
   primeFromOpenFiles: boolean;
+  /** Mix the model with the n-gram of its run's training text. */
+  ngram: boolean;
   options: CompleteOptions;
 }
 
@@ -26,6 +28,7 @@ export function completionSettings(doc: vscode.TextDocument): CompletionSettings
     enabled: c.get<boolean>('enabled', true) && forLanguage !== false,
     debounceMs: clampInt(c.get('debounceMs'), 0, 2000, 75),
     primeFromOpenFiles: c.get<boolean>('primeFromOpenFiles', false),
+    ngram: c.get<boolean>('ngram', true),
     options: {
       maxContext: clampInt(c.get('maxContextChars'), 16, 16384, 512),
       maxLength: clampInt(c.get('maxLength'), 1, 2000, 64),

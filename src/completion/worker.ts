@@ -12,11 +12,12 @@ import { FastInferenceModel, simdKernelAvailable } from '../engine/inference/fas
 import { InferenceModel } from '../engine/inference/stepModel';
 import { tokenizerFromJSON } from '../engine/tokenizers';
 import { completionHelperOff } from '../engine/wasm/switches';
+import { LoadedModel, NgramState } from './mixtureState';
 import { CompletionToHost, HostToCompletion, isHostToCompletion } from './protocol';
 
 type Request = Extract<HostToCompletion, { type: 'complete' }>;
 
-let loaded: { dir: string; stamp: string; completer: Completer } | undefined;
+let loaded: (LoadedModel & { dir: string; stamp: string; ngram: NgramState }) | undefined;
 const queue: Request[] = [];
 const cancelled = new Set<number>();
 let scheduled = false;
@@ -33,16 +34,28 @@ function stampOf(dir: string): string | undefined {
   }
 }
 
-function completerFor(dir: string): Completer {
+function unload(): void {
+  loaded?.ngram.stop();
+  loaded?.model.dispose?.();
+  loaded = undefined;
+}
+
+/**
+ * The checkpoint's completer: the model mixed with its run's n-gram once that is built (and
+ * `ngram` is on), the model alone until then.
+ */
+function completerFor(dir: string, ngram: boolean): { completer: Completer; mixture: boolean } {
   const stamp = stampOf(dir);
   if (stamp === undefined) {
-    loaded?.completer.model.dispose?.();
-    loaded = undefined;
+    unload();
     throw Object.assign(new Error(`the checkpoint ${dir} no longer exists`), { failure: 'gone' });
   }
-  if (loaded?.dir === dir && loaded.stamp === stamp) return loaded.completer;
-  loaded?.completer.model.dispose?.();
-  loaded = undefined;
+  if (loaded?.dir !== dir || loaded.stamp !== stamp) load(dir, stamp);
+  return loaded!.ngram.completer(ngram);
+}
+
+function load(dir: string, stamp: string): void {
+  unload();
   let data;
   try {
     data = loadCheckpoint(dir);
@@ -56,15 +69,19 @@ function completerFor(dir: string): Completer {
   const model = simdKernelAvailable()
     ? new FastInferenceModel(config, data.weights, { threads })
     : new InferenceModel(config, data.weights);
-  loaded = { dir, stamp, completer: new Completer(model, tokenizerFromJSON(tokenizer)) };
-  return loaded.completer;
+  const m: LoadedModel = { dir, model, tokenizer: tokenizerFromJSON(tokenizer), tokenizerJSON: tokenizer };
+  loaded = {
+    ...m,
+    stamp,
+    ngram: new NgramState(m, (level, message) => post({ type: 'notice', id: 0, level, message })),
+  };
 }
 
 function accept(m: unknown): void {
   if (!isHostToCompletion(m)) return;
   if (m.type === 'complete') queue.push(m);
   else if (m.type === 'cancel') cancelled.add(m.id);
-  else loaded?.completer.forget(m.docId);
+  else loaded?.ngram.forget(m.docId);
 }
 
 /** Takes every message already sent, so that superseded and cancelled requests are seen. */
@@ -91,9 +108,9 @@ function run(): void {
     }
     const t0 = performance.now();
     try {
-      const c = completerFor(r.checkpoint);
-      const { items, syncSteps } = c.complete(r.docId, r.text, r.textStart, r.options, r.prime);
-      post({ type: 'result', id: r.id, items, syncSteps, ms: performance.now() - t0 });
+      const { completer, mixture } = completerFor(r.checkpoint, r.ngram ?? true);
+      const { items, syncSteps } = completer.complete(r.docId, r.text, r.textStart, r.options, r.prime);
+      post({ type: 'result', id: r.id, items, syncSteps, ms: performance.now() - t0, mixture });
     } catch (err) {
       const failure = (err as { failure?: 'gone' | 'corrupt' }).failure ?? 'internal';
       post({ type: 'failed', id: r.id, failure, message: describeError(err) });

@@ -4,6 +4,10 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
+import { DEFAULT_NGRAM_ORDER } from '../../src/engine/completion/evaluate';
+import { completionMixture } from '../../src/engine/completion/mixture';
+import { CharNgramModel } from '../../src/engine/completion/ngram';
+import { ngramSourceOf, readTrainingText } from '../../src/engine/completion/ngramSource';
 import { DEFAULT_SUGGESTION_POLICY } from '../../src/engine/completion/policy';
 import { InferenceModel } from '../../src/engine/inference/stepModel';
 import { Completer, DEFAULT_COMPLETE_OPTIONS } from '../../src/engine/inference/completer';
@@ -174,6 +178,10 @@ suite('SeqLab in a real VS Code extension host', () => {
     await vscode.workspace
       .getConfiguration('editor')
       .update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Workspace);
+    // The model alone: this test compares with the model's own greedy line (the mixture has its test).
+    await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('ngram', false, vscode.ConfigurationTarget.Workspace);
     // Ungated first: the whole greedy line, which the engine's sampler gives too.
     await vscode.workspace
       .getConfiguration('seqlab.completion')
@@ -273,6 +281,9 @@ suite('SeqLab in a real VS Code extension host', () => {
       .getConfiguration('seqlab.completion')
       .update('minConfidence', undefined, vscode.ConfigurationTarget.Workspace);
     await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('ngram', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
       .getConfiguration('editor')
       .update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Workspace);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
@@ -302,6 +313,82 @@ suite('SeqLab in a real VS Code extension host', () => {
     await vscode.workspace
       .getConfiguration('seqlab.completion')
       .update('minConfidence', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  test("inline completion: once its run's n-gram is built, the ghost text comes from the model mixed with it", async () => {
+    // A corpus whose every training file repeats a phrase: the n-gram is sure how it goes on,
+    // a model trained for a few steps is not. Outside the workspace, so the tree stays as it was.
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-ngram-corpus-'));
+    const phrase = 'Recurrent models remember what the n-gram recalls verbatim.\n';
+    for (const n of ['a', 'b', 'c', 'd', 'e', 'f'])
+      fs.writeFileSync(path.join(folder, `${n}.md`), `# Notes ${n}\n\n` + phrase.repeat(12));
+    const r = (await vscode.commands.executeCommand('seqlab.train', {
+      folder,
+      preset: 'tiny',
+      overrides: { steps: 4, evalEvery: 4, sampleLength: 0 },
+      wait: true,
+    })) as LaunchResult;
+    assert.strictEqual(r.outcome?.status, 'finished', r.outcome?.error);
+    const ck = r.outcome!.done!.checkpoint!;
+    const notices: string[] = [];
+    const sub = api.completion.controller.onDidNotice((m) => notices.push(m));
+    await vscode.workspace
+      .getConfiguration('editor')
+      .update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Workspace);
+    // Ungated: the model alone would show its (poor) greedy text, so the two differ visibly.
+    await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('minConfidence', 0, vscode.ConfigurationTarget.Workspace);
+    try {
+      await vscode.commands.executeCommand('seqlab.useForCompletion', { checkpoint: ck });
+      const prefix = phrase + 'Recurrent models remember what the n-';
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: prefix });
+      const end = doc.positionAt(prefix.length);
+      // What the engine computes: the model alone, and mixed with the n-gram of the run's training split.
+      const data = loadCheckpoint(ck);
+      const tok = tokenizerFromJSON(data.manifest.tokenizer);
+      const model = new InferenceModel(data.manifest.model, data.weights);
+      const src = ngramSourceOf(ck, data.manifest.tokenizer);
+      assert.ok(src.ok, JSON.stringify(src));
+      const ngram = new CharNgramModel(readTrainingText(src.folder, src.options).text, DEFAULT_NGRAM_ORDER);
+      const o = { ...DEFAULT_COMPLETE_OPTIONS, minConfidence: 0 };
+      const [alone] = new Completer(model, tok).complete('alone', prefix, 0, o).items;
+      const [mixed] = new Completer(completionMixture(model, tok, ngram), tok).complete(
+        'mixed',
+        prefix,
+        0,
+        o,
+      ).items;
+      log(`model alone: ${JSON.stringify(alone)}; mixed with the n-gram: ${JSON.stringify(mixed)}`);
+      assert.ok(mixed?.startsWith('gram recalls'), 'the n-gram knows how the phrase goes on');
+      assert.notStrictEqual(alone, mixed, 'the model alone does not');
+      // The first suggestions come from the model alone while the n-gram is built.
+      let shown = await complete(doc, end);
+      for (const t0 = Date.now(); !lastCompletion?.mixture && Date.now() - t0 < 30_000;) {
+        await new Promise((r) => setTimeout(r, 100));
+        shown = await complete(doc, end);
+      }
+      assert.strictEqual(lastCompletion?.mixture, true, 'the mixture is in use once the n-gram is built');
+      assert.deepStrictEqual(
+        shown?.map((i) => i.insertText),
+        [mixed],
+      );
+      assert.ok(
+        notices.some((m) =>
+          new RegExp(`${DEFAULT_NGRAM_ORDER}-gram of .* characters of .*seqlab-ngram-corpus`).test(m),
+        ),
+        notices.join('\n'),
+      );
+    } finally {
+      sub.dispose();
+      await vscode.workspace
+        .getConfiguration('seqlab.completion')
+        .update('minConfidence', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace
+        .getConfiguration('editor')
+        .update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('seqlab.useForCompletion', { checkpoint: completionModel });
+    }
   });
 
   test('compare cells: three runs at about equal size, grouped in the tree, with a table', async () => {

@@ -10,6 +10,8 @@ export function run(): Promise<void> {
   // ITEST_FILES=classify,forecast runs only those suites (a helper's quick check; CI runs all).
   const only = process.env.ITEST_FILES?.split(',');
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 90_000, reporter: 'spec' });
+  // ITEST_GREP='inline completion' runs only the tests whose title matches (default: all).
+  if (process.env.ITEST_GREP) mocha.grep(process.env.ITEST_GREP);
   for (const f of fs
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.test.js') && (!only || only.includes(f.replace(/\.test\.js$/, ''))))

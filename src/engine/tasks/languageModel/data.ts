@@ -38,7 +38,8 @@ export interface ShardChoice {
   log?: (line: string) => void;
 }
 
-function corpusOptions(config: TrainConfig, patternSource?: string): CorpusOptions {
+/** The corpus options a run of `config` reads its folder with (the completion n-gram reads the same split). */
+export function corpusOptions(config: TrainConfig, patternSource?: string): CorpusOptions {
   return {
     include: config.include,
     exclude: config.exclude,
