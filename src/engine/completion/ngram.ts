@@ -67,6 +67,23 @@ export class CharNgramModel {
     return out;
   }
 
+  /**
+   * The n-gram's evidence for the context of the next character after `before`: the highest
+   * order k (1..n) whose (k−1)-character context occurs in the table, that context's total count
+   * and its number of distinct next characters (raw counts at the top order, the smoothing's
+   * continuation counts below it, as `distribution` uses them). Order 0 when the model has no
+   * text at all. A long context seen often with few different followers is verbatim text the
+   * n-gram knows; a short one is where it guesses.
+   */
+  contextStats(before: string): { order: number; total: number; distinct: number } {
+    const cps = [...before.slice(-2 * this.order)].slice(-(this.order - 1));
+    for (let k = Math.min(this.order, cps.length + 1); k >= 1; k--) {
+      const e = this.tables[k].get(cps.slice(cps.length - (k - 1)).join(''));
+      if (e && e.total > 0) return { order: k, total: e.total, distinct: e.counts.size };
+    }
+    return { order: 0, total: 0, distinct: 0 };
+  }
+
   /** P(c | before); 0 for a character outside the vocabulary. */
   probability(before: string, c: string): number {
     const i = this.index.get(c);
