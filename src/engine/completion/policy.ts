@@ -9,7 +9,8 @@
  * - word granularity: when that happens inside a word, the suggestion is cut back to the end of
  *   its last whole word (half a word is rarely what was meant);
  * - loops: a stretch that repeats right after itself (`the the`, a sentence twice) is cut before
- *   its second copy, and generation stops;
+ *   its second copy, and generation stops; a line that is a run of one punctuation character
+ *   under a line of text (a heading's underline) ends at that line's width;
  * - lines: without `multiline` the suggestion ends at the line end; with it, a line end is crossed
  *   only when the newline and the next line's indentation each have probability at least
  *   `multilineMinConfidence`, and a suggestion never ends inside a fresh line's indentation.
@@ -91,7 +92,7 @@ export class SuggestionBuilder {
     }
     this.out += piece;
     if (this.inIndent && /[^ \t\n]/.test(this.out.slice(this.lineAt + 1))) this.inIndent = false;
-    if (this.cutLoop()) return this.stop('loop');
+    if (this.cutLoop() || this.cutRule()) return this.stop('loop');
     if ([...this.out].length >= p.maxLength) return this.stop('length');
     return true;
   }
@@ -156,6 +157,27 @@ export class SuggestionBuilder {
       return true;
     }
     return false;
+  }
+  /**
+   * Whether the line is a run of one punctuation character under a line of text (a Markdown
+   * heading's `====` or `----`) that has grown longer than that line; if so, it is cut to the
+   * line's width. The loop rule lets such runs be (they are layout), and a model cannot count
+   * the heading, so it would otherwise suggest the run at full length at every keystroke of the
+   * underline, never accepted (it has no word end to accept up to).
+   */
+  private cutRule(): boolean {
+    const s = this.before + this.out;
+    const lineStart = s.lastIndexOf('\n') + 1;
+    if (lineStart === 0) return false;
+    const aboveStart = s.lastIndexOf('\n', lineStart - 2) + 1;
+    // The line above must be wholly in view: after a line end, or at the start of the text.
+    if (aboveStart === 0 && this.before.length >= LOOP_REACH) return false;
+    const above = s.slice(aboveStart, lineStart - 1);
+    const line = s.slice(lineStart);
+    if (!/\S/.test(above) || line.length <= above.length) return false;
+    if (!/^([^\p{L}\p{N}_\s])\1*$/u.test(line)) return false;
+    this.out = this.out.slice(0, Math.max(0, lineStart + above.length - this.before.length));
+    return true;
   }
 }
 
