@@ -260,8 +260,15 @@ test('heading underlines: a run of one punctuation character under a line of tex
   assert.equal(buildSuggestion(run('-'), 'Install\n--', p), '-'.repeat(5));
   // Typed as long as the heading already: nothing more.
   assert.equal(buildSuggestion(run('='), 'Title\n=====', p), '');
-  // The heading's line must be in view whole: a long text without a line end before it keeps the run.
-  assert.equal(buildSuggestion(run('='), 'y'.repeat(200) + '\n=', p), '='.repeat(40));
+  // A long heading, half underlined: the rest of its width (the loop rule sees less than this).
+  const heading = 'A long heading: ' + 'words '.repeat(12);
+  const half = '='.repeat(40);
+  assert.equal(
+    buildSuggestion(pieces('='.repeat(60), 0.99), `${heading}\n${half}`, p),
+    '='.repeat(heading.length - 40),
+  );
+  // The heading's line must be in view whole: a text without a line end before it keeps the run.
+  assert.equal(buildSuggestion(run('='), 'y'.repeat(300) + '\n=', p), '='.repeat(40));
   // Not under a line of text (a blank line, the first line), or not alone on its line: layout as before.
   assert.equal(buildSuggestion(run('-'), 'a\n\n-', p), '-'.repeat(40));
   assert.equal(buildSuggestion(run('-'), '', p), '-'.repeat(40));

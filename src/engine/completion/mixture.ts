@@ -326,8 +326,8 @@ const FREQUENT = 16;
  * In keystrokes it matters little beside the geometric form, which keeps agreement sure: a
  * character both models favour gets at least P_model^(1−w) · P_ngram^w, where the linear mixture
  * gives their average. On the validation part it saves more keystrokes than the 8-gram and than
- * the model alone at every threshold from 0.5 to 0.99 (at 0.97: 15.8% against 14.3% and 14.1%),
- * where the linear mixture at 0.5 saves less than either from 0.6 up.
+ * the model alone at every threshold from 0.5 to 0.99 (at 0.97: 15.7% against 14.3% and 14.1%),
+ * where the linear mixture at 0.5 saved less than either from 0.6 up.
  */
 export function completionWeighting(): MixWeighting {
   return {

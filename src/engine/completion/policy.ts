@@ -31,10 +31,9 @@ export interface SuggestionPolicy {
  * shown (`seqlab complete-eval --part validation --mixture shipped --sweep`, 0.5 to 0.9 in steps
  * of 0.1 and 0.05, then 0.95 to 0.99 in steps of 0.01), for the shipped completion (the reference
  * character LSTM mixed with the 8-gram of its training text, completionMixture) typing held-out
- * READMEs: 0.597 at 0.97 against 0.491 at 0.95 and 0.569 at 0.99, saving 15.8% of keystrokes
- * (the 8-gram alone: 14.3%, the LSTM alone: 14.1%). For the LSTM alone the rule would take 0.99
- * (0.548 against 0.492 at 0.97): a model without its training text at hand is better served by a
- * setting of 0.99.
+ * READMEs: 0.596 at 0.97 against 0.576 at 0.95 and 0.569 at 0.99, saving 15.7% of keystrokes
+ * (the 8-gram alone: 14.3%, the LSTM alone: 14.1%). For the LSTM alone the rule would take 0.98
+ * (0.567 against 0.561 at 0.97).
  */
 export const DEFAULT_SUGGESTION_POLICY: SuggestionPolicy = {
   maxLength: 64,
@@ -52,6 +51,9 @@ export type StopReason = 'length' | 'confidence' | 'loop' | 'line' | 'end';
 
 /** Characters before the cursor that the loop rule looks back over. */
 export const LOOP_REACH = 64;
+
+/** Characters before the cursor that the underline rule looks back over (a heading and its underline). */
+export const UNDERLINE_REACH = 256;
 
 /** Repeats shorter than this are not loops (`))`, `--`, indentation, `ll` in words). */
 const MIN_LOOP_UNIT = 2;
@@ -71,6 +73,8 @@ export class SuggestionBuilder {
   constructor(
     private readonly p: SuggestionPolicy,
     private readonly before = '',
+    /** More of the text before the cursor, for the underline rule (`before` if not given). */
+    private readonly wide = before,
   ) {}
 
   /** Adds the next generated piece; returns false when generation should stop. */
@@ -166,17 +170,19 @@ export class SuggestionBuilder {
    * underline, never accepted (it has no word end to accept up to).
    */
   private cutRule(): boolean {
-    const s = this.before + this.out;
+    const last = this.out[this.out.length - 1];
+    if (!last || isWordChar(last) || /\s/.test(last)) return false;
+    const s = this.wide + this.out;
     const lineStart = s.lastIndexOf('\n') + 1;
     if (lineStart === 0) return false;
     const aboveStart = s.lastIndexOf('\n', lineStart - 2) + 1;
     // The line above must be wholly in view: after a line end, or at the start of the text.
-    if (aboveStart === 0 && this.before.length >= LOOP_REACH) return false;
+    if (aboveStart === 0 && this.wide.length >= UNDERLINE_REACH) return false;
     const above = s.slice(aboveStart, lineStart - 1);
     const line = s.slice(lineStart);
     if (!/\S/.test(above) || line.length <= above.length) return false;
     if (!/^([^\p{L}\p{N}_\s])\1*$/u.test(line)) return false;
-    this.out = this.out.slice(0, Math.max(0, lineStart + above.length - this.before.length));
+    this.out = this.out.slice(0, Math.max(0, lineStart + above.length - this.wide.length));
     return true;
   }
 }
@@ -204,7 +210,7 @@ export function buildSuggestion(
   before: string,
   policy: SuggestionPolicy,
 ): string {
-  const b = new SuggestionBuilder(policy, before.slice(-LOOP_REACH));
+  const b = new SuggestionBuilder(policy, before.slice(-LOOP_REACH), before.slice(-UNDERLINE_REACH));
   for (const { piece, prob } of pieces) if (!b.add(piece, prob)) break;
   b.end();
   return b.text();
