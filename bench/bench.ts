@@ -15,7 +15,13 @@ import { initBackend } from '../src/engine/wasm/backend';
 import { DEFAULT_TRAIN_CONFIG, mergeConfig, CellKind } from '../src/engine/config';
 import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';
-import { benchCompletion, benchKeystrokes, KEYSTROKE_CACHE_DIR, KEYSTROKE_SECONDS } from './completion';
+import {
+  benchCompletion,
+  benchKeystrokes,
+  KEYSTROKE_CACHE_DIR,
+  KEYSTROKE_SECONDS,
+  printKeystrokes,
+} from './completion';
 import { benchMixtureLatency } from './completionMixture';
 import { benchIngest } from './ingest';
 import { benchShard } from './shard';
@@ -232,22 +238,10 @@ async function main(): Promise<void> {
       console.log,
       process.env.BENCH_KEYSTROKE_CHECKPOINT ?? KEYSTROKE_CACHE_DIR,
     );
-    results.completion_keystrokes_saved = +k.model.keystrokesSaved.toFixed(4);
+    results.completion_keystrokes_saved = +k.shipped.keystrokesSaved.toFixed(4);
     results.completion_ngram_keystrokes_saved = +k.ngram.keystrokesSaved.toFixed(4);
     results.completion_keystrokes = k;
-    for (const g of k.other_ngrams)
-      console.log(`  ${g.order}-gram: ${(100 * g.keystrokes_saved).toFixed(1)}%`);
-    console.log(
-      '                    saved   shown/100 chars   accepted   mean accepted   shown per accepted char',
-    );
-    for (const [name, f] of [
-      ['model', k.model],
-      [`model + ${k.ngram_order}-gram`, k.mixture],
-      [`${k.ngram_order}-gram`, k.ngram],
-    ] as const)
-      console.log(
-        `${name.padEnd(19)} ${(100 * f.keystrokesSaved).toFixed(1).padStart(6)}% ${f.shownPer100Chars.toFixed(1).padStart(17)} ${(100 * f.acceptanceRate).toFixed(1).padStart(9)}% ${f.meanAcceptedLength.toFixed(1).padStart(15)} ${f.shownPerAcceptedChar.toFixed(2).padStart(25)}`,
-      );
+    printKeystrokes(k, console.log);
   }
   if (ONLY.has('inspect')) results.inspect = await benchInspect(ROUNDS, console.log);
   const file = path.resolve(__dirname, '../../bench/results.json');

@@ -7,6 +7,7 @@ import {
   HeldOutPart,
 } from '../engine/completion/evaluate';
 import type { KeystrokeFigures } from '../engine/completion/keystrokeEval';
+import { completionWeighting } from '../engine/completion/mixture';
 import { DEFAULT_COMPLETE_OPTIONS } from '../engine/inference/completer';
 
 const fraction = (name: string) => (v: string) => {
@@ -27,6 +28,10 @@ const part = (v: string): HeldOutPart => {
     throw new InvalidArgumentError(`--part must be one of ${HELD_OUT_PARTS.join(', ')}, got "${v}"`);
   return v as HeldOutPart;
 };
+const mixtureName = (v: string): 'shipped' => {
+  if (v !== 'shipped') throw new InvalidArgumentError(`--mixture must be "shipped", got "${v}"`);
+  return v;
+};
 const list = (v: string) =>
   v
     .split(',')
@@ -46,6 +51,7 @@ interface Flags {
   part: HeldOutPart;
   prime?: boolean;
   ngramWeight: number;
+  mixture?: 'shipped';
   bits?: number[];
   include?: string[];
   json?: boolean;
@@ -72,13 +78,15 @@ function print(r: CompletionEvaluation): void {
     `${''.padEnd(22)} ${'saved'.padStart(9)} ${'shown/100'.padStart(9)} ${'accepted'.padStart(9)} ${'mean len'.padStart(9)} ${'shown/acc.'.padStart(11)}`,
   );
   if (r.modelAlone) {
-    console.log(row(`model + ${r.ngramOrder}-gram (${r.ngramWeight})`, r.model));
+    console.log(row(`model + ${r.ngramOrder}-gram (${r.mixture ?? r.ngramWeight})`, r.model));
     console.log(row('model alone', r.modelAlone));
   } else console.log(row('model', r.model));
   if (r.primed) console.log(row('model, primed', r.primed));
   console.log(row(`${r.ngramOrder}-gram baseline`, r.ngram));
   if (r.bits) {
-    console.log('\nbits per character (n-gram weight: 0 = the model alone, 1 = the n-gram alone)');
+    console.log(
+      "\nbits per character (n-gram weight: 0 = the model alone, 1 = the n-gram alone; shipped = the extension's mixture)",
+    );
     for (const b of r.bits) console.log(`${String(b.weight).padEnd(16)} ${b.bitsPerChar.toFixed(3)}`);
   }
   if (r.sweep.length > 1) {
@@ -148,6 +156,11 @@ export function registerCompleteEval(program: Command): void {
       0,
     )
     .option(
+      '--mixture <name>',
+      "mix the model with the n-gram as the extension's completion does (shipped: by the n-gram's evidence for each context); reports the model alone beside it",
+      mixtureName,
+    )
+    .option(
       '--bits <weights>',
       "bits per character over the part's held-out files at these n-gram weights, e.g. 0,0.3,0.5,1",
       fractions('--bits'),
@@ -171,6 +184,7 @@ export function registerCompleteEval(program: Command): void {
         part: f.part,
         prime: f.prime,
         ngramWeight: f.ngramWeight,
+        mixture: f.mixture === 'shipped' ? completionWeighting() : undefined,
         bitsWeights: f.bits,
         log: (l) => console.error(l),
       });

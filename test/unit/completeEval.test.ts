@@ -96,6 +96,30 @@ test('seqlab complete-eval: model and n-gram figures as JSON, a sweep, and flag 
   );
   assert.match(mixedTable.out, /model \+ 8-gram \(0\.5\).*\n.*model alone/);
   assert.match(mixedTable.out, /bits per character/);
+  // The extension's mixture: measured by name, with its bits beside the fixed weights asked for.
+  const shipped = seqlab(
+    'complete-eval',
+    ck,
+    dir,
+    '--json',
+    '--chars',
+    '200',
+    '--mixture',
+    'shipped',
+    '--bits',
+    '0',
+  );
+  assert.equal(shipped.code, 0, shipped.err);
+  const sh = JSON.parse(shipped.out);
+  assert.equal(sh.mixture, 'shipped');
+  assert.equal(sh.modelAlone.chars, 200);
+  assert.deepEqual(
+    sh.bits.map((b: { weight: number | string }) => b.weight),
+    [0, 'shipped'],
+  );
+  const badMixture = seqlab('complete-eval', ck, dir, '--mixture', 'best');
+  assert.notEqual(badMixture.code, 0);
+  assert.match(badMixture.err, /--mixture must be "shipped"/);
   const badWeight = seqlab('complete-eval', ck, dir, '--ngram-weight', '1.5');
   assert.notEqual(badWeight.code, 0);
   assert.match(badWeight.err, /--ngram-weight must be a number from 0 to 1/);

@@ -251,3 +251,26 @@ test('priming: a new document starts from the state after the other files, and i
   c.sync('e', doc, 0, 512);
   assert.deepEqual(Array.from(c.stateOf('e')!.state.h[0]), want(doc));
 });
+
+test('heading underlines: a run of one punctuation character under a line of text ends at its width', () => {
+  const p = policy({ minConfidence: 0 });
+  const run = (c: string) => pieces(c.repeat(40), 0.99);
+  // `=` typed under "Title here" (10 characters): the rest of the underline, Tab takes all of it.
+  assert.equal(buildSuggestion(run('='), 'x\n\nTitle here\n=', p), '='.repeat(9));
+  assert.equal(buildSuggestion(run('-'), 'Install\n--', p), '-'.repeat(5));
+  // Typed as long as the heading already: nothing more.
+  assert.equal(buildSuggestion(run('='), 'Title\n=====', p), '');
+  // A long heading, half underlined: the rest of its width (the loop rule sees less than this).
+  const heading = 'A long heading: ' + 'words '.repeat(12);
+  const half = '='.repeat(40);
+  assert.equal(
+    buildSuggestion(pieces('='.repeat(60), 0.99), `${heading}\n${half}`, p),
+    '='.repeat(heading.length - 40),
+  );
+  // The heading's line must be in view whole: a text without a line end before it keeps the run.
+  assert.equal(buildSuggestion(run('='), 'y'.repeat(300) + '\n=', p), '='.repeat(40));
+  // Not under a line of text (a blank line, the first line), or not alone on its line: layout as before.
+  assert.equal(buildSuggestion(run('-'), 'a\n\n-', p), '-'.repeat(40));
+  assert.equal(buildSuggestion(run('-'), '', p), '-'.repeat(40));
+  assert.equal(buildSuggestion(run('-'), 'ab\n// -', p), '-'.repeat(40));
+});

@@ -8,7 +8,7 @@ import { Completer, CompleteOptions, DEFAULT_COMPLETE_OPTIONS, Piece } from '../
 import { FastInferenceModel, simdKernelAvailable } from '../inference/fastModel';
 import { Tokenizer, tokenizerFromJSON } from '../tokenizers';
 import { emptyCounts, figures, KeystrokeCounts, KeystrokeFigures, simulateTyping } from './keystrokeEval';
-import { mixtureBits, NgramMixModel } from './mixture';
+import { MixWeighting, mixtureBits, NgramMixModel } from './mixture';
 import { CharNgramModel } from './ngram';
 import { buildSuggestion } from './policy';
 import { primeText } from './prime';
@@ -39,6 +39,12 @@ export interface CompletionEvalOptions {
    * training text at this weight (NgramMixModel), and the model alone is measured as `modelAlone`.
    */
   ngramWeight?: number;
+  /**
+   * Instead of `ngramWeight`: the completion measured as `model` is the model mixed with the
+   * n-gram by this weighting (e.g. completionWeighting(), what the extension ships), the model
+   * alone beside it as `modelAlone`; with `bitsWeights`, its bits per character too.
+   */
+  mixture?: MixWeighting;
   /**
    * Also bits per character of the model mixed with the n-gram at each of these weights (0: the
    * model alone, 1: the n-gram alone), over the part's held-out files, each read from its start.
@@ -72,12 +78,14 @@ export interface CompletionEvaluation {
   model: KeystrokeFigures;
   ngram: KeystrokeFigures;
   primed?: KeystrokeFigures;
-  /** The n-gram's weight in the measured completion (0: the model alone). */
+  /** The n-gram's weight in the measured completion (0: the model alone, or a `mixture`). */
   ngramWeight: number;
+  /** The name of the weighting measured as `model` when one was given (`mixture`). */
+  mixture?: string;
   /** With a mixture (`ngramWeight` above 0): the model alone, same settings. */
   modelAlone?: KeystrokeFigures;
-  /** Bits per character at the weights asked for (`bitsWeights`). */
-  bits?: { weight: number; bitsPerChar: number }[];
+  /** Bits per character at the weights asked for (`bitsWeights`), and of the `mixture` (by its name). */
+  bits?: { weight: number | string; bitsPerChar: number }[];
   /** The baseline at the other orders asked for, with the chosen settings. */
   otherNgrams?: { order: number; figures: KeystrokeFigures }[];
   sweep: SweepRow[];
@@ -137,12 +145,13 @@ export function evaluateCompletionOn(
   const t0 = performance.now();
   const ngram = new CharNgramModel(trainText, order);
   log(`n-gram baseline (order ${order}) built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const weight = opts.ngramWeight ?? 0;
+  const weight = opts.mixture ? 0 : (opts.ngramWeight ?? 0);
+  const mixing = opts.mixture ?? (weight > 0 ? weight : undefined);
   const completer = new Completer(
-    weight > 0 ? new NgramMixModel(model, tokenizer, ngram, weight) : model,
+    mixing !== undefined ? new NgramMixModel(model, tokenizer, ngram, mixing) : model,
     tokenizer,
   );
-  const alone = weight > 0 ? new Completer(model, tokenizer) : undefined;
+  const alone = mixing !== undefined ? new Completer(model, tokenizer) : undefined;
   const thresholds = [...new Set([o.minConfidence, ...(opts.sweep ?? [])])].sort((a, b) => a - b);
   const counts = thresholds.map(() => ({ model: emptyCounts(), ngram: emptyCounts(), alone: emptyCounts() }));
   const primed = emptyCounts();
@@ -193,7 +202,7 @@ export function evaluateCompletionOn(
         tokenizer,
         ngram,
         pool.map((f) => f.text),
-        opts.bitsWeights,
+        opts.mixture ? [...opts.bitsWeights, opts.mixture] : opts.bitsWeights,
       )
     : undefined;
   const sweep = thresholds.map((t, k) =>
@@ -214,6 +223,7 @@ export function evaluateCompletionOn(
     ngram: chosen.ngram,
     primed: primedFigures,
     ngramWeight: weight,
+    mixture: opts.mixture?.name,
     modelAlone: chosen.modelAlone,
     bits,
     otherNgrams: others.length

@@ -116,9 +116,12 @@ export class CharNgramModel {
   }
 
   /**
-   * The highest order k whose context (the k−1 characters before) was seen, with that context's
-   * total count and number of distinct next characters (raw counts at the highest order,
-   * continuation counts below); order 0 when no context was seen.
+   * The n-gram's evidence for the context of the next character after `before`: the highest
+   * order k (1..n) whose (k−1)-character context occurs in the table, that context's total count
+   * and its number of distinct next characters (raw counts at the top order, the smoothing's
+   * continuation counts below it, as `distribution` uses them). Order 0 when the model has no
+   * text at all. A long context seen often with few different followers is verbatim text the
+   * n-gram knows; a short one is where it guesses.
    */
   contextStats(before: string): { order: number; total: number; distinct: number } {
     const { entryStart, entryCount } = this.t;
