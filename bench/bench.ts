@@ -31,6 +31,7 @@ import { benchClassify } from './parityClassify';
 import { benchSeq2seq } from './seq2seq';
 import { benchTfLayers } from './tflayers';
 import { benchTorchEngine } from './torchEngine';
+import { median } from './reference';
 
 const V = 96,
   E = 64,
@@ -95,11 +96,6 @@ async function benchEngine(folder: string, cell: CellKind): Promise<number> {
   // Steady state: the harmonic mean of per-step rates is total tokens over total time.
   return tps.length / tps.reduce((a, r) => a + 1 / r, 0);
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   const backend = await initBackend('wasm');

@@ -14,25 +14,20 @@ import { readManifest } from '../src/engine/checkpoint';
 import { evaluateCompletion } from '../src/engine/completion/evaluate';
 import type { KeystrokeFigures } from '../src/engine/completion/keystrokeEval';
 import { completionWeighting } from '../src/engine/completion/mixture';
-import { DEFAULT_TRAIN_CONFIG, mergeConfig, ModelConfig, TrainOverrides } from '../src/engine/config';
+import { DEFAULT_TRAIN_CONFIG, mergeConfig, TrainOverrides } from '../src/engine/config';
 import { InferenceModel, pickToken, StepModel } from '../src/engine/inference/stepModel';
-import { Completer, DEFAULT_COMPLETE_OPTIONS } from '../src/engine/inference/completer';
+import { Completer } from '../src/engine/inference/completer';
 import { FastInferenceModel } from '../src/engine/inference/fastModel';
 import { Rng } from '../src/engine/rng';
 import { initWeights } from '../src/engine/model/model';
-import { CharTokenizer } from '../src/engine/tokenizers';
 import { train } from '../src/engine/trainer';
 import { tmpDir } from '../test/helpers/util';
 import { cacheKey, cachedCheckpoint } from './checkpointCache';
 import { TfOpsLstm } from './tfops';
+import { median, PRINTABLE, referenceCharModel, ungatedOptions } from './reference';
 
 const CONTEXT = 256;
 const GENERATE = 32;
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 export interface CompletionBench {
   cold_ms: Record<string, number>;
@@ -54,17 +49,8 @@ function coldRaw(m: StepModel, ids: Int32Array): number {
 }
 
 export function benchCompletion(rounds: number, log: (s: string) => void): CompletionBench {
-  const chars = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('');
-  const tok = CharTokenizer.train([chars]);
-  const config: ModelConfig = {
-    cell: 'lstm',
-    activation: 'tanh',
-    vocabSize: tok.vocabSize,
-    embedding: 64,
-    hidden: 256,
-    layers: 2,
-    dropout: 0,
-  };
+  const { tok, config } = referenceCharModel();
+  const chars = PRINTABLE;
   const weights = initWeights(config, 7);
   let text = '';
   for (let i = 0; text.length < CONTEXT + 4000; i++) text += chars[(i * 7919) % 95];
@@ -73,16 +59,7 @@ export function benchCompletion(rounds: number, log: (s: string) => void): Compl
   const fast2 = new FastInferenceModel(config, weights, { threads: 2 });
   const js = new InferenceModel(config, weights);
   const tfops = new TfOpsLstm(config, weights);
-  // Ungated: random weights are unsure of everything, and the cold figure is for GENERATE tokens
-  // (the policy still runs over each of them, so its cost is in the figure).
-  const o = {
-    ...DEFAULT_COMPLETE_OPTIONS,
-    maxContext: 512,
-    maxLength: GENERATE - 4,
-    multiline: true,
-    minConfidence: 0,
-    multilineMinConfidence: 0,
-  };
+  const o = ungatedOptions(GENERATE);
   const cold: Record<string, number[]> = { fast: [], fast2: [], tfops: [], js: [] };
   const keys: Record<string, number[]> = { fast: [], fast2: [], tfops: [], js: [] };
   const ids = tok.encode(context);

@@ -16,21 +16,15 @@ import { DEFAULT_NGRAM_ORDER } from '../src/engine/completion/evaluate';
 import { completionMixture } from '../src/engine/completion/mixture';
 import { CharNgramModel } from '../src/engine/completion/ngram';
 import { ReferenceCharNgramModel } from '../src/engine/completion/ngramReference';
-import type { ModelConfig } from '../src/engine/config';
 import { readCorpus } from '../src/engine/corpus';
-import { Completer, DEFAULT_COMPLETE_OPTIONS } from '../src/engine/inference/completer';
+import { Completer } from '../src/engine/inference/completer';
 import { FastInferenceModel } from '../src/engine/inference/fastModel';
 import { initWeights } from '../src/engine/model/model';
-import { CharTokenizer } from '../src/engine/tokenizers';
 import { tmpDir } from '../test/helpers/util';
+import { median, referenceCharModel, ungatedOptions } from './reference';
 
 const CONTEXT = 256;
 const GENERATE = 32;
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 export interface MixtureLatencyBench {
   cold_ms: number;
@@ -96,17 +90,7 @@ export function benchMixtureLatency(rounds: number, log: (s: string) => void): M
     `  ${order}-gram of ${text.length} characters: built in ${fast.build.toFixed(2)} s, ${fast.mb.toFixed(1)} MB, ${fast.us.toFixed(1)} µs a distribution (reference Maps: ${ref.build.toFixed(2)} s, ${ref.mb.toFixed(0)} MB, ${ref.us.toFixed(1)} µs)`,
   );
 
-  const chars = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('');
-  const tok = CharTokenizer.train([chars]);
-  const config: ModelConfig = {
-    cell: 'lstm',
-    activation: 'tanh',
-    vocabSize: tok.vocabSize,
-    embedding: 64,
-    hidden: 256,
-    layers: 2,
-    dropout: 0,
-  };
+  const { tok, config } = referenceCharModel();
   const threads = os.cpus().length >= 2 ? 2 : 1;
   const inner = new FastInferenceModel(config, initWeights(config, 7), { threads });
   const mix = completionMixture(inner, tok, ngram);
@@ -114,14 +98,7 @@ export function benchMixtureLatency(rounds: number, log: (s: string) => void): M
   // contexts are real ones.
   const typed = text.replace(/[^\x20-\x7e]/g, ' ').slice(50000, 50000 + CONTEXT + 4000);
   const context = typed.slice(0, CONTEXT);
-  const o = {
-    ...DEFAULT_COMPLETE_OPTIONS,
-    maxContext: 512,
-    maxLength: GENERATE - 4,
-    multiline: true,
-    minConfidence: 0,
-    multilineMinConfidence: 0,
-  };
+  const o = ungatedOptions(GENERATE);
   const warm = new Completer(mix, tok);
   warm.suggestion(warm.greedyPieces('warm', context, 0, o), context, o);
   const cold: number[] = [];

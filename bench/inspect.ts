@@ -6,7 +6,6 @@
  * then what an edit costs (the editor re-inspects from the changed token on), gate saturation
  * and one saliency window, which the views compute on demand.
  */
-import type { ModelConfig } from '../src/engine/config';
 import { FastInferenceModel } from '../src/engine/inference/fastModel';
 import { InferenceModel, type StepModel } from '../src/engine/inference/stepModel';
 import { gateSaturation } from '../src/engine/inspect/gates';
@@ -14,14 +13,9 @@ import { inspectText, type TextInspection } from '../src/engine/inspect/inspectT
 import { saliency } from '../src/engine/inspect/saliency';
 import { unitsView } from '../src/engine/inspect/summary';
 import { initWeights } from '../src/engine/model/model';
-import { CharTokenizer } from '../src/engine/tokenizers';
+import { median, PRINTABLE, referenceCharModel } from './reference';
 
 const DOC = 10_000;
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 export interface InspectBench {
   chars: number;
@@ -52,17 +46,7 @@ function code(n: number): string {
 
 /** Gate saturation and saliency run on the TF.js backend main() set up (wasm). */
 export async function benchInspect(rounds: number, log: (s: string) => void): Promise<InspectBench> {
-  const chars = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('') + '\n';
-  const tok = CharTokenizer.train([chars]);
-  const config: ModelConfig = {
-    cell: 'lstm',
-    activation: 'tanh',
-    vocabSize: tok.vocabSize,
-    embedding: 64,
-    hidden: 256,
-    layers: 2,
-    dropout: 0,
-  };
+  const { tok, config } = referenceCharModel(PRINTABLE + '\n');
   const weights = initWeights(config, 1);
   const text = code(DOC);
   const whole = (m: StepModel, t: string, previous?: TextInspection) => {

@@ -1,4 +1,5 @@
-import { buildSuggestion, SuggestionPolicy } from './policy';
+import { greedyCharPieces, suggestFromChars } from './ngramGreedy';
+import type { SuggestionPolicy } from './policy';
 
 /**
  * The reference character n-gram model (Maps of strings, the formulas as written): `CharNgramModel`
@@ -93,22 +94,11 @@ export class ReferenceCharNgramModel {
 
   /** The greedy continuation of `before`, `count` characters, each with its probability. */
   greedyPieces(before: string, count: number): { piece: string; prob: number }[] {
-    const out: { piece: string; prob: number }[] = [];
-    const dist = new Float64Array(this.vocab.length);
-    let text = before.slice(-2 * this.order);
-    for (let n = 0; n < count; n++) {
-      this.distribution(text, dist);
-      let best = 0;
-      for (let i = 1; i < dist.length; i++) if (dist[i] > dist[best]) best = i;
-      const c = this.vocab[best];
-      out.push({ piece: c, prob: dist[best] });
-      text = (text + c).slice(-2 * this.order);
-    }
-    return out;
+    return greedyCharPieces(this, before, count);
   }
 
   /** The greedy continuation of `before`, shaped by the same policy as the model's suggestions. */
   suggest(before: string, policy: SuggestionPolicy): string {
-    return buildSuggestion(this.greedyPieces(before, policy.maxLength + 1), before, policy);
+    return suggestFromChars(this, before, policy);
   }
 }
