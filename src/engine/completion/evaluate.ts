@@ -160,40 +160,9 @@ export function evaluateCompletionOn(
     model: new CharNgramModel(trainText, n),
     counts: emptyCounts(),
   }));
+  const typists: Typists = { o, completer, alone, ngram, thresholds, counts, others, pool, primed };
   files.forEach((f, i) => {
-    const modelPieces = piecesOf(completer, o, `f${i}`);
-    const ngramPieces = cachedByPosition((before) => ngram.greedyPieces(before, o.maxLength + 1));
-    const alonePieces = alone && piecesOf(alone, o, `a${i}`);
-    thresholds.forEach((t, k) => {
-      const policy = { ...o, minConfidence: t };
-      const model = (before: string) => completer.suggestion(modelPieces(before), before, policy);
-      simulateTyping(f.text, model, counts[k].model);
-      if (alone && alonePieces)
-        simulateTyping(
-          f.text,
-          (before) => alone.suggestion(alonePieces(before), before, policy),
-          counts[k].alone,
-        );
-      const base = (before: string) => buildSuggestion(ngramPieces(before), before, policy);
-      simulateTyping(f.text, base, counts[k].ngram);
-    });
-    for (const g of others) {
-      const pieces = (before: string) => g.model.greedyPieces(before, o.maxLength + 1);
-      simulateTyping(f.text, (before) => buildSuggestion(pieces(before), before, o), g.counts);
-    }
-    if (opts.prime) {
-      const ext = path.extname(f.path);
-      const same = pool.filter((g) => g.path !== f.path && path.extname(g.path) === ext);
-      const prime = primeText(
-        same.map((g) => g.text),
-        o.maxContext,
-      );
-      const pieces = piecesOf(completer, o, `p${i}`, prime);
-      simulateTyping(f.text, (before) => completer.suggestion(pieces(before), before, o), primed);
-    }
-    completer.forget(`f${i}`);
-    completer.forget(`p${i}`);
-    alone?.forget(`a${i}`);
+    typeFile(typists, f, i, !!opts.prime);
     log(`typed ${f.path} (${f.text.length} characters)`);
   });
   const bits = opts.bitsWeights?.length
@@ -231,6 +200,58 @@ export function evaluateCompletionOn(
       : undefined,
     sweep,
   };
+}
+
+/** What every held-out file is typed with: the completers, the baselines and their tallies. */
+interface Typists {
+  o: CompleteOptions;
+  completer: Completer;
+  alone: Completer | undefined;
+  ngram: CharNgramModel;
+  thresholds: number[];
+  counts: { model: KeystrokeCounts; ngram: KeystrokeCounts; alone: KeystrokeCounts }[];
+  others: { order: number; model: CharNgramModel; counts: KeystrokeCounts }[];
+  /** The held-out files a primed document reads the start of (those of its kind). */
+  pool: HeldOutFile[];
+  primed: KeystrokeCounts;
+}
+
+/** Types one held-out file with the model (at every threshold), the model alone, the n-grams and, with `withPrime`, the primed model. */
+function typeFile(typists: Typists, f: HeldOutFile, i: number, withPrime: boolean): void {
+  const { o, completer, alone, ngram, thresholds, counts, others, pool, primed } = typists;
+  const modelPieces = piecesOf(completer, o, `f${i}`);
+  const ngramPieces = cachedByPosition((before) => ngram.greedyPieces(before, o.maxLength + 1));
+  const alonePieces = alone && piecesOf(alone, o, `a${i}`);
+  thresholds.forEach((t, k) => {
+    const policy = { ...o, minConfidence: t };
+    const model = (before: string) => completer.suggestion(modelPieces(before), before, policy);
+    simulateTyping(f.text, model, counts[k].model);
+    if (alone && alonePieces)
+      simulateTyping(
+        f.text,
+        (before) => alone.suggestion(alonePieces(before), before, policy),
+        counts[k].alone,
+      );
+    const base = (before: string) => buildSuggestion(ngramPieces(before), before, policy);
+    simulateTyping(f.text, base, counts[k].ngram);
+  });
+  for (const g of others) {
+    const pieces = (before: string) => g.model.greedyPieces(before, o.maxLength + 1);
+    simulateTyping(f.text, (before) => buildSuggestion(pieces(before), before, o), g.counts);
+  }
+  if (withPrime) {
+    const ext = path.extname(f.path);
+    const same = pool.filter((g) => g.path !== f.path && path.extname(g.path) === ext);
+    const prime = primeText(
+      same.map((g) => g.text),
+      o.maxContext,
+    );
+    const pieces = piecesOf(completer, o, `p${i}`, prime);
+    simulateTyping(f.text, (before) => completer.suggestion(pieces(before), before, o), primed);
+  }
+  completer.forget(`f${i}`);
+  completer.forget(`p${i}`);
+  alone?.forget(`a${i}`);
 }
 
 /** The held-out files cut to `perFile` characters each and `maxChars` in all (the last one cut short). */
