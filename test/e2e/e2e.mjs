@@ -428,14 +428,28 @@ e2e: try {
     }))
     .find((r) => r.status.status === 'finished' && r.id.includes('lstm') && !r.id.includes('big0'));
   const modelLabel = `${firstRun.id} / ${firstRun.status.latest}`;
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input.input').fill('>SeqLab: Use Checkpoint for Completion');
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: 'Use Checkpoint for Completion' })
-    .first()
-    .click();
-  await page.locator('.quick-input-widget input.input').fill(modelLabel);
+  // Right after the reload a click on the palette's row can land while its list re-renders (and
+  // run nothing), or the extension can still be activating: ask again until the checkpoint
+  // picker lists the run's checkpoint.
+  const quickInput = page.locator('.quick-input-widget input.input');
+  const pickerRow = page.locator('.quick-input-list .monaco-list-row', { hasText: firstRun.status.latest });
+  await until(
+    'the checkpoint picker of "Use Checkpoint for Completion"',
+    async () => {
+      if ((await quickInput.isVisible()) && (await pickerRow.count()) > 0) return true;
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('F1');
+      await quickInput.fill('>SeqLab: Use Checkpoint for Completion');
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: 'Use Checkpoint for Completion' })
+        .first()
+        .click();
+      await pickerRow.first().waitFor({ timeout: 10_000 });
+      return true;
+    },
+    { timeout: 60_000, interval: 500 },
+  );
+  await quickInput.fill(modelLabel);
   await page
     .locator('.quick-input-list .monaco-list-row', { hasText: firstRun.status.latest })
     .first()
