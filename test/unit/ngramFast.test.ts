@@ -45,6 +45,9 @@ function assertSame(text: string, order: number, seed: number): void {
     }
     if (b.length) assert.ok(Math.abs(sum - 1) < 1e-9, `sums to ${sum}`);
     assert.deepEqual(fast.contextStats(q), ref.contextStats(q), `context stats after ${JSON.stringify(q)}`);
+    const evidence = { order: -1, total: -1, distinct: -1 };
+    fast.distribution(q, undefined, evidence);
+    assert.deepEqual(evidence, ref.contextStats(q), `the distribution's evidence after ${JSON.stringify(q)}`);
   }
   for (const c of [...ref.vocab.slice(0, 1), ...ref.vocab.slice(-1), 'z', '\u{1F600}', 'ab']) {
     const q = text.slice(0, 9);

@@ -103,6 +103,8 @@ export class NgramMixModel implements StepModel {
   private readonly dist: Float64Array<ArrayBuffer>;
   private readonly modelDist: Float64Array;
   private readonly ngramDist: Float64Array;
+  /** The n-gram's evidence for the context of the last ngramProbabilities call. */
+  readonly evidence: NgramEvidence = { order: 0, total: 0, distinct: 0 };
   readonly weighting: MixWeighting;
   /** The fixed weight it was made with (undefined for a MixWeighting). */
   readonly weight: number | undefined;
@@ -190,14 +192,14 @@ export class NgramMixModel implements StepModel {
 
   /** The mixed next-character distribution over the model's ids (sums to 1). */
   probabilities(s: InferState): Float64Array {
-    const text = (s as MixState).text ?? '';
-    const w = this.weighting.weight(this.ngram.contextStats(text));
+    const q = this.ngramProbabilities((s as MixState).text ?? '');
+    const w = this.weighting.weight(this.evidence);
     checkWeight(w);
     return mixDistributions(
       this.weighting.kind,
       w,
       this.modelProbabilities(s),
-      this.ngramProbabilities(text),
+      q,
       new Float64Array(this.config.vocabSize),
     );
   }
@@ -216,10 +218,11 @@ export class NgramMixModel implements StepModel {
 
   /**
    * The n-gram's next-character distribution after `text` over the model's ids, the unknown id
-   * pooling the characters the model lacks (a buffer reused by the next call).
+   * pooling the characters the model lacks (a buffer reused by the next call); its evidence for
+   * that context is left in `evidence`.
    */
   ngramProbabilities(text: string): Float64Array {
-    const q = this.ngram.distribution(text, this.dist);
+    const q = this.ngram.distribution(text, this.dist, this.evidence);
     const out = this.ngramDist;
     for (let i = 0; i < out.length; i++) {
       const j = this.toNgram[i];
@@ -273,7 +276,7 @@ export function mixtureBits(
       const id = ids[t];
       const pm = probe.modelProbabilities(s);
       const q = probe.ngramProbabilities(s.text);
-      const evidence = ngram.contextStats(s.text);
+      const evidence = probe.evidence;
       weights.forEach((w, k) => {
         const p =
           typeof w === 'number'

@@ -90,12 +90,20 @@ export class CharNgramModel {
     return n;
   }
 
-  /** The next character's probabilities over `vocab`, given the text before it. */
-  distribution(before: string, out = new Float64Array(this.vocab.length)): Float64Array {
+  /**
+   * The next character's probabilities over `vocab`, given the text before it. With `evidence`,
+   * also what contextStats(before) gives, from the same walk (the mixture needs both per character).
+   */
+  distribution(
+    before: string,
+    out = new Float64Array(this.vocab.length),
+    evidence?: { order: number; total: number; distinct: number },
+  ): Float64Array {
     const { entryStart, entryChar, entryCount } = this.t;
     const D = this.discount;
     const seen = this.walk(before);
     out.fill(0);
+    if (evidence) evidence.order = evidence.total = evidence.distinct = 0;
     // From the longest context seen down: each order's discounted counts, scaled by the back-off
     // weights of the orders above it; what is left over goes to the uniform distribution.
     let scale = 1;
@@ -108,6 +116,7 @@ export class CharNgramModel {
       const chars = entryChar[k];
       let total = 0;
       for (let e = from; e < to; e++) total += counts[e];
+      if (evidence && evidence.order === 0) Object.assign(evidence, { order: k, total, distinct: to - from });
       for (let e = from; e < to; e++) out[chars[e]] += (scale * Math.max(counts[e] - D, 0)) / total;
       scale *= (D * (to - from)) / total;
     }
