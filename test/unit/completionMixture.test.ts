@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { evaluateCompletionOn } from '../../src/engine/completion/evaluate';
-import { MixState, mixtureBits, NgramMixModel } from '../../src/engine/completion/mixture';
+import { mixDistributions, MixState, mixtureBits, NgramMixModel } from '../../src/engine/completion/mixture';
 import { CharNgramModel } from '../../src/engine/completion/ngram';
 import { DEFAULT_SUGGESTION_POLICY } from '../../src/engine/completion/policy';
 import type { ModelConfig } from '../../src/engine/config';
@@ -91,6 +91,29 @@ test('the mixture: weight 0 is the model, weight 1 is the n-gram, in between the
 function tok3(s: string, tok: CharTokenizer): number[] {
   return Array.from(tok.encode(s));
 }
+
+test('the mixture: probabilities come in one buffer per model, overwritten by the next call, with the values of a fresh mix', () => {
+  const { tok, mix } = setup(0.3);
+  const s = mix.newState();
+  let last: Float64Array | undefined;
+  for (const id of tok.encode('the dog sat')) {
+    const p = mix.probabilities(s);
+    if (last) assert.equal(p, last, 'the same buffer as the previous call');
+    last = p;
+    const want = mixDistributions(
+      'linear',
+      0.3,
+      [...mix.modelProbabilities(s)],
+      [...mix.ngramProbabilities((s as MixState).text)],
+      new Float64Array(p.length),
+    );
+    assert.deepEqual([...p], [...want]);
+    mix.step(s, id);
+  }
+  // Another model's distribution is its own.
+  const other = setup(0.3).mix;
+  assert.notEqual(other.probabilities(other.newState()), last);
+});
 
 test('the mixture: advance and its kept states carry the same text and states as step by step', () => {
   const { tok, mix } = setup(0.5);

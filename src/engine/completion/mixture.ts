@@ -103,6 +103,7 @@ export class NgramMixModel implements StepModel {
   private readonly dist: Float64Array<ArrayBuffer>;
   private readonly modelDist: Float64Array;
   private readonly ngramDist: Float64Array;
+  private readonly mixedDist: Float64Array;
   /** The n-gram's evidence for the context of the last ngramProbabilities call. */
   readonly evidence: NgramEvidence = { order: 0, total: 0, distinct: 0 };
   readonly weighting: MixWeighting;
@@ -143,6 +144,7 @@ export class NgramMixModel implements StepModel {
     this.dist = new Float64Array(ngram.vocab.length);
     this.modelDist = new Float64Array(V);
     this.ngramDist = new Float64Array(V);
+    this.mixedDist = new Float64Array(V);
   }
 
   newState(): MixState {
@@ -190,18 +192,16 @@ export class NgramMixModel implements StepModel {
     return out;
   }
 
-  /** The mixed next-character distribution over the model's ids (sums to 1). */
+  /**
+   * The mixed next-character distribution over the model's ids (sums to 1), in a buffer of this
+   * model's that the next call overwrites (it is asked for once per generated character): copy it
+   * to keep it.
+   */
   probabilities(s: InferState): Float64Array {
     const q = this.ngramProbabilities((s as MixState).text ?? '');
     const w = this.weighting.weight(this.evidence);
     checkWeight(w);
-    return mixDistributions(
-      this.weighting.kind,
-      w,
-      this.modelProbabilities(s),
-      q,
-      new Float64Array(this.config.vocabSize),
-    );
+    return mixDistributions(this.weighting.kind, w, this.modelProbabilities(s), q, this.mixedDist);
   }
 
   /** The model's own next-character distribution (a buffer reused by the next call). */
