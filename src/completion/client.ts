@@ -12,6 +12,8 @@ export interface CompletionQuery {
   prime?: string;
   /** Mix the model with its run's n-gram (seqlab.completion.ngram). */
   ngram?: boolean;
+  /** options.minConfidence is the shipped default: the model alone uses its own (see protocol). */
+  defaultMinConfidence?: boolean;
 }
 
 /** The part of a cancellation token the client needs (vscode's and test doubles fit). */

@@ -64,6 +64,7 @@ export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider
         options: s.options,
         prime,
         ngram: s.ngram,
+        defaultMinConfidence: s.defaultMinConfidence,
       },
       token,
     );

@@ -6,7 +6,8 @@ import { DEFAULT_NGRAM_ORDER } from '../engine/completion/evaluate';
 import { completionMixture } from '../engine/completion/mixture';
 import { CharNgramModel } from '../engine/completion/ngram';
 import { NGRAM_MAX_CHARS, ngramSourceOf } from '../engine/completion/ngramSource';
-import { Completer } from '../engine/inference/completer';
+import { MODEL_ALONE_MIN_CONFIDENCE } from '../engine/completion/policy';
+import { CompleteOptions, Completer } from '../engine/inference/completer';
 import type { StepModel } from '../engine/inference/stepModel';
 import type { Tokenizer, TokenizerJSON } from '../engine/tokenizers';
 import type { NgramBuilderMessage, NgramJob } from './ngramProtocol';
@@ -21,16 +22,39 @@ export interface LoadedModel {
 export type Notify = (level: 'info' | 'warn', message: string) => void;
 
 /** How soon a missing training folder is looked for again (it may be back: a branch switch, a remount). */
-const RETRY_MS = 30_000;
+export const RETRY_MS = 30_000;
+
+/**
+ * When (performance.now() time) to look for the n-gram's text again after `src` said there is
+ * none: soon when the source says its reason may pass by itself, never otherwise.
+ */
+export function nextLookAt(src: { transient: boolean }, now: number): number {
+  return src.transient ? now + RETRY_MS : Infinity;
+}
+
+/**
+ * The options a request is completed with. A minConfidence the user did not set is the default
+ * chosen for the mixture; the model alone (no n-gram for this checkpoint, or the setting off)
+ * gets the default chosen for it instead. A value the user set is never changed.
+ */
+export function completionOptions(
+  o: CompleteOptions,
+  mixture: boolean,
+  defaultMinConfidence: boolean | undefined,
+): CompleteOptions {
+  return mixture || !defaultMinConfidence ? o : { ...o, minConfidence: MODEL_ALONE_MIN_CONFIDENCE };
+}
 
 /**
  * The model alone, and the mixture once its n-gram is built. `completer(on)` never waits: until
  * the builder thread answers, suggestions come from the model alone. Turning the setting off drops
  * the n-gram (its memory is the point of the setting); turning it on again rebuilds it. Each
- * reason for the model alone is told once per checkpoint.
+ * reason for the model alone is told once per checkpoint. Only the completer in use keeps
+ * per-document states: once the mixture is ready the model alone's completer is dropped, and made
+ * afresh (documents re-read) if completion falls back to it.
  */
 export class NgramState {
-  private readonly alone: Completer;
+  private alone?: Completer;
   private mixed?: Completer;
   private builder?: Worker;
   private state: 'idle' | 'building' | 'ready' | 'off' = 'idle';
@@ -41,19 +65,19 @@ export class NgramState {
     private readonly m: LoadedModel,
     private readonly notify: Notify,
     private readonly builderPath = path.join(__dirname, 'ngramWorker.js'),
-  ) {
-    this.alone = new Completer(m.model, m.tokenizer);
-  }
+  ) {}
 
   completer(on: boolean): { completer: Completer; mixture: boolean } {
     if (!on) this.stop();
     else if (this.state === 'idle' || (this.state === 'off' && performance.now() >= this.retryAt))
       this.start();
-    return this.mixed ? { completer: this.mixed, mixture: true } : { completer: this.alone, mixture: false };
+    if (this.mixed) return { completer: this.mixed, mixture: true };
+    this.alone ??= new Completer(this.m.model, this.m.tokenizer);
+    return { completer: this.alone, mixture: false };
   }
 
   forget(docId: string): void {
-    this.alone.forget(docId);
+    this.alone?.forget(docId);
     this.mixed?.forget(docId);
   }
 
@@ -76,8 +100,7 @@ export class NgramState {
     const src = ngramSourceOf(this.m.dir, this.m.tokenizerJSON);
     if (!src.ok) {
       this.state = 'off';
-      // Only a missing folder can come back by itself.
-      this.retryAt = /no longer exists/.test(src.why) ? performance.now() + RETRY_MS : Infinity;
+      this.retryAt = nextLookAt(src, performance.now());
       this.tell('warn', `completion uses the model alone: ${src.why} (${src.where}). ${src.hint}`);
       return;
     }
@@ -108,6 +131,8 @@ export class NgramState {
       const { tokenizer } = this.m;
       const ngram = new CharNgramModel(msg.tables);
       this.mixed = new Completer(completionMixture(this.m.model, tokenizer, ngram), tokenizer);
+      // Its documents' states would only be held twice: the mixture keeps its own from now on.
+      this.alone = undefined;
       this.state = 'ready';
       const mb = (msg.bytes / 2 ** 20).toFixed(1);
       const part = msg.capped

@@ -15,6 +15,11 @@ export type HostToCompletion =
       prime?: string;
       /** Mix the model with its run's n-gram (seqlab.completion.ngram; absent: on). */
       ngram?: boolean;
+      /**
+       * options.minConfidence is the shipped default, not the user's setting: the model alone then
+       * completes with its own default (absent: options are used as given).
+       */
+      defaultMinConfidence?: boolean;
     }
   | { type: 'cancel'; id: number }
   | { type: 'forget'; docId: string };
@@ -71,7 +76,8 @@ export function isHostToCompletion(v: unknown): v is HostToCompletion {
         typeof v.textStart === 'number' &&
         isObj(v.options) &&
         (v.prime === undefined || typeof v.prime === 'string') &&
-        (v.ngram === undefined || typeof v.ngram === 'boolean')
+        (v.ngram === undefined || typeof v.ngram === 'boolean') &&
+        (v.defaultMinConfidence === undefined || typeof v.defaultMinConfidence === 'boolean')
       );
     case 'cancel':
       return typeof v.id === 'number';

@@ -9,6 +9,8 @@ export interface CompletionSettings {
   primeFromOpenFiles: boolean;
   /** Mix the model with the n-gram of its run's training text. */
   ngram: boolean;
+  /** Whether options.minConfidence is the shipped default (the user has not set it anywhere). */
+  defaultMinConfidence: boolean;
   options: CompleteOptions;
 }
 
@@ -24,11 +26,21 @@ export function completionSettings(doc: vscode.TextDocument): CompletionSettings
   const languages = c.get<Record<string, unknown>>('languages') ?? {};
   const forLanguage = languages[doc.languageId] ?? languages['*'] ?? true;
   const temperature = c.get<number>('temperature');
+  const set = c.inspect<number>('minConfidence');
+  const userSet = [
+    set?.globalValue,
+    set?.workspaceValue,
+    set?.workspaceFolderValue,
+    set?.globalLanguageValue,
+    set?.workspaceLanguageValue,
+    set?.workspaceFolderLanguageValue,
+  ].some((v) => v !== undefined);
   return {
     enabled: c.get<boolean>('enabled', true) && forLanguage !== false,
     debounceMs: clampInt(c.get('debounceMs'), 0, 2000, 75),
     primeFromOpenFiles: c.get<boolean>('primeFromOpenFiles', false),
     ngram: c.get<boolean>('ngram', true),
+    defaultMinConfidence: !userSet,
     options: {
       maxContext: clampInt(c.get('maxContextChars'), 16, 16384, 512),
       maxLength: clampInt(c.get('maxLength'), 1, 2000, 64),

@@ -12,7 +12,7 @@ import { FastInferenceModel, simdKernelAvailable } from '../engine/inference/fas
 import { InferenceModel } from '../engine/inference/stepModel';
 import { tokenizerFromJSON } from '../engine/tokenizers';
 import { completionHelperOff } from '../engine/wasm/switches';
-import { LoadedModel, NgramState } from './mixtureState';
+import { completionOptions, LoadedModel, NgramState } from './mixtureState';
 import { CompletionToHost, HostToCompletion, isHostToCompletion } from './protocol';
 
 type Request = Extract<HostToCompletion, { type: 'complete' }>;
@@ -109,7 +109,8 @@ function run(): void {
     const t0 = performance.now();
     try {
       const { completer, mixture } = completerFor(r.checkpoint, r.ngram ?? true);
-      const { items, syncSteps } = completer.complete(r.docId, r.text, r.textStart, r.options, r.prime);
+      const o = completionOptions(r.options, mixture, r.defaultMinConfidence);
+      const { items, syncSteps } = completer.complete(r.docId, r.text, r.textStart, o, r.prime);
       post({ type: 'result', id: r.id, items, syncSteps, ms: performance.now() - t0, mixture });
     } catch (err) {
       const failure = (err as { failure?: 'gone' | 'corrupt' }).failure ?? 'internal';

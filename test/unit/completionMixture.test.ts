@@ -5,7 +5,7 @@ import * as path from 'path';
 import { evaluateCompletionOn } from '../../src/engine/completion/evaluate';
 import { mixDistributions, MixState, mixtureBits, NgramMixModel } from '../../src/engine/completion/mixture';
 import { CharNgramModel } from '../../src/engine/completion/ngram';
-import { DEFAULT_SUGGESTION_POLICY } from '../../src/engine/completion/policy';
+import { DEFAULT_SUGGESTION_POLICY, MODEL_ALONE_MIN_CONFIDENCE } from '../../src/engine/completion/policy';
 import type { ModelConfig } from '../../src/engine/config';
 import { SeqLabError } from '../../src/engine/errors';
 import { Completer, DEFAULT_COMPLETE_OPTIONS } from '../../src/engine/inference/completer';
@@ -201,4 +201,9 @@ test("package.json's completion settings default to the engine's suggestion poli
     .contributes.configuration.properties;
   for (const k of ['minConfidence', 'maxLength', 'multiline', 'multilineMinConfidence'] as const)
     assert.equal(props[`seqlab.completion.${k}`].default, DEFAULT_SUGGESTION_POLICY[k], k);
+  const said = props['seqlab.completion.minConfidence'].markdownDescription as string;
+  assert.ok(
+    said.includes(`${MODEL_ALONE_MIN_CONFIDENCE} applies instead`),
+    "the model alone's default is stated",
+  );
 });

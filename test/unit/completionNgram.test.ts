@@ -3,12 +3,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CompletionClient, CompletionQuery } from '../../src/completion/client';
-import type { CompletionToHost } from '../../src/completion/protocol';
+import { completionOptions, nextLookAt, RETRY_MS } from '../../src/completion/mixtureState';
+import { CompletionToHost, isHostToCompletion } from '../../src/completion/protocol';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { DEFAULT_NGRAM_ORDER } from '../../src/engine/completion/evaluate';
 import { completionMixture } from '../../src/engine/completion/mixture';
 import { CharNgramModel } from '../../src/engine/completion/ngram';
 import { ngramSourceOf, readTrainingText } from '../../src/engine/completion/ngramSource';
+import { DEFAULT_SUGGESTION_POLICY, MODEL_ALONE_MIN_CONFIDENCE } from '../../src/engine/completion/policy';
 import { DEFAULT_TRAIN_CONFIG, ModelConfig } from '../../src/engine/config';
 import { splitPlan } from '../../src/engine/corpus';
 import { Completer, DEFAULT_COMPLETE_OPTIONS } from '../../src/engine/inference/completer';
@@ -127,6 +129,50 @@ test('the completion n-gram has no source for a missing folder, a checkpoint out
   assert.match(gone.hint, /seqlab\.completion\.ngram/);
 });
 
+test('only a missing training folder may come back: its "no source" is transient and looked for again, the others never', () => {
+  const { folder, ck } = runWithCorpus();
+  const bpe = ngramSourceOf(ck, { kind: 'bpe' });
+  const loose = path.join(tmpDir(), 'ck');
+  fs.cpSync(ck, loose, { recursive: true });
+  const outside = ngramSourceOf(loose, { kind: 'char' });
+  fs.rmSync(folder, { recursive: true });
+  const gone = ngramSourceOf(ck, { kind: 'char' });
+  assert.ok(!bpe.ok && !outside.ok && !gone.ok);
+  assert.deepEqual(
+    [bpe.transient, outside.transient, gone.transient],
+    [false, false, true],
+    'bpe, loose, missing folder',
+  );
+  // The worker's decision follows the field, whatever the message says.
+  assert.equal(nextLookAt(gone, 1000), 1000 + RETRY_MS);
+  assert.equal(nextLookAt(outside, 1000), Infinity);
+  assert.equal(nextLookAt({ ...gone, transient: false }, 1000), Infinity);
+  assert.equal(nextLookAt({ ...outside, transient: true }, 1000), 1000 + RETRY_MS);
+});
+
+test("the model alone's default threshold applies only without the mixture, and only where the user has not set one", () => {
+  const o = { ...DEFAULT_COMPLETE_OPTIONS, minConfidence: DEFAULT_SUGGESTION_POLICY.minConfidence };
+  assert.equal(completionOptions(o, false, true).minConfidence, MODEL_ALONE_MIN_CONFIDENCE);
+  assert.notEqual(MODEL_ALONE_MIN_CONFIDENCE, o.minConfidence);
+  assert.deepEqual(completionOptions(o, false, true), { ...o, minConfidence: MODEL_ALONE_MIN_CONFIDENCE });
+  assert.equal(completionOptions(o, true, true), o, 'the mixture keeps the default fitted for it');
+  const mine = { ...o, minConfidence: 0.5 };
+  assert.equal(completionOptions(mine, false, false), mine, "the user's value is never changed");
+  assert.equal(completionOptions(mine, false, undefined), mine, 'a request that does not say: as given');
+  const request = {
+    type: 'complete',
+    id: 1,
+    checkpoint: 'ck',
+    docId: 'd',
+    text: '',
+    textStart: 0,
+    options: o,
+  };
+  assert.ok(isHostToCompletion({ ...request, defaultMinConfidence: true }));
+  assert.ok(isHostToCompletion(request));
+  assert.ok(!isHostToCompletion({ ...request, defaultMinConfidence: 'yes' }));
+});
+
 test("the completion worker switches to the model mixed with its run's n-gram once built; the setting turns it off", async () => {
   const { folder, ck } = runWithCorpus();
   const client = new CompletionClient(WORKER);
@@ -170,6 +216,43 @@ test("the completion worker switches to the model mixed with its run's n-gram on
     }
     assert.equal(notices.length, 2, notices.join('\n'));
     assert.match(notices[1], /^warn: completion uses the model alone: .*no longer exists.*config\.json/);
+  } finally {
+    client.dispose();
+  }
+});
+
+test("the completion worker drops the model alone's document states once the mixture is in use; with the n-gram off it reads the document again", async () => {
+  const { ck } = runWithCorpus();
+  const client = new CompletionClient(WORKER);
+  try {
+    const data = loadCheckpoint(ck);
+    const tok = tokenizerFromJSON(data.manifest.tokenizer);
+    const model = new FastInferenceModel(data.manifest.model, data.weights);
+    const prefix = PHRASE + 'the quick brown f';
+    const alone = new Completer(model, tok).complete('x', prefix, 0, query(ck, prefix).options).items;
+    const first = await result(client, query(ck, prefix));
+    assert.equal(first.mixture, false);
+    assert.ok(first.syncSteps > 0, 'a new document is read');
+    let r = first;
+    for (let i = 0; i < 200; i++) {
+      await sleep(50);
+      r = await result(client, query(ck, prefix));
+      if (r.mixture) break;
+      assert.equal(r.syncSteps, 0, 'while the model alone is in use, its state is kept');
+    }
+    assert.equal(r.mixture, true, 'the mixture is in use once the n-gram is built');
+    assert.equal(r.syncSteps, first.syncSteps, 'the mixture reads the document into states of its own');
+    const off = await result(client, query(ck, prefix, false));
+    assert.equal(off.mixture, false);
+    assert.deepEqual(off.items, alone, 'the fallback to the model alone still completes');
+    assert.equal(
+      off.syncSteps,
+      first.syncSteps,
+      "the model alone's old state was dropped: it reads the document again",
+    );
+    const again = await result(client, query(ck, prefix, false));
+    assert.equal(again.syncSteps, 0, 'and keeps its state from then on');
+    assert.deepEqual(again.items, alone);
   } finally {
     client.dispose();
   }

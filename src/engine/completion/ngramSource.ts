@@ -22,10 +22,15 @@ import type { TokenizerJSON } from '../tokenizers';
  */
 export const NGRAM_MAX_CHARS = 8_000_000;
 
-/** Where a checkpoint's n-gram text comes from, or why there is none (what, where, what to do). */
+/**
+ * Where a checkpoint's n-gram text comes from, or why there is none (what, where, what to do).
+ * `transient`: the reason may go away by itself (a training folder gone with a branch switch or an
+ * unmounted drive may come back), so it is worth looking again; the tokenizer and the checkpoint's
+ * place never change.
+ */
 export type NgramSource =
   | { ok: true; runDir: string; folder: string; options: CorpusOptions }
-  | { ok: false; why: string; where: string; hint: string };
+  | { ok: false; why: string; where: string; hint: string; transient: boolean };
 
 const OFF_HINT = 'Set seqlab.completion.ngram to false to silence this.';
 
@@ -41,6 +46,7 @@ export function ngramSourceOf(checkpoint: string, tokenizer: Pick<TokenizerJSON,
       why: `the model has a ${tokenizer.kind} tokenizer, and only a character model can be mixed with the character n-gram`,
       where: checkpoint,
       hint: `Train with the char tokenizer to get the mixture. ${OFF_HINT}`,
+      transient: false,
     };
   const runDir = path.dirname(path.dirname(path.resolve(checkpoint)));
   let config;
@@ -55,6 +61,7 @@ export function ngramSourceOf(checkpoint: string, tokenizer: Pick<TokenizerJSON,
       why: 'the checkpoint is not in a run folder, so its training text is unknown',
       where: runPaths(runDir).config,
       hint: `Use a checkpoint under .seqlab/runs/<run>/checkpoints to get the mixture. ${OFF_HINT}`,
+      transient: false,
     };
   if (!fs.existsSync(config.folder))
     return {
@@ -62,6 +69,7 @@ export function ngramSourceOf(checkpoint: string, tokenizer: Pick<TokenizerJSON,
       why: `the run's training folder ${config.folder} no longer exists`,
       where: runPaths(runDir).config,
       hint: `Put the folder back at ${config.folder} and pick the checkpoint again to get the mixture. ${OFF_HINT}`,
+      transient: true,
     };
   return {
     ok: true,
