@@ -16,6 +16,7 @@ import { tokenizerFromJSON } from '../../src/engine/tokenizers';
 import type { TrainEvent } from '../../src/engine/events';
 import type { SeqLabApi } from '../../src/extension';
 import type { CompletionResult } from '../../src/completion/controller';
+import { completionSettings } from '../../src/completion/settings';
 import type { UnpackReport } from '../../src/sample/unpack';
 import type { LaunchResult } from '../../src/commands/training';
 import type { TrainingSession } from '../../src/training/sessionManager';
@@ -388,6 +389,30 @@ suite('SeqLab in a real VS Code extension host', () => {
         .getConfiguration('editor')
         .update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Workspace);
       await vscode.commands.executeCommand('seqlab.useForCompletion', { checkpoint: completionModel });
+    }
+  });
+
+  test("completion settings: a minConfidence the user set, even to the default's value, is never replaced by the model alone's default", async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: '' });
+    const c = () => vscode.workspace.getConfiguration('seqlab.completion', doc);
+    const shipped = DEFAULT_SUGGESTION_POLICY.minConfidence;
+    try {
+      let s = completionSettings(doc);
+      assert.strictEqual(s.defaultMinConfidence, true, 'not set anywhere: the shipped default');
+      assert.strictEqual(s.options.minConfidence, shipped);
+      await c().update('minConfidence', shipped, vscode.ConfigurationTarget.Workspace);
+      s = completionSettings(doc);
+      assert.strictEqual(s.defaultMinConfidence, false, "set to the default's value: the user's");
+      assert.strictEqual(s.options.minConfidence, shipped);
+      await c().update('minConfidence', undefined, vscode.ConfigurationTarget.Workspace);
+      assert.strictEqual(completionSettings(doc).defaultMinConfidence, true, 'unset again');
+      await c().update('minConfidence', 0.5, vscode.ConfigurationTarget.Global);
+      s = completionSettings(doc);
+      assert.strictEqual(s.defaultMinConfidence, false, "set in the user's settings");
+      assert.strictEqual(s.options.minConfidence, 0.5);
+    } finally {
+      await c().update('minConfidence', undefined, vscode.ConfigurationTarget.Global);
+      await c().update('minConfidence', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
