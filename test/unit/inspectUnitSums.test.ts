@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { ModelConfig } from '../../src/engine/config';
 import { FastInferenceModel } from '../../src/engine/inference/fastModel';
-import { allUnits, rankUnits, unitName, unitSeries } from '../../src/engine/inspect/correlate';
+import { allUnits, parseUnit, rankUnits, unitName, unitSeries } from '../../src/engine/inspect/correlate';
 import { FEATURE_NAMES, textFeatures, type FeatureName } from '../../src/engine/inspect/features';
 import { inspectText } from '../../src/engine/inspect/inspectText';
+import { spark, SPARK_POINTS, unitsView } from '../../src/engine/inspect/summary';
 import { TOP_K, type ModelTrace } from '../../src/engine/inspect/trace';
 import { featureSums, sumPlan, unitSumsKernelAvailable } from '../../src/engine/inspect/unitSums';
 import { initWeights } from '../../src/engine/model/model';
@@ -70,7 +71,7 @@ function assertRankingIsPearson(
   }
 }
 
-test('the unit sums equal plain sums on both paths: padding, several chunks, long and jumpy features', () => {
+test('the unit sums equal plain sums on both paths: padding, several chunks, long and jumpy features, marks', () => {
   assert.ok(unitSumsKernelAvailable(), 'no SIMD kernel here: the fast path would not be tested');
   const rng = new Rng(11);
   // 7 columns (padded to 8 in the kernel), 1,100 rows (several of its chunks, a partial last one).
@@ -87,7 +88,9 @@ test('the unit sums equal plain sums on both paths: padding, several chunks, lon
     // Changes at nearly every position: summed position by position.
     Float32Array.from({ length: n }, () => Math.floor(rng.next() * 5) - 2),
   ];
-  const plan = sumPlan(feats, n);
+  // Marks at the first position, inside a segment, at a run's end and at the end.
+  const marks = [1, 37, 700, n];
+  const plan = sumPlan(feats, n, marks);
   assert.equal(plan.direct.length, 1, 'the jumpy feature has no affine runs');
   for (const simd of [true, false]) {
     const got = featureSums(x, H, plan, simd);
@@ -102,6 +105,11 @@ test('the unit sums equal plain sums on both paths: padding, several chunks, lon
         );
       close(got.s[j], s, 'Σx');
       close(got.s2[j], s2, 'Σx²');
+      marks.forEach((m, i) => {
+        let before = 0;
+        for (let t = 0; t < m; t++) before += x[t * H + j];
+        close(got.marked[i * H + j], before, `Σx before ${m}`);
+      });
       feats.forEach((f, k) => {
         let d = 0;
         for (let t = 0; t < n; t++) d += f[t] * x[t * H + j];
@@ -158,4 +166,21 @@ test('unit ranking equals Pearson r on a real trace of the SIMD model over code'
     FEATURE_NAMES.filter((k) => ins.features[k].some((v) => v !== ins.features[k][0])),
   );
   assertRankingIsPearson(ins.trace, ins.features, 'real trace');
+  // The Units view's sparklines, taken in the ranking's pass, are the unit's bucket means.
+  const view = unitsView(ins, 4);
+  assert.ok(view.units.length >= 4);
+  for (const { unit, spark: got } of view.units) {
+    const want = spark(unitSeries(ins.trace, parseUnit(unit, ins.trace)!));
+    assert.equal(got.length, SPARK_POINTS);
+    got.forEach((v, b) => assert.ok(Math.abs(v - want[b]) < 1e-9, `${unit} bucket ${b}: ${v} vs ${want[b]}`));
+  }
+  // A text shorter than the sparkline: one point per position.
+  const short = inspectText(new FastInferenceModel(config, initWeights(config, 7)), tok, 'if (a) { "b" }\n');
+  const shortView = unitsView(short);
+  assert.ok(shortView.units.length > 0);
+  for (const { unit, spark: got } of shortView.units) {
+    const want = unitSeries(short.trace, parseUnit(unit, short.trace)!);
+    assert.equal(got.length, want.length);
+    got.forEach((v, t) => assert.ok(Math.abs(v - want[t]) < 1e-9, `${unit} at ${t}: ${v} vs ${want[t]}`));
+  }
 });

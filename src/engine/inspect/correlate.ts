@@ -67,6 +67,20 @@ export function rankUnits(
   features: Record<FeatureName, Float32Array>,
   top = 10,
 ): FeatureRanking[] {
+  return rankUnitsMarked(trace, features, top, []).ranking;
+}
+
+/**
+ * rankUnits, and for each unit it ranks, the sum of its activation over the positions before each
+ * of `marks` (strictly increasing, each in (0, n]), taken in the same pass: what the Units view's
+ * sparklines are differences of.
+ */
+export function rankUnitsMarked(
+  trace: ModelTrace,
+  features: Record<FeatureName, Float32Array>,
+  top: number,
+  marks: ArrayLike<number>,
+): { ranking: FeatureRanking[]; prefix: Map<string, Float64Array> } {
   const n = trace.tokens.length;
   const H = trace.config.hidden;
   // The features that do not vary over the text are left out.
@@ -77,31 +91,46 @@ export function rankUnits(
   });
   const F = names.length;
   const feats = names.map((k) => features[k]);
-  const plan = sumPlan(feats, n);
+  const plan = sumPlan(feats, n, marks);
   const fmean = feats.map((f) => f.reduce((a, v) => a + v, 0) / n);
   const fsd = feats.map((f, k) => Math.sqrt(f.reduce((a, v) => a + (v - fmean[k]) ** 2, 0) / n));
   const refs: UnitRef[] = [];
+  // Per unit, its source's Σ x before each mark (marks × H) and its column there.
+  const marked: Float64Array[] = [];
   // Per feature, r of every unit that varies (refs[u] is unit u), strongest kept below.
   const r = names.map(() => new Float64Array(allUnitCount(trace)));
   const sources = trace.config.cell === 'lstm' ? (['h', 'c'] as const) : (['h'] as const);
   for (const kind of sources)
     for (let layer = 0; layer < trace.config.layers; layer++) {
       const a = (kind === 'c' ? trace.cell : trace.hidden)[layer];
-      const { dot, s, s2 } = featureSums(a, H, plan);
+      const sums = featureSums(a, H, plan);
+      const { dot, s, s2 } = sums;
       for (let j = 0; j < H; j++) {
         const m = s[j] / n;
         const sd = Math.sqrt(Math.max(0, s2[j] / n - m * m));
         if (!(sd > 1e-9)) continue;
         const u = refs.length;
         refs.push({ kind, layer, index: j });
+        marked.push(sums.marked);
         // Σ a·(f − f̄) = Σ a·f − f̄·Σ a: the covariance's numerator.
         for (let k = 0; k < F; k++) r[k][u] = (dot[k * H + j] - fmean[k] * s[j]) / n / (sd * fsd[k]);
       }
     }
-  return names.map((feature, k) => ({
+  const prefix = new Map<string, Float64Array>();
+  const ranking = names.map((feature, k) => ({
     feature,
-    top: strongest(r[k], refs.length, top).map((u) => ({ unit: unitName(refs[u]), r: r[k][u] })),
+    top: strongest(r[k], refs.length, top).map((u) => {
+      const unit = unitName(refs[u]);
+      const j = refs[u].index;
+      if (!prefix.has(unit))
+        prefix.set(
+          unit,
+          Float64Array.from({ length: marks.length }, (_, m) => marked[u][m * H + j]),
+        );
+      return { unit, r: r[k][u] };
+    }),
   }));
+  return { ranking, prefix };
 }
 
 const allUnitCount = (trace: ModelTrace): number =>

@@ -46,28 +46,34 @@ const CHUNK = 8 * SEGMENT;
  * multiply-add per run end (half that where the slope stays, as between two strings or two lines)
  * instead of one per position.
  *
- * `schedule` cuts the positions into segments at every run end of every such feature (and at
- * multiples of SEGMENT): per segment its end, the number of run ends there, then per run end the
- * feature's index, α and β (those with α = β = 0 left out). `direct`: the features with no affine
- * runs, summed position by position where they are non-zero.
+ * `schedule` cuts the positions into segments at every run end of every such feature, at every
+ * mark (a position where the running Σ x is wanted: the Units view's sparklines are differences
+ * of it) and at multiples of SEGMENT: per segment its end, the index of the mark there (or −1),
+ * the number of run ends there, then per run end the feature's index, α and β (those with α = β
+ * = 0 left out). `direct`: the features with no affine runs, summed position by position where
+ * they are non-zero.
  */
 export interface SumPlan {
   n: number;
   feats: Float32Array[];
   direct: number[];
+  marks: number;
   schedule: Float64Array;
 }
 
-export function sumPlan(feats: Float32Array[], n: number): SumPlan {
+/** The plan for `feats` over n positions; `marks` strictly increasing, each in (0, n]. */
+export function sumPlan(feats: Float32Array[], n: number, marks: ArrayLike<number> = []): SumPlan {
   const runs = feats.map(affineRuns);
   const ranged = feats.map((_, k) => k).filter((k) => runs[k]);
   const next = new Int32Array(feats.length);
   const out: number[] = [];
+  let m = 0;
   for (let from = 0; from < n;) {
     let to = Math.min(n, from - (from % SEGMENT) + SEGMENT);
     for (const k of ranged) to = Math.min(to, runs[k]![next[k]].end);
-    const at = out.length;
-    out.push(to, 0);
+    if (m < marks.length) to = Math.min(to, marks[m]);
+    const at = out.length + 2;
+    out.push(to, m < marks.length && marks[m] === to ? m++ : -1, 0);
     for (const k of ranged) {
       const rs = runs[k]!;
       const r = next[k];
@@ -77,7 +83,7 @@ export function sumPlan(feats: Float32Array[], n: number): SumPlan {
       const beta = rs[r].b - (r + 1 < rs.length ? rs[r + 1].b : 0);
       if (alpha === 0 && beta === 0) continue;
       out.push(k, alpha, beta);
-      out[at + 1]++;
+      out[at]++;
     }
     from = to;
   }
@@ -85,15 +91,20 @@ export function sumPlan(feats: Float32Array[], n: number): SumPlan {
     n,
     feats,
     direct: feats.map((_, k) => k).filter((k) => !runs[k]),
+    marks: marks.length,
     schedule: Float64Array.from(out),
   };
 }
 
-/** The per-column sums a ranking needs: Σ f·x per feature (F × H, feature-major), Σ x and Σ x². */
+/**
+ * The per-column sums a ranking needs: Σ f·x per feature (F × H, feature-major), Σ x and Σ x²;
+ * and Σ x over the positions before each mark (marks × H).
+ */
 export interface ColumnSums {
   dot: Float64Array;
   s: Float64Array;
   s2: Float64Array;
+  marked: Float64Array;
 }
 
 /**
@@ -131,11 +142,13 @@ function jsSums(x: Float32Array, H: number, plan: SumPlan): ColumnSums {
   const s = new Float64Array(H);
   const s2 = new Float64Array(H);
   const st = new Float64Array(H);
+  const marked = new Float64Array(plan.marks * H);
   let p = 0;
   for (let from = 0; from < n;) {
     const to = sc[p];
-    const events = sc[p + 1];
-    p += 2;
+    const mark = sc[p + 1];
+    const events = sc[p + 2];
+    p += 3;
     for (let t = from; t < to; t++) {
       const row = t * H;
       for (let j = 0; j < H; j++) {
@@ -145,6 +158,7 @@ function jsSums(x: Float32Array, H: number, plan: SumPlan): ColumnSums {
         st[j] += t * v;
       }
     }
+    if (mark >= 0) marked.set(s, mark * H);
     for (let e = 0; e < events; e++, p += 3) {
       const off = sc[p] * H;
       const alpha = sc[p + 1];
@@ -154,7 +168,7 @@ function jsSums(x: Float32Array, H: number, plan: SumPlan): ColumnSums {
     }
     from = to;
   }
-  return { dot, s, s2 };
+  return { dot, s, s2, marked };
 }
 
 interface SumsKernel {
@@ -168,6 +182,7 @@ interface SumsKernel {
     s2: number,
     st: number,
     dot: number,
+    marked: number,
   ): number;
 }
 
@@ -205,23 +220,27 @@ function wasmSums(x: Float32Array, H: number, plan: SumPlan): ColumnSums | undef
   const hp = (H + 3) & ~3;
   const vec = hp * 8;
   const [s, s2, st, dot] = [0, vec, 2 * vec, 3 * vec];
-  const sc = (3 + F) * vec;
+  const marked = (3 + F) * vec;
+  const sc = marked + plan.marks * vec;
   const xs = (sc + schedule.length * 8 + 15) & ~15;
   const bytes = xs + CHUNK * hp * 4;
   if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
   const f32 = new Float32Array(memory.buffer);
   const f64 = new Float64Array(memory.buffer);
-  f64.fill(0, 0, sc >> 3);
+  f64.fill(0, 0, marked >> 3);
   f64.set(schedule, sc >> 3);
   let p = sc;
   for (let c = 0; c < n; c += CHUNK) {
     const end = Math.min(c + CHUNK, n);
     if (hp === H) f32.set(x.subarray(c * H, end * H), xs >> 2);
     else for (let t = c; t < end; t++) f32.set(x.subarray(t * H, (t + 1) * H), (xs >> 2) + (t - c) * hp);
-    p = k.run(xs, c, end, hp, p, s, s2, st, dot);
+    p = k.run(xs, c, end, hp, p, s, s2, st, dot, marked);
   }
-  const out = new Float64Array(F * H);
-  for (let f = 0; f < F; f++) out.set(f64.subarray((dot + f * vec) >> 3, ((dot + f * vec) >> 3) + H), f * H);
-  const col = (at: number) => f64.slice(at >> 3, (at >> 3) + H);
-  return { dot: out, s: col(s), s2: col(s2) };
+  // `count` rows of hp doubles from byte `at`, as rows of H.
+  const rows = (at: number, count: number) => {
+    const out = new Float64Array(count * H);
+    for (let i = 0; i < count; i++) out.set(f64.subarray((at >> 3) + i * hp, (at >> 3) + i * hp + H), i * H);
+    return out;
+  };
+  return { dot: rows(dot, F), s: rows(s, 1), s2: rows(s2, 1), marked: rows(marked, plan.marks) };
 }

@@ -9,21 +9,32 @@
 
   ;; The segments of rows [$t0, $t1) of the schedule at $sc (unitSums.ts's SumPlan; it starts at a
   ;; segment, and a segment ends at $t1), x's row $t0 at $x: each segment's rows are added to the
-  ;; running sums s, s2 and st, then each run end there adds alpha·s (+ beta·st) to its feature's
-  ;; dot (feature k's at $dot + 8·k·$hp). Returns where the schedule goes on.
+  ;; running sums s, s2 and st; s is copied to mark m's row (at $marked + 8·m·$hp) where the
+  ;; segment ends at a mark; then each run end there adds alpha·s (+ beta·st) to its feature's dot
+  ;; (feature k's at $dot + 8·k·$hp). Returns where the schedule goes on.
   (func (export "run") (param $x i32) (param $t0 i32) (param $t1 i32) (param $hp i32) (param $sc i32)
-    (param $s i32) (param $s2 i32) (param $st i32) (param $dot i32) (result i32)
-    (local $from i32) (local $to i32) (local $events i32) (local $d i32) (local $beta f64)
+    (param $s i32) (param $s2 i32) (param $st i32) (param $dot i32) (param $marked i32) (result i32)
+    (local $from i32) (local $to i32) (local $mark i32) (local $events i32) (local $d i32) (local $beta f64)
+    (local $i i32)
     (local.set $from (local.get $t0))
     (block $done (loop $segments
       (br_if $done (i32.ge_u (local.get $from) (local.get $t1)))
       (local.set $to (i32.trunc_f64_s (f64.load (local.get $sc))))
-      (local.set $events (i32.trunc_f64_s (f64.load offset=8 (local.get $sc))))
-      (local.set $sc (i32.add (local.get $sc) (i32.const 16)))
+      (local.set $mark (i32.trunc_f64_s (f64.load offset=8 (local.get $sc))))
+      (local.set $events (i32.trunc_f64_s (f64.load offset=16 (local.get $sc))))
+      (local.set $sc (i32.add (local.get $sc) (i32.const 24)))
       (call $sum_rows
         (i32.add (local.get $x) (i32.shl (i32.mul (i32.sub (local.get $from) (local.get $t0)) (local.get $hp)) (i32.const 2)))
         (i32.sub (local.get $to) (local.get $from)) (local.get $hp) (f64.convert_i32_s (local.get $from))
         (local.get $s) (local.get $s2) (local.get $st))
+      (if (i32.ge_s (local.get $mark) (i32.const 0)) (then
+        (local.set $d (i32.add (local.get $marked) (i32.shl (i32.mul (local.get $mark) (local.get $hp)) (i32.const 3))))
+        (local.set $i (i32.const 0))
+        (block $copied (loop $copy
+          (br_if $copied (i32.ge_u (local.get $i) (i32.shl (local.get $hp) (i32.const 3))))
+          (v128.store (i32.add (local.get $d) (local.get $i)) (v128.load (i32.add (local.get $s) (local.get $i))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $copy)))))
       (block $events_done (loop $run_ends
         (br_if $events_done (i32.eqz (local.get $events)))
         (local.set $d (i32.add (local.get $dot)
