@@ -90,6 +90,7 @@ export function rankUnitsMarked(
     return false;
   });
   const F = names.length;
+  if (F === 0) return { ranking: [], prefix: new Map() };
   const feats = names.map((k) => features[k]);
   const plan = sumPlan(feats, n, marks);
   const fmean = feats.map((f) => f.reduce((a, v) => a + v, 0) / n);
