@@ -26,6 +26,7 @@ import { benchMixtureLatency } from './completionMixture';
 import { benchIngest } from './ingest';
 import { benchShard } from './shard';
 import { benchInspect } from './inspect';
+import { benchInspectPieces } from './inspectPieces';
 import { runTorch, torchUnavailable } from './torch';
 import { benchClassify } from './parityClassify';
 import { benchSeq2seq } from './seq2seq';
@@ -57,6 +58,7 @@ const SECTIONS = [
   'classify',
   'seq2seq',
   'inspect',
+  'inspect-pieces',
 ];
 const ONLY = new Set((process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(','));
 
@@ -240,6 +242,7 @@ async function main(): Promise<void> {
     printKeystrokes(k, console.log);
   }
   if (ONLY.has('inspect')) results.inspect = await benchInspect(ROUNDS, console.log);
+  if (ONLY.has('inspect-pieces')) results.inspect_pieces = benchInspectPieces(ROUNDS, console.log);
   const file = path.resolve(__dirname, '../../bench/results.json');
   let previous: Record<string, unknown> = {};
   try {

@@ -23,6 +23,12 @@ const KERNELS = [
     fma: 'CELL_KERNEL_FMA_WASM_BASE64',
     fmaShared: 'CELL_KERNEL_FMA_SHARED_WASM_BASE64',
   },
+  // Inspection: the sums behind the unit ranking (double precision, on its own small memory).
+  {
+    wat: 'src/engine/wasm/unitSumsKernel.wat',
+    ts: 'src/engine/wasm/unitSumsKernelWasm.ts',
+    name: 'UNIT_SUMS_WASM_BASE64',
+  },
 ];
 const FEATURES = { simd: true, threads: true, relaxed_simd: true };
 

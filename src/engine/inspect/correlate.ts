@@ -1,5 +1,6 @@
 import { FEATURE_NAMES, type FeatureName } from './features';
 import type { ModelTrace } from './trace';
+import { featureSums, sumPlan } from './unitSums';
 
 /** A unit of the model: layer l's hidden state h or LSTM cell state c, index j. */
 export interface UnitRef {
@@ -56,87 +57,6 @@ export interface FeatureRanking {
   top: UnitCorrelation[];
 }
 
-/** A stretch of positions [start, end) over which a feature is affine: f(t) = a + b·t. */
-interface AffineRun {
-  end: number;
-  a: number;
-  b: number;
-}
-
-/**
- * A feature as its affine runs, or undefined when it has too many to be worth it (a feature that
- * jumps at most positions). Text features mostly are: constant inside a string, a comment or on a
- * line, the position in the line rising by one per character.
- */
-function affineRuns(f: Float32Array): AffineRun[] | undefined {
-  const n = f.length;
-  const runs: AffineRun[] = [];
-  for (let s = 0; s < n;) {
-    const b = s + 1 < n ? f[s + 1] - f[s] : 0;
-    let e = s + 1;
-    while (e < n && f[e] - f[e - 1] === b) e++;
-    runs.push({ end: e, a: f[s] - b * s, b });
-    if (runs.length > n / 4) return undefined;
-    s = e;
-  }
-  return runs;
-}
-
-/**
- * Σ_t f(t)·x[t, j] for every feature f and column j of x [n × H], in one pass over x's rows. A
- * feature given as affine runs costs two H-vector operations per run, from running sums of x_t
- * and t·x_t (over a run, Σ (a + b·t) x_t = a·ΔΣx_t + b·ΔΣt·x_t), instead of one per position.
- * Also returns the columns' Σ x and Σ x², for the means and deviations.
- */
-function featureSums(
-  x: Float32Array,
-  n: number,
-  H: number,
-  feats: Float32Array[],
-  runs: (AffineRun[] | undefined)[],
-): { dot: Float64Array; s: Float64Array; s2: Float64Array } {
-  const F = feats.length;
-  const dot = new Float64Array(F * H);
-  const s = new Float64Array(H);
-  const s2 = new Float64Array(H);
-  const st = new Float64Array(H);
-  // Per feature: the running sums where its current run began, and which run that is.
-  const s0 = runs.map((r) => (r ? new Float64Array(H) : undefined));
-  const st0 = runs.map((r) => (r ? new Float64Array(H) : undefined));
-  const next = new Int32Array(F);
-  const direct = feats.map((_, k) => k).filter((k) => !runs[k]);
-  const ranged = feats.map((_, k) => k).filter((k) => runs[k]);
-  for (let t = 0; t < n; t++) {
-    const row = t * H;
-    for (let j = 0; j < H; j++) {
-      const v = x[row + j];
-      s[j] += v;
-      s2[j] += v * v;
-      st[j] += t * v;
-    }
-    for (const k of direct) {
-      const d = feats[k][t];
-      if (d === 0) continue;
-      const off = k * H;
-      for (let j = 0; j < H; j++) dot[off + j] += x[row + j] * d;
-    }
-    for (const k of ranged) {
-      const r = runs[k]![next[k]];
-      if (r.end !== t + 1) continue;
-      next[k]++;
-      const a0 = s0[k]!;
-      const b0 = st0[k]!;
-      const off = k * H;
-      for (let j = 0; j < H; j++) {
-        dot[off + j] += r.a * (s[j] - a0[j]) + r.b * (st[j] - b0[j]);
-        a0[j] = s[j];
-        b0[j] = st[j];
-      }
-    }
-  }
-  return { dot, s, s2 };
-}
-
 /**
  * Ranks units by the Pearson correlation of their activation with each feature over all
  * positions. A feature that does not vary over the text (no comments in it) has no ranking.
@@ -147,6 +67,20 @@ export function rankUnits(
   features: Record<FeatureName, Float32Array>,
   top = 10,
 ): FeatureRanking[] {
+  return rankUnitsMarked(trace, features, top, []).ranking;
+}
+
+/**
+ * rankUnits, and for each unit it ranks, the sum of its activation over the positions before each
+ * of `marks` (strictly increasing, each in (0, n]), taken in the same pass: what the Units view's
+ * sparklines are differences of.
+ */
+export function rankUnitsMarked(
+  trace: ModelTrace,
+  features: Record<FeatureName, Float32Array>,
+  top: number,
+  marks: ArrayLike<number>,
+): { ranking: FeatureRanking[]; prefix: Map<string, Float64Array> } {
   const n = trace.tokens.length;
   const H = trace.config.hidden;
   // The features that do not vary over the text are left out.
@@ -156,28 +90,67 @@ export function rankUnits(
     return false;
   });
   const F = names.length;
+  if (F === 0) return { ranking: [], prefix: new Map() };
   const feats = names.map((k) => features[k]);
-  const runs = feats.map(affineRuns);
+  const plan = sumPlan(feats, n, marks);
   const fmean = feats.map((f) => f.reduce((a, v) => a + v, 0) / n);
   const fsd = feats.map((f, k) => Math.sqrt(f.reduce((a, v) => a + (v - fmean[k]) ** 2, 0) / n));
-  const ranked: UnitCorrelation[][] = names.map(() => []);
+  const refs: UnitRef[] = [];
+  // Per unit, its source's Σ x before each mark (marks × H) and its column there.
+  const marked: Float64Array[] = [];
+  // Per feature, r of every unit that varies (refs[u] is unit u), strongest kept below.
+  const r = names.map(() => new Float64Array(allUnitCount(trace)));
   const sources = trace.config.cell === 'lstm' ? (['h', 'c'] as const) : (['h'] as const);
   for (const kind of sources)
     for (let layer = 0; layer < trace.config.layers; layer++) {
       const a = (kind === 'c' ? trace.cell : trace.hidden)[layer];
-      const { dot, s, s2 } = featureSums(a, n, H, feats, runs);
+      const sums = featureSums(a, H, plan);
+      const { dot, s, s2 } = sums;
       for (let j = 0; j < H; j++) {
         const m = s[j] / n;
         const sd = Math.sqrt(Math.max(0, s2[j] / n - m * m));
         if (!(sd > 1e-9)) continue;
-        const unit = unitName({ kind, layer, index: j });
+        const u = refs.length;
+        refs.push({ kind, layer, index: j });
+        marked.push(sums.marked);
         // Σ a·(f − f̄) = Σ a·f − f̄·Σ a: the covariance's numerator.
-        for (let k = 0; k < F; k++)
-          ranked[k].push({ unit, r: (dot[k * H + j] - fmean[k] * s[j]) / n / (sd * fsd[k]) });
+        for (let k = 0; k < F; k++) r[k][u] = (dot[k * H + j] - fmean[k] * s[j]) / n / (sd * fsd[k]);
       }
     }
-  return names.map((feature, k) => ({
+  const prefix = new Map<string, Float64Array>();
+  const ranking = names.map((feature, k) => ({
     feature,
-    top: ranked[k].sort((x, y) => Math.abs(y.r) - Math.abs(x.r)).slice(0, top),
+    top: strongest(r[k], refs.length, top).map((u) => {
+      const unit = unitName(refs[u]);
+      const j = refs[u].index;
+      if (!prefix.has(unit))
+        prefix.set(
+          unit,
+          Float64Array.from({ length: marks.length }, (_, m) => marked[u][m * H + j]),
+        );
+      return { unit, r: r[k][u] };
+    }),
   }));
+  return { ranking, prefix };
+}
+
+const allUnitCount = (trace: ModelTrace): number =>
+  trace.config.hidden * trace.config.layers * (trace.config.cell === 'lstm' ? 2 : 1);
+
+/**
+ * Indices of the `top` largest |r[u]| for u < count, largest first, the earlier index first among
+ * equals (what a stable sort of all of them by |r| gives), by insertion into a short sorted list:
+ * the Units view asks for a few of a thousand units.
+ */
+function strongest(r: Float64Array, count: number, top: number): number[] {
+  const out: number[] = [];
+  for (let u = 0; u < count; u++) {
+    const v = Math.abs(r[u]);
+    if (out.length >= top && !(v > Math.abs(r[out[out.length - 1]]))) continue;
+    let i = out.length;
+    while (i > 0 && v > Math.abs(r[out[i - 1]])) i--;
+    out.splice(i, 0, u);
+    if (out.length > top) out.pop();
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import { parseUnit, rankUnits, unitSeries, type FeatureRanking } from './correlate';
+import { rankUnitsMarked, type FeatureRanking } from './correlate';
 import type { TextInspection } from './inspectText';
 
 /** Points per sparkline: about what a row of the Units view shows. */
@@ -10,19 +10,24 @@ export interface UnitSummary {
   spark: number[];
 }
 
+/** Where each of the at most SPARK_POINTS equal buckets over n positions ends (they tile [0, n)). */
+function bucketEnds(n: number): number[] {
+  const k = Math.min(SPARK_POINTS, n);
+  return Array.from({ length: k }, (_, b) =>
+    Math.max(Math.floor((b * n) / k) + 1, Math.floor(((b + 1) * n) / k)),
+  );
+}
+
 /** A series averaged into at most SPARK_POINTS equal buckets. */
 export function spark(values: Float32Array): number[] {
-  const n = values.length;
-  const k = Math.min(SPARK_POINTS, n);
-  const out: number[] = [];
-  for (let b = 0; b < k; b++) {
-    const lo = Math.floor((b * n) / k);
-    const hi = Math.max(lo + 1, Math.floor(((b + 1) * n) / k));
+  let lo = 0;
+  return bucketEnds(values.length).map((hi) => {
     let s = 0;
     for (let t = lo; t < hi; t++) s += values[t];
-    out.push(s / (hi - lo));
-  }
-  return out;
+    const mean = s / (hi - lo);
+    lo = hi;
+    return mean;
+  });
 }
 
 /**
@@ -31,11 +36,15 @@ export function spark(values: Float32Array): number[] {
  * inspection costs.
  */
 export function unitsView(ins: TextInspection, top = 8): { ranking: FeatureRanking[]; units: UnitSummary[] } {
-  const ranking = ins.trace.tokens.length >= 3 ? rankUnits(ins.trace, ins.features, top) : [];
+  const n = ins.trace.tokens.length;
+  if (n < 3) return { ranking: [], units: [] };
+  // The sparklines come with the ranking: differences of each unit's running sum at the buckets' ends.
+  const ends = bucketEnds(n);
+  const { ranking, prefix } = rankUnitsMarked(ins.trace, ins.features, top, ends);
   const names = [...new Set(ranking.flatMap((r) => r.top.map((u) => u.unit)))];
-  const units = names.map((unit) => ({
-    unit,
-    spark: spark(unitSeries(ins.trace, parseUnit(unit, ins.trace)!)),
-  }));
+  const units = names.map((unit) => {
+    const p = prefix.get(unit)!;
+    return { unit, spark: ends.map((hi, b) => (p[b] - (b ? p[b - 1] : 0)) / (hi - (b ? ends[b - 1] : 0))) };
+  });
   return { ranking, units };
 }
