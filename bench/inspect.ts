@@ -26,6 +26,10 @@ export interface InspectBench {
   cold_ms: Record<string, number>;
   /** The same, CPU time of this process (ms): what other jobs on the machine inflate less. */
   cold_cpu_ms: Record<string, number>;
+  /** Whole inspection of a second document (no previous inspection) once the editor's model is
+   * loaded and its helper thread started: wall and CPU ms. */
+  new_document_ms: number;
+  new_document_cpu_ms: number;
   /** Re-inspection after one typed character in the middle / at the end (ms, the editor's model
    * taking over the previous inspection's buffers, as the editor does). */
   edit_middle_ms: number;
@@ -75,6 +79,7 @@ export async function benchInspect(rounds: number, log: (s: string) => void): Pr
   const coldCpu: Record<string, number[]> = {};
   const mid: number[] = [];
   const end: number[] = [];
+  const other: { ms: number; cpuMs: number }[] = [];
   for (let r = 0; r < rounds; r++)
     for (const [name, make] of paths) {
       if (skipped(name) || (name === 'js' && r > 0)) continue; // js: seconds per run, once places it
@@ -84,6 +89,7 @@ export async function benchInspect(rounds: number, log: (s: string) => void): Pr
       (cold[name] ??= []).push(first.ms);
       (coldCpu[name] ??= []).push(first.cpuMs);
       if (name === shipped) {
+        other.push(whole(m, code(DOC + 1).slice(1)));
         const half = DOC / 2;
         const edited = whole(m, text.slice(0, half) + 'x' + text.slice(half), first.ins);
         mid.push(edited.ms);
@@ -103,6 +109,8 @@ export async function benchInspect(rounds: number, log: (s: string) => void): Pr
     chars: DOC,
     cold_ms: Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, +median(v).toFixed(1)])),
     cold_cpu_ms: Object.fromEntries(Object.entries(coldCpu).map(([k, v]) => [k, +median(v).toFixed(1)])),
+    new_document_ms: +median(other.map((o) => o.ms)).toFixed(1),
+    new_document_cpu_ms: +median(other.map((o) => o.cpuMs)).toFixed(1),
     edit_middle_ms: +median(mid).toFixed(1),
     edit_end_ms: +median(end).toFixed(2),
     saturation_ms: +saturationMs.toFixed(1),
@@ -114,6 +122,9 @@ export async function benchInspect(rounds: number, log: (s: string) => void): Pr
     log(
       `  whole inspection, ${label[k].padEnd(16)}${k === shipped ? ' (editor)' : '         '} ${v.toFixed(1).padStart(7)} ms (CPU ${out.cold_cpu_ms[k].toFixed(1)} ms)`,
     );
+  log(
+    `  another document, the editor's model loaded: ${out.new_document_ms} ms (CPU ${out.new_document_cpu_ms} ms)`,
+  );
   log(
     `  after a keystroke mid-document ${out.edit_middle_ms} ms, at the end ${out.edit_end_ms} ms (editor's model)`,
   );

@@ -101,6 +101,11 @@ const run = (op, a) => (op === 4 ? layerJob(k, mem, a, projectBlock, runLayer) :
 const HELPER_SPIN_MS = 4;
 /** How long this thread spins for the helper's share before sleeping (ms). */
 const JOIN_SPIN_MS = 20;
+/**
+ * The same for a block of the top layer (≈1–3 ms of work on the reference model): a longer wait
+ * means the helper is not running (the machine is busy), and spinning would take its core.
+ */
+const BLOCK_JOIN_SPIN_MS = 0.5;
 
 const OP = { matvec: 0, lstm: 1, gru: 2, rnn: 3, layer: 4 } as const;
 
@@ -111,10 +116,12 @@ const CHUNK = 32;
  * The part of the top layer's input projections this thread computes while the helper runs the
  * top layer, by number of layers: the rest is part of the helper's job. With two layers, this
  * thread runs layer 0 and the helper layer 1: both then have about as much to do. `trace`'s
- * thread also computes the logits and records each block, so it takes less.
+ * thread also computes the logits and records each block, so it starts with less.
  */
 const ADVANCE_SHARE = (L: number): number => Math.max(0, Math.min(1, 0.5 - (L - 2) / 1.6));
 const TRACE_SHARE = (L: number): number => Math.max(0, Math.min(1, 0.3 - (L - 2) / 1.6));
+/** A wait for the helper's block shorter than this (ms) means it was done first: see `trace`. */
+const BALANCED_WAIT_MS = 0.02;
 
 /** Products smaller than this (multiply-adds) are not worth a thread handoff (~1 µs). */
 const SPLIT_MIN = 32 * 1024;
@@ -430,14 +437,21 @@ export class FastInferenceModel implements StepModel {
     const head = (b: number): number => this.traceTop + (b & 1) * (CHUNK + 1) * hp;
     const at = this.blocks((b) => head(b) + hp);
     const top = this.hBuf[L - 1];
+    // This thread's part of the top layer's input projections (timesteps per block). It also
+    // computes the logits and records each block (slower while the trace's memory is new), so
+    // its part follows who waited for whom: the results are the same whoever computes them.
+    let share = L > 1 ? this.topShare(CHUNK, TRACE_SHARE) : CHUNK;
     let b = 0;
     try {
       for (let start = 0; start < n; start += CHUNK, b++) {
         const m = Math.min(CHUNK, n - start);
         this.runBelow(at, tokens, start, b, m, L - 1);
-        const mine = L > 1 ? this.topShare(m, TRACE_SHARE) : m;
+        const mine = Math.min(m, share);
         if (L > 1) this.project(at, L - 1, b, 0, mine);
-        this.endTop(); // block b−1's top layer: its last state is where block b starts from
+        // Block b−1's top layer: its last state is where block b starts from.
+        const waited = this.endTop();
+        if (L > 1 && waited !== undefined)
+          share = waited > BALANCED_WAIT_MS ? Math.min(CHUNK, share + 2) : Math.max(0, share - 2);
         mem.copyWithin(head(b), top, top + hp);
         this.startTop(this.layerArgs(at, L - 1, b, m, mine));
         if (b > 0) this.emit(at, b - 1, head(b - 1), start - CHUNK, CHUNK, onBlock);
@@ -606,17 +620,22 @@ export class FastInferenceModel implements StepModel {
     this.posted = job;
   }
 
-  /** Waits for the job startTop posted, if any; done here if the helper is given up meanwhile. */
-  private endTop(): void {
+  /**
+   * Waits for the job startTop posted, if any (done here if the helper is given up meanwhile);
+   * how long that took (ms), or undefined when none was posted.
+   */
+  private endTop(): number | undefined {
     const job = this.posted;
-    if (!job) return;
+    if (!job) return undefined;
     this.posted = undefined;
     const { k, mem, hp } = this;
+    const t0 = performance.now();
     this.join(() => {
       mem.copyWithin(job[4] >> 2, this.topSave, this.topSave + hp);
       mem.copyWithin(job[5] >> 2, this.topSave + hp, this.topSave + 2 * hp);
       layerJob(k, mem, job, projectBlock, runLayer);
-    });
+    }, BLOCK_JOIN_SPIN_MS);
+    return performance.now() - t0;
   }
 
   /** y += W x, the second half of the output rows on the helper thread when there is one. */
@@ -649,9 +668,9 @@ export class FastInferenceModel implements StepModel {
    * up: `theirs` does its job here and the model runs on one thread from then on, rather than
    * hanging the completion worker.
    */
-  private join(theirs: () => void): void {
+  private join(theirs: () => void, spinMs = JOIN_SPIN_MS): void {
     if (!this.helper) return; // no helper (any more): nothing was handed off
-    if (this.helper.wait(JOIN_SPIN_MS, () => false) === 'done') return;
+    if (this.helper.wait(spinMs, () => false) === 'done') return;
     this.dispose();
     theirs();
   }
