@@ -88,7 +88,7 @@ async function handle(m: HostToInspect): Promise<void> {
       const regex = m.regex ? parseFeatureRegex(m.regex, "the Units view's pattern") : undefined;
       // The new trace takes over the previous one's buffers (see traceTokens): from here on the
       // document has no inspection until the new one is in, so nothing reads the old one again.
-      docs.delete(m.docId);
+      if (previous) docs.delete(m.docId);
       const before = previous?.trace.tokens;
       const ins = inspectText(mod.model, mod.tok, m.text, { previous, takeOver: true, regex });
       docs.set(m.docId, { checkpoint: m.checkpoint, stamp: mod.stamp, ins });

@@ -196,11 +196,12 @@ export class FastInferenceModel implements StepModel {
   /**
    * `threads: 2` runs half of every product (and of the gate math) on a helper thread: the
    * results are the same bit for bit, each output being computed by the same code either way.
+   * `helperSpinMs`: how long the idle helper spins for its next job before sleeping.
    */
   constructor(
     readonly config: ModelConfig,
     weights: Weights,
-    opts: { threads?: 1 | 2 } = {},
+    opts: { threads?: 1 | 2; helperSpinMs?: number } = {},
   ) {
     if (!simdKernelAvailable()) throw new Error('WebAssembly SIMD is not available in this runtime');
     const { cell, hidden: H, layers, embedding: E, vocabSize: V } = config;
@@ -282,8 +283,12 @@ export class FastInferenceModel implements StepModel {
 
     if (opts.threads === 2) {
       this.helper =
-        HelperChannel.start({ module: compiled!, memory, setup: HELPER_SETUP, spinMs: HELPER_SPIN_MS }) ??
-        undefined;
+        HelperChannel.start({
+          module: compiled!,
+          memory,
+          setup: HELPER_SETUP,
+          spinMs: opts.helperSpinMs ?? HELPER_SPIN_MS,
+        }) ?? undefined;
     }
 
     // Fold embedding · W_x + b_in for every token, with the kernel itself.

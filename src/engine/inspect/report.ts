@@ -24,8 +24,10 @@ import { meanSurprisalBits } from './trace';
  */
 export function inspectionModel(config: ModelConfig, weights: Weights): StepModel {
   const threads = os.cpus().length >= 2 && !completionHelperOff() ? 2 : 1;
+  // The helper idles briefly between blocks (≈1–3 ms apart): where the machine's other core is
+  // taken, a helper spinning for its next block would take this thread's core instead.
   return simdKernelAvailable()
-    ? new FastInferenceModel(config, weights, { threads })
+    ? new FastInferenceModel(config, weights, { threads, helperSpinMs: 0.5 })
     : new InferenceModel(config, weights);
 }
 
