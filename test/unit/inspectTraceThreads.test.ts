@@ -45,8 +45,9 @@ function configOf(c: Partial<ModelConfig>, vocabSize: number): ModelConfig {
 async function twoThreads(
   config: ModelConfig,
   seed: number,
+  blockSpinMs?: number,
 ): Promise<{ model: FastInferenceModel; posted: () => number }> {
-  const model = new FastInferenceModel(config, initWeights(config, seed), { threads: 2 });
+  const model = new FastInferenceModel(config, initWeights(config, seed), { threads: 2, blockSpinMs });
   assert.ok(await model.helperStarted(), 'the helper thread starts');
   const helper = (model as unknown as { helper: { post(op: number, a: ArrayLike<number>): void } }).helper;
   const post = helper.post.bind(helper);
@@ -102,7 +103,8 @@ test('on the reference shape (2×256 LSTM, vocabulary 96) two threads trace as o
   const config: ModelConfig = configOf({ embedding: 64, hidden: 256 }, 96);
   const ids = Int32Array.from({ length: 301 }, (_, i) => (i * 37 + (i >> 2)) % 96);
   const one = new FastInferenceModel(config, initWeights(config, 8));
-  const { model: two, posted } = await twoThreads(config, 8);
+  // As the inspection model: neither thread spins for the other between blocks.
+  const { model: two, posted } = await twoThreads(config, 8, 0);
   try {
     const [want, wantEdit] = traceAndEdit(one, ids, 170);
     const [got, gotEdit] = traceAndEdit(two, ids, 170);

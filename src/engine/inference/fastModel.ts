@@ -101,11 +101,6 @@ const run = (op, a) => (op === 4 ? layerJob(k, mem, a, projectBlock, runLayer) :
 const HELPER_SPIN_MS = 4;
 /** How long this thread spins for the helper's share before sleeping (ms). */
 const JOIN_SPIN_MS = 20;
-/**
- * The same for a block of the top layer (≈1–3 ms of work on the reference model): a longer wait
- * means the helper is not running (the machine is busy), and spinning would take its core.
- */
-const BLOCK_JOIN_SPIN_MS = 0.5;
 
 const OP = { matvec: 0, lstm: 1, gru: 2, rnn: 3, layer: 4 } as const;
 
@@ -192,16 +187,20 @@ export class FastInferenceModel implements StepModel {
   private readonly topSave: number;
   /** The job posted to the helper and not yet waited for. */
   private posted?: number[];
+  /** How long this thread spins for the helper's block before sleeping (ms). */
+  private readonly blockSpinMs: number;
 
   /**
    * `threads: 2` runs half of every product (and of the gate math) on a helper thread: the
    * results are the same bit for bit, each output being computed by the same code either way.
-   * `helperSpinMs`: how long the idle helper spins for its next job before sleeping.
+   * `blockSpinMs`: how long either thread spins for the other before sleeping (the idle helper
+   * for its next job, this thread for the helper's block), where jobs are blocks far apart
+   * enough that a sleep's wake-up matters less than a spin taking a busy machine's only core.
    */
   constructor(
     readonly config: ModelConfig,
     weights: Weights,
-    opts: { threads?: 1 | 2; helperSpinMs?: number } = {},
+    opts: { threads?: 1 | 2; blockSpinMs?: number } = {},
   ) {
     if (!simdKernelAvailable()) throw new Error('WebAssembly SIMD is not available in this runtime');
     const { cell, hidden: H, layers, embedding: E, vocabSize: V } = config;
@@ -281,13 +280,14 @@ export class FastInferenceModel implements StepModel {
     putPanels(this.wo, get('output/kernel'), H, V, hp, false);
     putVector(this.bo, get('output/bias'), false);
 
+    this.blockSpinMs = opts.blockSpinMs ?? JOIN_SPIN_MS;
     if (opts.threads === 2) {
       this.helper =
         HelperChannel.start({
           module: compiled!,
           memory,
           setup: HELPER_SETUP,
-          spinMs: opts.helperSpinMs ?? HELPER_SPIN_MS,
+          spinMs: opts.blockSpinMs ?? HELPER_SPIN_MS,
         }) ?? undefined;
     }
 
@@ -639,7 +639,7 @@ export class FastInferenceModel implements StepModel {
       mem.copyWithin(job[4] >> 2, this.topSave, this.topSave + hp);
       mem.copyWithin(job[5] >> 2, this.topSave + hp, this.topSave + 2 * hp);
       layerJob(k, mem, job, projectBlock, runLayer);
-    }, BLOCK_JOIN_SPIN_MS);
+    }, this.blockSpinMs);
     return performance.now() - t0;
   }
 
