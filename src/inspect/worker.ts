@@ -86,9 +86,13 @@ async function handle(m: HostToInspect): Promise<void> {
       const previous =
         prev && prev.checkpoint === m.checkpoint && prev.stamp === mod.stamp ? prev.ins : undefined;
       const regex = m.regex ? parseFeatureRegex(m.regex, "the Units view's pattern") : undefined;
-      const ins = inspectText(mod.model, mod.tok, m.text, { previous, regex });
+      // The new trace takes over the previous one's buffers (see traceTokens): from here on the
+      // document has no inspection until the new one is in, so nothing reads the old one again.
+      if (previous) docs.delete(m.docId);
+      const before = previous?.trace.tokens;
+      const ins = inspectText(mod.model, mod.tok, m.text, { previous, takeOver: true, regex });
       docs.set(m.docId, { checkpoint: m.checkpoint, stamp: mod.stamp, ins });
-      const kept = previous ? commonPrefix(previous.trace.tokens, ins.trace.tokens) : 0;
+      const kept = before ? commonPrefix(before, ins.trace.tokens) : 0;
       const { ranking, units } = unitsView(ins);
       post({
         type: 'inspected',

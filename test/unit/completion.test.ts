@@ -247,7 +247,7 @@ test('two threads give the same logits as one, bit for bit', () => {
   }
 });
 
-test('advance over many tokens gives the states of stepping one token at a time, bit for bit', () => {
+test('advance over many tokens gives the states of stepping one token at a time, bit for bit', async () => {
   for (const [cell, activation] of [
     ['lstm', 'tanh'],
     ['gru', 'tanh'],
@@ -266,6 +266,8 @@ test('advance over many tokens gives the states of stepping one token at a time,
         };
         const model = new FastInferenceModel(config, initWeights(config, 9), { threads });
         try {
+          // Blocks run here until the helper has started: wait for it, to test the pipeline.
+          assert.equal(await model.helperStarted(), threads === 2, 'the helper thread started');
           // 70 tokens: two whole blocks of 32 and a part block, so the helper's blocks alternate.
           const ids = Array.from({ length: 70 }, (_, i) => (i * 11 + 3) % 40);
           const stepped = model.newState();
@@ -309,7 +311,7 @@ test('advance over many tokens gives the states of stepping one token at a time,
       }
 });
 
-test('the helper thread works from a minified bundle (the packaged extension is minified)', () => {
+test('the helper thread works from a minified bundle (the packaged extension is minified)', async () => {
   const root = path.resolve(__dirname, '../../..');
   const out = path.join(tmpDir('seqlab-min-'), 'fastModel.js');
   // The helper runs the source text of functions from this module: renamed identifiers must not
@@ -338,6 +340,7 @@ test('the helper thread works from a minified bundle (the packaged extension is 
   const one = new FastInferenceModel(config, w);
   const two = new Minified(config, w, { threads: 2 });
   try {
+    assert.ok(await two.helperStarted(), 'the minified helper starts');
     const ids = Array.from({ length: 80 }, (_, i) => (i * 5) % 40);
     const [s1, s2] = [one.newState(), two.newState()];
     one.advance(s1, ids);

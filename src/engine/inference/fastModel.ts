@@ -107,8 +107,16 @@ const OP = { matvec: 0, lstm: 1, gru: 2, rnn: 3, layer: 4 } as const;
 /** Timesteps per block of `advance`: its buffers are sized for this many. */
 const CHUNK = 32;
 
-/** Timesteps per block of `trace`: it runs in `advance`'s buffers, both halves at once. */
-const TRACE_BLOCK = 2 * CHUNK;
+/**
+ * The part of the top layer's input projections this thread computes while the helper runs the
+ * top layer, by number of layers: the rest is part of the helper's job. With two layers, this
+ * thread runs layer 0 and the helper layer 1: both then have about as much to do. `trace`'s
+ * thread also computes the logits and records each block, so it starts with less.
+ */
+const ADVANCE_SHARE = (L: number): number => Math.max(0, Math.min(1, 0.5 - (L - 2) / 1.6));
+const TRACE_SHARE = (L: number): number => Math.max(0, Math.min(1, 0.3 - (L - 2) / 1.6));
+/** A wait for the helper's block shorter than this (ms) means it was done first: see `trace`. */
+const BALANCED_WAIT_MS = 0.02;
 
 /** Products smaller than this (multiply-adds) are not worth a thread handoff (~1 µs). */
 const SPLIT_MIN = 32 * 1024;
@@ -123,6 +131,13 @@ export function simdKernelAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/** Float offsets of a block's buffers, per layer and block (see FastInferenceModel.blocks). */
+interface Blocks {
+  hs(l: number, b: number): number;
+  cs(l: number, b: number): number;
+  zx(l: number, b: number): number;
 }
 
 const ceil4 = (n: number): number => (n + 3) & ~3;
@@ -164,19 +179,28 @@ export class FastInferenceModel implements StepModel {
   private readonly hss: number[] = [];
   private readonly css: number[] = [];
   private readonly zhs: number[] = [];
-  /** For `trace`: the top layer's h before a block (row 0) and after each of its tokens, and the
-   * block's logits. */
+  /** For `trace`, per half: the top layer's h before a block (row 0) and after each of its
+   * tokens; and one block's logits. */
   private readonly traceTop: number;
   private readonly traceLogits: number;
+  /** The top layer's h and c where the helper's job started from (see startTop). */
+  private readonly topSave: number;
+  /** The job posted to the helper and not yet waited for. */
+  private posted?: number[];
+  /** How long this thread spins for the helper's block before sleeping (ms). */
+  private readonly blockSpinMs: number;
 
   /**
    * `threads: 2` runs half of every product (and of the gate math) on a helper thread: the
    * results are the same bit for bit, each output being computed by the same code either way.
+   * `blockSpinMs`: how long either thread spins for the other before sleeping (the idle helper
+   * for its next job, this thread for the helper's block), where jobs are blocks far apart
+   * enough that a sleep's wake-up matters less than a spin taking a busy machine's only core.
    */
   constructor(
     readonly config: ModelConfig,
     weights: Weights,
-    opts: { threads?: 1 | 2 } = {},
+    opts: { threads?: 1 | 2; blockSpinMs?: number } = {},
   ) {
     if (!simdKernelAvailable()) throw new Error('WebAssembly SIMD is not available in this runtime');
     const { cell, hidden: H, layers, embedding: E, vocabSize: V } = config;
@@ -214,8 +238,9 @@ export class FastInferenceModel implements StepModel {
     this.zh = alloc(zRows);
     this.lo = alloc(ceil8(V));
     const embBuf = alloc(Ep);
-    this.traceTop = alloc((TRACE_BLOCK + 1) * hp);
-    this.traceLogits = alloc(TRACE_BLOCK * ceil8(V));
+    this.traceTop = alloc(2 * (CHUNK + 1) * hp);
+    this.traceLogits = alloc(CHUNK * ceil8(V));
+    this.topSave = alloc(2 * hp);
     this.folded = alloc(V * zRows);
 
     // Sized once and never grown, so the Float32Array view stays valid; shared, for the helper.
@@ -255,10 +280,15 @@ export class FastInferenceModel implements StepModel {
     putPanels(this.wo, get('output/kernel'), H, V, hp, false);
     putVector(this.bo, get('output/bias'), false);
 
+    this.blockSpinMs = opts.blockSpinMs ?? JOIN_SPIN_MS;
     if (opts.threads === 2) {
       this.helper =
-        HelperChannel.start({ module: compiled!, memory, setup: HELPER_SETUP, spinMs: HELPER_SPIN_MS }) ??
-        undefined;
+        HelperChannel.start({
+          module: compiled!,
+          memory,
+          setup: HELPER_SETUP,
+          spinMs: opts.blockSpinMs ?? HELPER_SPIN_MS,
+        }) ?? undefined;
     }
 
     // Fold embedding · W_x + b_in for every token, with the kernel itself.
@@ -274,6 +304,18 @@ export class FastInferenceModel implements StepModel {
   /** 2 while the helper thread takes part, else 1 (never asked for, or given up). */
   get threads(): 1 | 2 {
     return this.helper ? 2 : 1;
+  }
+
+  /**
+   * Resolves true once the helper thread takes jobs; false without one, or if it has not started
+   * within `ms`. Until then `advance` and `trace` run every block here (the same results): a
+   * caller need not wait for it, but a test of the two-thread path must.
+   */
+  async helperStarted(ms = 10_000): Promise<boolean> {
+    const until = performance.now() + ms;
+    while (this.helper && !this.helper.ready() && !this.helper.gone() && performance.now() < until)
+      await new Promise((r) => setTimeout(r, 5));
+    return this.helper?.ready() ?? false;
   }
 
   newState(): InferState {
@@ -323,8 +365,7 @@ export class FastInferenceModel implements StepModel {
     keep: (i: number) => boolean = () => false,
     onState: (i: number, state: InferState) => void = () => undefined,
   ): void {
-    const { layers: L, cell, activation } = this.config;
-    const { mem, hp, zRows, k } = this;
+    const L = this.config.layers;
     const n = tokens.length;
     if (this.helper && L < 2) {
       // Nothing to overlap: splitting each product between the threads is the faster way.
@@ -334,191 +375,272 @@ export class FastInferenceModel implements StepModel {
       }
       return;
     }
-    for (let l = 0; l < L; l++) {
-      mem.set(s.h[l], this.hBuf[l]);
-      mem.set(s.c[l], this.cBuf[l]);
-    }
-    const cellId = cell === 'lstm' ? 0 : cell === 'gru' ? 1 : 2;
-    // Blocks alternate between two halves of each layer's buffers, so that the helper reads block
-    // b's inputs while this thread writes block b+1's.
-    const hsAt = (l: number, b: number): number => this.hss[l] + (b & 1) * CHUNK * hp;
-    const csAt = (l: number, b: number): number => this.css[l] + (b & 1) * CHUNK * hp;
-    const zxAt = (l: number, b: number): number => this.zxs[l] + (b & 1) * CHUNK * zRows;
-    const project = (l: number, b: number, from: number, to: number): void =>
-      projectBlock(
-        k,
-        mem,
-        this.wx[l] * 4,
-        hsAt(l - 1, b) * 4,
-        zxAt(l, b) * 4,
-        this.bIn[l] * 4,
-        zRows,
-        hp,
-        from,
-        to,
-      );
-    const layerArgs = (l: number, b: number, m: number, projFrom = m): number[] => [
-      this.wh[l] * 4,
-      this.bRec[l] * 4,
-      zxAt(l, b) * 4,
-      zRows,
-      this.hBuf[l] * 4,
-      this.cBuf[l] * 4,
-      this.zhs[l] * 4,
-      hsAt(l, b) * 4,
-      csAt(l, b) * 4,
-      m,
-      hp,
-      cellId,
-      activation === 'relu' ? 1 : 0,
-      projFrom < m ? this.wx[l] * 4 : 0,
-      l > 0 ? hsAt(l - 1, b) * 4 : 0,
-      projFrom,
-      this.bIn[l] * 4,
-    ];
+    this.loadState(s);
+    const at = this.blocks();
     const pipelined = this.helper !== undefined;
     const own = pipelined ? L - 1 : L; // layers run on this thread
-    // With two layers, this thread runs layer 0 and the helper layer 1: the top layer's input
-    // projections are split between them so that both have about as much to do.
-    const share = Math.max(0, Math.min(1, 0.5 - (L - 2) / 1.6));
     // States asked for in the block whose top layer is still running on the helper.
     let pending: { i: number; t: number; state: InferState }[] = [];
-    let job: number[] | undefined;
-    const fill = (l: number, b: number, t: number, st: InferState): void => {
-      const h = hsAt(l, b) + t * hp;
-      st.h[l].set(mem.subarray(h, h + st.h[l].length));
-      const c = csAt(l, b) + t * hp;
-      if (cellId === 0) st.c[l].set(mem.subarray(c, c + st.c[l].length));
-    };
     const finish = (b: number): void => {
       // Its job is done (or was done here): the top layer's states of block b are in place.
       for (const p of pending) {
-        fill(L - 1, b, p.t, p.state);
+        this.fill(at, L - 1, b, p.t, p.state);
         onState(p.i, p.state);
       }
       pending = [];
     };
     let b = 0;
-    for (let start = 0; start < n; start += CHUNK, b++) {
-      const m = Math.min(CHUNK, n - start);
-      for (let t = 0; t < m; t++) {
-        const from = this.folded + tokens[start + t] * zRows;
-        mem.copyWithin(zxAt(0, b) + t * zRows, from, from + zRows);
+    try {
+      for (let start = 0; start < n; start += CHUNK, b++) {
+        const m = Math.min(CHUNK, n - start);
+        this.runBelow(at, tokens, start, b, m, own);
+        const mine = this.topShare(m, ADVANCE_SHARE);
+        if (pipelined) {
+          // This thread's share of the top layer's projections, while the helper still runs the
+          // previous block; then wait for it.
+          this.project(at, L - 1, b, 0, mine);
+          this.endTop();
+          finish(b - 1);
+        }
+        for (let t = 0; t < m; t++) {
+          if (!keep(start + t)) continue;
+          const state = zeroInferState(this.config);
+          for (let l = 0; l < own; l++) this.fill(at, l, b, t, state);
+          if (pipelined) pending.push({ i: start + t, t, state });
+          else onState(start + t, state);
+        }
+        if (pipelined) this.startTop(this.layerArgs(at, L - 1, b, m, mine));
       }
-      for (let l = 0; l < own; l++) {
-        if (l > 0) project(l, b, 0, m);
-        runLayer(k, mem, layerArgs(l, b, m));
-      }
-      const mine = Math.min(m, 2 * Math.round((m * share) / 2));
-      if (pipelined) {
-        // This thread's share of the top layer's projections, while the helper still runs the
-        // previous block; then wait for it.
-        project(L - 1, b, 0, mine);
-        const prev = job;
-        this.join(() => layerJob(k, mem, prev!, projectBlock, runLayer));
-        finish(b - 1);
-      }
-      for (let t = 0; t < m; t++) {
-        if (!keep(start + t)) continue;
-        const state = zeroInferState(this.config);
-        for (let l = 0; l < own; l++) fill(l, b, t, state);
-        if (pipelined) pending.push({ i: start + t, t, state });
-        else onState(start + t, state);
-      }
-      if (pipelined) {
-        job = layerArgs(L - 1, b, m, mine);
-        if (this.helper) this.helper.post(OP.layer, job);
-        else layerJob(k, mem, job, projectBlock, runLayer); // the helper was given up in join
-      }
-    }
-    if (pipelined) {
-      const last = job;
-      this.join(() => layerJob(k, mem, last!, projectBlock, runLayer));
+      this.endTop();
       finish(b - 1);
+    } finally {
+      this.endTop(); // a callback that threw must not leave the helper running on our buffers
     }
-    for (let l = 0; l < L; l++) {
-      s.h[l].set(mem.subarray(this.hBuf[l], this.hBuf[l] + s.h[l].length));
-      s.c[l].set(mem.subarray(this.cBuf[l], this.cBuf[l] + s.c[l].length));
-    }
+    this.storeState(s);
   }
 
   /**
    * Runs over `tokens` from `s` (left at the end state) with the same results as `step` for
    * each, bit for bit, and hands `onBlock` every layer's states and the logits that predicted
    * each token: what an inspection records, without a state object or a separate logits call per
-   * token. Layer by layer over blocks of TRACE_BLOCK tokens, so that the input projections of
-   * the layers above the first and the output head (logits) are products over the block, two
-   * tokens per weight load (matvec2), rather than one matrix-vector product per token. Runs on
-   * this thread only: a document is traced in one call, not between keystrokes.
+   * token. Layer by layer over blocks of CHUNK tokens, so that the input projections of the
+   * layers above the first and the output head (logits) are products over the block, two tokens
+   * per weight load (matvec2), rather than one matrix-vector product per token.
+   *
+   * With the helper thread, it is `advance`'s pipeline: the top layer of block b runs there while
+   * this thread computes block b−1's logits, hands it to `onBlock` and runs the layers below for
+   * block b+1. Each output is computed by the same code either way, so the results are the same
+   * bit for bit with one thread or two.
    */
   trace(s: InferState, tokens: ArrayLike<number>, onBlock: (block: TraceBlock) => void): void {
-    const { layers: L, cell, activation, vocabSize: V } = this.config;
-    const { mem, hp, zRows, k } = this;
+    const L = this.config.layers;
+    const { mem, hp } = this;
+    const n = tokens.length;
+    this.loadState(s);
+    // Per half of traceTop: row 0 the top layer's state before the block, rows 1… its states
+    // after each token; rows 0…count−1 are then the head's input for the block.
+    const head = (b: number): number => this.traceTop + (b & 1) * (CHUNK + 1) * hp;
+    const at = this.blocks((b) => head(b) + hp);
+    const top = this.hBuf[L - 1];
+    // This thread's part of the top layer's input projections (timesteps per block). It also
+    // computes the logits and records each block (slower while the trace's memory is new), so
+    // its part follows who waited for whom: the results are the same whoever computes them.
+    let share = L > 1 ? this.topShare(CHUNK, TRACE_SHARE) : CHUNK;
+    let b = 0;
+    try {
+      for (let start = 0; start < n; start += CHUNK, b++) {
+        const m = Math.min(CHUNK, n - start);
+        this.runBelow(at, tokens, start, b, m, L - 1);
+        const mine = Math.min(m, share);
+        if (L > 1) this.project(at, L - 1, b, 0, mine);
+        // Block b−1's top layer: its last state is where block b starts from.
+        const waited = this.endTop();
+        if (L > 1 && waited !== undefined)
+          share = waited > BALANCED_WAIT_MS ? Math.min(CHUNK, share + 2) : Math.max(0, share - 2);
+        mem.copyWithin(head(b), top, top + hp);
+        this.startTop(this.layerArgs(at, L - 1, b, m, mine));
+        if (b > 0) this.emit(at, b - 1, head(b - 1), start - CHUNK, CHUNK, onBlock);
+      }
+      this.endTop();
+      if (b > 0) this.emit(at, b - 1, head(b - 1), (b - 1) * CHUNK, n - (b - 1) * CHUNK, onBlock);
+    } finally {
+      this.endTop(); // a callback that threw must not leave the helper running on our buffers
+    }
+    this.storeState(s);
+  }
+
+  /** Block b's logits (from the head's input at `head`), then the block to `onBlock`. */
+  private emit(
+    at: Blocks,
+    b: number,
+    head: number,
+    from: number,
+    count: number,
+    onBlock: (block: TraceBlock) => void,
+  ): void {
+    const { layers: L, vocabSize: V, cell } = this.config;
+    const { mem, hp, k } = this;
     const vRows = ceil8(V);
-    const cellId = cell === 'lstm' ? 0 : cell === 'gru' ? 1 : 2;
-    const top = this.traceTop;
-    for (let l = 0; l < L; l++) {
-      mem.set(s.h[l], this.hBuf[l]);
-      mem.set(s.c[l], this.cBuf[l]);
+    projectBlock(k, mem, this.wo * 4, head * 4, this.traceLogits * 4, this.bo * 4, vRows, hp, 0, count);
+    const view = (offset: number, floats: number): Float32Array => mem.subarray(offset, offset + floats);
+    const layers = Array.from({ length: L }, (_, l) => l);
+    onBlock({
+      from,
+      count,
+      stride: hp,
+      h: layers.map((l) => view(at.hs(l, b), count * hp)),
+      c: cell === 'lstm' ? layers.map((l) => view(at.cs(l, b), count * hp)) : [],
+      logits: view(this.traceLogits, count * vRows),
+      logitStride: vRows,
+    });
+  }
+
+  /** `s` into the kernel's per-layer h and c. */
+  private loadState(s: InferState): void {
+    for (let l = 0; l < this.config.layers; l++) {
+      this.mem.set(s.h[l], this.hBuf[l]);
+      this.mem.set(s.c[l], this.cBuf[l]);
     }
-    mem.fill(0, top, top + hp);
-    mem.set(s.h[L - 1], top);
-    // The top layer's states go to rows 1… of traceTop, so that rows 0…count−1 are the states
-    // the block's tokens were predicted from: the head's input, one product for the block.
-    const hsOf = (l: number): number => (l === L - 1 ? top + hp : this.hss[l]);
-    const view = (at: number, floats: number): Float32Array => mem.subarray(at, at + floats);
-    for (let from = 0; from < tokens.length; from += TRACE_BLOCK) {
-      const m = Math.min(TRACE_BLOCK, tokens.length - from);
-      for (let t = 0; t < m; t++) {
-        const src = this.folded + tokens[from + t] * zRows;
-        mem.copyWithin(this.zxs[0] + t * zRows, src, src + zRows);
-      }
-      for (let l = 0; l < L; l++) {
-        if (l > 0)
-          projectBlock(
-            k,
-            mem,
-            this.wx[l] * 4,
-            hsOf(l - 1) * 4,
-            this.zxs[l] * 4,
-            this.bIn[l] * 4,
-            zRows,
-            hp,
-            0,
-            m,
-          );
-        runLayer(k, mem, [
-          this.wh[l] * 4,
-          this.bRec[l] * 4,
-          this.zxs[l] * 4,
-          zRows,
-          this.hBuf[l] * 4,
-          this.cBuf[l] * 4,
-          this.zhs[l] * 4,
-          hsOf(l) * 4,
-          this.css[l] * 4,
-          m,
-          hp,
-          cellId,
-          activation === 'relu' ? 1 : 0,
-        ]);
-      }
-      projectBlock(k, mem, this.wo * 4, top * 4, this.traceLogits * 4, this.bo * 4, vRows, hp, 0, m);
-      onBlock({
-        from,
-        count: m,
-        stride: hp,
-        h: Array.from({ length: L }, (_, l) => view(hsOf(l), m * hp)),
-        c: cellId === 0 ? Array.from({ length: L }, (_, l) => view(this.css[l], m * hp)) : [],
-        logits: view(this.traceLogits, m * vRows),
-        logitStride: vRows,
-      });
-      mem.copyWithin(top, top + m * hp, top + (m + 1) * hp);
-    }
-    for (let l = 0; l < L; l++) {
+  }
+
+  /** The kernel's per-layer h and c into `s`. */
+  private storeState(s: InferState): void {
+    const { mem } = this;
+    for (let l = 0; l < this.config.layers; l++) {
       s.h[l].set(mem.subarray(this.hBuf[l], this.hBuf[l] + s.h[l].length));
       s.c[l].set(mem.subarray(this.cBuf[l], this.cBuf[l] + s.c[l].length));
     }
+  }
+
+  /**
+   * Where block b's buffers of layer l lie: blocks alternate between two halves of each layer's
+   * buffers, so that the helper reads block b's while this thread writes block b+1's. `topHs`
+   * puts the top layer's states elsewhere (trace: next to the state before the block).
+   */
+  private blocks(topHs?: (b: number) => number): Blocks {
+    const { hp, zRows } = this;
+    const L = this.config.layers;
+    return {
+      hs: (l, b) => (topHs && l === L - 1 ? topHs(b) : this.hss[l] + (b & 1) * CHUNK * hp),
+      cs: (l, b) => this.css[l] + (b & 1) * CHUNK * hp,
+      zx: (l, b) => this.zxs[l] + (b & 1) * CHUNK * zRows,
+    };
+  }
+
+  /** Layer l's input projections (l ≥ 1) for timesteps [from, to) of block b. */
+  private project(at: Blocks, l: number, b: number, from: number, to: number): void {
+    const { k, mem, zRows, hp } = this;
+    projectBlock(
+      k,
+      mem,
+      this.wx[l] * 4,
+      at.hs(l - 1, b) * 4,
+      at.zx(l, b) * 4,
+      this.bIn[l] * 4,
+      zRows,
+      hp,
+      from,
+      to,
+    );
+  }
+
+  /**
+   * runLayer's arguments for layer l over block b's m tokens; with projFrom < m, layerJob's too:
+   * the layer's input projections from timestep projFrom on are part of the job.
+   */
+  private layerArgs(at: Blocks, l: number, b: number, m: number, projFrom = m): number[] {
+    const { cell, activation } = this.config;
+    return [
+      this.wh[l] * 4,
+      this.bRec[l] * 4,
+      at.zx(l, b) * 4,
+      this.zRows,
+      this.hBuf[l] * 4,
+      this.cBuf[l] * 4,
+      this.zhs[l] * 4,
+      at.hs(l, b) * 4,
+      at.cs(l, b) * 4,
+      m,
+      this.hp,
+      cell === 'lstm' ? 0 : cell === 'gru' ? 1 : 2,
+      activation === 'relu' ? 1 : 0,
+      projFrom < m ? this.wx[l] * 4 : 0,
+      l > 0 ? at.hs(l - 1, b) * 4 : 0,
+      projFrom,
+      this.bIn[l] * 4,
+    ];
+  }
+
+  /** Layer 0's inputs for block b (tokens[start…start+m)), then layers 0…own−1 over it. */
+  private runBelow(
+    at: Blocks,
+    tokens: ArrayLike<number>,
+    start: number,
+    b: number,
+    m: number,
+    own: number,
+  ): void {
+    const { mem, zRows, k } = this;
+    const zx = at.zx(0, b);
+    for (let t = 0; t < m; t++) {
+      const from = this.folded + tokens[start + t] * zRows;
+      mem.copyWithin(zx + t * zRows, from, from + zRows);
+    }
+    for (let l = 0; l < own; l++) {
+      if (l > 0) this.project(at, l, b, 0, m);
+      runLayer(k, mem, this.layerArgs(at, l, b, m));
+    }
+  }
+
+  /**
+   * Timesteps [0, mine) of a block of m whose top-layer input projections this thread computes
+   * (an even number, for matvec2), given the share `share(L)` of them it should take.
+   */
+  private topShare(m: number, share: (layers: number) => number): number {
+    return Math.min(m, 2 * Math.round((m * share(this.config.layers)) / 2));
+  }
+
+  /** Block state of layer l after token t of block b into `st`. */
+  private fill(at: Blocks, l: number, b: number, t: number, st: InferState): void {
+    const { mem, hp } = this;
+    const h = at.hs(l, b) + t * hp;
+    st.h[l].set(mem.subarray(h, h + st.h[l].length));
+    const c = at.cs(l, b) + t * hp;
+    if (this.config.cell === 'lstm') st.c[l].set(mem.subarray(c, c + st.c[l].length));
+  }
+
+  /**
+   * The top layer's job for a block (layerArgs): posted to the helper when it is ready, else run
+   * here (no helper, one still starting, or one given up). A helper that failed is given up.
+   */
+  private startTop(job: number[]): void {
+    if (this.helper?.gone()) this.dispose();
+    const { k, mem, hp } = this;
+    if (!this.helper?.ready()) return layerJob(k, mem, job, projectBlock, runLayer);
+    // The job advances the top layer's h and c in place: keep where they started, so that a job
+    // the helper gives up half done can be done again here from the same state.
+    mem.copyWithin(this.topSave, job[4] >> 2, (job[4] >> 2) + hp);
+    mem.copyWithin(this.topSave + hp, job[5] >> 2, (job[5] >> 2) + hp);
+    this.helper.post(OP.layer, job);
+    this.posted = job;
+  }
+
+  /**
+   * Waits for the job startTop posted, if any (done here if the helper is given up meanwhile);
+   * how long that took (ms), or undefined when none was posted.
+   */
+  private endTop(): number | undefined {
+    const job = this.posted;
+    if (!job) return undefined;
+    this.posted = undefined;
+    const { k, mem, hp } = this;
+    const t0 = performance.now();
+    this.join(() => {
+      mem.copyWithin(job[4] >> 2, this.topSave, this.topSave + hp);
+      mem.copyWithin(job[5] >> 2, this.topSave + hp, this.topSave + 2 * hp);
+      layerJob(k, mem, job, projectBlock, runLayer);
+    }, this.blockSpinMs);
+    return performance.now() - t0;
   }
 
   /** y += W x, the second half of the output rows on the helper thread when there is one. */
@@ -551,9 +673,9 @@ export class FastInferenceModel implements StepModel {
    * up: `theirs` does its job here and the model runs on one thread from then on, rather than
    * hanging the completion worker.
    */
-  private join(theirs: () => void): void {
+  private join(theirs: () => void, spinMs = JOIN_SPIN_MS): void {
     if (!this.helper) return; // no helper (any more): nothing was handed off
-    if (this.helper.wait(JOIN_SPIN_MS, () => false) === 'done') return;
+    if (this.helper.wait(spinMs, () => false) === 'done') return;
     this.dispose();
     theirs();
   }

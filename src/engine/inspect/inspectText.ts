@@ -15,16 +15,17 @@ export interface TextInspection {
 /**
  * Runs the model over `text` and records everything the views and the CLI show. `previous`
  * (the inspection of an earlier version of the document) lets an edit recompute only the
- * tokens from the first changed one on.
+ * tokens from the first changed one on; `takeOver` hands it over to be reused (see traceTokens):
+ * a caller that drops `previous` with this call passes it, and reads previous's trace no more.
  */
 export function inspectText(
   model: StepModel,
   tok: Tokenizer,
   text: string,
-  opts: { previous?: TextInspection; regex?: RegExp } = {},
+  opts: { previous?: TextInspection; takeOver?: boolean; regex?: RegExp } = {},
 ): TextInspection {
   const spans = tokenSpans(tok, text);
-  const trace = traceTokens(model, spans.ids, opts.previous?.trace);
+  const trace = traceTokens(model, spans.ids, opts.previous?.trace, { takeOver: opts.takeOver });
   const features = featuresPerToken(textFeatures(text, opts.regex), spans.ends);
   return { text, spans, trace, features };
 }

@@ -57,28 +57,40 @@ export function commonPrefix(a: ArrayLike<number>, b: ArrayLike<number>): number
 /**
  * Runs `model` over `tokens` from the zero state and records its trace. With `previous` (a trace
  * of an earlier version of the same text), the positions before the first changed token are
- * copied rather than recomputed: an edit costs the tokens from the edit to the end, which is how
- * the editor's decorations keep up with typing.
+ * taken from it rather than recomputed: an edit costs the tokens from the edit to the end, which
+ * is how the editor's decorations keep up with typing.
+ *
+ * `takeOver: true` gives `previous` to this call, for a caller that drops it (the editor keeps one
+ * trace per document): the new trace records its states in previous's buffers, where the kept
+ * positions already are, instead of new ones. That saves copying them, and above all the first
+ * touch of ~4 KB per token of fresh memory, which costs more than the copy. Afterwards
+ * `previous.hidden` and `previous.cell` are empty (reading them fails loudly rather than finding
+ * the new trace's states); its tokens and predictions stay as they were.
  */
-export function traceTokens(model: StepModel, tokens: Int32Array, previous?: ModelTrace): ModelTrace {
+export function traceTokens(
+  model: StepModel,
+  tokens: Int32Array,
+  previous?: ModelTrace,
+  opts: { takeOver?: boolean } = {},
+): ModelTrace {
   const { hidden: H, layers: L, cell } = model.config;
   const n = tokens.length;
-  const lstm = cell === 'lstm';
+  const keep = previous ? commonPrefix(previous.tokens, tokens) : 0;
+  const from = opts.takeOver ? previous : undefined;
   const trace: ModelTrace = {
     config: model.config,
     tokens: tokens.slice(),
-    hidden: Array.from({ length: L }, () => new Float32Array(n * H)),
-    cell: lstm ? Array.from({ length: L }, () => new Float32Array(n * H)) : [],
+    hidden: stateBuffers(L, n, H, previous?.hidden, keep, from !== undefined),
+    cell: cell === 'lstm' ? stateBuffers(L, n, H, previous?.cell, keep, from !== undefined) : [],
     surprisal: new Float32Array(n),
     topIds: new Int32Array(n * TOP_K),
     topProbs: new Float32Array(n * TOP_K),
   };
-  const keep = previous ? commonPrefix(previous.tokens, tokens) : 0;
+  if (from) {
+    from.hidden.length = 0;
+    from.cell.length = 0;
+  }
   if (previous && keep > 0) {
-    for (let l = 0; l < L; l++) {
-      trace.hidden[l].set(previous.hidden[l].subarray(0, keep * H));
-      if (lstm) trace.cell[l].set(previous.cell[l].subarray(0, keep * H));
-    }
     trace.surprisal.set(previous.surprisal.subarray(0, keep));
     trace.topIds.set(previous.topIds.subarray(0, keep * TOP_K));
     trace.topProbs.set(previous.topProbs.subarray(0, keep * TOP_K));
@@ -89,6 +101,29 @@ export function traceTokens(model: StepModel, tokens: Int32Array, previous?: Mod
   if (model.trace) model.trace(start, rest, (b) => recordBlock(trace, keep, b));
   else referenceRun(model, trace, keep, start, rest);
   return trace;
+}
+
+/**
+ * Per layer, the [n × H] states of a trace whose first `keep` positions are those of `old`:
+ * old's own buffers when `reuse` allows and they are big enough, else new ones (with room for
+ * the text to grow: room that is never written costs address space only) with the prefix copied.
+ */
+function stateBuffers(
+  layers: number,
+  n: number,
+  H: number,
+  old: Float32Array[] | undefined,
+  keep: number,
+  reuse: boolean,
+): Float32Array[] {
+  return Array.from({ length: layers }, (_, l) => {
+    const o = old?.[l];
+    if (reuse && o && o.byteOffset === 0 && o.buffer.byteLength >= n * H * 4)
+      return new Float32Array(o.buffer, 0, n * H);
+    const a = new Float32Array((n + (n >> 3) + 256) * H).subarray(0, n * H);
+    if (o && keep > 0) a.set(o.subarray(0, keep * H));
+    return a;
+  });
 }
 
 /** Copies one block of a model's `trace` into the trace, `keep` positions on. */

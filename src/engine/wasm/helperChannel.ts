@@ -101,6 +101,11 @@ export class HelperChannel {
     return !this.broken && Atomics.load(this.ctl, CTL.READY) === 1;
   }
 
+  /** Whether the helper failed or was stopped: it will take no job again. */
+  gone(): boolean {
+    return this.broken;
+  }
+
   /** Byte offset of the heartbeat slot (meaningful when the control block is inside the memory). */
   heartbeatOffset(): number {
     return this.ctl.byteOffset + CTL.HEARTBEAT * 4;

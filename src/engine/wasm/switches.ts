@@ -38,7 +38,7 @@ export function fusedMultiplyAddOff(): boolean {
   return process.env.SEQLAB_FMA === '0';
 }
 
-/** SEQLAB_COMPLETION_THREADS=1: the completion model runs on one thread (no helper). */
+/** SEQLAB_COMPLETION_THREADS=1: the completion and inspection models run on one thread (no helper). */
 export function completionHelperOff(): boolean {
   return process.env.SEQLAB_COMPLETION_THREADS === '1';
 }

@@ -1,0 +1,209 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import type { ModelConfig } from '../../src/engine/config';
+import { FastInferenceModel } from '../../src/engine/inference/fastModel';
+import { inspectText } from '../../src/engine/inspect/inspectText';
+import { traceTokens, type ModelTrace } from '../../src/engine/inspect/trace';
+import { initWeights } from '../../src/engine/model/model';
+import { CharTokenizer } from '../../src/engine/tokenizers';
+import { sampleText } from '../helpers/util';
+
+/** The same bits, not only equal values (-0 and 0 differ, NaN equals NaN). */
+function sameBits(a: Float32Array | Int32Array, b: Float32Array | Int32Array, what: string): void {
+  assert.equal(a.length, b.length, `${what}: length`);
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  const at = x.findIndex((v, i) => v !== y[i]);
+  assert.ok(at < 0, `${what}: differs at element ${at >> 2} (${a[at >> 2]} vs ${b[at >> 2]})`);
+}
+
+function sameTrace(got: ModelTrace, want: ModelTrace, what: string): void {
+  sameBits(got.tokens, want.tokens, `${what} tokens`);
+  assert.equal(got.hidden.length, want.hidden.length, `${what}: layers`);
+  got.hidden.forEach((h, l) => sameBits(h, want.hidden[l], `${what} h${l}`));
+  assert.equal(got.cell.length, want.cell.length, `${what}: cell layers`);
+  got.cell.forEach((c, l) => sameBits(c, want.cell[l], `${what} c${l}`));
+  sameBits(got.surprisal, want.surprisal, `${what} surprisal`);
+  sameBits(got.topIds, want.topIds, `${what} top-k ids`);
+  sameBits(got.topProbs, want.topProbs, `${what} top-k probabilities`);
+}
+
+function configOf(c: Partial<ModelConfig>, vocabSize: number): ModelConfig {
+  return {
+    cell: 'lstm',
+    activation: 'tanh',
+    vocabSize,
+    embedding: 6,
+    hidden: 10,
+    layers: 2,
+    dropout: 0,
+    ...c,
+  };
+}
+
+/** A two-thread model whose helper has started, and a count of the blocks posted to it. */
+async function twoThreads(
+  config: ModelConfig,
+  seed: number,
+  blockSpinMs?: number,
+): Promise<{ model: FastInferenceModel; posted: () => number }> {
+  const model = new FastInferenceModel(config, initWeights(config, seed), { threads: 2, blockSpinMs });
+  assert.ok(await model.helperStarted(), 'the helper thread starts');
+  const helper = (model as unknown as { helper: { post(op: number, a: ArrayLike<number>): void } }).helper;
+  const post = helper.post.bind(helper);
+  let n = 0;
+  helper.post = (op, a) => {
+    n++;
+    post(op, a);
+  };
+  return { model, posted: () => n };
+}
+
+/** Traces `ids`, then the text edited at `at`, from the first trace: both with one model. */
+function traceAndEdit(model: FastInferenceModel, ids: Int32Array, at: number): [ModelTrace, ModelTrace] {
+  const first = traceTokens(model, ids);
+  const edited = new Int32Array([
+    ...ids.subarray(0, at),
+    (ids[at] + 1) % model.config.vocabSize,
+    ...ids.subarray(at),
+  ]);
+  return [first, traceTokens(model, edited, first)];
+}
+
+test('the two-thread trace equals the one-thread trace bit for bit, fresh and after an edit', async () => {
+  const text = sampleText(333, 3); // 10 blocks of 32 and a part block of 13
+  const tok = CharTokenizer.train([text]);
+  const ids = tok.encode(text);
+  const cases: Partial<ModelConfig>[] = [
+    { cell: 'lstm', layers: 2 },
+    { cell: 'lstm', layers: 1, hidden: 72 },
+    { cell: 'lstm', layers: 3, hidden: 72 },
+    { cell: 'gru', layers: 2, hidden: 12 },
+    { cell: 'rnn', layers: 3, activation: 'relu' },
+  ];
+  for (const c of cases) {
+    const config = configOf(c, tok.vocabSize);
+    const what = `${config.cell} ${config.layers}×${config.hidden}`;
+    const one = new FastInferenceModel(config, initWeights(config, 5));
+    const { model: two, posted } = await twoThreads(config, 5);
+    try {
+      const [want, wantEdit] = traceAndEdit(one, ids, 150);
+      const [got, gotEdit] = traceAndEdit(two, ids, 150);
+      sameTrace(got, want, what);
+      sameTrace(gotEdit, wantEdit, `${what}, after an edit`);
+      assert.ok(posted() >= 11 + 6, `${what}: the helper ran the top layer's blocks (${posted()} posted)`);
+      assert.equal(two.threads, 2, `${what}: the helper was not given up`);
+    } finally {
+      two.dispose();
+    }
+  }
+});
+
+test('on the reference shape (2×256 LSTM, vocabulary 96) two threads trace as one, bit for bit', async () => {
+  const config: ModelConfig = configOf({ embedding: 64, hidden: 256 }, 96);
+  const ids = Int32Array.from({ length: 301 }, (_, i) => (i * 37 + (i >> 2)) % 96);
+  const one = new FastInferenceModel(config, initWeights(config, 8));
+  // As the inspection model: neither thread spins for the other between blocks.
+  const { model: two, posted } = await twoThreads(config, 8, 0);
+  try {
+    const [want, wantEdit] = traceAndEdit(one, ids, 170);
+    const [got, gotEdit] = traceAndEdit(two, ids, 170);
+    sameTrace(got, want, 'reference shape');
+    sameTrace(gotEdit, wantEdit, 'reference shape, after an edit');
+    assert.ok(posted() >= 10 + 5, `the helper ran the top layer's blocks (${posted()} posted)`);
+  } finally {
+    two.dispose();
+  }
+});
+
+test('a helper that fails half-way through a block is given up, and the block is redone here from its start', async () => {
+  const ids = Int32Array.from({ length: 150 }, (_, i) => (i * 5 + 1) % 40);
+  for (const cell of ['lstm', 'gru'] as const) {
+    const config = configOf({ cell, hidden: 16 }, 40);
+    const one = new FastInferenceModel(config, initWeights(config, 4));
+    const want = traceTokens(one, ids);
+    const wantState = one.newState();
+    one.advance(wantState, ids);
+    for (const run of ['trace', 'advance'] as const) {
+      const { model: two } = await twoThreads(config, 4);
+      // The third block's job fails after it has advanced the top layer's state part of the way
+      // (here: garbage in h and c), as a job that threw half-way would.
+      const helper = (
+        two as unknown as {
+          helper: {
+            post: (op: number, a: number[]) => void;
+            wait: (spinMs: number, keepWaiting: () => boolean) => string;
+          };
+        }
+      ).helper;
+      const post = helper.post.bind(helper);
+      const wait = helper.wait.bind(helper);
+      const mem = (two as unknown as { mem: Float32Array }).mem;
+      let jobs = 0;
+      let failing = false;
+      helper.post = (op, a) => {
+        if (++jobs === 3) {
+          failing = true;
+          mem.fill(7.5, a[4] >> 2, (a[4] >> 2) + 16);
+          mem.fill(-3, a[5] >> 2, (a[5] >> 2) + 16);
+          return;
+        }
+        post(op, a);
+      };
+      helper.wait = () => (failing ? 'failed' : wait(20, () => false));
+      try {
+        if (run === 'trace') sameTrace(traceTokens(two, ids), want, `${cell} trace`);
+        else {
+          const s = two.newState();
+          two.advance(s, ids);
+          for (let l = 0; l < 2; l++) {
+            sameBits(s.h[l], wantState.h[l], `${cell} advance h${l}`);
+            sameBits(s.c[l], wantState.c[l], `${cell} advance c${l}`);
+          }
+        }
+        assert.equal(jobs, 3, `${cell} ${run}: no job went to the failed helper`);
+        assert.equal(two.threads, 1, `${cell} ${run}: the failed helper was given up`);
+      } finally {
+        two.dispose();
+      }
+    }
+  }
+});
+
+test('a re-trace that takes over the previous trace equals a trace from scratch, in its buffers', () => {
+  const text = sampleText(400, 7);
+  const tok = CharTokenizer.train([text + 'Z']);
+  const config = configOf({}, tok.vocabSize);
+  const model = new FastInferenceModel(config, initWeights(config, 2));
+  const fresh = (s: string) =>
+    traceTokens(new FastInferenceModel(config, initWeights(config, 2)), tok.encode(s));
+  const edits: [string, string][] = [
+    ['a character typed in the middle', text.slice(0, 150) + 'Z' + text.slice(150)],
+    ['a deletion', text.slice(0, 90) + text.slice(120)],
+    ['text appended', text + 'Z'.repeat(40)],
+    ['the same text', text],
+    ['text outgrowing the buffers', text + text.repeat(3)],
+  ];
+  for (const [what, edited] of edits) {
+    const before = traceTokens(model, tok.encode(text));
+    const buffers = [...before.hidden, ...before.cell].map((a) => a.buffer);
+    const again = traceTokens(model, tok.encode(edited), before, { takeOver: true });
+    sameTrace(again, fresh(edited), what);
+    const reused = [...again.hidden, ...again.cell].every((a, i) => a.buffer === buffers[i]);
+    assert.equal(
+      reused,
+      edited.length <= text.length + 40,
+      `${what}: the previous trace's buffers were reused`,
+    );
+    assert.equal(
+      before.hidden.length + before.cell.length,
+      0,
+      `${what}: the previous trace gave its states up`,
+    );
+  }
+  // The same through inspectText, as the editor calls it.
+  const first = inspectText(model, tok, text);
+  const edited = text.slice(0, 200) + 'Z' + text.slice(200);
+  const second = inspectText(model, tok, edited, { previous: first, takeOver: true });
+  sameTrace(second.trace, fresh(edited), 'inspectText');
+});
