@@ -6,29 +6,13 @@ import { allUnits, parseUnit, rankUnits, unitName, unitSeries } from '../../src/
 import { FEATURE_NAMES, textFeatures, type FeatureName } from '../../src/engine/inspect/features';
 import { inspectText } from '../../src/engine/inspect/inspectText';
 import { spark, SPARK_POINTS, unitsView } from '../../src/engine/inspect/summary';
-import { TOP_K, type ModelTrace } from '../../src/engine/inspect/trace';
+import type { ModelTrace } from '../../src/engine/inspect/trace';
 import { featureSums, sumPlan, unitSumsKernelAvailable } from '../../src/engine/inspect/unitSums';
 import { initWeights } from '../../src/engine/model/model';
 import { Rng } from '../../src/engine/rng';
 import { CharTokenizer } from '../../src/engine/tokenizers';
 import { sampleText } from '../helpers/util';
-
-/** Pearson's r of two series, straight from its definition, in doubles. */
-function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) [mx, my] = [mx + x[i] / n, my + y[i] / n];
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
+import { pearson, randomTrace } from '../helpers/traces';
 
 /** Code-like text of n characters: strings, comments, brackets, indentation, empty lines. */
 function code(n: number): string {
@@ -123,25 +107,7 @@ test('unit ranking equals Pearson r on random data of a model 5 wide and 1,500 p
   const rng = new Rng(5);
   const n = 1500;
   const H = 5;
-  const config: ModelConfig = {
-    cell: 'lstm',
-    activation: 'tanh',
-    vocabSize: 40,
-    embedding: 4,
-    hidden: H,
-    layers: 2,
-    dropout: 0,
-  };
-  const series = () => Float32Array.from({ length: n * H }, () => Math.tanh(3 * (rng.next() - 0.5)));
-  const trace: ModelTrace = {
-    config,
-    tokens: new Int32Array(n),
-    hidden: [series(), series()],
-    cell: [series(), series()],
-    surprisal: new Float32Array(n),
-    topIds: new Int32Array(n * TOP_K),
-    topProbs: new Float32Array(n * TOP_K),
-  };
+  const trace = randomTrace(rng, n, H);
   const features = textFeatures(code(n), /\(\w+\)/g);
   assertRankingIsPearson(trace, features, 'random');
 });
