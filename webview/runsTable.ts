@@ -164,7 +164,6 @@ function editor(r: RunSummary, close: () => void): HTMLElement {
 
 /** Returns the table's render function, which rebuilds the table only when what it shows changed. */
 export function runsTable(box: HTMLElement): () => void {
-  let shown = '';
   let editing: string | undefined;
   const controls = el('div', 'table-controls');
   const filter = el('input', 'filter');
@@ -190,45 +189,96 @@ export function runsTable(box: HTMLElement): () => void {
     count,
   );
   box.append(controls, editBox, tableBox);
+  // What the table was last built from: what the user asked for (sort, filter, selection, the
+  // editor), the runs, and the runs' live figures.
+  let askedShown = '';
+  let dataShown = '';
   let liveShown = '';
+  let editorFor: string | undefined;
   let lastBuild = 0;
-  let deferred: number | undefined;
+  let throttled: number | undefined;
+  let pending = false;
+  let retry: number | undefined;
+  // A rebuild replaces every row: under the pointer it swallows a click (the row is replaced
+  // between mousedown and mouseup), and under keyboard focus it loses the user's place. Changes
+  // the user did not ask for wait until the pointer or keyboard focus leaves the table.
+  const busy = (): boolean => tableBox.matches(':hover') || tableBox.querySelector(':focus-visible') !== null;
+  const flush = (): void => {
+    if (!pending) return;
+    if (busy()) {
+      // The leave events trigger it; this re-check only covers a leave the webview never saw.
+      retry ??= window.setTimeout(() => {
+        retry = undefined;
+        flush();
+      }, 1000);
+      return;
+    }
+    pending = false;
+    render();
+  };
+  const flushSoon = () => window.setTimeout(flush, 0);
+  tableBox.addEventListener('pointerleave', flushSoon);
+  tableBox.addEventListener('focusout', flushSoon);
   const render = (): void => {
     const { runs, training, view } = state;
     // A training run's figures change with every step; the rest only when the user acts.
     const live = JSON.stringify(runs.map((r) => r.stats));
-    const sig = JSON.stringify([
+    const data = JSON.stringify([
       runs.map((r) => ({ ...r, stats: undefined })),
       [...training],
+      css('--vscode-foreground', ''),
+    ]);
+    const asked = JSON.stringify([
       view.selected,
       view.filter,
       view.differsOnly,
       view.sortBy,
       view.sortDir,
       editing,
-      css('--vscode-foreground', ''),
     ]);
-    if (sig === shown && live === liveShown) return;
-    if (sig === shown) {
-      // Only live figures moved: redraw at most every 10 s, and not under the pointer, so that a
-      // click on a row's button never lands on a row being replaced.
-      if (
-        tableBox.matches(':hover') ||
-        tableBox.matches(':focus-within') ||
-        Date.now() - lastBuild < 10_000
-      ) {
-        deferred ??= window.setTimeout(() => {
-          deferred = undefined;
-          render();
-        }, 10_000);
+    if (asked === askedShown && data === dataShown && live === liveShown) return;
+    if (asked === askedShown) {
+      if (busy()) {
+        pending = true;
+        tableBox.dataset.pending = 'true';
+        flush();
+        return;
+      }
+      // Only live figures moved: redraw at most every 10 s.
+      if (data === dataShown && Date.now() - lastBuild < 10_000) {
+        throttled ??= window.setTimeout(
+          () => {
+            throttled = undefined;
+            render();
+          },
+          10_000 - (Date.now() - lastBuild),
+        );
         return;
       }
     }
-    shown = sig;
+    pending = false;
+    delete tableBox.dataset.pending;
+    askedShown = asked;
+    dataShown = data;
     liveShown = live;
     lastBuild = Date.now();
+    const focus = focusedCell(tableBox);
+    const { scrollLeft, scrollTop } = tableBox;
     tableBox.replaceChildren();
-    editBox.replaceChildren();
+    // The editor is rebuilt only when another run is edited: a run finishing meanwhile must not
+    // take the user's half-typed name, tags or notes.
+    const editRun = runs.find((r) => r.id === editing);
+    if (editRun?.id !== editorFor) {
+      editorFor = editRun?.id;
+      editBox.replaceChildren();
+      if (editRun)
+        editBox.append(
+          editor(editRun, () => {
+            editing = undefined;
+            render();
+          }),
+        );
+    }
     if (runs.length === 0) {
       tableBox.append(el('p', 'empty', 'No runs yet: train a model with "SeqLab: Train RNN on Folder".'));
       return;
@@ -237,14 +287,6 @@ export function runsTable(box: HTMLElement): () => void {
     count.textContent = `${list.length} of ${runs.length} runs`;
     const keys = configColumns(list, view.differsOnly);
     const metrics = metricNames(list).slice(0, MAX_METRICS);
-    const editRun = runs.find((r) => r.id === editing);
-    if (editRun)
-      editBox.append(
-        editor(editRun, () => {
-          editing = undefined;
-          render();
-        }),
-      );
     const sortHead = (label: string, column: string) => {
       const h = el('span', 'sort');
       h.dataset.col = column;
@@ -334,6 +376,34 @@ export function runsTable(box: HTMLElement): () => void {
       ];
     };
     tableBox.append(runsTableElement(header, list, makeRow, ++generation));
+    tableBox.scrollLeft = scrollLeft;
+    tableBox.scrollTop = scrollTop;
+    if (focus) refocus(tableBox, focus);
   };
   return render;
+}
+
+/** Where keyboard focus is in the table: the row's run, the cell, the element within the cell. */
+interface FocusedCell {
+  run: string;
+  cell: number;
+  index: number;
+}
+
+function focusedCell(tableBox: HTMLElement): FocusedCell | undefined {
+  const active = document.activeElement;
+  const td = active?.closest('td');
+  const run = td?.parentElement?.dataset.run;
+  if (!active || !td || run === undefined || !tableBox.contains(td)) return undefined;
+  const index = Array.from(td.querySelectorAll('*')).indexOf(active);
+  return { run, cell: td.cellIndex, index };
+}
+
+/** Focuses the element that was focused before a rebuild, in the same run's row if it is still shown. */
+function refocus(tableBox: HTMLElement, f: FocusedCell): void {
+  const row = Array.from(tableBox.querySelectorAll('tbody tr')).find(
+    (tr) => (tr as HTMLElement).dataset.run === f.run,
+  );
+  const target = row?.children[f.cell]?.querySelectorAll('*')[f.index];
+  if (target instanceof HTMLElement) target.focus({ preventScroll: true });
 }

@@ -211,6 +211,7 @@ export async function runsTableTour({ page, serverUrl, shot, check, log, until, 
   );
   await shot('runs-6-parallel-coordinates');
   await setDropdown(dash.locator('.group-by vscode-dropdown'), '');
+  await rebuildWaitsForThePointer({ page, dash, table, ws, check, until, shot });
 
   // --- Part 2: 200 runs of 10,000 steps; the redraw time after a toggle, a sort and a grouping.
   const big = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-e2e-200-'));
@@ -333,6 +334,47 @@ export async function runsTableTour({ page, serverUrl, shot, check, log, until, 
   await setDropdown(dash2.locator('.group-by vscode-dropdown'), 'cell');
   await shot('runs-7-200-runs-grouped');
   fs.rmSync(big, { recursive: true, force: true });
+}
+
+/**
+ * A run's data changing while the pointer is over the table (here its tags, written to disk as
+ * another window would) must not replace the row under the pointer (that swallowed clicks); once
+ * the pointer leaves, the table shows the change.
+ */
+async function rebuildWaitsForThePointer({ page, dash, table, ws, check, until, shot }) {
+  const id = '20260102-000000-run0';
+  const row = table.locator(`tr[data-run$="${id}"]`);
+  await row.evaluate((tr) => (tr.dataset.probe = 'before'));
+  await row.locator('.run-name').hover();
+  fs.writeFileSync(
+    path.join(ws, '.seqlab/runs', id, 'annotations.json'),
+    JSON.stringify({ tags: ['hovered'] }),
+  );
+  const tableBox = dash.locator('.table-box');
+  await until(
+    'the changed run to reach the table',
+    async () => (await tableBox.getAttribute('data-pending')) === 'true',
+    {
+      soft: true,
+    },
+  );
+  const kept = await row.evaluate((tr) => tr.dataset.probe === 'before' && !tr.querySelector('.tag'));
+  check(
+    'a run changing under the pointer does not rebuild the runs table until the pointer leaves',
+    (await tableBox.getAttribute('data-pending')) === 'true' && kept,
+    `pending=${await tableBox.getAttribute('data-pending')}, row kept=${kept}`,
+  );
+  await dash.locator('input.filter').hover();
+  await until('the table to show the change', async () => (await row.locator('.tag').count()) === 1, {
+    soft: true,
+    timeout: 10_000,
+  });
+  const shown = await row.evaluate(
+    (tr) => !tr.dataset.probe && tr.querySelector('.tag')?.textContent === 'hovered',
+  );
+  check('once the pointer leaves, the runs table shows the change', shown);
+  await shot('runs-6b-change-after-pointer-left');
+  await page.mouse.move(0, 0);
 }
 
 /** Opens a folder in the workbench and the dashboard from the palette. */
