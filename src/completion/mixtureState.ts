@@ -104,6 +104,8 @@ export class NgramState {
       this.tell('warn', `completion uses the model alone: ${src.why} (${src.where}). ${src.hint}`);
       return;
     }
+    // Found: a build that fails now is final for this checkpoint, not retried at every request.
+    this.retryAt = Infinity;
     const job: NgramJob = {
       folder: src.folder,
       options: src.options,

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CompletionClient, CompletionQuery } from '../../src/completion/client';
-import { completionOptions, nextLookAt, RETRY_MS } from '../../src/completion/mixtureState';
+import { completionOptions, NgramState, nextLookAt, RETRY_MS } from '../../src/completion/mixtureState';
 import { CompletionToHost, isHostToCompletion } from '../../src/completion/protocol';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { DEFAULT_NGRAM_ORDER } from '../../src/engine/completion/evaluate';
@@ -148,6 +148,56 @@ test('only a missing training folder may come back: its "no source" is transient
   assert.equal(nextLookAt(outside, 1000), Infinity);
   assert.equal(nextLookAt({ ...gone, transient: false }, 1000), Infinity);
   assert.equal(nextLookAt({ ...outside, transient: true }, 1000), 1000 + RETRY_MS);
+});
+
+test('a training folder that came back but whose n-gram build fails is not rebuilt at every request', async () => {
+  const { folder, ck } = runWithCorpus();
+  const data = loadCheckpoint(ck);
+  const m = {
+    dir: ck,
+    model: new FastInferenceModel(data.manifest.model, data.weights),
+    tokenizer: tokenizerFromJSON(data.manifest.tokenizer),
+    tokenizerJSON: data.manifest.tokenizer,
+  };
+  // A builder that fails as a folder with no readable text would; each start leaves a line.
+  const starts = path.join(tmpDir(), 'starts');
+  const builder = path.join(tmpDir(), 'failingBuilder.js');
+  fs.writeFileSync(
+    builder,
+    `require('fs').appendFileSync(${JSON.stringify(starts)}, 'start\\n');\n` +
+      `require('worker_threads').parentPort.postMessage({ type: 'failed', message: 'no text' });\n`,
+  );
+  const startCount = () =>
+    fs.existsSync(starts) ? fs.readFileSync(starts, 'utf8').split('\n').length - 1 : 0;
+  const told: string[] = [];
+  const state = new NgramState(m, (_, message) => told.push(message), builder);
+  const now = performance.now.bind(performance);
+  let skew = 0;
+  performance.now = () => now() + skew;
+  try {
+    fs.renameSync(folder, folder + '.away');
+    assert.equal(state.completer(true).mixture, false);
+    fs.renameSync(folder + '.away', folder);
+    skew = RETRY_MS + 1000; // the folder is looked for again, found, and its build fails
+    state.completer(true);
+    for (let i = 0; i < 200 && !told.some((t) => /could not be built/.test(t)); i++) await sleep(25);
+    assert.ok(
+      told.some((t) => /could not be built/.test(t)),
+      told.join(' | '),
+    );
+    for (let i = 0; i < 3; i++) {
+      state.completer(true);
+      await sleep(100);
+    }
+    skew += RETRY_MS + 1000;
+    state.completer(true);
+    await sleep(100);
+    assert.equal(startCount(), 1, 'the failed build is final for this checkpoint, as without the retry');
+  } finally {
+    performance.now = now;
+    state.stop();
+    m.model.dispose();
+  }
 });
 
 test("the model alone's default threshold applies only without the mixture, and only where the user has not set one", () => {
