@@ -207,3 +207,22 @@ test('a re-trace that takes over the previous trace equals a trace from scratch,
   const second = inspectText(model, tok, edited, { previous: first, takeOver: true });
   sameTrace(second.trace, fresh(edited), 'inspectText');
 });
+
+test('a trace whose states were taken over is no longer a prefix to start from: the next trace recomputes all', () => {
+  const text = sampleText(200, 4);
+  const tok = CharTokenizer.train([text + 'Z']);
+  const config = configOf({}, tok.vocabSize);
+  const model = new FastInferenceModel(config, initWeights(config, 3));
+  const fresh = (s: string) =>
+    traceTokens(new FastInferenceModel(config, initWeights(config, 3)), tok.encode(s));
+  const before = traceTokens(model, tok.encode(text));
+  traceTokens(model, tok.encode(text + 'Z'), before, { takeOver: true });
+  // `before` gave its states up: using it again must not continue from states it no longer has.
+  const edited = text.slice(0, 120) + 'Z' + text.slice(120);
+  sameTrace(traceTokens(model, tok.encode(edited), before), fresh(edited), 'from a taken-over trace');
+  sameTrace(
+    traceTokens(model, tok.encode(edited), before, { takeOver: true }),
+    fresh(edited),
+    'taking over a taken-over trace',
+  );
+});

@@ -75,8 +75,10 @@ export function traceTokens(
 ): ModelTrace {
   const { hidden: H, layers: L, cell } = model.config;
   const n = tokens.length;
-  const keep = previous ? commonPrefix(previous.tokens, tokens) : 0;
-  const from = opts.takeOver ? previous : undefined;
+  // A previous trace whose states another trace took over has none to start from.
+  const usable = previous && previous.hidden.length === L ? previous : undefined;
+  const keep = usable ? commonPrefix(usable.tokens, tokens) : 0;
+  const from = opts.takeOver ? usable : undefined;
   const trace: ModelTrace = {
     config: model.config,
     tokens: tokens.slice(),
