@@ -162,6 +162,9 @@ function editor(r: RunSummary, close: () => void): HTMLElement {
   return box;
 }
 
+/** How long after the last pointer move or key in the runs table it counts as in use (ms). */
+const IN_USE_MS = 1500;
+
 /** Returns the table's render function, which rebuilds the table only when what it shows changed. */
 export function runsTable(box: HTMLElement): () => void {
   let editing: string | undefined;
@@ -199,14 +202,35 @@ export function runsTable(box: HTMLElement): () => void {
   let throttled: number | undefined;
   let pending = false;
   let retry: number | undefined;
-  // A rebuild replaces every row: under the pointer it swallows a click (the row is replaced
-  // between mousedown and mouseup), and under keyboard focus it loses the user's place. Changes
-  // the user did not ask for wait until the pointer or keyboard focus leaves the table.
-  const busy = (): boolean => tableBox.matches(':hover') || tableBox.querySelector(':focus-visible') !== null;
+  // A rebuild replaces every row: under a moving pointer it can swallow a click (the row is
+  // replaced between mousedown and mouseup), and during keyboard use it loses the user's place.
+  // Changes the user did not ask for wait while the pointer or the keyboard is in use in the
+  // table, and no longer: a pointer resting on the table while a run finishes must not hide it.
+  let pointerDown = false;
+  let lastUse = 0;
+  const used = (): void => {
+    lastUse = Date.now();
+  };
+  tableBox.addEventListener('pointermove', used);
+  tableBox.addEventListener('keydown', used);
+  tableBox.addEventListener('pointerdown', () => {
+    pointerDown = true;
+    used();
+  });
+  for (const up of ['pointerup', 'pointercancel', 'pointerleave'])
+    tableBox.addEventListener(up, () => {
+      pointerDown = false;
+    });
+  const busy = (): boolean => {
+    const hover = tableBox.matches(':hover');
+    const keys = tableBox.querySelector(':focus-visible') !== null;
+    return (hover && pointerDown) || ((hover || keys) && Date.now() - lastUse < IN_USE_MS);
+  };
   const flush = (): void => {
     if (!pending) return;
     if (busy()) {
-      // The leave events trigger it; this re-check only covers a leave the webview never saw.
+      // The leave events trigger it; this re-check covers the end of use (the pointer at rest)
+      // and a leave the webview never saw.
       retry ??= window.setTimeout(() => {
         retry = undefined;
         flush();

@@ -341,6 +341,9 @@ export async function runsTableTour({ page, serverUrl, shot, check, log, until, 
  * another window would) must not replace the row under the pointer (that swallowed clicks); once
  * the pointer leaves, the table shows the change.
  */
+/** The text of a run row's tag, '' when it has none (never waits for one to appear). */
+const tagOf = (row) => row.evaluate((tr) => tr.querySelector('.tag')?.textContent ?? '');
+
 async function rebuildWaitsForThePointer({ page, dash, table, ws, check, until, shot }) {
   const id = '20260102-000000-run0';
   const row = table.locator(`tr[data-run$="${id}"]`);
@@ -351,9 +354,14 @@ async function rebuildWaitsForThePointer({ page, dash, table, ws, check, until, 
     JSON.stringify({ tags: ['hovered'] }),
   );
   const tableBox = dash.locator('.table-box');
+  // The pointer keeps moving over the row, as it does before a click: the table counts as in use.
+  let wiggle = 0;
   await until(
     'the changed run to reach the table',
-    async () => (await tableBox.getAttribute('data-pending')) === 'true',
+    async () => {
+      await row.locator('.run-name').hover({ position: { x: 4 + (wiggle++ % 3), y: 4 } });
+      return (await tableBox.getAttribute('data-pending')) === 'true';
+    },
     {
       soft: true,
     },
@@ -374,6 +382,23 @@ async function rebuildWaitsForThePointer({ page, dash, table, ws, check, until, 
   );
   check('once the pointer leaves, the runs table shows the change', shown);
   await shot('runs-6b-change-after-pointer-left');
+  // A pointer resting on the table (someone watching a run) does not hold a change back.
+  await row.locator('.run-name').hover();
+  fs.writeFileSync(
+    path.join(ws, '.seqlab/runs', id, 'annotations.json'),
+    JSON.stringify({ tags: ['rested'] }),
+  );
+  const t0 = Date.now();
+  await until('the change to show under a resting pointer', async () => (await tagOf(row)) === 'rested', {
+    soft: true,
+    timeout: 10_000,
+  });
+  const rested = (await tagOf(row)) === 'rested';
+  check(
+    'a change shows under a pointer resting on the runs table',
+    rested,
+    `shown after ${((Date.now() - t0) / 1000).toFixed(1)} s, tag ${await tagOf(row)}`,
+  );
   await page.mouse.move(0, 0);
 }
 
