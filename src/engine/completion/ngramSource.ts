@@ -68,7 +68,7 @@ export function ngramSourceOf(checkpoint: string, tokenizer: Pick<TokenizerJSON,
       ok: false,
       why: `the run's training folder ${config.folder} no longer exists`,
       where: runPaths(runDir).config,
-      hint: `Put the folder back at ${config.folder} and pick the checkpoint again to get the mixture. ${OFF_HINT}`,
+      hint: `Put the folder back at ${config.folder}: completion looks for it again while you type (at most every 30 s) and then builds the mixture. ${OFF_HINT}`,
       transient: true,
     };
   return {
