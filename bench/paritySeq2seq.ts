@@ -10,7 +10,8 @@
  * The budget is a setting: PARITY_SEQ2SEQ_STEPS (default 300, a few minutes on two cores, where
  * both sides are still below the copy-the-source baseline; at 1,500, about 5 minutes a seed, both
  * are past it in BLEU) and PARITY_SEQ2SEQ_SEEDS (comma-separated, default 1,2,3), so a longer
- * budget can run one seed at a time.
+ * budget can run one seed at a time. PARITY_SEQ2SEQ_FEED=1 runs the comparison with input feeding
+ * on both sides (`seq2seq.inputFeeding`, the script's --input-feeding) instead.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -53,7 +54,10 @@ export const S2S_RECIPE = {
   threads: 2,
 } as const;
 const SEEDS = (process.env.PARITY_SEQ2SEQ_SEEDS ?? '1,2,3').split(',').map(Number);
+const FEED = process.env.PARITY_SEQ2SEQ_FEED === '1';
 const SCRIPT = 'torch_seq2seq.py';
+/** How many final training batches the reported loss averages (the script's own 20). */
+const LOSS_TAIL = 20;
 
 /** The English→French pairs (built once per machine under the temp folder): train.tsv, test.tsv. */
 export function gettextPairs(): string {
@@ -65,7 +69,7 @@ export function gettextPairs(): string {
   return base;
 }
 
-export function s2sConfig(seed: number, steps: number): TrainConfig {
+export function s2sConfig(seed: number, steps: number, inputFeeding = false): TrainConfig {
   const r = S2S_RECIPE;
   return mergeConfig(DEFAULT_TRAIN_CONFIG, {
     task: 'seq2seq',
@@ -88,6 +92,7 @@ export function s2sConfig(seed: number, steps: number): TrainConfig {
       maxLenRatio: r.maxLenRatio,
       bleuPairs: 1,
       beam: 1,
+      ...(inputFeeding ? { inputFeeding } : {}),
     },
   });
 }
@@ -128,18 +133,21 @@ export async function seqlabS2s(
   seed: number,
   steps: number,
   decodeVal = true,
-): Promise<{ outputs: string[]; tokensPerSec: number; checkpoint: string }> {
+  inputFeeding = false,
+): Promise<{ outputs: string[]; tokensPerSec: number; checkpoint: string; loss: number }> {
   const events: TrainEvent[] = [];
   const r = await trainTask({
     folder: file,
     out: tmpDir('seqlab-parity-s2s-run-'),
-    config: s2sConfig(seed, steps),
+    config: s2sConfig(seed, steps, inputFeeding),
     onEvent: (e) => events.push(e),
   });
   const stepsEv = events.filter((e) => e.type === 'step').slice(1); // the first step warms up
   const seconds = stepsEv.reduce((a, e) => a + (e.type === 'step' ? 1 / e.tokensPerSec : 0), 0);
   const tokensPerSec = stepsEv.length / seconds;
-  if (!decodeVal) return { outputs: [], tokensPerSec, checkpoint: r.checkpoint! };
+  const tail = stepsEv.slice(-LOSS_TAIL).flatMap((e) => (e.type === 'step' ? [e.loss] : []));
+  const loss = tail.reduce((a, x) => a + x, 0) / tail.length;
+  if (!decodeVal) return { outputs: [], tokensPerSec, checkpoint: r.checkpoint!, loss };
   const m = loadSeq2seq(r.checkpoint!, 'Translating');
   const val = data.val.slice(0, S2S_RECIPE.valPairs);
   const ids: number[][] = [];
@@ -148,17 +156,25 @@ export async function seqlabS2s(
       ...(await greedyBatch(m.model, m.source, m.target, val.slice(i, i + 64), S2S_RECIPE.maxLenRatio)),
     );
   m.model.dispose();
-  return { outputs: ids.map((x) => m.target.decode(x)), tokensPerSec, checkpoint: r.checkpoint! };
+  return { outputs: ids.map((x) => m.target.decode(x)), tokensPerSec, checkpoint: r.checkpoint!, loss };
 }
 
 export interface TorchS2s {
   hyps?: number[][];
   tokens_per_s: number;
+  /** The mean training loss of the last LOSS_TAIL batches. */
+  loss_tail: number;
   sentences_per_s?: number;
   beam_mean_length?: number;
 }
 
-export function torchS2s(mode: 'parity' | 'speed', dir: string, seed: number, steps = 0): TorchS2s {
+export function torchS2s(
+  mode: 'parity' | 'speed',
+  dir: string,
+  seed: number,
+  steps = 0,
+  inputFeeding = false,
+): TorchS2s {
   return runTorchScript<TorchS2s>(SCRIPT, [
     mode,
     '--data',
@@ -167,6 +183,7 @@ export function torchS2s(mode: 'parity' | 'speed', dir: string, seed: number, st
     String(seed),
     '--steps',
     String(steps),
+    ...(inputFeeding ? ['--input-feeding'] : []),
   ]);
 }
 
@@ -192,20 +209,27 @@ export async function paritySeq2seq(): Promise<Record<string, unknown> | undefin
   console.log(
     `seq2seq: ${data.train.length} training pairs, ${val.length} validation pairs scored; copy-the-source baseline BLEU ${copy.bleu.toFixed(1)}, chrF ${copy.chrf.toFixed(1)}`,
   );
+  const label = FEED ? ' (input feeding)' : '';
   const rows: {
     seed: number;
     seqlab: { bleu: number; chrf: number };
     torch: { bleu: number; chrf: number };
   }[] = [];
   for (const seed of SEEDS) {
-    const s = scores((await seqlabS2s(file, data, seed, S2S_RECIPE.steps)).outputs, refs);
+    const sr = await seqlabS2s(file, data, seed, S2S_RECIPE.steps, true, FEED);
+    const tr = torchS2s('parity', dir, seed, 0, FEED);
+    const s = scores(sr.outputs, refs);
     const t = scores(
-      torchS2s('parity', dir, seed).hyps!.map((ids) => data.target.decode(ids)),
+      tr.hyps!.map((ids) => data.target.decode(ids)),
       refs,
     );
     rows.push({ seed, seqlab: s, torch: t });
+    // The loss only with input feeding, so the default lines stay as they were.
+    const losses = FEED
+      ? `; training loss (last ${LOSS_TAIL} batches) SeqLab ${sr.loss.toFixed(3)}, PyTorch ${tr.loss_tail.toFixed(3)}`
+      : '';
     console.log(
-      `seq2seq seed ${seed}: SeqLab BLEU ${s.bleu.toFixed(1)} chrF ${s.chrf.toFixed(1)}; PyTorch BLEU ${t.bleu.toFixed(1)} chrF ${t.chrf.toFixed(1)}`,
+      `seq2seq${label} seed ${seed}: SeqLab BLEU ${s.bleu.toFixed(1)} chrF ${s.chrf.toFixed(1)}; PyTorch BLEU ${t.bleu.toFixed(1)} chrF ${t.chrf.toFixed(1)}${losses}`,
     );
   }
   const mean = (side: 'seqlab' | 'torch', k: 'bleu' | 'chrf') =>
@@ -215,13 +239,14 @@ export async function paritySeq2seq(): Promise<Record<string, unknown> | undefin
   const above = (side: 'seqlab' | 'torch') =>
     mean(side, 'bleu') > copy.bleu && mean(side, 'chrf') > copy.chrf ? 'above' : 'not above';
   console.log(
-    `seq2seq against the copy baseline: SeqLab ${above('seqlab')}, PyTorch ${above('torch')} (BLEU ${copy.bleu.toFixed(1)}, chrF ${copy.chrf.toFixed(1)})`,
+    `seq2seq${label} against the copy baseline: SeqLab ${above('seqlab')}, PyTorch ${above('torch')} (BLEU ${copy.bleu.toFixed(1)}, chrF ${copy.chrf.toFixed(1)})`,
   );
   console.log(
-    `seq2seq parity (${S2S_RECIPE.steps} steps, mean of ${rows.length} seeds): BLEU SeqLab ${mean('seqlab', 'bleu').toFixed(1)}, PyTorch ${mean('torch', 'bleu').toFixed(1)} (${sign(gap('bleu'))}); chrF SeqLab ${mean('seqlab', 'chrf').toFixed(1)}, PyTorch ${mean('torch', 'chrf').toFixed(1)} (${sign(gap('chrf'))}); goal within 1 point`,
+    `seq2seq${label} parity (${S2S_RECIPE.steps} steps, mean of ${rows.length} seeds): BLEU SeqLab ${mean('seqlab', 'bleu').toFixed(1)}, PyTorch ${mean('torch', 'bleu').toFixed(1)} (${sign(gap('bleu'))}); chrF SeqLab ${mean('seqlab', 'chrf').toFixed(1)}, PyTorch ${mean('torch', 'chrf').toFixed(1)} (${sign(gap('chrf'))}); goal within 1 point`,
   );
   return {
     steps: S2S_RECIPE.steps,
+    ...(FEED ? { inputFeeding: true } : {}),
     rows,
     copy,
     bleu: { seqlab: mean('seqlab', 'bleu'), torch: mean('torch', 'bleu'), gap: gap('bleu') },

@@ -8,6 +8,10 @@ source backwards within its length); the bridge: per layer, tanh(dense(final sta
 directions)) -> that decoder layer's initial h (and c for an LSTM); target embedding -> L recurrent
 layers; Luong attention on the top layer's outputs (general: (h W) . m, or dot; padding masked),
 h~ = tanh([context; h] W_c); output projection; label-smoothed cross-entropy over real tokens.
+With --input-feeding (Luong et al. 2015, as SeqLab's inputFeeding.ts): the decoder runs step by
+step and its first layer reads [embedding; h~ of the previous step] (zeros before the first), the
+h~ columns of that layer's input weights Glorot-uniform as SeqLab's `input_feed/kernel`; greedy
+and beam decoding carry h~ with the recurrent state.
 Init as SeqLab's `pytorch` scheme: embeddings N(0, 1), recurrent layers U(+-1/sqrt(H)), dense
 layers Glorot-uniform with zero biases. Adam, global-norm clipping, constant rate, batches of
 pairs sorted by length within shuffled chunks of 32 batches.
@@ -15,6 +19,7 @@ pairs sorted by length within shuffled chunks of 32 batches.
   torch_seq2seq.py parity --data DIR --seed 1     train, then greedy-decode the validation sources
   torch_seq2seq.py speed  --data DIR --steps 30   training target tokens/s, then beam-search
                                                   sentences/s on the first validation sources
+  either with --input-feeding                     the decoder with input feeding
 
 Prints one JSON line (parity: with the decoded ids, which the TypeScript side scores).
 """
@@ -31,8 +36,9 @@ CELLS = {'lstm': nn.LSTM, 'gru': nn.GRU, 'rnn': nn.RNN}
 
 
 class Seq2seq(nn.Module):
-    def __init__(self, r, Vs, Vt):
+    def __init__(self, r, Vs, Vt, feed=False):
         super().__init__()
+        self.feed = feed
         self.cell, self.L, H, E = r['cell'], r['layers'], r['hidden'], r['embedding']
         self.H, self.bi, self.score = H, r['bidirectional'], r['score']
         rnn = CELLS[self.cell]
@@ -41,7 +47,7 @@ class Seq2seq(nn.Module):
         k = 2 if self.cell == 'lstm' else 1
         self.bridge = nn.ModuleList([nn.Linear(H, k * H) for _ in range(self.L)])
         self.tgt_emb = nn.Embedding(Vt, E)
-        self.decoder = rnn(E, H, num_layers=self.L)
+        self.decoder = rnn(E + H if feed else E, H, num_layers=self.L)
         self.att = nn.Linear(H, H, bias=False) if self.score == 'general' else None
         self.att_out = nn.Linear(2 * H, H, bias=False)
         self.out = nn.Linear(H, Vt)
@@ -50,6 +56,13 @@ class Seq2seq(nn.Module):
                 nn.init.xavier_uniform_(m.weight)
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
+        if feed:
+            # SeqLab keeps the first layer's kernel [E, G*H] and adds h~ W_feed, W_feed [H, G*H]
+            # Glorot-uniform: the same product as these columns of PyTorch's [G*H, E+H] weight.
+            with torch.no_grad():
+                w = torch.empty(self.decoder.weight_ih_l0.shape[0], H)
+                nn.init.xavier_uniform_(w)
+                self.decoder.weight_ih_l0[:, E:] = w
 
     def encode(self, src, lengths):
         """src [S, B] right-padded -> memory [B, S, H], padding bias [B, 1, S], initial states."""
@@ -67,16 +80,48 @@ class Seq2seq(nn.Module):
         state0 = (h0, torch.stack([x[:, self.H :] for x in init])) if self.cell == 'lstm' else h0
         pad = torch.arange(S).unsqueeze(0) >= lengths.unsqueeze(1)
         bias = torch.zeros(B, 1, S).masked_fill(pad.unsqueeze(1), -1e9)
+        if self.feed:
+            # The attentional vector fed to the first step: zeros, as SeqLab's initialStates.
+            state0 = (state0, torch.zeros(B, self.H))
         return memory.transpose(0, 1), bias, state0
 
-    def decode(self, memory, bias, state, tgt_in):
-        """tgt_in [T, B] -> h~ [B, T, H], attention [B, T, S], final decoder state."""
-        y, state = self.decoder(self.tgt_emb(tgt_in), state)
-        q = y.transpose(0, 1)
+    def attend(self, q, memory, bias):
         qk = self.att(q) if self.att is not None else q
         weights = torch.softmax(qk @ memory.transpose(1, 2) + bias, dim=2)
         context = weights @ memory
-        return torch.tanh(self.att_out(torch.cat([context, q], 2))), weights, state
+        return torch.tanh(self.att_out(torch.cat([context, q], 2))), weights
+
+    def select(self, state, sel):
+        """The state's rows `sel` (beams that survive): recurrent [L, B, H], fed h~ [B, H]."""
+        if self.feed:
+            rnn_state, fed = state
+            return (self._select_rnn(rnn_state, sel), fed[sel])
+        return self._select_rnn(state, sel)
+
+    @staticmethod
+    def _select_rnn(state, sel):
+        return tuple(s[:, sel] for s in state) if isinstance(state, tuple) else state[:, sel]
+
+    def decode(self, memory, bias, state, tgt_in):
+        """tgt_in [T, B] -> h~ [B, T, H], attention [B, T, S], final decoder state."""
+        if self.feed:
+            return self.decode_feeding(memory, bias, state, tgt_in)
+        y, state = self.decoder(self.tgt_emb(tgt_in), state)
+        h, weights = self.attend(y.transpose(0, 1), memory, bias)
+        return h, weights, state
+
+    def decode_feeding(self, memory, bias, state, tgt_in):
+        """Input feeding: attention inside the recurrence, so one step at a time."""
+        rnn_state, fed = state
+        x = self.tgt_emb(tgt_in)
+        hs, ws = [], []
+        for t in range(x.shape[0]):
+            y, rnn_state = self.decoder(torch.cat([x[t], fed], 1).unsqueeze(0), rnn_state)
+            h, w = self.attend(y.transpose(0, 1), memory, bias)
+            hs.append(h)
+            ws.append(w)
+            fed = h[:, 0]
+        return torch.cat(hs, 1), torch.cat(ws, 1), (rnn_state, fed)
 
 
 def batch_of(pairs, idx, src_pad, tgt_pad, bos, eos):
@@ -174,8 +219,7 @@ def beam_one(m, d, src_ids, K, alpha, ratio):
         if len(finished) >= K or not nxt:
             break
         live = nxt
-        sel = torch.tensor(frm)
-        state = tuple(s[:, sel] for s in state) if isinstance(state, tuple) else state[:, sel]
+        state = m.select(state, torch.tensor(frm))
     pool = finished or [(ids, s / max(1, len(ids)) ** alpha) for ids, s in live]
     return max(pool, key=lambda x: x[1])[0]
 
@@ -186,6 +230,7 @@ def main():
     ap.add_argument('--data', required=True)
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--steps', type=int, default=0)
+    ap.add_argument('--input-feeding', action='store_true')
     a = ap.parse_args()
     with open(f'{a.data}/data.json') as f:
         d = json.load(f)
@@ -193,14 +238,14 @@ def main():
     torch.manual_seed(a.seed)
     rng = random.Random(a.seed)
     torch.set_num_threads(int(r.get('threads', 2)))
-    m = Seq2seq(r, d['source']['size'], d['target']['size'])
+    m = Seq2seq(r, d['source']['size'], d['target']['size'], a.input_feeding)
     out = {'torch': torch.__version__}
     opt = torch.optim.Adam(m.parameters(), lr=r['lr'], eps=1e-7)
     steps = a.steps or r['steps']
     train = d['train']
     lengths = [(len(s), len(t)) for s, t in train]
     t = d['target']
-    batches, step, tokens, seconds = [], 0, 0, 0.0
+    batches, step, tokens, seconds, losses = [], 0, 0, 0.0, []
     while step < steps:
         if not batches:
             batches = bucketed(len(train), lengths, r['batch'], rng)
@@ -218,12 +263,14 @@ def main():
         if r['clip'] > 0:
             nn.utils.clip_grad_norm_(m.parameters(), r['clip'])
         opt.step()
+        losses = (losses + [float(loss)])[-20:]
         # The first step warms up (as the TypeScript side leaves out its first).
         if step > 0:
             seconds += time.time() - t0
             tokens += int((tgt_out >= 0).sum())
         step += 1
-    out.update({'seconds': seconds, 'tokens_per_s': tokens / max(seconds, 1e-9), 'loss': float(loss)})
+    out.update({'seconds': seconds, 'tokens_per_s': tokens / max(seconds, 1e-9), 'loss': float(loss),
+                'loss_tail': sum(losses) / len(losses)})
     m.eval()
     if a.mode == 'parity':
         out['hyps'] = greedy(m, d, d['val'], r['maxLenRatio'])
