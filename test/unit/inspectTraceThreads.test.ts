@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { ModelConfig } from '../../src/engine/config';
 import { FastInferenceModel } from '../../src/engine/inference/fastModel';
+import { inspectionModel } from '../../src/engine/inspect/report';
 import { inspectText } from '../../src/engine/inspect/inspectText';
 import { traceTokens, type ModelTrace } from '../../src/engine/inspect/trace';
 import { initWeights } from '../../src/engine/model/model';
@@ -166,6 +167,43 @@ test('a helper that fails half-way through a block is given up, and the block is
       } finally {
         two.dispose();
       }
+    }
+  }
+});
+
+test('a slow helper job is waited for as long as the model was told: 1 s by default, 10 s for the inspection model', async () => {
+  const config = configOf({ cell: 'lstm', hidden: 16 }, 40);
+  const ids = Int32Array.from({ length: 100 }, (_, i) => (i * 3 + 2) % 40);
+  const want = traceTokens(new FastInferenceModel(config, initWeights(config, 6)), ids);
+  const make = {
+    default: () => new FastInferenceModel(config, initWeights(config, 6), { threads: 2 }),
+    inspection: () => inspectionModel(config, initWeights(config, 6)) as FastInferenceModel,
+  };
+  for (const [name, patientSlices] of [
+    ['default', 0],
+    ['inspection', 9],
+  ] as const) {
+    const model = make[name]();
+    assert.ok(await model.helperStarted(), 'the helper thread starts');
+    // Each block's wait is told that 1-second slices went by without the job finishing: the
+    // model says how many it lets pass before giving the helper up.
+    const helper = (
+      model as unknown as { helper: { wait: (spinMs: number, keepWaiting: () => boolean) => string } }
+    ).helper;
+    const wait = helper.wait.bind(helper);
+    const allowed: number[] = [];
+    helper.wait = (spinMs, keepWaiting) => {
+      let n = 0;
+      while (n < 20 && keepWaiting()) n++;
+      allowed.push(n);
+      return wait(spinMs, () => false);
+    };
+    try {
+      sameTrace(traceTokens(model, ids), want, name);
+      assert.ok(allowed.length > 0, `${name}: blocks went to the helper`);
+      assert.deepEqual(new Set(allowed), new Set([patientSlices]), `${name}: slices waited past the first`);
+    } finally {
+      model.dispose();
     }
   }
 });

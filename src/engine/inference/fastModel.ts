@@ -189,6 +189,8 @@ export class FastInferenceModel implements StepModel {
   private posted?: number[];
   /** How long this thread spins for the helper's block before sleeping (ms). */
   private readonly blockSpinMs: number;
+  /** How long a job may go without finishing before the helper is given up (ms, whole seconds). */
+  private readonly patienceMs: number;
 
   /**
    * `threads: 2` runs half of every product (and of the gate math) on a helper thread: the
@@ -196,11 +198,14 @@ export class FastInferenceModel implements StepModel {
    * `blockSpinMs`: how long either thread spins for the other before sleeping (the idle helper
    * for its next job, this thread for the helper's block), where jobs are blocks far apart
    * enough that a sleep's wake-up matters less than a spin taking a busy machine's only core.
+   * `patienceMs` (default 1 s): how long a helper's job may take before the helper is given up
+   * and the job redone here. A helper only starved of CPU may still write into the shared
+   * buffers after that, so a caller that can wait (a whole-document trace) waits longer.
    */
   constructor(
     readonly config: ModelConfig,
     weights: Weights,
-    opts: { threads?: 1 | 2; blockSpinMs?: number } = {},
+    opts: { threads?: 1 | 2; blockSpinMs?: number; patienceMs?: number } = {},
   ) {
     if (!simdKernelAvailable()) throw new Error('WebAssembly SIMD is not available in this runtime');
     const { cell, hidden: H, layers, embedding: E, vocabSize: V } = config;
@@ -281,6 +286,7 @@ export class FastInferenceModel implements StepModel {
     putVector(this.bo, get('output/bias'), false);
 
     this.blockSpinMs = opts.blockSpinMs ?? JOIN_SPIN_MS;
+    this.patienceMs = opts.patienceMs ?? 1000;
     if (opts.threads === 2) {
       this.helper =
         HelperChannel.start({
@@ -675,7 +681,9 @@ export class FastInferenceModel implements StepModel {
    */
   private join(theirs: () => void, spinMs = JOIN_SPIN_MS): void {
     if (!this.helper) return; // no helper (any more): nothing was handed off
-    if (this.helper.wait(spinMs, () => false) === 'done') return;
+    // wait() sleeps in slices of 1 s and asks after each whether to go on.
+    let waited = 0;
+    if (this.helper.wait(spinMs, () => (waited += 1000) < this.patienceMs) === 'done') return;
     this.dispose();
     theirs();
   }

@@ -18,6 +18,13 @@ import { inspectText, type TextInspection } from './inspectText';
 import { meanSurprisalBits } from './trace';
 
 /**
+ * How long the inspection waits for a helper thread's block before giving the helper up (ms). A
+ * stall of a second or more on a busy machine is not a dead helper, and a helper given up while
+ * merely starved could still write into the buffers the block is redone in.
+ */
+const INSPECT_PATIENCE_MS = 10_000;
+
+/**
  * The fast SIMD path where the runtime has it (the same results to float rounding), else plain JS;
  * on two threads where there are two cores, as completion (the same results bit for bit). The
  * caller disposes of it (its helper thread).
@@ -28,7 +35,7 @@ export function inspectionModel(config: ModelConfig, weights: Weights): StepMode
   // core is taken, a spinning thread would take the only one (measured: 1.1× one thread's time
   // instead of 1.3× with 0.5 ms spins; no slower where both cores are free).
   return simdKernelAvailable()
-    ? new FastInferenceModel(config, weights, { threads, blockSpinMs: 0 })
+    ? new FastInferenceModel(config, weights, { threads, blockSpinMs: 0, patienceMs: INSPECT_PATIENCE_MS })
     : new InferenceModel(config, weights);
 }
 
