@@ -16,7 +16,7 @@ import { inspectionModel } from '../src/engine/inspect/report';
 import { saliency } from '../src/engine/inspect/saliency';
 import { unitsView } from '../src/engine/inspect/summary';
 import { initWeights } from '../src/engine/model/model';
-import { median, PRINTABLE, referenceCharModel } from './reference';
+import { codeDocument, median, PRINTABLE, referenceCharModel } from './reference';
 
 const DOC = 10_000;
 
@@ -38,25 +38,11 @@ export interface InspectBench {
   saliency_ms: number;
 }
 
-function code(n: number): string {
-  const lines = [
-    'function add(a, b) {',
-    '  // sum two numbers',
-    '  return a + b;',
-    '}',
-    'const s = "hello (world)";',
-    'if (x[0] > 1) { y = f(x, [1, 2]); }',
-  ];
-  let out = '';
-  for (let i = 0; out.length < n; i++) out += lines[(i * 7) % lines.length] + '\n';
-  return out.slice(0, n);
-}
-
 /** Gate saturation and saliency run on the TF.js backend main() set up (wasm). */
 export async function benchInspect(rounds: number, log: (s: string) => void): Promise<InspectBench> {
   const { tok, config } = referenceCharModel(PRINTABLE + '\n');
   const weights = initWeights(config, 1);
-  const text = code(DOC);
+  const text = codeDocument(DOC);
   const whole = (m: StepModel, t: string, previous?: TextInspection) => {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -89,7 +75,7 @@ export async function benchInspect(rounds: number, log: (s: string) => void): Pr
       (cold[name] ??= []).push(first.ms);
       (coldCpu[name] ??= []).push(first.cpuMs);
       if (name === shipped) {
-        other.push(whole(m, code(DOC + 1).slice(1)));
+        other.push(whole(m, codeDocument(DOC + 1).slice(1)));
         const half = DOC / 2;
         const edited = whole(m, text.slice(0, half) + 'x' + text.slice(half), first.ins);
         mid.push(edited.ms);

@@ -11,7 +11,7 @@ import { unitsView } from '../src/engine/inspect/summary';
 import { featureSums, sumPlan } from '../src/engine/inspect/unitSums';
 import { initWeights } from '../src/engine/model/model';
 import { KERNEL_WASM_BASE64 } from '../src/engine/wasm/inferenceKernelWasm';
-import { median, PRINTABLE, referenceCharModel } from './reference';
+import { codeDocument, median, PRINTABLE, referenceCharModel } from './reference';
 
 const DOC = 10_000;
 
@@ -22,19 +22,6 @@ export interface InspectPiecesBench {
   unit_sums_js_ms: number;
   /** lstm_cell over 2 × 10,000 steps of 256 units (ms). */
   lstm_cell_ms: number;
-}
-
-function code(n: number): string {
-  const lines = [
-    'function add(a, b) {',
-    '  // sum "two" numbers',
-    '  return [a + b];',
-    '}',
-    'if (x) { y = f(x, (1)); }',
-  ];
-  let out = '';
-  for (let i = 0; out.length < n; i++) out += lines[(i * 3) % lines.length] + '\n';
-  return out.slice(0, n);
 }
 
 const timed = (rounds: number, f: () => void): number =>
@@ -49,7 +36,7 @@ const timed = (rounds: number, f: () => void): number =>
 export function benchInspectPieces(rounds: number, log: (s: string) => void): InspectPiecesBench {
   const { tok, config } = referenceCharModel(PRINTABLE + '\n');
   const model = new FastInferenceModel(config, initWeights(config, 1));
-  const ins = inspectText(model, tok, code(DOC));
+  const ins = inspectText(model, tok, codeDocument(DOC));
   model.dispose?.();
   const { trace, features } = ins;
   const n = trace.tokens.length;

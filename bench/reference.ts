@@ -46,3 +46,21 @@ export function ungatedOptions(generate: number): typeof DEFAULT_COMPLETE_OPTION
     multilineMinConfidence: 0,
   };
 }
+
+/**
+ * A code-like document of n characters (strings, comments, brackets, indentation): what the
+ * inspection sections of the bench inspect, so that their figures are of the same text.
+ */
+export function codeDocument(n: number): string {
+  const lines = [
+    'function add(a, b) {',
+    '  // sum two numbers',
+    '  return a + b;',
+    '}',
+    'const s = "hello (world)";',
+    'if (x[0] > 1) { y = f(x, [1, 2]); }',
+  ];
+  let out = '';
+  for (let i = 0; out.length < n; i++) out += lines[(i * 7) % lines.length] + '\n';
+  return out.slice(0, n);
+}
