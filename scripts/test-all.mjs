@@ -19,7 +19,13 @@ function step(name, cmd, args, parse) {
   const out = (r.stdout ?? '') + (r.stderr ?? '');
   process.stdout.write(out);
   const counts = parse ? parse(out) : null;
-  results.push({ name, ok: r.status === 0, counts, seconds: (Date.now() - t0) / 1000 });
+  results.push({
+    name,
+    ok: r.status === 0,
+    counts,
+    seconds: (Date.now() - t0) / 1000,
+    failures: failureLines(out),
+  });
   if (r.status !== 0) {
     console.log(`=== ${name} FAILED (exit ${r.status})`);
     summary();
@@ -35,6 +41,17 @@ const plain = (label) => (out) => {
   return m ? { passed: Number(m[1]), failed: Number(m[2]) } : { passed: 0, failed: 1 };
 };
 
+/**
+ * The lines that name a failed check (Node's runner, the e2e and integration logs, the crash
+ * suite), so that the summary, which is all a CI log's tail may show, says which ones failed.
+ */
+function failureLines(out) {
+  return out
+    .split('\n')
+    .filter((l) => /^(not ok \d+ - |✘ |\s*\d+\) |FAIL )/.test(l))
+    .map((l) => l.trim().slice(0, 300));
+}
+
 function summary() {
   let passed = 0;
   let failed = 0;
@@ -48,6 +65,12 @@ function summary() {
     console.log(
       `${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.counts ? ` (${r.counts.passed} passed, ${r.counts.failed} failed)` : ''} ${r.seconds.toFixed(0)} s`,
     );
+  }
+  const failures = results.flatMap((r) => r.failures.map((l) => `  ${r.name.split(' (')[0]}: ${l}`));
+  if (failures.length) {
+    console.log('failed checks:');
+    for (const l of failures.slice(0, 40)) console.log(l);
+    if (failures.length > 40) console.log(`  … and ${failures.length - 40} more above`);
   }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed || results.some((r) => !r.ok) ? 1 : 0);

@@ -286,6 +286,8 @@ export function runsTable(box: HTMLElement): () => void {
     dataShown = data;
     liveShown = live;
     lastBuild = Date.now();
+    // How many times the table was built: the e2e reads it to see how often a live run rebuilds it.
+    tableBox.dataset.builds = String(Number(tableBox.dataset.builds ?? 0) + 1);
     const focus = focusedCell(tableBox);
     const { scrollLeft, scrollTop } = tableBox;
     tableBox.replaceChildren();

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { primeText } from '../engine/completion/prime';
-import type { CompletionController } from './controller';
+import type { CompletionController, CompletionResult } from './controller';
+import { LateResult } from './lateResult';
 import { completionSettings } from './settings';
 
 const SCHEMES = new Set(['file', 'untitled', 'vscode-remote']);
@@ -18,6 +19,9 @@ export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider
 
   /** The priming text per language, rebuilt at most every PRIME_TTL_MS (other files change slowly). */
   private readonly primes = new Map<string, { at: number; text: string }>();
+
+  /** A reply that came after VS Code cancelled its request while nothing moved (see lateResult.ts). */
+  private readonly late = new LateResult<CompletionResult>();
 
   constructor(private readonly ctl: CompletionController) {}
 
@@ -47,10 +51,17 @@ export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider
     if (!checkpoint || !SCHEMES.has(document.uri.scheme) || !vscode.workspace.isTrusted) return undefined;
     const s = completionSettings(document);
     if (!s.enabled) return undefined;
+    const place = {
+      uri: document.uri.toString(),
+      version: document.version,
+      offset: document.offsetAt(position),
+    };
+    const kept = this.late.take(place);
+    if (kept) return this.deliver(kept, position);
     if (s.debounceMs > 0) await new Promise((r) => setTimeout(r, s.debounceMs));
     if (token.isCancellationRequested) return undefined;
     let t0 = performance.now();
-    const cursor = document.offsetAt(position);
+    const cursor = place.offset;
     // Four windows' worth: the worker keeps reading incrementally until its stream is that long.
     const start = Math.max(0, cursor - 4 * s.options.maxContext);
     const text = document.getText(new vscode.Range(document.positionAt(start), position));
@@ -75,11 +86,33 @@ export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider
       await this.ctl.handle(reply);
       return undefined;
     }
-    if (reply.type !== 'result' || token.isCancellationRequested) return undefined;
-    this.ctl.delivered(reply);
-    const at = new vscode.Range(position, position);
-    const items = reply.items.map((t) => new vscode.InlineCompletionItem(t, at));
+    if (reply.type !== 'result') return undefined;
+    if (token.isCancellationRequested) {
+      if (reply.items.length && this.unmoved(document, position, place.version)) {
+        this.late.keep(place, reply);
+        void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      }
+      return undefined;
+    }
+    const items = this.deliver(reply, position);
     this.maxMainThreadMs = Math.max(this.maxMainThreadMs, performance.now() - t0);
     return items;
+  }
+
+  /** Whether `document` is still the active editor's, unedited since `version`, cursor at `position`. */
+  private unmoved(document: vscode.TextDocument, position: vscode.Position, version: number): boolean {
+    const editor = vscode.window.activeTextEditor;
+    return (
+      editor?.document === document &&
+      document.version === version &&
+      editor.selection.isEmpty &&
+      editor.selection.active.isEqual(position)
+    );
+  }
+
+  private deliver(result: CompletionResult, position: vscode.Position): vscode.InlineCompletionItem[] {
+    this.ctl.delivered(result);
+    const at = new vscode.Range(position, position);
+    return result.items.map((t) => new vscode.InlineCompletionItem(t, at));
   }
 }

@@ -344,21 +344,52 @@ e2e: try {
     await setTheme(page, wv, theme);
     await shot(name);
   }
-  // 8. Stop run, from the dashboard. A user's pointer reaches the table before the button, and the
-  // table holds its rows still while the pointer is over it (live figures redraw around that).
-  await wv.locator('table.runs-table').hover();
-  await wv.locator('vscode-button', { hasText: 'Stop run' }).first().click();
+  // 8. Stop run, from the dashboard, clicked as a user clicks: the pointer moves onto the button,
+  // presses and releases. (Playwright's own click first waits for its target to hold still and
+  // checks what is under the pointer; on a loaded machine the table, which holds its rows only
+  // while the pointer moved in the last 1.5 s, can be rebuilt in between, every time.) Stopping
+  // saves a checkpoint first, which can take seconds: the button is pressed again only if the run
+  // still trains 20 s later.
+  const stopButton = wv.locator('vscode-button', { hasText: 'Stop run' }).first();
+  const builds = async () => Number(await wv.locator('.table-box').getAttribute('data-builds'));
+  const builds0 = await builds();
+  const tBuilds = Date.now();
+  await stopButton.scrollIntoViewIfNeeded();
   const stopped = page
     .locator('.notifications-toasts .notification-toast', { hasText: /stopped at step/ })
     .first();
-  await stopped.waitFor({ timeout: 60_000 });
-  // The stopped run's status and its last checkpoint, on disk.
   const runsRoot = path.join(ws, '.seqlab/runs');
-  const stoppedRun = fs
-    .readdirSync(runsRoot)
-    .map((id) => path.join(runsRoot, id))
-    .map((dir) => ({ dir, status: JSON.parse(fs.readFileSync(path.join(dir, 'status.json'), 'utf8')) }))
-    .find((r) => r.status.status === 'stopped');
+  const stoppedOnDisk = () =>
+    fs
+      .readdirSync(runsRoot)
+      .map((id) => path.join(runsRoot, id))
+      .map((dir) => ({ dir, status: JSON.parse(fs.readFileSync(path.join(dir, 'status.json'), 'utf8')) }))
+      .find((r) => r.status.status === 'stopped');
+  let pressedAt = 0;
+  let presses = 0;
+  await until(
+    'a click on "Stop run" to stop the run',
+    async () => {
+      if (stoppedOnDisk() && (await stopped.isVisible())) return true;
+      const box = Date.now() - pressedAt > 20_000 ? await stopButton.boundingBox({ timeout: 2_000 }) : null;
+      if (box) {
+        const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+        await page.mouse.move(x - 4, y);
+        await page.mouse.move(x, y, { steps: 2 });
+        await page.mouse.down();
+        await page.mouse.up();
+        pressedAt = Date.now();
+        presses++;
+      }
+      return false;
+    },
+    { timeout: 90_000, interval: 500 },
+  );
+  log(
+    `"Stop run" pressed ${presses} time(s); the runs table was built ${(await builds()) - builds0} times in ${((Date.now() - tBuilds) / 1000).toFixed(1)} s while a run trained`,
+  );
+  // The stopped run's status and its last checkpoint, on disk.
+  const stoppedRun = stoppedOnDisk();
   check(
     '"Stop run" in the dashboard stops the run after saving a checkpoint',
     !!stoppedRun &&
@@ -412,9 +443,17 @@ e2e: try {
   await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   const wv2 = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
   await wv2.locator('#chart-loss canvas').first().waitFor({ timeout: 60_000 });
+  // The charts exist before the restored panel's runs have been read and drawn (seconds apart
+  // on a loaded machine): wait for the points themselves.
+  const restoredPoints = async () => Number(await wv2.locator('body').getAttribute('data-points'));
+  await until('the restored dashboard to draw its runs', async () => (await restoredPoints()) > 0, {
+    soft: true,
+    timeout: 60_000,
+  });
   check(
     'the dashboard is restored after a reload',
-    Number(await wv2.locator('body').getAttribute('data-points')) > 0,
+    (await restoredPoints()) > 0,
+    `${await restoredPoints()} points drawn`,
   );
   await shot('10-dashboard-after-reload');
 
