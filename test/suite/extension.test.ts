@@ -416,6 +416,95 @@ suite('SeqLab in a real VS Code extension host', () => {
     }
   });
 
+  test('inline completion: a reply that comes after VS Code stopped waiting, with nothing moved, answers the next request without the worker', async () => {
+    const client = api.completion.controller.client;
+    const request = client.request.bind(client);
+    let sent = 0;
+    // VS Code's token, cancelled while the worker computes (as on a loaded machine): it turns
+    // cancelled once the request has gone out, and never tells the worker, which replies.
+    let cancelled = false;
+    const lateToken: vscode.CancellationToken = {
+      get isCancellationRequested() {
+        return cancelled;
+      },
+      onCancellationRequested: () => ({ dispose() {} }),
+    };
+    const ctx = {
+      triggerKind: vscode.InlineCompletionTriggerKind.Automatic,
+      selectedCompletionInfo: undefined,
+    };
+    let onSent = (): void => {};
+    let lastItems: string[] | undefined;
+    client.request = (q, c) => {
+      sent++;
+      const reply = request(q, c);
+      void reply.then((r) => (lastItems = r.type === 'result' ? r.items : undefined));
+      onSent();
+      return reply;
+    };
+    // Only this test's requests reach the worker (VS Code's own would change the counts).
+    await vscode.workspace
+      .getConfiguration('editor')
+      .update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('seqlab.completion')
+      .update('minConfidence', 0, vscode.ConfigurationTarget.Workspace);
+    try {
+      const doc = await vscode.workspace.openTextDocument({
+        language: 'markdown',
+        content: 'The hidden state is com',
+      });
+      const editor = await vscode.window.showTextDocument(doc);
+      const end = doc.positionAt(doc.getText().length);
+      editor.selection = new vscode.Selection(end, end);
+      assert.ok((await complete(doc, end))?.length, 'the model suggests something here');
+      sent = 0;
+      onSent = () => (cancelled = true);
+      const delivered: string[][] = [];
+      const sub = api.completion.controller.onDidComplete((r) => delivered.push(r.items));
+      try {
+        const late = await api.completion.provider.provideInlineCompletionItems(doc, end, ctx, lateToken);
+        assert.strictEqual(late, undefined, 'a cancelled request shows nothing');
+        assert.strictEqual(sent, 1);
+        assert.ok(lastItems?.length, 'the worker replied with a suggestion');
+        // The provider asked VS Code to request again; whether VS Code's request or ours comes
+        // first, it is answered from the kept reply.
+        for (const t0 = Date.now(); !delivered.length && Date.now() - t0 < 3000;)
+          await new Promise((r) => setTimeout(r, 50));
+        const again = delivered.length ? undefined : await complete(doc, end);
+        log(`the kept reply answered ${again ? 'this test' : "VS Code's own request"}`);
+        assert.deepStrictEqual(delivered[0], lastItems);
+        assert.strictEqual(sent, 1, 'without asking the worker again');
+        // A late reply for a place the user has left is dropped.
+        cancelled = false;
+        sent = 0;
+        const start = doc.positionAt(0);
+        onSent = () => {
+          cancelled = true;
+          editor.selection = new vscode.Selection(start, start);
+        };
+        assert.strictEqual(
+          await api.completion.provider.provideInlineCompletionItems(doc, end, ctx, lateToken),
+          undefined,
+        );
+        onSent = () => {};
+        cancelled = false;
+        await complete(doc, end);
+        assert.strictEqual(sent, 2, 'the cursor moved: the next request at the old place goes to the worker');
+      } finally {
+        sub.dispose();
+      }
+    } finally {
+      delete (client as { request?: unknown }).request;
+      await vscode.workspace
+        .getConfiguration('seqlab.completion')
+        .update('minConfidence', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace
+        .getConfiguration('editor')
+        .update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   test('compare cells: three runs at about equal size, grouped in the tree, with a table', async () => {
     const r = (await vscode.commands.executeCommand('seqlab.compareCells', {
       folder: corpus,
