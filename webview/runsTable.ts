@@ -356,6 +356,7 @@ export function runsTable(box: HTMLElement): () => void {
         post({ type: 'select', runIds: [...state.view.selected] });
       });
       pick.setAttribute('aria-label', `overlay ${runName(r)}`);
+      pick.dataset.focus = 'pick';
       const status = el('span', 'state');
       if (training.has(r.id)) {
         const ring = progressRing();
@@ -381,9 +382,13 @@ export function runsTable(box: HTMLElement): () => void {
       });
       edit.setAttribute('aria-label', `edit ${runName(r)}`);
       edit.title = 'Rename, colour, tags, notes';
+      edit.dataset.focus = 'edit';
       actions.append(edit);
-      if (training.has(r.id))
-        actions.append(button('Stop run', () => post({ type: 'stopRun', runId: r.id })));
+      if (training.has(r.id)) {
+        const stop = button('Stop run', () => post({ type: 'stopRun', runId: r.id }));
+        stop.dataset.focus = 'stop';
+        actions.append(stop);
+      }
       const s = r.stats;
       return [
         pick,
@@ -409,27 +414,34 @@ export function runsTable(box: HTMLElement): () => void {
   return render;
 }
 
-/** Where keyboard focus is in the table: the row's run, the cell, the element within the cell. */
+/**
+ * Where keyboard focus is in the table: the row's run and which of its controls (data-focus:
+ * pick, edit, stop). Not positions: a run's new config key adds a column, and a finished run
+ * loses its Stop button, and either moved the focus to another control or none.
+ */
 interface FocusedCell {
   run: string;
-  cell: number;
-  index: number;
+  control: string;
 }
 
 function focusedCell(tableBox: HTMLElement): FocusedCell | undefined {
-  const active = document.activeElement;
-  const td = active?.closest('td');
-  const run = td?.parentElement?.dataset.run;
-  if (!active || !td || run === undefined || !tableBox.contains(td)) return undefined;
-  const index = Array.from(td.querySelectorAll('*')).indexOf(active);
-  return { run, cell: td.cellIndex, index };
+  const control = document.activeElement?.closest<HTMLElement>('[data-focus]');
+  const row = control?.closest('tr');
+  const run = row?.dataset.run;
+  if (!control?.dataset.focus || run === undefined || !tableBox.contains(row!)) return undefined;
+  return { run, control: control.dataset.focus };
 }
 
-/** Focuses the element that was focused before a rebuild, in the same run's row if it is still shown. */
+/**
+ * Focuses the control that was focused before a rebuild, in the same run's row if it is still
+ * shown; a Stop button gone with its run's training leaves the focus on the row's edit button.
+ */
 function refocus(tableBox: HTMLElement, f: FocusedCell): void {
-  const row = Array.from(tableBox.querySelectorAll('tbody tr')).find(
-    (tr) => (tr as HTMLElement).dataset.run === f.run,
+  const row = Array.from(tableBox.querySelectorAll<HTMLElement>('tbody tr')).find(
+    (tr) => tr.dataset.run === f.run,
   );
-  const target = row?.children[f.cell]?.querySelectorAll('*')[f.index];
-  if (target instanceof HTMLElement) target.focus({ preventScroll: true });
+  const target =
+    row?.querySelector<HTMLElement>(`[data-focus="${f.control}"]`) ??
+    row?.querySelector<HTMLElement>('[data-focus="edit"]');
+  target?.focus({ preventScroll: true });
 }

@@ -212,6 +212,7 @@ export async function runsTableTour({ page, serverUrl, shot, check, log, until, 
   await shot('runs-6-parallel-coordinates');
   await setDropdown(dash.locator('.group-by vscode-dropdown'), '');
   await rebuildWaitsForThePointer({ page, dash, table, ws, check, until, shot });
+  await focusSurvivesANewColumn({ dash, table, ws, check, until });
 
   // --- Part 2: 200 runs of 10,000 steps; the redraw time after a toggle, a sort and a grouping.
   const big = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-e2e-200-'));
@@ -400,6 +401,41 @@ async function rebuildWaitsForThePointer({ page, dash, table, ws, check, until, 
     `shown after ${((Date.now() - t0) / 1000).toFixed(1)} s, tag ${await tagOf(row)}`,
   );
   await page.mouse.move(0, 0);
+}
+
+/**
+ * Keyboard focus on a row's control survives a rebuild that adds a column (a new run whose
+ * config differs where all others agreed): it was kept by column and element position, and
+ * landed elsewhere or nowhere.
+ */
+async function focusSurvivesANewColumn({ dash, table, ws, check, until }) {
+  const id = '20260102-000001-run1';
+  await table.locator(`tr[data-run$="${id}"] [data-focus="edit"]`).focus();
+  const columns = await table.locator('thead th').count();
+  const builds = await dash.locator('.table-box').getAttribute('data-builds');
+  writeRun(ws, '20260102-000010-longer', {
+    config: { cell: 'lstm', hidden: 16, seed: 1 },
+    steps: 150,
+    evalEvery: 50,
+    floor: 1.5,
+  });
+  await until(
+    'the new run to add a column',
+    async () => (await table.locator('thead th').count()) > columns,
+    { soft: true, timeout: 30_000 },
+  );
+  const added = (await table.locator('thead th').count()) - columns;
+  const focused = await table.evaluate(() => {
+    const a = document.activeElement;
+    return `${a?.getAttribute('data-focus')} in ${a?.closest('tr')?.dataset.run?.split(/[\\/]/).pop()}`;
+  });
+  check(
+    'keyboard focus stays on the same control of the same run when a rebuild adds a column',
+    added > 0 &&
+      focused === `edit in ${id}` &&
+      (await dash.locator('.table-box').getAttribute('data-builds')) !== builds,
+    `${added} column(s) added; focus on ${focused}`,
+  );
 }
 
 /** Opens a folder in the workbench and the dashboard from the palette. */
