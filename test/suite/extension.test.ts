@@ -142,6 +142,22 @@ suite('SeqLab in a real VS Code extension host', () => {
     isCancellationRequested: false,
     onCancellationRequested: () => ({ dispose() {} }),
   };
+  /**
+   * Turns VS Code's own inline requests off (only the test's reach the worker, so counts and
+   * states are the test's) and completion's gate off; returns what undoes both.
+   */
+  const quietUngated = async (): Promise<() => Promise<void>> => {
+    const set = async (inlineSuggest: false | undefined, minConfidence: 0 | undefined) => {
+      await vscode.workspace
+        .getConfiguration('editor')
+        .update('inlineSuggest.enabled', inlineSuggest, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace
+        .getConfiguration('seqlab.completion')
+        .update('minConfidence', minConfidence, vscode.ConfigurationTarget.Workspace);
+    };
+    await set(false, 0);
+    return () => set(undefined, undefined);
+  };
   const complete = (doc: vscode.TextDocument, pos: vscode.Position) =>
     api.completion.provider.provideInlineCompletionItems(
       doc,
@@ -175,18 +191,13 @@ suite('SeqLab in a real VS Code extension host', () => {
     assert.match(String(item.description), /completion/);
 
     // Only this test's requests reach the provider: VS Code's own (automatic) requests while
-    // typing would advance the document's state first and make the step count racy.
-    await vscode.workspace
-      .getConfiguration('editor')
-      .update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Workspace);
+    // typing would advance the document's state first and make the step count racy. Ungated
+    // first: the whole greedy line, which the engine's sampler gives too.
+    const restore = await quietUngated();
     // The model alone: this test compares with the model's own greedy line (the mixture has its test).
     await vscode.workspace
       .getConfiguration('seqlab.completion')
       .update('ngram', false, vscode.ConfigurationTarget.Workspace);
-    // Ungated first: the whole greedy line, which the engine's sampler gives too.
-    await vscode.workspace
-      .getConfiguration('seqlab.completion')
-      .update('minConfidence', 0, vscode.ConfigurationTarget.Workspace);
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: '' });
     const editor = await vscode.window.showTextDocument(doc);
     const prefix = 'The hidden state is com';
@@ -280,13 +291,8 @@ suite('SeqLab in a real VS Code extension host', () => {
       .update('enabled', undefined, vscode.ConfigurationTarget.Workspace);
     await vscode.workspace
       .getConfiguration('seqlab.completion')
-      .update('minConfidence', undefined, vscode.ConfigurationTarget.Workspace);
-    await vscode.workspace
-      .getConfiguration('seqlab.completion')
       .update('ngram', undefined, vscode.ConfigurationTarget.Workspace);
-    await vscode.workspace
-      .getConfiguration('editor')
-      .update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    await restore();
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
@@ -333,13 +339,8 @@ suite('SeqLab in a real VS Code extension host', () => {
     const ck = r.outcome!.done!.checkpoint!;
     const notices: string[] = [];
     const sub = api.completion.controller.onDidNotice((m) => notices.push(m));
-    await vscode.workspace
-      .getConfiguration('editor')
-      .update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Workspace);
     // Ungated: the model alone would show its (poor) greedy text, so the two differ visibly.
-    await vscode.workspace
-      .getConfiguration('seqlab.completion')
-      .update('minConfidence', 0, vscode.ConfigurationTarget.Workspace);
+    const restore = await quietUngated();
     try {
       await vscode.commands.executeCommand('seqlab.useForCompletion', { checkpoint: ck });
       const prefix = phrase + 'Recurrent models remember what the n-';
@@ -382,12 +383,7 @@ suite('SeqLab in a real VS Code extension host', () => {
       );
     } finally {
       sub.dispose();
-      await vscode.workspace
-        .getConfiguration('seqlab.completion')
-        .update('minConfidence', undefined, vscode.ConfigurationTarget.Workspace);
-      await vscode.workspace
-        .getConfiguration('editor')
-        .update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+      await restore();
       await vscode.commands.executeCommand('seqlab.useForCompletion', { checkpoint: completionModel });
     }
   });
@@ -442,13 +438,7 @@ suite('SeqLab in a real VS Code extension host', () => {
       onSent();
       return reply;
     };
-    // Only this test's requests reach the worker (VS Code's own would change the counts).
-    await vscode.workspace
-      .getConfiguration('editor')
-      .update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Workspace);
-    await vscode.workspace
-      .getConfiguration('seqlab.completion')
-      .update('minConfidence', 0, vscode.ConfigurationTarget.Workspace);
+    const restore = await quietUngated();
     try {
       const doc = await vscode.workspace.openTextDocument({
         language: 'markdown',
@@ -496,12 +486,7 @@ suite('SeqLab in a real VS Code extension host', () => {
       }
     } finally {
       delete (client as { request?: unknown }).request;
-      await vscode.workspace
-        .getConfiguration('seqlab.completion')
-        .update('minConfidence', undefined, vscode.ConfigurationTarget.Workspace);
-      await vscode.workspace
-        .getConfiguration('editor')
-        .update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+      await restore();
     }
   });
 
