@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import * as assert from 'node:assert/strict';
 import type { ModelConfig } from '../../src/engine/config';
 import { FastInferenceModel } from '../../src/engine/inference/fastModel';
@@ -263,4 +265,111 @@ test('a trace whose states were taken over is no longer a prefix to start from: 
     fresh(edited),
     'taking over a taken-over trace',
   );
+});
+
+/**
+ * A thread writing NaN over `regions` (float offset, count) of `mem` until stopped, as a helper
+ * given up while only starved of CPU may still write its job's results late. Returns once it
+ * writes.
+ */
+function zombie(mem: Float32Array, regions: [number, number][]): { stop(): Promise<void> } {
+  const flags = new Int32Array(new SharedArrayBuffer(8));
+  const w = new Worker(
+    `const { workerData: d } = require('worker_threads');
+     const mem = new Float32Array(d.buffer);
+     const flags = new Int32Array(d.flags);
+     do {
+       for (const [at, n] of d.regions) mem.fill(NaN, at, at + n);
+       Atomics.store(flags, 1, 1);
+       Atomics.notify(flags, 1);
+     } while (Atomics.load(flags, 0) === 0);`,
+    { eval: true, workerData: { buffer: mem.buffer, flags: flags.buffer, regions } },
+  );
+  Atomics.wait(flags, 1, 0, 10_000);
+  assert.equal(Atomics.load(flags, 1), 1, 'the late helper writes');
+  return {
+    stop: async () => {
+      Atomics.store(flags, 0, 1);
+      await once(w, 'exit');
+    },
+  };
+}
+
+/** What a helper job writes (float offset, count), from the op and arguments posted to it. */
+function jobOutputs(op: number, a: number[], zRows: number): [number, number][] {
+  if (op === 0) return [[a[2] >> 2, a[4]]]; // matvec: y's rows
+  if (op === 1)
+    return [
+      [a[2] >> 2, a[4]],
+      [a[3] >> 2, a[4]],
+    ]; // LSTM gate math: c, h
+  if (op === 2) return [[a[2] >> 2, a[3]]]; // GRU gate math: h
+  const [m, hp] = [a[9], a[10]];
+  const projFrom = a[13] ? a[15] : m;
+  return [
+    [(a[2] >> 2) + projFrom * zRows, (m - projFrom) * zRows], // its part of the projections
+    [a[4] >> 2, hp], // h, c
+    [a[5] >> 2, hp],
+    [a[6] >> 2, zRows],
+    [a[7] >> 2, m * hp], // hs, cs
+    [a[8] >> 2, m * hp],
+  ];
+}
+
+test('a helper given up while still working (starved of CPU, not dead) writes only where nothing is read again', async () => {
+  const ids = Int32Array.from({ length: 640 }, (_, i) => (i * 7 + 3) % 40);
+  // Big enough for step's products and gate math to be split between the threads.
+  for (const cell of ['lstm', 'gru'] as const) {
+    const config = configOf({ cell, hidden: 96 }, 40);
+    const one = new FastInferenceModel(config, initWeights(config, 6));
+    const want = traceTokens(one, ids);
+    const wantState = one.newState();
+    one.advance(wantState, ids);
+    const stepped = one.newState();
+    for (const id of ids.subarray(0, 60)) one.step(stepped, id);
+    const wantLogits = one.logits(stepped);
+    for (const run of ['trace', 'advance', 'step'] as const) {
+      const { model: two } = await twoThreads(config, 6);
+      const helper = (
+        two as unknown as {
+          helper: {
+            post: (op: number, a: number[]) => void;
+            wait: (spinMs: number, keepWaiting: () => boolean) => string;
+          };
+        }
+      ).helper;
+      const post = helper.post.bind(helper);
+      const wait = helper.wait.bind(helper);
+      const { mem, zRows } = two as unknown as { mem: Float32Array; zRows: number };
+      // The third job is given up (as after patienceMs) while the helper goes on writing its
+      // results for as long as the model runs.
+      let jobs = 0;
+      let late: { stop(): Promise<void> } | undefined;
+      helper.post = (op, a) => {
+        if (++jobs === 3) late = zombie(mem, jobOutputs(op, a, zRows));
+        else post(op, a);
+      };
+      helper.wait = () => (late ? 'abandoned' : wait(20, () => false));
+      try {
+        if (run === 'trace') sameTrace(traceTokens(two, ids), want, `${cell} trace`);
+        else if (run === 'advance') {
+          const s = two.newState();
+          two.advance(s, ids);
+          for (let l = 0; l < 2; l++) {
+            sameBits(s.h[l], wantState.h[l], `${cell} advance h${l}`);
+            sameBits(s.c[l], wantState.c[l], `${cell} advance c${l}`);
+          }
+        } else {
+          const s = two.newState();
+          for (const id of ids.subarray(0, 60)) two.step(s, id);
+          sameBits(two.logits(s), wantLogits, `${cell} step logits`);
+        }
+        assert.ok(late, `${cell} ${run}: a job was given up`);
+        assert.equal(two.threads, 1, `${cell} ${run}: the helper was given up`);
+      } finally {
+        await late?.stop();
+        two.dispose();
+      }
+    }
+  }
 });

@@ -183,8 +183,13 @@ export class FastInferenceModel implements StepModel {
    * tokens; and one block's logits. */
   private readonly traceTop: number;
   private readonly traceLogits: number;
-  /** The top layer's h and c where the helper's job started from (see startTop). */
-  private readonly topSave: number;
+  /**
+   * The helper's own buffers (float offsets), where every job posted to it writes, copied where
+   * they belong once it is done: a helper given up (say, starved of CPU past `patienceMs`) may
+   * still finish its job later, and then writes only where nothing is read again. zx, zh, h, c,
+   * hs, cs: a top-layer block (see startTop); y: a product's rows; h and c: the gate math's units.
+   */
+  private readonly own?: { zx: number; zh: number; h: number; c: number; hs: number; cs: number; y: number };
   /** The job posted to the helper and not yet waited for. */
   private posted?: number[];
   /** How long this thread spins for the helper's block before sleeping (ms). */
@@ -199,8 +204,8 @@ export class FastInferenceModel implements StepModel {
    * for its next job, this thread for the helper's block), where jobs are blocks far apart
    * enough that a sleep's wake-up matters less than a spin taking a busy machine's only core.
    * `patienceMs` (default 1 s): how long a helper's job may take before the helper is given up
-   * and the job redone here. A helper only starved of CPU may still write into the shared
-   * buffers after that, so a caller that can wait (a whole-document trace) waits longer.
+   * and the job redone here; the model then runs on one thread. A caller that can wait (a
+   * whole-document trace) keeps its second thread through a long stall by waiting longer.
    */
   constructor(
     readonly config: ModelConfig,
@@ -245,7 +250,16 @@ export class FastInferenceModel implements StepModel {
     const embBuf = alloc(Ep);
     this.traceTop = alloc(2 * (CHUNK + 1) * hp);
     this.traceLogits = alloc(CHUNK * ceil8(V));
-    this.topSave = alloc(2 * hp);
+    if (opts.threads === 2)
+      this.own = {
+        zx: alloc(CHUNK * zRows),
+        zh: alloc(zRows),
+        h: alloc(hp),
+        c: alloc(hp),
+        hs: alloc(CHUNK * hp),
+        cs: alloc(CHUNK * hp),
+        y: alloc(Math.max(zRows, ceil8(V))),
+      };
     this.folded = alloc(V * zRows);
 
     // Sized once and never grown, so the Float32Array view stays valid; shared, for the helper.
@@ -621,71 +635,112 @@ export class FastInferenceModel implements StepModel {
    */
   private startTop(job: number[]): void {
     if (this.helper?.gone()) this.dispose();
-    const { k, mem, hp } = this;
-    if (!this.helper?.ready()) return layerJob(k, mem, job, projectBlock, runLayer);
-    // The job advances the top layer's h and c in place: keep where they started, so that a job
-    // the helper gives up half done can be done again here from the same state.
-    mem.copyWithin(this.topSave, job[4] >> 2, (job[4] >> 2) + hp);
-    mem.copyWithin(this.topSave + hp, job[5] >> 2, (job[5] >> 2) + hp);
-    this.helper.post(OP.layer, job);
+    const { k, mem, hp, zRows } = this;
+    const own = this.own;
+    if (!this.helper?.ready() || !own) return layerJob(k, mem, job, projectBlock, runLayer);
+    // The helper runs the block on its own buffers, from copies of the state and of the input
+    // projections this thread made (those before the job's own, projFrom); endTop copies its
+    // results back. Ours stay as they were, for endTop to redo the job from if it gives up.
+    const projFrom = job[13] ? job[15] : job[9];
+    mem.copyWithin(own.h, job[4] >> 2, (job[4] >> 2) + hp);
+    mem.copyWithin(own.c, job[5] >> 2, (job[5] >> 2) + hp);
+    mem.copyWithin(own.zx, job[2] >> 2, (job[2] >> 2) + projFrom * zRows);
+    const theirs = job.slice();
+    theirs[2] = own.zx * 4;
+    theirs[4] = own.h * 4;
+    theirs[5] = own.c * 4;
+    theirs[6] = own.zh * 4;
+    theirs[7] = own.hs * 4;
+    theirs[8] = own.cs * 4;
+    this.helper.post(OP.layer, theirs);
     this.posted = job;
   }
 
   /**
-   * Waits for the job startTop posted, if any (done here if the helper is given up meanwhile);
-   * how long that took (ms), or undefined when none was posted.
+   * Waits for the job startTop posted, if any, and copies its results into place (or does it
+   * here if the helper is given up meanwhile); how long that took (ms), or undefined when none
+   * was posted.
    */
   private endTop(): number | undefined {
     const job = this.posted;
     if (!job) return undefined;
     this.posted = undefined;
     const { k, mem, hp } = this;
+    const own = this.own!;
+    const m = job[9];
     const t0 = performance.now();
-    this.join(() => {
-      mem.copyWithin(job[4] >> 2, this.topSave, this.topSave + hp);
-      mem.copyWithin(job[5] >> 2, this.topSave + hp, this.topSave + 2 * hp);
-      layerJob(k, mem, job, projectBlock, runLayer);
-    }, this.blockSpinMs);
+    this.join(
+      () => layerJob(k, mem, job, projectBlock, runLayer),
+      () => {
+        mem.copyWithin(job[4] >> 2, own.h, own.h + hp);
+        mem.copyWithin(job[5] >> 2, own.c, own.c + hp);
+        mem.copyWithin(job[7] >> 2, own.hs, own.hs + m * hp);
+        if (this.config.cell === 'lstm') mem.copyWithin(job[8] >> 2, own.cs, own.cs + m * hp);
+      },
+      this.blockSpinMs,
+    );
     return performance.now() - t0;
   }
 
   /** y += W x, the second half of the output rows on the helper thread when there is one. */
   private matvec(w: number, x: number, y: number, nIn: number, nOut: number): void {
-    if (!this.helper || nIn * nOut < SPLIT_MIN) return this.k.matvec(w, x, y, nIn, nOut);
+    const own = this.own;
+    if (!this.helper || !own || nIn * nOut < SPLIT_MIN) return this.k.matvec(w, x, y, nIn, nOut);
+    const { k, mem } = this;
     const mine = Math.ceil(nOut / 16) * 8; // whole panels of 8 rows
-    const theirs = [w + mine * nIn * 4, x, y + mine * 4, nIn, nOut - mine];
-    this.helper.post(OP.matvec, theirs);
-    this.k.matvec(w, x, y, nIn, mine);
-    this.join(() => this.k.matvec(theirs[0], theirs[1], theirs[2], theirs[3], theirs[4]));
+    const rows = nOut - mine;
+    // Their rows are summed into a copy of y's in the helper's own buffer (see `own`).
+    mem.copyWithin(own.y, (y >> 2) + mine, (y >> 2) + nOut);
+    const wTheirs = w + mine * nIn * 4;
+    this.helper.post(OP.matvec, [wTheirs, x, own.y * 4, nIn, rows]);
+    k.matvec(w, x, y, nIn, mine);
+    this.join(
+      () => k.matvec(wTheirs, x, y + mine * 4, nIn, rows),
+      () => mem.copyWithin((y >> 2) + mine, own.y, own.y + rows),
+    );
   }
 
-  /** Gate math over hp units, split by units between the threads. */
+  /**
+   * Gate math over hp units, split by units between the threads. ptrs: z and zh (read), then
+   * the state it updates (LSTM: c, and h written; GRU: h).
+   */
   private cell(op: 1 | 2, ptrs: number[], hp: number): void {
+    const { k, mem } = this;
     const run = (p: number[], n: number) =>
-      op === OP.lstm
-        ? this.k.lstm_cell(p[0], p[1], p[2], p[3], n, hp)
-        : this.k.gru_cell(p[0], p[1], p[2], n, hp);
-    if (!this.helper || hp < 64) return run(ptrs, hp);
+      op === OP.lstm ? k.lstm_cell(p[0], p[1], p[2], p[3], n, hp) : k.gru_cell(p[0], p[1], p[2], n, hp);
+    const own = this.own;
+    if (!this.helper || !own || hp < 64) return run(ptrs, hp);
     const mine = Math.ceil(hp / 8) * 4;
+    const n = hp - mine;
     const theirs = ptrs.map((p) => p + mine * 4);
-    this.helper.post(op, [...theirs, hp - mine, hp]);
+    // Their units of the state live in the helper's own buffers meanwhile (see `own`).
+    const state = op === OP.lstm ? [theirs[2], theirs[3]] : [theirs[2]];
+    const kept = op === OP.lstm ? [own.c, own.h] : [own.h];
+    state.forEach((p, i) => mem.copyWithin(kept[i], p >> 2, (p >> 2) + n));
+    const posted = theirs.slice();
+    kept.forEach((o, i) => (posted[2 + i] = o * 4));
+    this.helper.post(op, [...posted, n, hp]);
     run(ptrs, mine);
-    this.join(() => run(theirs, hp - mine));
+    this.join(
+      () => run(theirs, n),
+      () => state.forEach((p, i) => mem.copyWithin(p >> 2, kept[i], kept[i] + n)),
+    );
   }
 
   /**
    * Waits for the helper's job: spinning (it is due within microseconds to a few milliseconds),
-   * then sleeping. A helper that makes no progress for a second, or whose job failed, is given
-   * up: `theirs` does its job here and the model runs on one thread from then on, rather than
+   * then sleeping. Done: `back` copies its results from the helper's buffers into place. A
+   * helper that makes no progress for `patienceMs`, or whose job failed, is given up: `here`
+   * does its job on this thread, and the model runs on one thread from then on, rather than
    * hanging the completion worker.
    */
-  private join(theirs: () => void, spinMs = JOIN_SPIN_MS): void {
+  private join(here: () => void, back: () => void, spinMs = JOIN_SPIN_MS): void {
     if (!this.helper) return; // no helper (any more): nothing was handed off
     // wait() sleeps in slices of 1 s and asks after each whether to go on.
     let waited = 0;
-    if (this.helper.wait(spinMs, () => (waited += 1000) < this.patienceMs) === 'done') return;
+    if (this.helper.wait(spinMs, () => (waited += 1000) < this.patienceMs) === 'done') return back();
     this.dispose();
-    theirs();
+    here();
   }
 
   /** Stops the helper thread, if any. */

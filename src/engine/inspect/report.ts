@@ -18,9 +18,9 @@ import { inspectText, type TextInspection } from './inspectText';
 import { meanSurprisalBits } from './trace';
 
 /**
- * How long the inspection waits for a helper thread's block before giving the helper up (ms). A
- * stall of a second or more on a busy machine is not a dead helper, and a helper given up while
- * merely starved could still write into the buffers the block is redone in.
+ * How long the inspection waits for a helper thread's block before giving the helper up (ms): a
+ * stall of a second or more on a busy machine is not a dead helper, and a model that gave its
+ * helper up runs every later inspection on one thread.
  */
 const INSPECT_PATIENCE_MS = 10_000;
 
