@@ -62,6 +62,19 @@ async function twoThreads(
   return { model, posted: () => n };
 }
 
+/** A model's helper channel, with its own post and wait kept for a test that replaces them. */
+function helperOf(model: FastInferenceModel) {
+  const helper = (
+    model as unknown as {
+      helper: {
+        post: (op: number, a: number[]) => void;
+        wait: (spinMs: number, keepWaiting: () => boolean) => string;
+      };
+    }
+  ).helper;
+  return { helper, post: helper.post.bind(helper), wait: helper.wait.bind(helper) };
+}
+
 /** Traces `ids`, then the text edited at `at`, from the first trace: both with one model. */
 function traceAndEdit(model: FastInferenceModel, ids: Int32Array, at: number): [ModelTrace, ModelTrace] {
   const first = traceTokens(model, ids);
@@ -131,16 +144,7 @@ test('a helper that fails half-way through a block is given up, and the block is
       const { model: two } = await twoThreads(config, 4);
       // The third block's job fails after it has advanced the top layer's state part of the way
       // (here: garbage in h and c), as a job that threw half-way would.
-      const helper = (
-        two as unknown as {
-          helper: {
-            post: (op: number, a: number[]) => void;
-            wait: (spinMs: number, keepWaiting: () => boolean) => string;
-          };
-        }
-      ).helper;
-      const post = helper.post.bind(helper);
-      const wait = helper.wait.bind(helper);
+      const { helper, post, wait } = helperOf(two);
       const mem = (two as unknown as { mem: Float32Array }).mem;
       let jobs = 0;
       let failing = false;
@@ -330,16 +334,7 @@ test('a helper given up while still working (starved of CPU, not dead) writes on
     const wantLogits = one.logits(stepped);
     for (const run of ['trace', 'advance', 'step'] as const) {
       const { model: two } = await twoThreads(config, 6);
-      const helper = (
-        two as unknown as {
-          helper: {
-            post: (op: number, a: number[]) => void;
-            wait: (spinMs: number, keepWaiting: () => boolean) => string;
-          };
-        }
-      ).helper;
-      const post = helper.post.bind(helper);
-      const wait = helper.wait.bind(helper);
+      const { helper, post, wait } = helperOf(two);
       const { mem, zRows } = two as unknown as { mem: Float32Array; zRows: number };
       // The third job is given up (as after patienceMs) while the helper goes on writing its
       // results for as long as the model runs.
