@@ -46,10 +46,12 @@ const plain = (label) => (out) => {
  * suite), so that the summary, which is all a CI log's tail may show, says which ones failed.
  */
 function failureLines(out) {
-  return out
+  // Mocha names each failing test twice (in the run, then with its error): once is enough.
+  const lines = out
     .split('\n')
     .filter((l) => /^(not ok \d+ - |✘ |\s*\d+\) |FAIL )/.test(l))
     .map((l) => l.trim().slice(0, 300));
+  return [...new Set(lines)];
 }
 
 function summary() {

@@ -61,9 +61,8 @@ export class SeqLabInlineProvider implements vscode.InlineCompletionItemProvider
     if (s.debounceMs > 0) await new Promise((r) => setTimeout(r, s.debounceMs));
     if (token.isCancellationRequested) return undefined;
     let t0 = performance.now();
-    const cursor = place.offset;
     // Four windows' worth: the worker keeps reading incrementally until its stream is that long.
-    const start = Math.max(0, cursor - 4 * s.options.maxContext);
+    const start = Math.max(0, place.offset - 4 * s.options.maxContext);
     const text = document.getText(new vscode.Range(document.positionAt(start), position));
     const prime = s.primeFromOpenFiles ? this.primeFor(document, s.options.maxContext) : undefined;
     const pending = this.ctl.client.request(
